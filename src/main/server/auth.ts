@@ -1,0 +1,56 @@
+// Access control for the headless server. Loopback binds are open to local users only;
+// any other bind needs a token, because the station's API can change thresholds and models.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const TOKEN_COOKIE = 'station_token';
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+export function generateToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of a presented token with the stored hash. */
+export function tokenMatches(presented: string | null, storedHash: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(hashToken(presented), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function presentedToken(req: IncomingMessage, url: URL): string | null {
+  const auth = req.headers.authorization;
+  if (auth && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
+  const fromQuery = url.searchParams.get('token');
+  if (fromQuery) return fromQuery;
+  return readCookie(req.headers.cookie, TOKEN_COOKIE);
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+/**
+ * On a loopback bind, a page on another site could still reach us through DNS rebinding;
+ * accepting only loopback Host names closes that door.
+ */
+export function hostHeaderAllowed(req: IncomingMessage, boundToLoopback: boolean): boolean {
+  if (!boundToLoopback) return true;
+  const host = req.headers.host;
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return isLoopbackHost(name);
+}

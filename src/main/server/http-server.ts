@@ -1,0 +1,186 @@
+// Headless transport: the same API as the Electron IPC bridge, over HTTP (requests) and a
+// WebSocket (events), plus the renderer build as static files.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiErrorBody } from '@shared/api';
+import { dispatch, type ApiHandlers } from '../api/dispatch';
+import type { EventBus } from '../api/event-bus';
+import { hostHeaderAllowed, isLoopbackHost, presentedToken, TOKEN_COOKIE, tokenMatches } from './auth';
+import { CONTENT_SECURITY_POLICY, serveStatic } from './static-files';
+
+export interface HeadlessServerOptions {
+  handlers: ApiHandlers;
+  events: EventBus;
+  /** Folder with the built renderer (index.html and assets). */
+  staticDir: string;
+  host: string;
+  port: number;
+  /** sha256 of the access token; required when host is not a loopback address. */
+  tokenHash: string | null;
+}
+
+export interface HeadlessServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const STATUS_FOR: Record<ApiErrorBody['code'], number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  internal: 500,
+};
+
+export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<HeadlessServer> {
+  const loopback = isLoopbackHost(opts.host);
+  if (!loopback && !opts.tokenHash) {
+    throw new Error(`Refusing to listen on ${opts.host} without an access token.`);
+  }
+
+  const authorised = (req: IncomingMessage, url: URL): boolean =>
+    opts.tokenHash === null || tokenMatches(presentedToken(req, url), opts.tokenHash);
+
+  const server = createServer((req, res) => {
+    handleRequest(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: String(err) } });
+      else res.destroy();
+    });
+  });
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
+    if (!hostHeaderAllowed(req, loopback)) {
+      return sendJson(res, 403, { error: { code: 'unauthorized', message: 'Host header not allowed.' } });
+    }
+    const url = new URL(req.url ?? '/', 'http://station.invalid');
+
+    if (!authorised(req, url)) {
+      return sendJson(res, 401, {
+        error: {
+          code: 'unauthorized',
+          message: 'Access token required: open the URL printed by the station (it ends in ?token=…).',
+        },
+      });
+    }
+    // A token passed in the query becomes a cookie so the page's own requests carry it.
+    const queryToken = url.searchParams.get('token');
+    if (queryToken && opts.tokenHash) {
+      res.setHeader(
+        'Set-Cookie',
+        `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/`,
+      );
+    }
+
+    if (url.pathname === '/api/health') {
+      return sendJson(res, 200, { result: { ok: true } });
+    }
+    if (url.pathname.startsWith('/api/rpc/')) {
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use POST for API calls.' } });
+      }
+      const method = url.pathname.slice('/api/rpc/'.length);
+      const body = await readJsonBody(req);
+      if (!body.ok) return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
+      const outcome = await dispatch(opts.handlers, method, body.value);
+      if (outcome.ok) return sendJson(res, 200, { result: outcome.result });
+      return sendJson(res, STATUS_FOR[outcome.error.code], { error: outcome.error });
+    }
+    if (url.pathname.startsWith('/api/')) {
+      return sendJson(res, 404, { error: { code: 'not_found', message: `No API route ${url.pathname}.` } });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: { code: 'bad_request', message: 'Only GET is served here.' } });
+    }
+    const served = await serveStatic(opts.staticDir, url.pathname, res);
+    if (!served) sendJson(res, 404, { error: { code: 'not_found', message: 'Not found.' } });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://station.invalid');
+    const sameOrigin = !req.headers.origin || new URL(req.headers.origin).host === req.headers.host;
+    if (
+      url.pathname !== '/api/events' ||
+      !hostHeaderAllowed(req, loopback) ||
+      !sameOrigin ||
+      !authorised(req, url)
+    ) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      // The event channel is one-way; anything the client sends is ignored.
+      ws.on('message', () => undefined);
+    });
+  });
+  const unsubscribe = opts.events.subscribe((event, payload) => {
+    const message = JSON.stringify({ event, payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(message);
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${hostForUrl}:${address.port}/`,
+    server,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+function setSecurityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+
+async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
+  const type = req.headers['content-type'] ?? '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, message: 'Request body too large.' };
+    chunks.push(chunk);
+  }
+  if (size === 0) return { ok: true, value: {} };
+  // Requiring JSON blocks "simple" cross-site form posts, which cannot set this content type.
+  if (!type.startsWith('application/json')) {
+    return { ok: false, status: 415, message: 'API requests must be application/json.' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, message: 'Request body is not valid JSON.' };
+  }
+}

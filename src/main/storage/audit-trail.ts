@@ -1,0 +1,174 @@
+// Append-only, hash-chained audit trail (21 CFR Part 11 spirit): who, when, what, old, new, why.
+import type { AuditPage, AuditRow, AuditVerification } from '@shared/api';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+import { GENESIS_HASH, auditRowHash } from './audit-hash';
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  entity: string;
+  oldValue?: string | null;
+  newValue?: string | null;
+  reason?: string | null;
+}
+
+interface DbAuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  old_value: string | null;
+  new_value: string | null;
+  reason: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = 'id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash';
+
+export class AuditTrail {
+  private readonly head: Statement<[], { last_id: number; last_hash: string }>;
+  private readonly insert: Statement<unknown[]>;
+  private readonly advance: Statement<[number, string]>;
+  private readonly pageFirst: Statement<[number], DbAuditRow>;
+  private readonly pageBefore: Statement<[number, number], DbAuditRow>;
+  private readonly count: Statement<[], { n: number }>;
+  private readonly all: Statement<[], DbAuditRow>;
+  private readonly appendTx: (entry: AuditEntry) => AuditRow;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.head = db.prepare('SELECT last_id, last_hash FROM audit_head WHERE singleton = 1');
+    this.insert = db.prepare(`INSERT INTO audit_trail (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.advance = db.prepare('UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1');
+    this.pageFirst = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id DESC LIMIT ?`);
+    this.pageBefore = db.prepare(`SELECT ${COLUMNS} FROM audit_trail WHERE id < ? ORDER BY id DESC LIMIT ?`);
+    this.count = db.prepare('SELECT COUNT(*) AS n FROM audit_trail');
+    this.all = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id ASC`);
+    // Ids come from the head, not AUTOINCREMENT, because the id is part of the hashed content
+    // and must be known before the row is written.
+    this.appendTx = db.transaction((entry: AuditEntry): AuditRow => {
+      const head = this.head.get();
+      if (!head) throw new Error('audit_head row is missing; the audit trail cannot be extended.');
+      const row = {
+        id: head.last_id + 1,
+        at: this.now().toISOString(),
+        actor: entry.actor,
+        action: entry.action,
+        entity: entry.entity,
+        oldValue: entry.oldValue ?? null,
+        newValue: entry.newValue ?? null,
+        reason: entry.reason ?? null,
+        prevHash: head.last_hash,
+      };
+      const hash = auditRowHash(row);
+      this.insert.run(
+        row.id,
+        row.at,
+        row.actor,
+        row.action,
+        row.entity,
+        row.oldValue,
+        row.newValue,
+        row.reason,
+        row.prevHash,
+        hash,
+      );
+      this.advance.run(row.id, hash);
+      return { ...row, hash };
+    });
+  }
+
+  /** Atomic; joins the caller's transaction when there is one, so a rollback drops the row too. */
+  append(entry: AuditEntry): AuditRow {
+    if (!entry.actor.trim()) throw new Error('Audit entries need an actor.');
+    return this.appendTx(entry);
+  }
+
+  list({ beforeId, limit = 100 }: { beforeId?: number; limit?: number } = {}): AuditPage {
+    const take = Math.max(1, Math.min(500, Math.floor(limit)));
+    // One extra row tells whether an older page exists without a second query.
+    const raw = beforeId === undefined ? this.pageFirst.all(take + 1) : this.pageBefore.all(beforeId, take + 1);
+    const rows = raw.slice(0, take).map(toAuditRow);
+    return {
+      rows,
+      nextBeforeId: raw.length > take ? rows[rows.length - 1].id : null,
+      total: this.count.get()!.n,
+    };
+  }
+
+  verify(): AuditVerification {
+    const verifiedAt = this.now().toISOString();
+    const fail = (checkedRows: number, firstBadId: number | null, problem: string): AuditVerification => ({
+      ok: false,
+      checkedRows,
+      firstBadId,
+      problem,
+      verifiedAt,
+    });
+    let expectedId = 1;
+    let prevHash = GENESIS_HASH;
+    let checked = 0;
+    for (const r of this.all.iterate()) {
+      if (r.id !== expectedId) {
+        const problem =
+          r.id > expectedId
+            ? `Row ${expectedId}${r.id - expectedId > 1 ? `..${r.id - 1}` : ''} is missing (deleted row).`
+            : `Row ${r.id} is out of sequence (inserted row).`;
+        return fail(checked, Math.min(r.id, expectedId), problem);
+      }
+      if (r.prev_hash !== prevHash) {
+        return fail(checked, r.id, `Row ${r.id} does not link to the previous row's hash (inserted or replaced row).`);
+      }
+      const recomputed = auditRowHash({
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        entity: r.entity,
+        oldValue: r.old_value,
+        newValue: r.new_value,
+        reason: r.reason,
+        prevHash: r.prev_hash,
+      });
+      if (recomputed !== r.hash) {
+        return fail(checked, r.id, `Row ${r.id} content does not match its hash (edited row).`);
+      }
+      prevHash = r.hash;
+      expectedId += 1;
+      checked += 1;
+    }
+    const head = this.head.get();
+    if (!head) return fail(checked, null, 'The audit head record is missing.');
+    const lastId = expectedId - 1;
+    if (head.last_id !== lastId || head.last_hash !== prevHash) {
+      if (head.last_id > lastId) {
+        return fail(checked, lastId + 1, `Rows ${lastId + 1}..${head.last_id} are missing from the end of the trail (deleted tail).`);
+      }
+      if (head.last_id < lastId) {
+        return fail(checked, head.last_id + 1, `Rows after ${head.last_id} were added outside the station (the recorded head ends there).`);
+      }
+      return fail(checked, lastId, `Row ${lastId} is not the row the head recorded (replaced tail).`);
+    }
+    return { ok: true, checkedRows: checked, firstBadId: null, problem: null, verifiedAt };
+  }
+}
+
+function toAuditRow(r: DbAuditRow): AuditRow {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    entity: r.entity,
+    oldValue: r.old_value,
+    newValue: r.new_value,
+    reason: r.reason,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,266 @@
+// Inspection results: batched inserts for the live loop and keyset paging for History,
+// which must stay fast over hundreds of thousands of rows (no OFFSET anywhere).
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+
+export type Verdict = 'PASS' | 'REVIEW' | 'FAIL';
+
+export interface NewInspection {
+  at: string;
+  source: string;
+  frameId?: string | null;
+  modelId: string;
+  modelVersion: number;
+  rawScore: number;
+  normScore: number;
+  verdict: Verdict;
+  latencyMs: number;
+  imageRef?: string | null;
+  imageSha256?: string | null;
+  heatmapRef?: string | null;
+  heatmapSha256?: string | null;
+  /** Why an image was not stored (disk full, quota); the metadata row is written regardless. */
+  storeError?: string | null;
+  shift?: string | null;
+}
+
+export interface InspectionRow extends Required<NewInspection> {
+  id: number;
+  evictedAt: string | null;
+  reviewed: boolean;
+}
+
+export interface InspectionFilter {
+  verdicts?: Verdict[];
+  modelId?: string;
+  /** Inclusive ISO lower bound. */
+  from?: string;
+  /** Exclusive ISO upper bound. */
+  to?: string;
+  minScore?: number;
+  maxScore?: number;
+  reviewed?: boolean;
+}
+
+/** Position after the last row of a page; newest-first order is (at DESC, id DESC). */
+export interface InspectionCursor {
+  at: string;
+  id: number;
+}
+
+export interface InspectionPage {
+  rows: InspectionRow[];
+  next: InspectionCursor | null;
+}
+
+export interface EvictionCandidate {
+  id: number;
+  imageRef: string | null;
+  heatmapRef: string | null;
+}
+
+const SELECT = `SELECT i.id, i.at, i.source, i.frame_id, i.model_id, i.model_version, i.raw_score, i.norm_score,
+  i.verdict, i.latency_ms, i.image_ref, i.image_sha256, i.heatmap_ref, i.heatmap_sha256, i.store_error,
+  i.shift, i.evicted_at,
+  EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id) AS reviewed
+  FROM inspections i`;
+
+interface DbRow {
+  id: number;
+  at: string;
+  source: string;
+  frame_id: string | null;
+  model_id: string;
+  model_version: number;
+  raw_score: number;
+  norm_score: number;
+  verdict: Verdict;
+  latency_ms: number;
+  image_ref: string | null;
+  image_sha256: string | null;
+  heatmap_ref: string | null;
+  heatmap_sha256: string | null;
+  store_error: string | null;
+  shift: string | null;
+  evicted_at: string | null;
+  reviewed: number;
+}
+
+const VERDICTS: readonly Verdict[] = ['PASS', 'REVIEW', 'FAIL'];
+
+export class InspectionRepository {
+  private readonly insertStmt: Statement<unknown[]>;
+  private readonly byId: Statement<[number], DbRow>;
+  private readonly insertBatch: (rows: readonly NewInspection[]) => number[];
+  /** Filtered queries vary in shape; cache each distinct SQL text once. */
+  private readonly statements = new Map<string, Statement<unknown[]>>();
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(`INSERT INTO inspections (at, source, frame_id, model_id, model_version,
+      raw_score, norm_score, verdict, latency_ms, image_ref, image_sha256, heatmap_ref, heatmap_sha256,
+      store_error, shift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.byId = db.prepare(`${SELECT} WHERE i.id = ?`);
+    this.insertBatch = db.transaction((rows: readonly NewInspection[]) => rows.map((r) => this.insertOne(r)));
+  }
+
+  insert(row: NewInspection): number {
+    return this.insertBatch([row])[0];
+  }
+
+  /** One transaction for the batch: one fsync instead of one per row. */
+  insertMany(rows: readonly NewInspection[]): number[] {
+    return this.insertBatch(rows);
+  }
+
+  get(id: number): InspectionRow | null {
+    const r = this.byId.get(id);
+    return r ? toRow(r) : null;
+  }
+
+  page(filter: InspectionFilter = {}, options: { after?: InspectionCursor | null; limit?: number } = {}): InspectionPage {
+    const limit = Math.max(1, Math.min(1000, Math.floor(options.limit ?? 100)));
+    const { where, params } = buildWhere(filter);
+    if (options.after) {
+      where.push('(i.at, i.id) < (?, ?)');
+      params.push(options.after.at, options.after.id);
+    }
+    const sql = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY i.at DESC, i.id DESC LIMIT ?`;
+    const raw = this.stmt(sql).all(...params, limit + 1) as DbRow[];
+    const rows = raw.slice(0, limit).map(toRow);
+    const last = rows[rows.length - 1];
+    return { rows, next: raw.length > limit && last ? { at: last.at, id: last.id } : null };
+  }
+
+  count(filter: InspectionFilter = {}): number {
+    const { where, params } = buildWhere(filter);
+    const sql = `SELECT COUNT(*) AS n FROM inspections i${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    return (this.stmt(sql).get(...params) as { n: number }).n;
+  }
+
+  /**
+   * Oldest PASS rows whose files may be deleted. A file is content-addressed and can be shared
+   * with a FAIL/REVIEW row showing identical bytes; such refs are withheld so a kept image is
+   * never deleted through a PASS twin.
+   */
+  evictionCandidates(limit: number): EvictionCandidate[] {
+    const sql = `SELECT p.id,
+        CASE WHEN EXISTS (SELECT 1 FROM inspections k WHERE k.verdict <> 'PASS'
+          AND (k.image_ref = p.image_ref OR k.heatmap_ref = p.image_ref)) THEN NULL ELSE p.image_ref END AS image_ref,
+        CASE WHEN EXISTS (SELECT 1 FROM inspections k WHERE k.verdict <> 'PASS'
+          AND (k.image_ref = p.heatmap_ref OR k.heatmap_ref = p.heatmap_ref)) THEN NULL ELSE p.heatmap_ref END AS heatmap_ref
+      FROM inspections p INDEXED BY inspections_pass_evictable
+      WHERE p.verdict = 'PASS' AND p.evicted_at IS NULL AND (p.image_ref IS NOT NULL OR p.heatmap_ref IS NOT NULL)
+      ORDER BY p.at ASC, p.id ASC LIMIT ?`;
+    return (this.stmt(sql).all(Math.max(1, Math.floor(limit))) as Array<{
+      id: number;
+      image_ref: string | null;
+      heatmap_ref: string | null;
+    }>).map((r) => ({ id: r.id, imageRef: r.image_ref, heatmapRef: r.heatmap_ref }));
+  }
+
+  /** Marks every PASS row pointing at a deleted file; the sha256 stays as provenance. */
+  markEvicted(ref: string, at: string): number {
+    return this.stmt(
+      `UPDATE inspections SET evicted_at = ? WHERE verdict = 'PASS' AND evicted_at IS NULL
+        AND (image_ref = ? OR heatmap_ref = ?)`,
+    ).run(at, ref, ref).changes;
+  }
+
+  /** Rows that still point at this file and are not evicted (used before deleting it). */
+  liveReferences(ref: string): number {
+    return (
+      this.stmt(
+        `SELECT COUNT(*) AS n FROM inspections WHERE evicted_at IS NULL AND (image_ref = ? OR heatmap_ref = ?)`,
+      ).get(ref, ref) as { n: number }
+    ).n;
+  }
+
+  private insertOne(r: NewInspection): number {
+    if (!VERDICTS.includes(r.verdict)) throw new Error(`Invalid verdict "${String(r.verdict)}".`);
+    const info = this.insertStmt.run(
+      r.at,
+      r.source,
+      r.frameId ?? null,
+      r.modelId,
+      r.modelVersion,
+      r.rawScore,
+      r.normScore,
+      r.verdict,
+      r.latencyMs,
+      r.imageRef ?? null,
+      r.imageSha256 ?? null,
+      r.heatmapRef ?? null,
+      r.heatmapSha256 ?? null,
+      r.storeError ?? null,
+      r.shift ?? null,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+function buildWhere(f: InspectionFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.verdicts && f.verdicts.length > 0) {
+    const vs = [...new Set(f.verdicts)];
+    for (const v of vs) if (!VERDICTS.includes(v)) throw new Error(`Invalid verdict filter "${String(v)}".`);
+    where.push(`i.verdict IN (${vs.map(() => '?').join(', ')})`);
+    params.push(...vs);
+  }
+  if (f.modelId !== undefined) {
+    where.push('i.model_id = ?');
+    params.push(f.modelId);
+  }
+  if (f.from !== undefined) {
+    where.push('i.at >= ?');
+    params.push(f.from);
+  }
+  if (f.to !== undefined) {
+    where.push('i.at < ?');
+    params.push(f.to);
+  }
+  if (f.minScore !== undefined) {
+    where.push('i.norm_score >= ?');
+    params.push(f.minScore);
+  }
+  if (f.maxScore !== undefined) {
+    where.push('i.norm_score <= ?');
+    params.push(f.maxScore);
+  }
+  if (f.reviewed !== undefined) {
+    where.push(`${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`);
+  }
+  return { where, params };
+}
+
+function toRow(r: DbRow): InspectionRow {
+  return {
+    id: r.id,
+    at: r.at,
+    source: r.source,
+    frameId: r.frame_id,
+    modelId: r.model_id,
+    modelVersion: r.model_version,
+    rawScore: r.raw_score,
+    normScore: r.norm_score,
+    verdict: r.verdict,
+    latencyMs: r.latency_ms,
+    imageRef: r.image_ref,
+    imageSha256: r.image_sha256,
+    heatmapRef: r.heatmap_ref,
+    heatmapSha256: r.heatmap_sha256,
+    storeError: r.store_error,
+    shift: r.shift,
+    evictedAt: r.evicted_at,
+    reviewed: r.reviewed === 1,
+  };
+}

@@ -1,0 +1,124 @@
+// Ordered schema migrations. Append only: a released migration is never edited, because
+// stations in the field already ran it; fix mistakes with a new version.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+const GENESIS_HASH = '0'.repeat(64);
+
+const v1: Migration = {
+  version: 1,
+  name: 'initial schema',
+  up(db) {
+    db.exec(`
+      CREATE TABLE inspections (
+        id             INTEGER PRIMARY KEY,
+        at             TEXT    NOT NULL,
+        source         TEXT    NOT NULL,
+        frame_id       TEXT,
+        model_id       TEXT    NOT NULL,
+        model_version  INTEGER NOT NULL,
+        raw_score      REAL    NOT NULL,
+        norm_score     REAL    NOT NULL,
+        verdict        TEXT    NOT NULL CHECK (verdict IN ('PASS','REVIEW','FAIL')),
+        latency_ms     REAL    NOT NULL,
+        image_ref      TEXT,
+        image_sha256   TEXT,
+        heatmap_ref    TEXT,
+        heatmap_sha256 TEXT,
+        store_error    TEXT
+      );
+      CREATE INDEX inspections_at_id      ON inspections (at, id);
+      CREATE INDEX inspections_verdict_id ON inspections (verdict, id);
+      CREATE INDEX inspections_model_id   ON inspections (model_id, id);
+      CREATE INDEX inspections_norm_score ON inspections (norm_score);
+
+      CREATE TABLE models (
+        id            TEXT    PRIMARY KEY,
+        version       INTEGER NOT NULL,
+        method        TEXT    NOT NULL,
+        backbone      TEXT,
+        path          TEXT    NOT NULL,
+        fingerprint   TEXT,
+        metadata_json TEXT    NOT NULL DEFAULT '{}',
+        created_at    TEXT    NOT NULL,
+        active        INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1))
+      );
+
+      CREATE TABLE review_decisions (
+        id            INTEGER PRIMARY KEY,
+        inspection_id INTEGER NOT NULL REFERENCES inspections (id),
+        decided_at    TEXT    NOT NULL,
+        reviewer      TEXT    NOT NULL,
+        decision      TEXT    NOT NULL CHECK (decision IN ('defect_confirmed','false_alarm')),
+        defect_type   TEXT,
+        reason        TEXT
+      );
+      CREATE INDEX review_decisions_inspection ON review_decisions (inspection_id);
+
+      CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL
+      );
+
+      CREATE TABLE audit_trail (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        entity    TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT,
+        reason    TEXT,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+      );
+
+      -- The chain alone cannot reveal a truncated tail; the head row remembers where it ended.
+      CREATE TABLE audit_head (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        last_id   INTEGER NOT NULL,
+        last_hash TEXT    NOT NULL
+      );
+      INSERT INTO audit_head (singleton, last_id, last_hash) VALUES (1, 0, '${GENESIS_HASH}');
+
+      CREATE TRIGGER audit_trail_no_update BEFORE UPDATE ON audit_trail
+      BEGIN SELECT RAISE(ABORT, 'audit_trail is append-only: UPDATE refused'); END;
+      CREATE TRIGGER audit_trail_no_delete BEFORE DELETE ON audit_trail
+      BEGIN SELECT RAISE(ABORT, 'audit_trail is append-only: DELETE refused'); END;
+      CREATE TRIGGER audit_trail_append_only BEFORE INSERT ON audit_trail
+      WHEN NEW.id IS NOT (SELECT last_id + 1 FROM audit_head)
+        OR NEW.prev_hash IS NOT (SELECT last_hash FROM audit_head)
+      BEGIN SELECT RAISE(ABORT, 'audit_trail insert must extend the chain head'); END;
+      CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+      BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
+      CREATE TRIGGER audit_head_follows_chain BEFORE UPDATE ON audit_head
+      WHEN NEW.last_id IS NOT OLD.last_id + 1
+        OR NEW.last_hash IS NOT (SELECT hash FROM audit_trail WHERE id = NEW.last_id)
+      BEGIN SELECT RAISE(ABORT, 'audit_head may only advance to the newest audit row'); END;
+    `);
+  },
+};
+
+const v2: Migration = {
+  version: 2,
+  name: 'shift and image eviction tracking',
+  up(db) {
+    // Eviction must find every row that shares a content-addressed file before deleting it,
+    // hence the ref indexes; evicted_at keeps the sha256 as provenance after the file is gone.
+    db.exec(`
+      ALTER TABLE inspections ADD COLUMN shift TEXT;
+      ALTER TABLE inspections ADD COLUMN evicted_at TEXT;
+      CREATE INDEX inspections_image_ref   ON inspections (image_ref)   WHERE image_ref IS NOT NULL;
+      CREATE INDEX inspections_heatmap_ref ON inspections (heatmap_ref) WHERE heatmap_ref IS NOT NULL;
+      CREATE INDEX inspections_pass_evictable ON inspections (at, id)
+        WHERE verdict = 'PASS' AND evicted_at IS NULL AND (image_ref IS NOT NULL OR heatmap_ref IS NOT NULL);
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];

@@ -1,0 +1,147 @@
+// The one API contract between the UI and the station. Both transports (Electron IPC and
+// headless HTTP + WebSocket) carry exactly these methods and events, and the main process
+// validates every request against the schemas below before a handler sees it.
+import { z } from 'zod';
+
+// ---------- DTOs ----------
+
+export interface ExecutionProviderInfo {
+  name: 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+  available: boolean;
+  /** Why this provider is or is not usable here, in one sentence. */
+  reason: string;
+}
+
+export interface SystemInfo {
+  appVersion: string;
+  onnxRuntimeVersion: string;
+  executionProviders: ExecutionProviderInfo[];
+  /** Provider order the station will try, first usable wins. */
+  providerOrder: string[];
+  dataDir: string;
+  databasePath: string;
+  databaseSizeBytes: number;
+  schemaVersion: number;
+  imageStoreBytes: number;
+  /** URL of the headless server, or null when the UI runs inside Electron without it. */
+  headlessUrl: string | null;
+  mode: 'electron' | 'headless';
+  platform: string;
+  nodeVersion: string;
+  electronVersion: string | null;
+}
+
+export interface RetentionSettings {
+  /** FAIL and REVIEW images are always kept; this cannot be turned off. */
+  keepPassEvery: number;
+  maxStoreBytes: number;
+}
+
+export interface Settings {
+  operatorName: string;
+  retention: RetentionSettings;
+  providerOrder: Array<ExecutionProviderInfo['name']>;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  oldValue: string | null;
+  newValue: string | null;
+  reason: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditPage {
+  rows: AuditRow[];
+  /** Pass as beforeId to get the next (older) page; null when there is none. */
+  nextBeforeId: number | null;
+  total: number;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checkedRows: number;
+  /** First row id where the chain breaks (edited, inserted or deleted row), if any. */
+  firstBadId: number | null;
+  problem: string | null;
+  verifiedAt: string;
+}
+
+// ---------- Request schemas ----------
+
+const actor = z.string().trim().min(1).max(80);
+const reason = z.string().trim().min(1).max(500);
+
+export const providerName = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+
+export const settingsPatch = z
+  .object({
+    operatorName: actor.optional(),
+    retention: z
+      .object({
+        keepPassEvery: z.number().int().min(1).max(1_000_000).optional(),
+        maxStoreBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(2 ** 50)
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    providerOrder: z.array(providerName).min(1).max(5).optional(),
+  })
+  .strict();
+
+export const requestSchemas = {
+  'system.info': z.object({}).strict(),
+  'settings.get': z.object({}).strict(),
+  'settings.update': z.object({ patch: settingsPatch, actor, reason }).strict(),
+  'audit.list': z
+    .object({
+      beforeId: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+    })
+    .strict(),
+  'audit.verify': z.object({}).strict(),
+} as const;
+
+export type ApiMethod = keyof typeof requestSchemas;
+export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>;
+export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
+
+export interface ApiResults {
+  'system.info': SystemInfo;
+  'settings.get': Settings;
+  'settings.update': Settings;
+  'audit.list': AuditPage;
+  'audit.verify': AuditVerification;
+}
+
+export const apiMethods = Object.keys(requestSchemas) as ApiMethod[];
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
+
+// ---------- Events (main → UI) ----------
+
+export interface ApiEvents {
+  'audit.appended': { id: number; action: string; actor: string };
+  'settings.changed': Settings;
+}
+export type ApiEventName = keyof ApiEvents;
+
+// ---------- Client surface used by the renderer ----------
+
+export interface StationClient {
+  call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResults[M]>;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+export { ApiError, type ApiErrorBody } from './errors';
