@@ -33,14 +33,13 @@ export interface Station {
 }
 
 export async function openStation(opts: OpenStationOptions): Promise<Station> {
-  const paths = resolveDataDir({ dir: opts.dataDir });
+  const paths = resolveDataDir({ cliArg: opts.dataDir, fallback: opts.dataDir });
   const db = openDatabase(paths.database);
   const events = new EventBus();
-  const audit = new AuditTrail(db, {
-    onAppend: (row) => events.emit('audit.appended', { id: row.id, action: row.action, actor: row.actor }),
-  });
+  const audit = new AuditTrail(db);
+  audit.onAppend((row) => events.emit('audit.appended', { id: row.id, action: row.action, actor: row.actor }));
   const settings = new SettingsStore(db, audit);
-  const images = new ImageStore(paths.images);
+  const images = await ImageStore.open(paths.images);
   let headlessUrl: string | null = null;
 
   const fileSize = (file: string): number => {
@@ -61,7 +60,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       databasePath: paths.database,
       databaseSizeBytes: fileSize(paths.database) + fileSize(`${paths.database}-wal`),
       schemaVersion: schemaVersion(db),
-      imageStoreBytes: images.totalBytes(),
+      imageStoreBytes: images.totalBytes,
       headlessUrl,
       mode: opts.mode,
       platform: `${process.platform} ${process.arch}`,
@@ -70,8 +69,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     }),
     'settings.get': () => settings.get(),
     'settings.update': (req: ApiParsedRequest<'settings.update'>) => {
-      const next = settings.update(req.patch, { actor: req.actor, reason: req.reason });
-      events.emit('settings.changed', next);
+      const { settings: next, audit: changes } = settings.update(req.patch, req.actor, req.reason);
+      if (changes.length > 0) events.emit('settings.changed', next);
       return next;
     },
     'audit.list': (req: ApiParsedRequest<'audit.list'>) => audit.list(req),

@@ -2,11 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStation } from '../station-services';
-import { generateToken, hashToken, isLoopbackHost } from './auth';
+import { resolveAccessToken } from './access-token';
 import { startHeadlessServer } from './http-server';
 import { parseServeArgs, SERVE_USAGE, UsageRequested } from './serve-args';
-
-const TOKEN_KEY = 'server.token_sha256';
 
 async function main(): Promise<void> {
   let opts;
@@ -29,29 +27,11 @@ async function main(): Promise<void> {
 
   const station = await openStation({ dataDir: resolve(opts.dataDir), mode: 'headless' });
 
-  let tokenHash: string | null = null;
-  let freshToken: string | null = null;
-  if (!isLoopbackHost(opts.host)) {
-    const fromEnv = process.env.STATION_TOKEN;
-    tokenHash = station.settings.getInternal<string>(TOKEN_KEY);
-    if (fromEnv) {
-      tokenHash = hashToken(fromEnv);
-    } else if (!tokenHash || opts.newToken) {
-      freshToken = generateToken();
-      tokenHash = hashToken(freshToken);
-    }
-    if (tokenHash !== station.settings.getInternal<string>(TOKEN_KEY)) {
-      station.settings.setInternal(TOKEN_KEY, tokenHash);
-      station.audit.append({
-        actor: 'system',
-        action: 'server.token_changed',
-        entity: 'headless-server',
-        oldValue: null,
-        newValue: `sha256:${tokenHash.slice(0, 12)}…`,
-        reason: fromEnv ? 'token set from STATION_TOKEN' : 'token generated for a non-loopback bind',
-      });
-    }
-  }
+  const { tokenHash, freshToken } = resolveAccessToken(station.settings, {
+    host: opts.host,
+    newToken: opts.newToken,
+    envToken: process.env.STATION_TOKEN,
+  });
 
   const server = await startHeadlessServer({
     handlers: station.handlers,
@@ -67,6 +47,8 @@ async function main(): Promise<void> {
   if (freshToken) {
     console.log(`Access token (shown once, keep it): ${freshToken}`);
     console.log(`Open ${server.url}?token=${freshToken}`);
+  } else if (process.env.STATION_TOKEN) {
+    console.log('Access token required: the one given in STATION_TOKEN.');
   } else if (tokenHash) {
     console.log('Access token required: use the token shown when it was created (--new-token makes a new one).');
   }

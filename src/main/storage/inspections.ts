@@ -137,25 +137,17 @@ export class InspectionRepository {
     return (this.stmt(sql).get(...params) as { n: number }).n;
   }
 
-  /**
-   * Oldest PASS rows whose files may be deleted. A file is content-addressed and can be shared
-   * with a FAIL/REVIEW row showing identical bytes; such refs are withheld so a kept image is
-   * never deleted through a PASS twin.
-   */
+  /** Oldest PASS rows still holding files, in eviction order. */
   evictionCandidates(limit: number): EvictionCandidate[] {
-    const sql = `SELECT p.id,
-        CASE WHEN EXISTS (SELECT 1 FROM inspections k WHERE k.verdict <> 'PASS'
-          AND (k.image_ref = p.image_ref OR k.heatmap_ref = p.image_ref)) THEN NULL ELSE p.image_ref END AS image_ref,
-        CASE WHEN EXISTS (SELECT 1 FROM inspections k WHERE k.verdict <> 'PASS'
-          AND (k.image_ref = p.heatmap_ref OR k.heatmap_ref = p.heatmap_ref)) THEN NULL ELSE p.heatmap_ref END AS heatmap_ref
-      FROM inspections p INDEXED BY inspections_pass_evictable
-      WHERE p.verdict = 'PASS' AND p.evicted_at IS NULL AND (p.image_ref IS NOT NULL OR p.heatmap_ref IS NOT NULL)
-      ORDER BY p.at ASC, p.id ASC LIMIT ?`;
-    return (this.stmt(sql).all(Math.max(1, Math.floor(limit))) as Array<{
+    const sql = `SELECT id, image_ref, heatmap_ref FROM inspections
+      WHERE verdict = 'PASS' AND evicted_at IS NULL AND (image_ref IS NOT NULL OR heatmap_ref IS NOT NULL)
+      ORDER BY at ASC, id ASC LIMIT ?`;
+    const rows = this.stmt(sql).all(Math.max(1, Math.floor(limit))) as Array<{
       id: number;
       image_ref: string | null;
       heatmap_ref: string | null;
-    }>).map((r) => ({ id: r.id, imageRef: r.image_ref, heatmapRef: r.heatmap_ref }));
+    }>;
+    return rows.map((r) => ({ id: r.id, imageRef: r.image_ref, heatmapRef: r.heatmap_ref }));
   }
 
   /** Marks every PASS row pointing at a deleted file; the sha256 stays as provenance. */
@@ -166,11 +158,19 @@ export class InspectionRepository {
     ).run(at, ref, ref).changes;
   }
 
-  /** Rows that still point at this file and are not evicted (used before deleting it). */
-  liveReferences(ref: string): number {
+  /** Releases a PASS row's claim on its files, including files withheld for a FAIL/REVIEW twin. */
+  markRowEvicted(id: number, at: string): void {
+    this.stmt(`UPDATE inspections SET evicted_at = ? WHERE id = ? AND verdict = 'PASS' AND evicted_at IS NULL`).run(
+      at,
+      id,
+    );
+  }
+
+  /** FAIL/REVIEW rows pointing at this file; while any exist the file must not be deleted. */
+  keptReferences(ref: string): number {
     return (
       this.stmt(
-        `SELECT COUNT(*) AS n FROM inspections WHERE evicted_at IS NULL AND (image_ref = ? OR heatmap_ref = ?)`,
+        `SELECT COUNT(*) AS n FROM inspections WHERE verdict <> 'PASS' AND (image_ref = ? OR heatmap_ref = ?)`,
       ).get(ref, ref) as { n: number }
     ).n;
   }

@@ -1,0 +1,168 @@
+// The one place that creates ONNX Runtime sessions and decides which execution provider runs
+// them. Everything else asks here, so provider fallback and its reasons are reported uniformly.
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderInfo } from '@shared/api';
+import { GraphBuilder } from '../onnx/builder';
+import { serializeModel } from '../onnx/serialize';
+
+export type ProviderName = ExecutionProviderInfo['name'];
+export const DEFAULT_PROVIDER_ORDER: ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
+
+export interface CreateSessionOptions {
+  providerOrder?: ProviderName[];
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  /** Write ORT's optimised model here (debugging). */
+  optimizedModelFilePath?: string;
+}
+
+export interface SessionHandle {
+  session: ort.InferenceSession;
+  provider: ProviderName;
+  /** Providers tried before `provider`, and why each was skipped. */
+  skipped: Array<{ name: ProviderName; reason: string }>;
+}
+
+// Names in onnxruntime-node's listSupportedBackends() differ from ours only for DirectML.
+const BACKEND_NAME: Record<ProviderName, string> = { cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', cpu: 'cpu' };
+
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}
+
+let probeModel: Uint8Array | null = null;
+/** A one-node model (Y = X + X) used to prove a provider can really create and run a session. */
+function tinyModel(): Uint8Array {
+  if (!probeModel) {
+    const g = new GraphBuilder('probe');
+    const x = g.input('x', 'float32', [1, 4]);
+    g.output(g.add(x, x, 'y'));
+    probeModel = serializeModel(g.toModelProto());
+  }
+  return probeModel;
+}
+
+function shortError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  // ORT messages start with a source path and a long stack-ish prefix; the tail says why.
+  const line = msg.split('\n')[0].replace(/^\/onnxruntime_src\/\S+\s+/, '');
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+let probeCache: Promise<ExecutionProviderInfo[]> | null = null;
+
+/**
+ * Which providers this build and machine can use. Listing alone is not proof (CUDA is "supported"
+ * but its libraries may be missing; WebGPU is bundled but may find no adapter), so each listed
+ * provider gets a real one-node session. Cached for the process lifetime.
+ */
+export function listExecutionProviders(opts: { refresh?: boolean } = {}): Promise<ExecutionProviderInfo[]> {
+  if (!probeCache || opts.refresh) probeCache = probeAll();
+  return probeCache;
+}
+
+async function probeAll(): Promise<ExecutionProviderInfo[]> {
+  const listed = new Map(ort.listSupportedBackends().map((b) => [b.name, b]));
+  const out: ExecutionProviderInfo[] = [];
+  for (const name of DEFAULT_PROVIDER_ORDER) {
+    const backend = listed.get(BACKEND_NAME[name]);
+    if (!backend) {
+      out.push({ name, available: false, reason: `not built into onnxruntime-node ${onnxRuntimeVersion()} for ${process.platform}-${process.arch}` });
+      continue;
+    }
+    const t0 = performance.now();
+    try {
+      const s = await ort.InferenceSession.create(tinyModel(), sessionOptions(name, { graphOptimizationLevel: 'disabled' }));
+      const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
+      const r = await s.run({ x });
+      const y = r.y.data as Float32Array;
+      await s.release();
+      if (y[3] !== 8) throw new Error(`probe computed ${y[3]} instead of 8`);
+      const ms = Math.round(performance.now() - t0);
+      out.push({ name, available: true, reason: `probe session ran (${ms} ms)${backend.bundled ? '' : ', provider library found'}` });
+    } catch (e) {
+      const why = shortError(e);
+      const hint = !backend.bundled && /load/i.test(why) ? ' (provider library not installed: needs the GPU build and drivers)' : '';
+      out.push({ name, available: false, reason: `probe failed: ${why}${hint}` });
+    }
+  }
+  return out;
+}
+
+function sessionOptions(provider: ProviderName, o: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+  const so: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider === 'cpu' ? 'cpu' : BACKEND_NAME[provider]],
+    graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
+    logSeverityLevel: 3,
+  };
+  if (o.intraOpNumThreads) so.intraOpNumThreads = o.intraOpNumThreads;
+  if (o.interOpNumThreads) so.interOpNumThreads = o.interOpNumThreads;
+  if (o.optimizedModelFilePath) so.optimizedModelFilePath = o.optimizedModelFilePath;
+  return so;
+}
+
+/**
+ * Creates a session on the first provider in `providerOrder` that works here. A provider that the
+ * probe found unusable is skipped without trying; one that is usable but fails on this model
+ * (unsupported op, out of memory) falls through to the next with the reason recorded.
+ */
+export async function createSession(model: Uint8Array | string, opts: CreateSessionOptions = {}): Promise<SessionHandle> {
+  const order = opts.providerOrder ?? DEFAULT_PROVIDER_ORDER;
+  if (order.length === 0) throw new Error('providerOrder is empty');
+  const probed = new Map((await listExecutionProviders()).map((p) => [p.name, p]));
+  const skipped: SessionHandle['skipped'] = [];
+  let lastError: unknown = null;
+  for (const name of order) {
+    const p = probed.get(name);
+    if (!p?.available) {
+      skipped.push({ name, reason: p?.reason ?? 'unknown provider' });
+      continue;
+    }
+    try {
+      const so = sessionOptions(name, opts);
+      const session =
+        typeof model === 'string' ? await ort.InferenceSession.create(model, so) : await ort.InferenceSession.create(model, so);
+      return { session, provider: name, skipped };
+    } catch (e) {
+      lastError = e;
+      skipped.push({ name, reason: `session creation failed: ${shortError(e)}` });
+    }
+  }
+  const detail = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  throw new Error(`no execution provider could run this model (${detail})`, { cause: lastError });
+}
+
+// ---------- tensor helpers ----------
+
+export type OrtTensor = ort.Tensor;
+export { ort };
+
+export function float32Tensor(data: Float32Array | number[], dims: readonly number[]): ort.Tensor {
+  const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n !== arr.length) throw new Error(`tensor dims [${dims.join(',')}] need ${n} values, got ${arr.length}`);
+  return new ort.Tensor('float32', arr, dims);
+}
+
+export function int64Tensor(data: BigInt64Array | number[], dims: readonly number[]): ort.Tensor {
+  const arr = data instanceof BigInt64Array ? data : BigInt64Array.from(data.map((v) => BigInt(v)));
+  return new ort.Tensor('int64', arr, dims);
+}
+
+/** Float32 data of an output tensor (throws on other types, so a wrong graph is caught early). */
+export function toFloat32(t: ort.Tensor | undefined, what = 'tensor'): Float32Array {
+  if (!t) throw new Error(`${what} is missing from the session outputs`);
+  if (t.type !== 'float32') throw new Error(`${what} is ${t.type}, expected float32`);
+  return t.data as Float32Array;
+}
+
+/** Runs a session and returns the named outputs (all outputs when none named). */
+export async function runSession(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  outputNames?: readonly string[],
+): Promise<Record<string, ort.Tensor>> {
+  const r = outputNames ? await session.run(feeds, [...outputNames]) : await session.run(feeds);
+  return r as Record<string, ort.Tensor>;
+}

@@ -1,0 +1,10 @@
+export { openDatabase, schemaVersion, CURRENT_SCHEMA_VERSION, SchemaTooNewError, type Db } from './database';
+export { MIGRATIONS, type Migration } from './migrations';
+export { AuditTrail, type AuditEntry } from './audit-trail';
+export { auditRowHash, GENESIS_HASH } from './audit-hash';
+export { SettingsStore, DEFAULT_SETTINGS, type SettingsPatch, type SettingsUpdateResult } from './settings-store';
+export * from './inspections';
+export * from './reviews';
+export * from './image-store';
+export * from './retention';
+export * from './data-dir';

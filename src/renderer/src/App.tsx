@@ -1,0 +1,201 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { Icon, type IconName } from './components/Icon';
+import { formatTime } from './components/format';
+import { Pill } from './components/StatusBadge';
+import { SettingsProvider, useSettings } from './hooks/settings';
+import { hrefFor, useRoute, type Route } from './hooks/route';
+import { useConnection, useStation } from './hooks/station';
+import { useApi } from './hooks/useApi';
+import { AuditPage } from './pages/AuditPage';
+import { HistoryPage, LivePage, ModelsPage, ReviewPage, TrainPage } from './pages/Placeholders';
+import { SettingsPage } from './pages/SettingsPage';
+import type { ConnectionState } from './transport';
+
+interface NavItem {
+  route: Route;
+  label: string;
+  icon: IconName;
+  /** Screens delivered by later issues carry a marker so nobody hunts for missing features. */
+  built: boolean;
+}
+
+const NAV: NavItem[] = [
+  { route: 'live', label: 'Live', icon: 'live', built: false },
+  { route: 'review', label: 'Review', icon: 'review', built: false },
+  { route: 'train', label: 'Train', icon: 'train', built: false },
+  { route: 'models', label: 'Models', icon: 'models', built: false },
+  { route: 'history', label: 'History', icon: 'history', built: false },
+  { route: 'audit', label: 'Audit', icon: 'audit', built: true },
+  { route: 'settings', label: 'Settings', icon: 'settings', built: true },
+];
+
+const PAGES: Record<Route, () => ReactNode> = {
+  live: LivePage,
+  review: ReviewPage,
+  train: TrainPage,
+  models: ModelsPage,
+  history: HistoryPage,
+  audit: AuditPage,
+  settings: SettingsPage,
+};
+
+export function App() {
+  const connection = useConnection();
+  if (connection.kind === 'unauthorized') return <AccessRequired message={connection.message} />;
+  return (
+    <SettingsProvider>
+      <Shell connection={connection} />
+    </SettingsProvider>
+  );
+}
+
+function Shell({ connection }: { connection: ConnectionState }) {
+  const route = useRoute();
+  const Current = PAGES[route];
+  const info = useApi('system.info', {});
+  const { settings } = useSettings();
+
+  useEffect(() => {
+    if (settings) dropTokenFromUrl();
+  }, [settings]);
+
+  useEffect(() => {
+    const item = NAV.find((n) => n.route === route);
+    document.title = `${item?.label ?? 'Station'} · Inspection Station`;
+  }, [route]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="live" />
+          </span>
+          <div className="brand-text">
+            <span className="brand-name">Inspection Station</span>
+            <span className="brand-sub">
+              {info.data
+                ? `v${info.data.appVersion} · ${info.data.mode === 'headless' ? 'headless / browser' : 'desktop'}`
+                : 'anomaly inspection'}
+            </span>
+          </div>
+        </div>
+        <div className="topbar-right">
+          <ConnectionPill state={connection} />
+          <div className="operator" data-testid="operator" title="Operator signed in at this station (change in Settings)">
+            <Icon name="user" />
+            <span className="operator-label">Operator</span>
+            <span className="operator-name" data-testid="operator-name">
+              {settings ? settings.operatorName || 'not set' : '…'}
+            </span>
+          </div>
+          <Clock />
+        </div>
+      </header>
+      {connection.kind === 'reconnecting' ? <ReconnectBanner state={connection} /> : null}
+      <nav className="sidenav" aria-label="Screens">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.route}>
+              <a
+                href={hrefFor(item.route)}
+                className={route === item.route ? 'nav-link active' : 'nav-link'}
+                aria-current={route === item.route ? 'page' : undefined}
+                data-testid={`nav-${item.route}`}
+              >
+                <Icon name={item.icon} />
+                <span className="nav-label">{item.label}</span>
+                {!item.built ? <span className="nav-soon">not built</span> : null}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content">
+        <Current />
+      </main>
+    </div>
+  );
+}
+
+function ConnectionPill({ state }: { state: ConnectionState }) {
+  switch (state.kind) {
+    case 'local':
+      return <Pill tone="ok" testId="connection">Local</Pill>;
+    case 'online':
+      return <Pill tone="ok" testId="connection">Connected</Pill>;
+    case 'connecting':
+      return <Pill tone="info" testId="connection">Connecting…</Pill>;
+    case 'reconnecting':
+      return <Pill tone="bad" testId="connection">Connection lost</Pill>;
+    case 'unauthorized':
+      return <Pill tone="bad" testId="connection">No access</Pill>;
+  }
+}
+
+function ReconnectBanner({ state }: { state: Extract<ConnectionState, { kind: 'reconnecting' }> }) {
+  const now = useNow(500);
+  const seconds = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
+  return (
+    <div className="conn-banner" role="alert" data-testid="connection-banner">
+      <span className="spinner" aria-hidden="true" />
+      <strong>Connection to the station lost — reconnecting</strong>
+      <span>
+        {seconds > 0 ? `next attempt in ${seconds} s` : 'trying now'} (attempt {state.attempt}). What you see may be out of
+        date; changes cannot be saved until it is back.
+      </span>
+    </div>
+  );
+}
+
+function Clock() {
+  const now = useNow(1000);
+  const text = formatTime(new Date(now).toISOString());
+  return (
+    <time className="clock mono" dateTime={new Date(now).toISOString()}>
+      {text.slice(11)}
+      <span className="clock-date">{text.slice(0, 10)}</span>
+    </time>
+  );
+}
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  return now;
+}
+
+function AccessRequired({ message }: { message: string }) {
+  return (
+    <div className="access" data-testid="access-required">
+      <div className="access-card">
+        <Icon name="lock" className="access-icon" />
+        <h1>Access token required</h1>
+        <p className="access-lead">
+          Open the URL printed by the station with <code>?token=…</code> at the end. This browser will then be let in
+          and remember it.
+        </p>
+        <ol className="access-steps">
+          <li>
+            On the station PC, find the line <code>Station listening on http://…/?token=…</code> in the console where the
+            station was started (or ask whoever runs it).
+          </li>
+          <li>Open exactly that URL here, including the token.</li>
+        </ol>
+        <p className="muted small">Server said: {message}</p>
+      </div>
+    </div>
+  );
+}
+
+/** The token only needs to reach the server once (it answers with a cookie); keep it out of
+ *  browser history, bookmarks and screen shares. */
+function dropTokenFromUrl(): void {
+  const url = new URL(window.location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  window.history.replaceState(window.history.state, '', url.toString());
+}
