@@ -6,7 +6,7 @@ import type { ApiParsedRequest, SystemInfo } from '@shared/api';
 import { EventBus } from './api/event-bus';
 import type { ApiHandlers } from './api/dispatch';
 import { APP_VERSION } from './app-version';
-import { listExecutionProviders, onnxRuntimeVersion } from './runtime/providers';
+import { listExecutionProviders, onnxRuntimeVersion } from './runtime';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, schemaVersion, type Db } from './storage/database';
 import { resolveDataDir, type DataDirPaths } from './storage/data-dir';

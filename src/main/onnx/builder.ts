@@ -125,6 +125,10 @@ export class GraphBuilder {
   private readonly producers = new Map<string, NodeDef>();
   private readonly nodeNames = new Set<string>();
   private counter = 0;
+  /** When true (imports of foreign models), a shape-rule failure leaves the shape unknown instead of throwing. */
+  private lenientShapes = false;
+  /** Shape-rule failures swallowed in lenient mode, for diagnostics. */
+  readonly shapeWarnings: string[] = [];
 
   constructor(name: string, opts: GraphBuilderOptions = {}) {
     this.name = name;
@@ -256,11 +260,15 @@ export class GraphBuilder {
             constant: (i) => this.constValue(node.inputs[i] ?? ''),
           });
         } catch (e) {
-          if (e instanceof ShapeError) {
+          if (e instanceof ShapeError && this.lenientShapes) {
+            this.shapeWarnings.push(`node '${node.name}' (${node.opType}): ${e.message}`);
+            infos = [];
+          } else if (e instanceof ShapeError) {
             const ins = node.inputs.map((i) => `${i || '∅'}${shapeStr(this.values.get(i)?.shape)}`).join(', ');
             throw new GraphError(`${this.name}: node '${node.name}' (${node.opType}): ${e.message} [inputs: ${ins}]`);
+          } else {
+            throw e;
           }
-          throw e;
         }
       }
     }
@@ -546,7 +554,7 @@ export class GraphBuilder {
    * Loads a parsed model into a builder (nodes validated and shapes inferred as if built here).
    * Shape hints from the model's value_info fill in ops we have no rule for.
    */
-  static fromModel(model: ModelProto, opts: { name?: string } = {}): GraphBuilder {
+  static fromModel(model: ModelProto, opts: { name?: string; strictShapes?: boolean } = {}): GraphBuilder {
     const graph = model.graph;
     if (!graph) throw new GraphError('model has no graph');
     const opsets = model.opsetImport ?? [];
@@ -559,6 +567,7 @@ export class GraphBuilder {
       producerName: model.producerName || undefined,
       docString: graph.docString || undefined,
     });
+    g.lenientShapes = opts.strictShapes === false;
     if ((model.functions?.length ?? 0) > 0) {
       throw new GraphError('models with local functions are not supported; export without them (e.g. torch.onnx.export(dynamo=False))');
     }

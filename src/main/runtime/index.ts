@@ -27,6 +27,12 @@ export interface SessionHandle {
 // Names in onnxruntime-node's listSupportedBackends() differ from ours only for DirectML.
 const BACKEND_NAME: Record<ProviderName, string> = { cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', cpu: 'cpu' };
 
+// Probing a provider whose libraries are missing makes ORT log an error line per probe; the probe
+// result already carries that reason, so keep ORT quiet unless someone asks for its logs.
+const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+const requestedLevel = process.env.ORT_LOG_LEVEL as (typeof LOG_LEVELS)[number] | undefined;
+ort.env.logLevel = requestedLevel && LOG_LEVELS.includes(requestedLevel) ? requestedLevel : 'fatal';
+
 export function onnxRuntimeVersion(): string {
   return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
 }

@@ -85,7 +85,11 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       }
       const method = url.pathname.slice('/api/rpc/'.length);
       const body = await readJsonBody(req);
-      if (!body.ok) return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
+      if (!body.ok) {
+        // The rest of an oversized body is never read, so this connection cannot be reused.
+        if (body.status === 413) res.setHeader('Connection', 'close');
+        return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
+      }
       const outcome = await dispatch(opts.handlers, method, body.value);
       if (outcome.ok) return sendJson(res, 200, { result: outcome.result });
       return sendJson(res, STATUS_FOR[outcome.error.code], { error: outcome.error });
@@ -166,6 +170,9 @@ type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; me
 
 async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
   const type = req.headers['content-type'] ?? '';
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    return { ok: false, status: 413, message: 'Request body too large.' };
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -37,6 +37,7 @@ export class AuditTrail {
   private readonly count: Statement<[], { n: number }>;
   private readonly all: Statement<[], DbAuditRow>;
   private readonly appendTx: (entry: AuditEntry) => AuditRow;
+  private readonly listeners = new Set<(row: AuditRow) => void>();
 
   constructor(
     private readonly db: Db,
@@ -86,13 +87,28 @@ export class AuditTrail {
   /** Atomic; joins the caller's transaction when there is one, so a rollback drops the row too. */
   append(entry: AuditEntry): AuditRow {
     if (!entry.actor.trim()) throw new Error('Audit entries need an actor.');
-    return this.appendTx(entry);
+    const row = this.appendTx(entry);
+    for (const listener of this.listeners) {
+      try {
+        listener(row);
+      } catch {
+        // Listeners only notify the UI; a failing one must not undo or hide a committed row.
+      }
+    }
+    return row;
+  }
+
+  /** Notifies after each append (the UI refreshes its trail view on it). */
+  onAppend(listener: (row: AuditRow) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   list({ beforeId, limit = 100 }: { beforeId?: number; limit?: number } = {}): AuditPage {
     const take = Math.max(1, Math.min(500, Math.floor(limit)));
     // One extra row tells whether an older page exists without a second query.
-    const raw = beforeId === undefined ? this.pageFirst.all(take + 1) : this.pageBefore.all(beforeId, take + 1);
+    const raw =
+      beforeId === undefined ? this.pageFirst.all(take + 1) : this.pageBefore.all(beforeId, take + 1);
     const rows = raw.slice(0, take).map(toAuditRow);
     return {
       rows,
@@ -122,7 +138,11 @@ export class AuditTrail {
         return fail(checked, Math.min(r.id, expectedId), problem);
       }
       if (r.prev_hash !== prevHash) {
-        return fail(checked, r.id, `Row ${r.id} does not link to the previous row's hash (inserted or replaced row).`);
+        return fail(
+          checked,
+          r.id,
+          `Row ${r.id} does not link to the previous row's hash (inserted or replaced row).`,
+        );
       }
       const recomputed = auditRowHash({
         id: r.id,
@@ -147,10 +167,18 @@ export class AuditTrail {
     const lastId = expectedId - 1;
     if (head.last_id !== lastId || head.last_hash !== prevHash) {
       if (head.last_id > lastId) {
-        return fail(checked, lastId + 1, `Rows ${lastId + 1}..${head.last_id} are missing from the end of the trail (deleted tail).`);
+        return fail(
+          checked,
+          lastId + 1,
+          `Rows ${lastId + 1}..${head.last_id} are missing from the end of the trail (deleted tail).`,
+        );
       }
       if (head.last_id < lastId) {
-        return fail(checked, head.last_id + 1, `Rows after ${head.last_id} were added outside the station (the recorded head ends there).`);
+        return fail(
+          checked,
+          head.last_id + 1,
+          `Rows after ${head.last_id} were added outside the station (the recorded head ends there).`,
+        );
       }
       return fail(checked, lastId, `Row ${lastId} is not the row the head recorded (replaced tail).`);
     }

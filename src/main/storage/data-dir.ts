@@ -19,7 +19,8 @@ export interface ResolveDataDirOptions {
 
 export function resolveDataDir({ cliArg, env, fallback }: ResolveDataDirOptions): DataDirPaths {
   const chosen = [cliArg, env, fallback].find((p): p is string => typeof p === 'string' && p.trim() !== '');
-  if (!chosen) throw new Error('No data directory given: pass --data-dir, set STATION_DATA_DIR or a fallback.');
+  if (!chosen)
+    throw new Error('No data directory given: pass --data-dir, set STATION_DATA_DIR or a fallback.');
   const root = resolve(chosen.trim());
   const paths: DataDirPaths = {
     root,
@@ -29,10 +30,11 @@ export function resolveDataDir({ cliArg, env, fallback }: ResolveDataDirOptions)
     cache: join(root, 'cache'),
   };
   try {
-    for (const dir of [paths.root, paths.images, paths.models, paths.cache]) mkdirSync(dir, { recursive: true });
+    for (const dir of [paths.root, paths.images, paths.models, paths.cache])
+      mkdirSync(dir, { recursive: true });
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    throw new Error(`Cannot use data directory ${root}: ${detail}`);
+    throw new Error(`Cannot use data directory ${root}: ${detail}`, { cause: err });
   }
   return paths;
 }

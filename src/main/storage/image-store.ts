@@ -42,6 +42,8 @@ const SHARD_PATTERN = /^[0-9a-f]{2}$/;
 
 export class ImageStore {
   private total = 0;
+  /** Concurrent puts of the same bytes share one write, so the size is counted once. */
+  private readonly inFlight = new Map<string, Promise<StoredImage>>();
 
   private constructor(
     readonly dir: string,
@@ -83,8 +85,16 @@ export class ImageStore {
       throw new ImageStoreError('bad_ref', `Unsupported image extension "${ext}".`);
     }
     const sha256 = createHash('sha256').update(data).digest('hex');
+    const ref = `${sha256.slice(0, 2)}/${sha256}.${e}`;
+    const pending = this.inFlight.get(ref);
+    if (pending) return pending;
+    const write = this.write(data, sha256, ref).finally(() => this.inFlight.delete(ref));
+    this.inFlight.set(ref, write);
+    return write;
+  }
+
+  private async write(data: Uint8Array, sha256: string, ref: string): Promise<StoredImage> {
     const shard = sha256.slice(0, 2);
-    const ref = `${shard}/${sha256}.${e}`;
     const finalPath = join(this.dir, ref);
     if (await exists(finalPath)) return { ref, sha256, bytes: data.byteLength };
 

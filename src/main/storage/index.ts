@@ -2,7 +2,12 @@ export { openDatabase, schemaVersion, CURRENT_SCHEMA_VERSION, SchemaTooNewError,
 export { MIGRATIONS, type Migration } from './migrations';
 export { AuditTrail, type AuditEntry } from './audit-trail';
 export { auditRowHash, GENESIS_HASH } from './audit-hash';
-export { SettingsStore, DEFAULT_SETTINGS, type SettingsPatch, type SettingsUpdateResult } from './settings-store';
+export {
+  SettingsStore,
+  DEFAULT_SETTINGS,
+  type SettingsPatch,
+  type SettingsUpdateResult,
+} from './settings-store';
 export * from './inspections';
 export * from './reviews';
 export * from './image-store';

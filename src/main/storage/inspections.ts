@@ -117,7 +117,10 @@ export class InspectionRepository {
     return r ? toRow(r) : null;
   }
 
-  page(filter: InspectionFilter = {}, options: { after?: InspectionCursor | null; limit?: number } = {}): InspectionPage {
+  page(
+    filter: InspectionFilter = {},
+    options: { after?: InspectionCursor | null; limit?: number } = {},
+  ): InspectionPage {
     const limit = Math.max(1, Math.min(1000, Math.floor(options.limit ?? 100)));
     const { where, params } = buildWhere(filter);
     if (options.after) {
@@ -160,10 +163,9 @@ export class InspectionRepository {
 
   /** Releases a PASS row's claim on its files, including files withheld for a FAIL/REVIEW twin. */
   markRowEvicted(id: number, at: string): void {
-    this.stmt(`UPDATE inspections SET evicted_at = ? WHERE id = ? AND verdict = 'PASS' AND evicted_at IS NULL`).run(
-      at,
-      id,
-    );
+    this.stmt(
+      `UPDATE inspections SET evicted_at = ? WHERE id = ? AND verdict = 'PASS' AND evicted_at IS NULL`,
+    ).run(at, id);
   }
 
   /** FAIL/REVIEW rows pointing at this file; while any exist the file must not be deleted. */
@@ -237,7 +239,9 @@ function buildWhere(f: InspectionFilter): { where: string[]; params: unknown[] }
     params.push(f.maxScore);
   }
   if (f.reviewed !== undefined) {
-    where.push(`${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`);
+    where.push(
+      `${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`,
+    );
   }
   return { where, params };
 }

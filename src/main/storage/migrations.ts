@@ -106,8 +106,14 @@ const v1: Migration = {
 
 const v2: Migration = {
   version: 2,
-  name: 'shift and image eviction tracking',
+  name: 'shift, image eviction tracking, filtered paging indexes',
   up(db) {
+    // History pages newest-first by (at, id) under a verdict or model filter; these indexes
+    // deliver rows in that order so a page reads ~limit rows instead of sorting every match.
+    db.exec(`
+      CREATE INDEX inspections_verdict_at_id ON inspections (verdict, at, id);
+      CREATE INDEX inspections_model_at_id   ON inspections (model_id, at, id);
+    `);
     // Eviction must find every row that shares a content-addressed file before deleting it,
     // hence the ref indexes; evicted_at keeps the sha256 as provenance after the file is gone.
     db.exec(`

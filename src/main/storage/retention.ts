@@ -66,7 +66,9 @@ export class RetainedImageWriter {
       if (heatmap) outcome.heatmap = await this.store.put(heatmap.data, heatmap.ext);
     } catch (err) {
       outcome.error =
-        err instanceof ImageStoreError ? err : new ImageStoreError('io', `Image store failed: ${String(err)}`, err);
+        err instanceof ImageStoreError
+          ? err
+          : new ImageStoreError('io', `Image store failed: ${String(err)}`, err);
     }
     return outcome;
   }
@@ -74,7 +76,10 @@ export class RetainedImageWriter {
   /** Oldest PASS files go first; FAIL/REVIEW files are never candidates. */
   private async makeRoom(need: number, maxBytes: number): Promise<void> {
     if (need > maxBytes) {
-      throw new ImageStoreError('quota_exceeded', `A ${need}-byte image cannot fit a ${maxBytes}-byte store.`);
+      throw new ImageStoreError(
+        'quota_exceeded',
+        `A ${need}-byte image cannot fit a ${maxBytes}-byte store.`,
+      );
     }
     while (this.store.totalBytes + need > maxBytes) {
       const candidates = this.inspections.evictionCandidates(EVICTION_BATCH);

@@ -24,11 +24,7 @@ export class ReviewRepository {
   private readonly forInspection: Statement<[number], Record<string, unknown>>;
   private readonly recordTx: (d: NewReviewDecision) => { decision: ReviewDecision; audit: AuditRow };
 
-  constructor(
-    db: Db,
-    audit: AuditTrail,
-    now: () => Date = () => new Date(),
-  ) {
+  constructor(db: Db, audit: AuditTrail, now: () => Date = () => new Date()) {
     this.insertStmt = db.prepare(`INSERT INTO review_decisions (inspection_id, decided_at, reviewer, decision,
       defect_type, reason) VALUES (?, ?, ?, ?, ?, ?)`);
     this.forInspection = db.prepare(

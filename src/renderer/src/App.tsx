@@ -4,7 +4,7 @@ import { formatTime } from './components/format';
 import { Pill } from './components/StatusBadge';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
-import { useConnection, useStation } from './hooks/station';
+import { useConnection } from './hooks/station';
 import { useApi } from './hooks/useApi';
 import { AuditPage } from './pages/AuditPage';
 import { HistoryPage, LivePage, ModelsPage, ReviewPage, TrainPage } from './pages/Placeholders';
@@ -82,7 +82,11 @@ function Shell({ connection }: { connection: ConnectionState }) {
         </div>
         <div className="topbar-right">
           <ConnectionPill state={connection} />
-          <div className="operator" data-testid="operator" title="Operator signed in at this station (change in Settings)">
+          <div
+            className="operator"
+            data-testid="operator"
+            title="Operator signed in at this station (change in Settings)"
+          >
             <Icon name="user" />
             <span className="operator-label">Operator</span>
             <span className="operator-name" data-testid="operator-name">
@@ -121,15 +125,35 @@ function Shell({ connection }: { connection: ConnectionState }) {
 function ConnectionPill({ state }: { state: ConnectionState }) {
   switch (state.kind) {
     case 'local':
-      return <Pill tone="ok" testId="connection">Local</Pill>;
+      return (
+        <Pill tone="ok" testId="connection">
+          Local
+        </Pill>
+      );
     case 'online':
-      return <Pill tone="ok" testId="connection">Connected</Pill>;
+      return (
+        <Pill tone="ok" testId="connection">
+          Connected
+        </Pill>
+      );
     case 'connecting':
-      return <Pill tone="info" testId="connection">Connecting…</Pill>;
+      return (
+        <Pill tone="info" testId="connection">
+          Connecting…
+        </Pill>
+      );
     case 'reconnecting':
-      return <Pill tone="bad" testId="connection">Connection lost</Pill>;
+      return (
+        <Pill tone="bad" testId="connection">
+          Connection lost
+        </Pill>
+      );
     case 'unauthorized':
-      return <Pill tone="bad" testId="connection">No access</Pill>;
+      return (
+        <Pill tone="bad" testId="connection">
+          No access
+        </Pill>
+      );
   }
 }
 
@@ -141,8 +165,8 @@ function ReconnectBanner({ state }: { state: Extract<ConnectionState, { kind: 'r
       <span className="spinner" aria-hidden="true" />
       <strong>Connection to the station lost — reconnecting</strong>
       <span>
-        {seconds > 0 ? `next attempt in ${seconds} s` : 'trying now'} (attempt {state.attempt}). What you see may be out of
-        date; changes cannot be saved until it is back.
+        {seconds > 0 ? `next attempt in ${seconds} s` : 'trying now'} (attempt {state.attempt}). What you see
+        may be out of date; changes cannot be saved until it is back.
       </span>
     </div>
   );
@@ -175,13 +199,13 @@ function AccessRequired({ message }: { message: string }) {
         <Icon name="lock" className="access-icon" />
         <h1>Access token required</h1>
         <p className="access-lead">
-          Open the URL printed by the station with <code>?token=…</code> at the end. This browser will then be let in
-          and remember it.
+          Open the URL printed by the station with <code>?token=…</code> at the end. This browser will then be
+          let in and remember it.
         </p>
         <ol className="access-steps">
           <li>
-            On the station PC, find the line <code>Station listening on http://…/?token=…</code> in the console where the
-            station was started (or ask whoever runs it).
+            On the station PC, find the line <code>Station listening on http://…/?token=…</code> in the
+            console where the station was started (or ask whoever runs it).
           </li>
           <li>Open exactly that URL here, including the token.</li>
         </ol>

@@ -38,7 +38,12 @@ function appendN(n: number): void {
 }
 
 /** A second connection, as an attacker with file access would have, with the guards removed. */
-const GUARDS = ['audit_trail_no_update', 'audit_trail_no_delete', 'audit_trail_append_only', 'audit_head_follows_chain'];
+const GUARDS = [
+  'audit_trail_no_update',
+  'audit_trail_no_delete',
+  'audit_trail_append_only',
+  'audit_head_follows_chain',
+];
 
 function tamper(sql: (raw: Database.Database) => void, drop: string[] = GUARDS): void {
   const raw = new Database(file);
@@ -62,11 +67,28 @@ describe('AuditTrail.append', () => {
   });
 
   it('hash covers every field (changing any one changes the hash)', () => {
-    const base = { id: 1, at: 'a', actor: 'b', action: 'c', entity: 'd', oldValue: null, newValue: 'e', reason: 'f', prevHash: GENESIS_HASH };
+    const base = {
+      id: 1,
+      at: 'a',
+      actor: 'b',
+      action: 'c',
+      entity: 'd',
+      oldValue: null,
+      newValue: 'e',
+      reason: 'f',
+      prevHash: GENESIS_HASH,
+    };
     const h = auditRowHash(base);
     const variants = [
-      { id: 2 }, { at: 'x' }, { actor: 'x' }, { action: 'x' }, { entity: 'x' }, { oldValue: 'null' },
-      { newValue: null }, { reason: null }, { prevHash: '1'.repeat(64) },
+      { id: 2 },
+      { at: 'x' },
+      { actor: 'x' },
+      { action: 'x' },
+      { entity: 'x' },
+      { oldValue: 'null' },
+      { newValue: null },
+      { reason: null },
+      { prevHash: '1'.repeat(64) },
     ];
     for (const v of variants) expect(auditRowHash({ ...base, ...v })).not.toBe(h);
   });
@@ -92,10 +114,16 @@ describe('AuditTrail.append', () => {
 describe('database guards', () => {
   it('abort UPDATE and DELETE on audit_trail and forged INSERTs', () => {
     appendN(2);
-    expect(() => db.prepare(`UPDATE audit_trail SET actor = 'mallory' WHERE id = 1`).run()).toThrow(/append-only/);
+    expect(() => db.prepare(`UPDATE audit_trail SET actor = 'mallory' WHERE id = 1`).run()).toThrow(
+      /append-only/,
+    );
     expect(() => db.prepare('DELETE FROM audit_trail WHERE id = 2').run()).toThrow(/append-only/);
     expect(() =>
-      db.prepare(`INSERT INTO audit_trail (id, at, actor, action, entity, prev_hash, hash) VALUES (9, 'x', 'm', 'a', 'e', ?, 'h')`).run(GENESIS_HASH),
+      db
+        .prepare(
+          `INSERT INTO audit_trail (id, at, actor, action, entity, prev_hash, hash) VALUES (9, 'x', 'm', 'a', 'e', ?, 'h')`,
+        )
+        .run(GENESIS_HASH),
     ).toThrow(/chain head/);
     expect(() => db.prepare('UPDATE audit_head SET last_id = 1').run()).toThrow(/audit_head/);
     expect(() => db.prepare('DELETE FROM audit_head').run()).toThrow(/audit_head/);
@@ -136,7 +164,9 @@ describe('AuditTrail.verify detects tampering', () => {
     const r3 = audit.list({ beforeId: 4, limit: 1 }).rows[0];
     const forged = { ...r3, reason: 'covered up' };
     tamper((raw) =>
-      raw.prepare('UPDATE audit_trail SET reason = ?, hash = ? WHERE id = 3').run(forged.reason, auditRowHash(forged)),
+      raw
+        .prepare('UPDATE audit_trail SET reason = ?, hash = ? WHERE id = 3')
+        .run(forged.reason, auditRowHash(forged)),
     );
     const v = audit.verify();
     expect(v).toMatchObject({ ok: false, firstBadId: 4 });
@@ -145,7 +175,11 @@ describe('AuditTrail.verify detects tampering', () => {
 
   it('a forged row inserted in the middle (id gap)', () => {
     tamper((raw) =>
-      raw.prepare(`INSERT INTO audit_trail (id, at, actor, action, entity, prev_hash, hash) VALUES (100, 'x', 'm', 'a', 'e', ?, 'h')`).run(GENESIS_HASH),
+      raw
+        .prepare(
+          `INSERT INTO audit_trail (id, at, actor, action, entity, prev_hash, hash) VALUES (100, 'x', 'm', 'a', 'e', ?, 'h')`,
+        )
+        .run(GENESIS_HASH),
     );
     // Renumber so the forged row sits between 3 and 4 in id order.
     tamper((raw) => {
@@ -160,10 +194,35 @@ describe('AuditTrail.verify detects tampering', () => {
 
   it('a well-formed forged row appended after the head', () => {
     const last = audit.list({ limit: 1 }).rows[0];
-    const forged = { id: 7, at: new Date().toISOString(), actor: 'mallory', action: 'model.deploy', entity: 'model:x', oldValue: null, newValue: null, reason: null, prevHash: last.hash };
+    const forged = {
+      id: 7,
+      at: new Date().toISOString(),
+      actor: 'mallory',
+      action: 'model.deploy',
+      entity: 'model:x',
+      oldValue: null,
+      newValue: null,
+      reason: null,
+      prevHash: last.hash,
+    };
     tamper((raw) =>
-      raw.prepare(`INSERT INTO audit_trail (id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(forged.id, forged.at, forged.actor, forged.action, forged.entity, null, null, null, forged.prevHash, auditRowHash(forged)),
+      raw
+        .prepare(
+          `INSERT INTO audit_trail (id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          forged.id,
+          forged.at,
+          forged.actor,
+          forged.action,
+          forged.entity,
+          null,
+          null,
+          null,
+          forged.prevHash,
+          auditRowHash(forged),
+        ),
     );
     const v = audit.verify();
     expect(v).toMatchObject({ ok: false, firstBadId: 7, checkedRows: 7 });
@@ -181,14 +240,41 @@ describe('AuditTrail.verify detects tampering', () => {
     // Worst case without the head table: the attacker rewrites the chain after the deletion.
     tamper((raw) => {
       raw.prepare('DELETE FROM audit_trail WHERE id = 4').run();
-      const rows = raw.prepare('SELECT * FROM audit_trail WHERE id > 4 ORDER BY id').all() as Array<Record<string, unknown>>;
+      const rows = raw.prepare('SELECT * FROM audit_trail WHERE id > 4 ORDER BY id').all() as Array<
+        Record<string, unknown>
+      >;
       let prev = (raw.prepare('SELECT hash FROM audit_trail WHERE id = 3').get() as { hash: string }).hash;
       for (const r of rows) {
-        const moved = { id: (r.id as number) - 1, at: r.at as string, actor: r.actor as string, action: r.action as string, entity: r.entity as string, oldValue: r.old_value as string | null, newValue: r.new_value as string | null, reason: r.reason as string | null, prevHash: prev };
+        const moved = {
+          id: (r.id as number) - 1,
+          at: r.at as string,
+          actor: r.actor as string,
+          action: r.action as string,
+          entity: r.entity as string,
+          oldValue: r.old_value as string | null,
+          newValue: r.new_value as string | null,
+          reason: r.reason as string | null,
+          prevHash: prev,
+        };
         const hash = auditRowHash(moved);
         raw.prepare('DELETE FROM audit_trail WHERE id = ?').run(r.id);
-        raw.prepare(`INSERT INTO audit_trail (id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(moved.id, moved.at, moved.actor, moved.action, moved.entity, moved.oldValue, moved.newValue, moved.reason, prev, hash);
+        raw
+          .prepare(
+            `INSERT INTO audit_trail (id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            moved.id,
+            moved.at,
+            moved.actor,
+            moved.action,
+            moved.entity,
+            moved.oldValue,
+            moved.newValue,
+            moved.reason,
+            prev,
+            hash,
+          );
         prev = hash;
       }
     });

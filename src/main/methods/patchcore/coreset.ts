@@ -74,6 +74,7 @@ export function greedyCoreset(points: Float32Array, dim: number, size: number, o
   const radius2 = new Float64Array(k); // exact max of min2 over each centre's points (refreshed each pass)
   const nextRadius2 = new Float64Array(k);
   const skip = new Uint8Array(k);
+  const chosen = new Uint8Array(n);
 
   let best = 0;
   for (let p = 1; p < n; p++) if (min2[p] > min2[best]) best = p;
@@ -117,10 +118,10 @@ export function greedyCoreset(points: Float32Array, dim: number, size: number, o
     min2[c] = 0;
     owner[c] = it;
     radius2.set(nextRadius2.subarray(0, it + 1));
-    if (best === c) {
-      // Every remaining point coincides with a centre: rescan for any positive distance.
-      bestVal = -1;
-      for (let p = 0; p < n; p++) if (min2[p] > bestVal) ((bestVal = min2[p]), (best = p));
+    chosen[c] = 1;
+    if (chosen[best] === 1) {
+      // Only zero distances left (duplicates of selected points): take the first unselected one.
+      best = chosen.indexOf(0);
     }
   }
   opts.onProgress?.(k, k);

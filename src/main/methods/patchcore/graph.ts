@@ -8,6 +8,8 @@ export interface TapSpec {
   name: string;
   stride: number;
   channels: number;
+  /** Spatial size (H = W) of the tap at the model's input size, when not inputSize / stride (valid-padded nets). */
+  size?: number;
 }
 
 export interface FeatureGraphSpec {
@@ -20,7 +22,7 @@ export interface FeatureGraphSpec {
 }
 
 export function featureGrid(spec: Pick<FeatureGraphSpec, 'inputSize' | 'taps'>): { h: number; w: number } {
-  const s = Math.ceil(spec.inputSize / spec.taps[0].stride);
+  const s = spec.taps[0].size ?? Math.ceil(spec.inputSize / spec.taps[0].stride);
   return { h: s, w: s };
 }
 
@@ -42,8 +44,8 @@ export function appendFeatures(app: GraphAppender, spec: FeatureGraphSpec, grid:
     app.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 });
   const fine = pool(spec.taps[0].name);
   const coarse = pool(spec.taps[1].name);
-  // Target sizes from the fine map's own shape: the batch dimension stays symbolic.
-  const sizes = app.op('Shape', [fine]);
+  // Target sizes: coarse map's N and C with the fine map's H and W (batch stays symbolic).
+  const sizes = app.op('Concat', [app.slice(app.op('Shape', [coarse]), [0], [2], [0]), app.slice(app.op('Shape', [fine]), [2], [4], [0])], { axis: 0 });
   const upsampled = app.op('Resize', [coarse, '', '', sizes], {
     mode: 'linear',
     coordinate_transformation_mode: 'half_pixel',

@@ -1,8 +1,9 @@
 // Minimal ONNX graph assembly on the decoded ModelProto (src/main/onnx/schema.ts).
-// Why not the shared GraphBuilder: it was being written in parallel with this method; PatchCore
-// only needs to append a fixed head to an existing backbone graph, which is a few node and
-// initializer pushes on the protobuf object. Swap to the builder once its API is stable.
-import { modelProtoType, TENSOR_DATA_TYPE, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../onnx/schema';
+// Why not the shared GraphBuilder: it was being written in parallel with this method, and PatchCore
+// only appends a fixed head to an existing backbone graph (tens of MB of initializers), which is a
+// few pushes on the decoded protobuf object without re-inferring shapes of the whole backbone.
+// Serialisation goes through src/main/onnx/serialize.
+import { TENSOR_DATA_TYPE, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../onnx/schema';
 
 export type AttrValue = number | number[] | string | { floats: number[] } | { int: number } | { float: number };
 
@@ -121,16 +122,6 @@ export class GraphAppender {
   slice(x: string, starts: number[], ends: number[], axes: number[]): string {
     return this.op('Slice', [x, this.int64Init(starts), this.int64Init(ends), this.int64Init(axes)]);
   }
-}
-
-export function serializeModel(model: ModelProto): Uint8Array {
-  const T = modelProtoType();
-  return T.encode(T.fromObject(model as Record<string, unknown>)).finish();
-}
-
-export function parseModel(bytes: Uint8Array): ModelProto {
-  const T = modelProtoType();
-  return T.toObject(T.decode(bytes), { longs: Number, defaults: false }) as ModelProto;
 }
 
 export function defaultOpset(model: ModelProto): number {

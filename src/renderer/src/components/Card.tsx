@@ -28,7 +28,11 @@ export function Card({
 }
 
 /** Label/value rows for facts (versions, paths, sizes); values are selectable for copying. */
-export function Facts({ items }: { items: Array<{ label: string; value: ReactNode; mono?: boolean; testId?: string }> }) {
+export function Facts({
+  items,
+}: {
+  items: Array<{ label: string; value: ReactNode; mono?: boolean; testId?: string }>;
+}) {
   return (
     <dl className="facts">
       {items.map((item) => (

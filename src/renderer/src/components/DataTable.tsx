@@ -19,6 +19,7 @@ export function DataTable<T>({
   empty,
   selectedKey,
   onRowClick,
+  rowClassName,
   testId,
   caption,
 }: {
@@ -28,6 +29,8 @@ export function DataTable<T>({
   empty: ReactNode;
   selectedKey?: string | number | null;
   onRowClick?: (row: T) => void;
+  /** Extra class for a row, e.g. to flag the audit row where the hash chain breaks. */
+  rowClassName?: (row: T) => string | undefined;
   testId?: string;
   caption?: string;
 }) {
@@ -55,7 +58,15 @@ export function DataTable<T>({
               return (
                 <tr
                   key={k}
-                  className={[onRowClick ? 'clickable' : '', selectedKey === k ? 'selected' : ''].join(' ').trim() || undefined}
+                  className={
+                    [
+                      onRowClick ? 'clickable' : '',
+                      selectedKey === k ? 'selected' : '',
+                      rowClassName?.(row) ?? '',
+                    ]
+                      .join(' ')
+                      .trim() || undefined
+                  }
                   onClick={onRowClick ? () => onRowClick(row) : undefined}
                   aria-selected={onRowClick ? selectedKey === k : undefined}
                 >

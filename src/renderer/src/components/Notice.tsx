@@ -35,7 +35,15 @@ export function Notice({
   );
 }
 
-export function ErrorNotice({ error, what, onRetry }: { error: unknown; what: string; onRetry?: () => void }) {
+export function ErrorNotice({
+  error,
+  what,
+  onRetry,
+}: {
+  error: unknown;
+  what: string;
+  onRetry?: () => void;
+}) {
   return (
     <Notice
       tone="bad"

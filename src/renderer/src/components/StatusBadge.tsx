@@ -9,7 +9,11 @@ const ICON: Record<Verdict, IconName> = { PASS: 'check', REVIEW: 'alert', FAIL: 
 
 export function StatusBadge({ verdict, size = 'md' }: { verdict: Verdict; size?: 'sm' | 'md' | 'xl' }) {
   return (
-    <span className={`verdict verdict-${verdict.toLowerCase()} verdict-${size}`} role="status" aria-label={verdict}>
+    <span
+      className={`verdict verdict-${verdict.toLowerCase()} verdict-${size}`}
+      role="status"
+      aria-label={verdict}
+    >
       <Icon name={ICON[verdict]} />
       <span>{verdict}</span>
     </span>

@@ -18,7 +18,10 @@ export function AuditPage() {
   const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
   const beforeId = cursors[cursors.length - 1];
   const onNewest = cursors.length === 1;
-  const list = useApi('audit.list', beforeId === undefined ? { limit: PAGE_SIZE } : { beforeId, limit: PAGE_SIZE });
+  const list = useApi(
+    'audit.list',
+    beforeId === undefined ? { limit: PAGE_SIZE } : { beforeId, limit: PAGE_SIZE },
+  );
   const verify = useApi('audit.verify', {});
   const [selected, setSelected] = useState<AuditRow | null>(null);
   const [unseen, setUnseen] = useState(0);
@@ -41,6 +44,12 @@ export function AuditPage() {
     verifyTimer.current = setTimeout(verify.reload, 800);
   });
 
+  const page = (next: Array<number | undefined>) => {
+    setCursors(next);
+    // A detail card for a row that is no longer in the table would be confusing.
+    setSelected(null);
+  };
+
   const goNewest = () => {
     setCursors([undefined]);
     setUnseen(0);
@@ -54,7 +63,12 @@ export function AuditPage() {
     { key: 'id', header: '#', className: 'col-id num', render: (r) => r.id },
     { key: 'at', header: 'Time', className: 'col-time mono', render: (r) => formatTime(r.at) },
     { key: 'actor', header: 'Actor', className: 'col-actor', render: (r) => r.actor },
-    { key: 'action', header: 'Action', className: 'col-action', render: (r) => <span className="tag">{r.action}</span> },
+    {
+      key: 'action',
+      header: 'Action',
+      className: 'col-action',
+      render: (r) => <span className="tag">{r.action}</span>,
+    },
     { key: 'entity', header: 'Entity', className: 'col-entity mono', render: (r) => r.entity },
     {
       key: 'change',
@@ -84,6 +98,7 @@ export function AuditPage() {
   ];
 
   const total = list.data?.total;
+  const badId = verify.data && !verify.data.ok ? verify.data.firstBadId : null;
   const range =
     rows.length > 0 ? `#${rows[0].id} – #${rows[rows.length - 1].id}` : list.loading ? 'loading…' : 'no rows';
 
@@ -117,14 +132,19 @@ export function AuditPage() {
               Page {cursors.length} · {range}
               {total !== undefined ? ` · ${formatCount(total)} in total` : ''}
             </span>
-            <button type="button" className="btn" disabled={onNewest || list.loading} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            <button
+              type="button"
+              className="btn"
+              disabled={onNewest || list.loading}
+              onClick={() => page(cursors.slice(0, -1))}
+            >
               <Icon name="chevronLeft" /> Newer
             </button>
             <button
               type="button"
               className="btn"
               disabled={nextBeforeId === null || list.loading}
-              onClick={() => nextBeforeId !== null && setCursors((c) => [...c, nextBeforeId])}
+              onClick={() => nextBeforeId !== null && page([...cursors, nextBeforeId])}
             >
               Older <Icon name="chevronRight" />
             </button>
@@ -139,6 +159,7 @@ export function AuditPage() {
           rowKey={(r) => r.id}
           selectedKey={selected?.id ?? null}
           onRowClick={(r) => setSelected((s) => (s?.id === r.id ? null : r))}
+          rowClassName={(r) => (badId !== null && r.id === badId ? 'row-bad' : undefined)}
           empty={list.loading ? 'Loading…' : 'The audit trail is empty.'}
         />
         <p className="muted small table-foot">Click a row to see its full values and hashes.</p>
@@ -172,7 +193,13 @@ function VerifyBanner({
   state: { data: AuditVerification | undefined; error: unknown; loading: boolean; reload: () => void };
 }) {
   const button = (
-    <button type="button" className="btn" onClick={state.reload} disabled={state.loading} data-testid="reverify">
+    <button
+      type="button"
+      className="btn"
+      onClick={state.reload}
+      disabled={state.loading}
+      data-testid="reverify"
+    >
       <Icon name="refresh" /> {state.loading ? 'Verifying…' : 'Re-verify'}
     </button>
   );
@@ -204,8 +231,8 @@ function VerifyBanner({
       action={button}
       testId="verify-banner"
     >
-      {formatCount(v.checkedRows)} rows checked {formatTime(v.verifiedAt)}. Rows from #{v.firstBadId ?? '?'} on cannot be
-      trusted; keep the database file and report this to QA.
+      {formatCount(v.checkedRows)} rows checked {formatTime(v.verifiedAt)}. Rows from #{v.firstBadId ?? '?'}{' '}
+      on cannot be trusted; keep the database file and report this to QA.
     </Notice>
   );
 }

@@ -23,20 +23,21 @@ export function LivePage() {
       >
         <Card title="How verdicts will read" className="verdict-legend" testId="verdict-legend">
           <p className="muted">
-            Each part gets an anomaly score. Two thresholds from the deployed model, T1 and T2, split it into three
-            verdicts:
+            Each part gets an anomaly score. Two thresholds from the deployed model, T1 and T2, split it into
+            three verdicts:
           </p>
           <ul className="legend-list">
             <li>
-              <StatusBadge verdict="PASS" size="md" /> Score below T1: the part looks like the good parts the model
-              learnt from.
+              <StatusBadge verdict="PASS" size="md" /> Score below T1: the part looks like the good parts the
+              model learnt from.
             </li>
             <li>
-              <StatusBadge verdict="REVIEW" size="md" /> Score between T1 and T2: uncertain, routed to a QA engineer
-              instead of forcing a guess.
+              <StatusBadge verdict="REVIEW" size="md" /> Score between T1 and T2: uncertain, routed to a QA
+              engineer instead of forcing a guess.
             </li>
             <li>
-              <StatusBadge verdict="FAIL" size="md" /> Score above T2: rejected; the image is always kept for review.
+              <StatusBadge verdict="FAIL" size="md" /> Score above T2: rejected; the image is always kept for
+              review.
             </li>
           </ul>
         </Card>

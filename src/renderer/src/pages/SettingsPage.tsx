@@ -38,7 +38,11 @@ export function SettingsPage() {
       {info.error ? <ErrorNotice error={info.error} what="station facts" onRetry={info.reload} /> : null}
       <div className="grid-2">
         <div className="stack">
-          {info.data ? <RuntimeCard info={info.data} /> : info.error ? null : <Loading what="runtime facts" />}
+          {info.data ? (
+            <RuntimeCard info={info.data} />
+          ) : info.error ? null : (
+            <Loading what="runtime facts" />
+          )}
           {info.data ? <StorageCard info={info.data} settings={settings} /> : null}
         </div>
         <div className="stack">
@@ -116,7 +120,10 @@ function RuntimeCard({ info }: { info: SystemInfo }) {
             value: (
               <ol className="order-chips">
                 {info.providerOrder.map((n, i) => (
-                  <li key={n} className={byName.get(n as ExecutionProviderInfo['name'])?.available ? 'ok' : 'off'}>
+                  <li
+                    key={n}
+                    className={byName.get(n as ExecutionProviderInfo['name'])?.available ? 'ok' : 'off'}
+                  >
                     <span className="order-num">{i + 1}</span>
                     {n}
                   </li>
@@ -283,7 +290,8 @@ function SettingsForm({ settings }: { settings: Settings }) {
     setFormError(null);
     const local: Partial<Record<FieldKey, string>> = {};
 
-    const patch: { operatorName?: string; retention?: { keepPassEvery?: number; maxStoreBytes?: number } } = {};
+    const patch: { operatorName?: string; retention?: { keepPassEvery?: number; maxStoreBytes?: number } } =
+      {};
     if (changed.operatorName) patch.operatorName = draft.operatorName.trim();
     if (changed.keepPassEvery) {
       const n = Number(draft.keepPassEvery);
@@ -293,13 +301,18 @@ function SettingsForm({ settings }: { settings: Settings }) {
     if (changed.maxStore) {
       const n = Number(draft.maxStore);
       if (draft.maxStore.trim() === '' || !Number.isFinite(n)) local.maxStoreBytes = 'Enter a number.';
-      else patch.retention = { ...patch.retention, maxStoreBytes: Math.round(n * UNIT_BYTES[draft.maxStoreUnit]) };
+      else
+        patch.retention = {
+          ...patch.retention,
+          maxStoreBytes: Math.round(n * UNIT_BYTES[draft.maxStoreUnit]),
+        };
     }
     // Changes are signed by whoever is at the station now; if no operator is set yet, the
     // name being entered is the only honest signature.
     const actor = settings.operatorName.trim() || draft.operatorName.trim();
     if (!actor) local.operatorName = 'Enter an operator name first: every change is signed by the operator.';
-    if (!reason.trim()) local.reason = 'A reason is required: it is stored in the audit trail with the change.';
+    if (!reason.trim())
+      local.reason = 'A reason is required: it is stored in the audit trail with the change.';
     if (!dirty) {
       setFormError('Nothing changed: edit a value before saving.');
       return;
@@ -317,9 +330,10 @@ function SettingsForm({ settings }: { settings: Settings }) {
       setErrors({});
       setSaved(`Saved and recorded in the audit trail, signed by ${actor}.`);
     } catch (err) {
-      if (isApiError(err, 'bad_request')) {
+      // Matched on the message too: over Electron's bridge the error code may be lost.
+      if (isApiError(err, 'bad_request') || /^Invalid request for /.test(describeError(err))) {
         const fields: Partial<Record<FieldKey, string>> = {};
-        for (const [path, msg] of parseValidationMessage(err.message)) {
+        for (const [path, msg] of parseValidationMessage(describeError(err))) {
           const field = FIELD_OF_PATH[path];
           if (field) fields[field] = msg;
         }
@@ -341,7 +355,11 @@ function SettingsForm({ settings }: { settings: Settings }) {
   }
 
   return (
-    <Card title="Operator and retention" testId="settings-form-card" aside={dirty ? <Pill tone="warn">Unsaved changes</Pill> : null}>
+    <Card
+      title="Operator and retention"
+      testId="settings-form-card"
+      aside={dirty ? <Pill tone="warn">Unsaved changes</Pill> : null}
+    >
       <form className="form" onSubmit={submit} noValidate aria-label="Station settings">
         <div className={`field ${errors.operatorName ? 'invalid' : ''}`}>
           <label htmlFor="operatorName">Operator name</label>
@@ -388,7 +406,9 @@ function SettingsForm({ settings }: { settings: Settings }) {
                 <option value="GiB">GiB</option>
               </select>
             </div>
-            <p className="hint">Oldest PASS samples go first when full. Inspection records are always kept.</p>
+            <p className="hint">
+              Oldest PASS samples go first when full. Inspection records are always kept.
+            </p>
             {fieldError('maxStoreBytes')}
           </div>
         </div>

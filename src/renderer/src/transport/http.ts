@@ -187,5 +187,8 @@ function readError(body: unknown): ApiErrorBody | null {
   if (typeof error !== 'object' || error === null) return null;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof message !== 'string') return null;
-  return { code: typeof code === 'string' && ERROR_CODES.has(code) ? (code as ApiErrorBody['code']) : 'internal', message };
+  return {
+    code: typeof code === 'string' && ERROR_CODES.has(code) ? (code as ApiErrorBody['code']) : 'internal',
+    message,
+  };
 }

@@ -1,6 +1,7 @@
 // Picks the transport: Electron's preload bridge when present, HTTP + WebSocket otherwise.
 import type { StationClient } from '@shared/api';
 import { ConnectionMonitor } from './connection';
+import { wrapBridge } from './bridge';
 import { createHttpClient } from './http';
 
 export { ConnectionMonitor, type ConnectionState } from './connection';
@@ -21,7 +22,11 @@ declare global {
 
 export function connectStation(): Station {
   if (window.station) {
-    return { client: window.station, connection: new ConnectionMonitor({ kind: 'local' }), mode: 'electron' };
+    return {
+      client: wrapBridge(window.station),
+      connection: new ConnectionMonitor({ kind: 'local' }),
+      mode: 'electron',
+    };
   }
   const client = createHttpClient({ baseUrl: window.location.origin });
   return { client, connection: client.connection, mode: 'browser' };

@@ -1,0 +1,99 @@
+// One entry point from file bytes to RGB pixels, for training scans and the live loop alike.
+// Dimensions are checked from the header before any pixel buffer exists, so a small file
+// claiming gigapixels (a decompression bomb) costs nothing.
+import { readFile } from 'node:fs/promises';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { decodeBmp, isBmp } from './bmp';
+import { ImageDecodeError } from './errors';
+import type { RgbImage } from './types';
+
+export interface DecodeOptions {
+  maxPixels?: number;
+  /** Used in error messages when the input is a buffer. */
+  name?: string;
+}
+
+const SHARP_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
+
+export async function decodeImage(
+  input: Buffer | Uint8Array | string,
+  options: DecodeOptions = {},
+): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? 40e6;
+  const file = typeof input === 'string' ? input : (options.name ?? '<buffer>');
+  let buf: Buffer;
+  if (typeof input === 'string') {
+    try {
+      buf = await readFile(input);
+    } catch (err) {
+      throw new ImageDecodeError('unreadable', file, (err as Error).message);
+    }
+  } else {
+    buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  }
+  if (buf.length === 0) throw new ImageDecodeError('empty', file, 'the file is empty');
+  if (isBmp(buf)) return decodeBmp(buf, file, maxPixels);
+
+  let meta: Metadata;
+  try {
+    // Header only; the pixel limit is enforced below with a clearer message.
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new ImageDecodeError('corrupt', file, `not a readable image (${(err as Error).message})`);
+  }
+  if (!meta.format || !SHARP_FORMATS.has(meta.format)) {
+    throw new ImageDecodeError(
+      'unsupported',
+      file,
+      `format "${meta.format ?? 'unknown'}" is not supported (PNG, JPEG, BMP, TIFF, WebP)`,
+    );
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width <= 0 || height <= 0)
+    throw new ImageDecodeError('corrupt', file, `header has no valid size (${width}x${height})`);
+  if (width * height > maxPixels) {
+    throw new ImageDecodeError(
+      'too_large',
+      file,
+      `${meta.format} is ${width}x${height} = ${width * height} pixels, above the ${maxPixels}-pixel limit`,
+    );
+  }
+
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await sharp(buf, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    const message = (err as Error).message;
+    const truncated = /truncat|premature|end of (file|stream)|unexpected end|short/i.test(message);
+    throw new ImageDecodeError(
+      truncated ? 'truncated' : 'corrupt',
+      file,
+      `${meta.format} data is damaged (${message})`,
+    );
+  }
+  return toRgb(raw.data, raw.info, file);
+}
+
+function toRgb(data: Buffer, info: OutputInfo, file: string): RgbImage {
+  const { width, height, channels } = info;
+  const pixels = width * height;
+  if (channels === 3) {
+    return { width, height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, pixels * 3) };
+  }
+  if (channels !== 1 && channels !== 2) {
+    throw new ImageDecodeError('unsupported', file, `decoded to ${channels} channels; expected grey or RGB`);
+  }
+  // Grey (with or without alpha) is expanded so every model sees three channels.
+  const out = new Uint8Array(pixels * 3);
+  for (let i = 0, s = 0; i < pixels; i++, s += channels) {
+    const g = data[s];
+    out[i * 3] = g;
+    out[i * 3 + 1] = g;
+    out[i * 3 + 2] = g;
+  }
+  return { width, height, channels: 3, data: out };
+}

@@ -1,0 +1,10 @@
+export * from './types';
+export * from './errors';
+export { decodeBmp, readBmpHeader, isBmp, type BmpHeader } from './bmp';
+export * from './decode';
+export * from './transform';
+export * from './tensor';
+export * from './colormap';
+export * from './overlay';
+export * from './legend';
+export * from './encode';

@@ -1,0 +1,211 @@
+// PatchCore fit: stream good images through backbone + aggregation (ONNX Runtime), keep the
+// 128-d coreset projection of every patch, select the bank by greedy k-center, gather the bank
+// rows, calibrate score normalisation on held-out good images.
+//
+// Memory: full features cost N·D·4 bytes (1000 images × 784 × 576 × 4 = 1.8 GB). We always keep
+// only the N·128·4 projection (400 MB for 1000 images) plus, while they fit in
+// `featureBudgetBytes`, the full features. Beyond the budget a second extraction pass
+// re-computes features of the images that own selected patches and copies just those rows, which
+// trades one more backbone pass for O(bank) memory. A fixed random reduction (reduceDim) shrinks
+// both the features and the exported bank.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseModel, serializeModel } from '../../onnx/serialize';
+import { createSession, float32Tensor } from '../../runtime';
+import { preprocessBatch, type ImageInput } from '../../models/preprocess';
+import { CancelledError, greedyCoreset } from './coreset';
+import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
+import { createRng, gaussianMatrix, sampleWithoutReplacement } from './prng';
+import { PatchCoreScorer, featureSpecOf } from './scorer';
+import { resolveConfig, type BackboneSource, type Calibration, type FitProgress, type FittedPatchCore, type PatchCoreConfig, type PresetName } from './types';
+
+export interface FitOptions {
+  images: ImageInput[];
+  /** Good images not used for fitting; when absent a seeded fraction of `images` is held out. */
+  calibrationImages?: ImageInput[];
+  backbone: BackboneSource;
+  preset?: PresetName;
+  config?: Partial<PatchCoreConfig>;
+  onProgress?: (p: FitProgress) => void;
+  shouldCancel?: () => boolean;
+  intraOpNumThreads?: number;
+}
+
+class StageClock {
+  private t0 = performance.now();
+  constructor(
+    private readonly stage: FitProgress['stage'],
+    private readonly total: number,
+    private readonly emit?: (p: FitProgress) => void,
+  ) {}
+  report(done: number): void {
+    if (!this.emit) return;
+    const el = performance.now() - this.t0;
+    const etaMs = done > 0 ? Math.round((el / done) * (this.total - done)) : null;
+    this.emit({ stage: this.stage, done, total: this.total, etaMs });
+  }
+}
+
+async function imageBytesHash(img: ImageInput): Promise<string> {
+  const h = createHash('sha256');
+  if (typeof img === 'string') h.update(await readFile(img));
+  else if (img instanceof Uint8Array) h.update(img);
+  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
+  return h.digest('hex');
+}
+
+/** sha256 over the sorted per-image sha256s: independent of file names and order. */
+export async function trainingFingerprint(images: ImageInput[]): Promise<string> {
+  const hashes: string[] = [];
+  for (const img of images) hashes.push(await imageBytesHash(img));
+  hashes.sort();
+  return createHash('sha256').update(hashes.join('\n')).digest('hex');
+}
+
+export function splitCalibration(n: number, cfg: PatchCoreConfig): { fit: number[]; calib: number[] } {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n < 10 || cfg.calibrationFraction <= 0) return { fit: all, calib: [] };
+  const count = Math.min(cfg.maxCalibrationImages, Math.max(1, Math.round(n * cfg.calibrationFraction)));
+  const calib = sampleWithoutReplacement(createRng(cfg.seed ^ 0x5eed), n, count).sort((a, b) => a - b);
+  const held = new Set(calib);
+  return { fit: all.filter((i) => !held.has(i)), calib };
+}
+
+function checkCancel(opts: FitOptions): void {
+  if (opts.shouldCancel?.()) throw new CancelledError();
+}
+
+export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
+  const cfg = resolveConfig(opts.preset, opts.config);
+  const timings: Record<string, number> = {};
+  const tStart = performance.now();
+  if (opts.images.length === 0) throw new Error('PatchCore fit needs at least one good image');
+  const { backbone } = opts;
+  const backboneBytes = typeof backbone.model === 'string' ? new Uint8Array(await readFile(backbone.model)) : backbone.model;
+
+  const split = opts.calibrationImages ? { fit: opts.images.map((_, i) => i), calib: [] as number[] } : splitCalibration(opts.images.length, cfg);
+  const fitImages = split.fit.map((i) => opts.images[i]);
+  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+
+  const raw = rawDimOf(backbone);
+  const reduction = cfg.reduceDim > 0 ? gaussianMatrix(createRng(cfg.seed + 1), raw, cfg.reduceDim) : null;
+  const spec = featureSpecOf({ backbone, reduction, config: cfg });
+  const dim = reduction ? cfg.reduceDim : raw;
+  const projDim = Math.min(dim, cfg.coresetProjectionDim);
+  const coresetProj = dim > cfg.coresetProjectionDim ? gaussianMatrix(createRng(cfg.seed + 2), dim, projDim) : undefined;
+
+  const backboneProto = parseModel(backboneBytes);
+  const featModel = buildFeatureModel(backboneProto, spec, coresetProj, projDim);
+  const { session } = await createSession(serializeModel(featModel), { providerOrder: ['cpu'], intraOpNumThreads: opts.intraOpNumThreads });
+
+  const { h, w } = featureGrid(spec);
+  const hw = h * w;
+  const n = fitImages.length * hw;
+  const keepFull = n * dim * 4 <= cfg.featureBudgetBytes;
+  const proj = new Float32Array(n * projDim);
+  const full = keepFull ? (coresetProj ? new Float32Array(n * dim) : proj) : null;
+  const s = spec.inputSize;
+
+  const extract = async (imgs: ImageInput[]): Promise<{ feats: Float32Array; proj: Float32Array | null }> => {
+    const x = await preprocessBatch(imgs, backbone.preprocess);
+    const out = await session.run({ [spec.inputName]: float32Tensor(x, [imgs.length, 3, s, s]) });
+    return { feats: out.features.data as Float32Array, proj: coresetProj ? (out.coreset_proj.data as Float32Array) : null };
+  };
+
+  try {
+    const clock = new StageClock('features', fitImages.length, opts.onProgress);
+    clock.report(0);
+    for (let i = 0; i < fitImages.length; i += cfg.batchSize) {
+      checkCancel(opts);
+      const batch = fitImages.slice(i, i + cfg.batchSize);
+      const r = await extract(batch);
+      proj.set(r.proj ?? r.feats, i * hw * projDim);
+      if (full && full !== proj) full.set(r.feats, i * hw * dim);
+      clock.report(Math.min(i + cfg.batchSize, fitImages.length));
+    }
+    timings.featuresMs = performance.now() - tStart;
+
+    const tCore = performance.now();
+    const size = Math.max(1, Math.floor(n * cfg.coresetRatio));
+    const coreClock = new StageClock('coreset', size, opts.onProgress);
+    const selected = greedyCoreset(proj, projDim, size, {
+      seed: cfg.seed,
+      startPoints: cfg.coresetStartPoints,
+      onProgress: (done) => coreClock.report(done),
+      shouldCancel: opts.shouldCancel,
+    });
+    timings.coresetMs = performance.now() - tCore;
+
+    const tBank = performance.now();
+    const bank = new Float32Array(selected.length * dim);
+    if (full) {
+      for (let j = 0; j < selected.length; j++) bank.set(full.subarray(selected[j] * dim, (selected[j] + 1) * dim), j * dim);
+    } else {
+      // Second pass: only images owning selected patches, each patch copied to its bank slot.
+      const byImage = new Map<number, Array<[patch: number, slot: number]>>();
+      selected.forEach((p, slot) => {
+        const img = Math.floor(p / hw);
+        const list = byImage.get(img) ?? [];
+        list.push([p % hw, slot]);
+        byImage.set(img, list);
+      });
+      const owners = [...byImage.keys()].sort((a, b) => a - b);
+      const bankClock = new StageClock('bank', owners.length, opts.onProgress);
+      for (let i = 0; i < owners.length; i += cfg.batchSize) {
+        checkCancel(opts);
+        const ids = owners.slice(i, i + cfg.batchSize);
+        const r = await extract(ids.map((id) => fitImages[id]));
+        ids.forEach((id, b) => {
+          for (const [patch, slot] of byImage.get(id)!) bank.set(r.feats.subarray((b * hw + patch) * dim, (b * hw + patch + 1) * dim), slot * dim);
+        });
+        bankClock.report(Math.min(i + cfg.batchSize, owners.length));
+      }
+    }
+    timings.bankMs = performance.now() - tBank;
+
+    const fitted: FittedPatchCore = {
+      config: cfg,
+      backbone: { id: backbone.id, inputName: backbone.inputName, taps: backbone.taps, preprocess: backbone.preprocess },
+      backboneBytes,
+      bank,
+      dim,
+      reduction,
+      trainImageCount: fitImages.length,
+      patchCount: n,
+      fingerprint: await trainingFingerprint(fitImages),
+      calibration: { source: 'train', count: 0, scores: [], min: 0, max: 0, mean: 0 },
+      timings,
+    };
+
+    const tCal = performance.now();
+    checkCancel(opts);
+    const calSource: Calibration['source'] = calibImages.length > 0 ? 'held-out' : 'train';
+    const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, Math.min(fitImages.length, cfg.maxCalibrationImages));
+    const scorer = await PatchCoreScorer.create(fitted, { intraOpNumThreads: opts.intraOpNumThreads });
+    const calClock = new StageClock('calibrate', calSet.length, opts.onProgress);
+    const scores: number[] = [];
+    try {
+      for (let i = 0; i < calSet.length; i += cfg.batchSize) {
+        checkCancel(opts);
+        const r = await scorer.scoreImages(calSet.slice(i, i + cfg.batchSize));
+        scores.push(...r.map((x) => x.score));
+        calClock.report(scores.length);
+      }
+    } finally {
+      await scorer.release();
+    }
+    fitted.calibration = {
+      source: calSource,
+      count: scores.length,
+      scores,
+      min: Math.min(...scores),
+      max: Math.max(...scores),
+      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+    };
+    timings.calibrateMs = performance.now() - tCal;
+    timings.totalMs = performance.now() - tStart;
+    return fitted;
+  } finally {
+    await session.release();
+  }
+}

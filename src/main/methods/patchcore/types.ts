@@ -1,0 +1,97 @@
+import type { PreprocessSpec } from '../../models/preprocess';
+import type { TapSpec } from './graph';
+
+export const PATCHCORE_VERSION = '1.0.0';
+
+/** A backbone ready to be extended: an ONNX file/bytes, its image input and the two taps to use. */
+export interface BackboneSource {
+  id: string;
+  /** Path of the backbone .onnx or its bytes. */
+  model: string | Uint8Array;
+  inputName: string;
+  /** Finer (stride 8) tap first. */
+  taps: [TapSpec, TapSpec];
+  preprocess: PreprocessSpec;
+}
+
+export interface PatchCoreConfig {
+  /** Fraction of all training patches kept in the memory bank. */
+  coresetRatio: number;
+  /** Fixed dimension of the greedy selection's random projection. */
+  coresetProjectionDim: number;
+  coresetStartPoints: number;
+  /** 0 = keep all tap channels; otherwise a fixed seeded Gaussian projection to this many dims, baked into the graph. */
+  reduceDim: number;
+  /** 1 = plain max; 9 = paper Eq. 7. */
+  numNeighbors: number;
+  blurSigma: number;
+  /** Bank rows per NN chunk in the graph. */
+  chunkSize: number;
+  seed: number;
+  batchSize: number;
+  /** Keep full-dimension features of all patches in memory up to this size; beyond it a second extraction pass gathers the bank. */
+  featureBudgetBytes: number;
+  /** Fraction of the good images held out (not fitted) to calibrate score normalisation. */
+  calibrationFraction: number;
+  maxCalibrationImages: number;
+}
+
+export const DEFAULT_CONFIG: PatchCoreConfig = {
+  coresetRatio: 0.1,
+  coresetProjectionDim: 128,
+  coresetStartPoints: 10,
+  reduceDim: 0,
+  numNeighbors: 9,
+  blurSigma: 4,
+  chunkSize: 4096,
+  seed: 0,
+  batchSize: 8,
+  featureBudgetBytes: 512 * 1024 * 1024,
+  calibrationFraction: 0.1,
+  maxCalibrationImages: 50,
+};
+
+export type PresetName = 'accurate' | 'fast';
+
+/** Presets measured in bench.ts (see docs/benchmarks.md for the cost of each option). */
+export const PRESETS: Record<PresetName, Partial<PatchCoreConfig>> = {
+  accurate: { coresetRatio: 0.1, reduceDim: 0 },
+  fast: { coresetRatio: 0.01, reduceDim: 128 },
+};
+
+export function resolveConfig(preset: PresetName | undefined, overrides: Partial<PatchCoreConfig> = {}): PatchCoreConfig {
+  return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
+}
+
+export interface Calibration {
+  source: 'held-out' | 'train';
+  count: number;
+  scores: number[];
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export interface FittedPatchCore {
+  config: PatchCoreConfig;
+  backbone: Omit<BackboneSource, 'model'>;
+  /** The backbone model bytes (embedded into every graph we build). */
+  backboneBytes: Uint8Array;
+  /** Row-major [bankSize, dim]. */
+  bank: Float32Array;
+  dim: number;
+  /** Dense [rawDim, reduceDim] when reduceDim > 0. */
+  reduction: Float32Array | null;
+  trainImageCount: number;
+  patchCount: number;
+  fingerprint: string;
+  calibration: Calibration;
+  timings: Record<string, number>;
+}
+
+export interface FitProgress {
+  stage: 'features' | 'coreset' | 'bank' | 'calibrate' | 'export';
+  done: number;
+  total: number;
+  etaMs: number | null;
+}

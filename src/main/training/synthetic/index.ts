@@ -1,0 +1,7 @@
+// DRAEM-style synthetic anomalies: for DRAEM training and for synthetic evaluation sets.
+export * from './rng';
+export * from './pixels';
+export * from './perlin';
+export * from './augment';
+export * from './synthesize';
+export * from './test-set';

@@ -1,0 +1,102 @@
+// Starts the real headless station (the built out/main/serve.js) in a child process with a
+// throw-away data directory, so every e2e run begins from an empty database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+const SERVE_JS = join(REPO_ROOT, 'out/main/serve.js');
+const LISTENING = /Station listening on (http:\/\/\S+)/;
+
+export interface RunningStation {
+  /** Base URL as printed by the station, with a trailing slash. */
+  url: string;
+  dataDir: string;
+  /** Every stdout line so far (tests read the printed token URL from here). */
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  /** Reuse a data directory (e.g. to restart the same station); not deleted on stop. */
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+export async function startStation(options: StartOptions = {}): Promise<RunningStation> {
+  if (!existsSync(SERVE_JS)) {
+    throw new Error(
+      `${SERVE_JS} is missing: the e2e tests run against the built station. Run \`npx electron-vite build\` ` +
+        '(or `npm test`, which builds first) and try again.',
+    );
+  }
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'station-e2e-'));
+  const child = spawn(
+    process.execPath,
+    [SERVE_JS, '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const errors: string[] = [];
+
+  const url = await new Promise<string>((ok, fail) => {
+    const timeout = setTimeout(() => {
+      fail(
+        new Error(
+          `The station did not print "Station listening on …" within ${options.timeoutMs ?? 60_000} ms.\n` +
+            describe(),
+        ),
+      );
+    }, options.timeoutMs ?? 60_000);
+    let buffered = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        const m = LISTENING.exec(line);
+        if (m) {
+          clearTimeout(timeout);
+          ok(m[1]);
+        }
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => errors.push(chunk));
+    child.once('exit', (code, signal) => {
+      clearTimeout(timeout);
+      fail(new Error(`The station exited before listening (code ${code}, signal ${signal}).\n` + describe()));
+    });
+    function describe(): string {
+      return `stdout:\n${output.join('\n')}\nstderr:\n${errors.join('')}`;
+    }
+  });
+
+  return {
+    url,
+    dataDir,
+    output,
+    async stop() {
+      await stopProcess(child);
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  child.kill('SIGTERM');
+  // The server closes sockets and the database on SIGTERM; give it a moment, then insist.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
