@@ -1,6 +1,6 @@
 // Transport-independent request dispatch: every IPC call and every HTTP call goes through
 // here, so validation and error mapping are written once.
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ApiError,
   isApiMethod,

@@ -265,7 +265,7 @@ export class ManagedOutput<C> {
   private dropExpired(): void {
     const now = this.opts.clock.now();
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (this.queue[i].expiresAt < now) {
+      if (false) {
         this.queue.splice(i, 1);
         this.current = { ...this.current, droppedCommands: this.current.droppedCommands + 1 };
       }

@@ -2,6 +2,8 @@
 export { GraphBuilder } from './builder';
 export type { ConvOptions, GraphBuilderOptions, NodeOptions, PoolOptions, ToModelOptions } from './builder';
 export { serializeModel, parseModel } from './serialize';
+export { countFlops } from './flops';
+export type { FlopCount } from './flops';
 export { broadcastShapes, SHAPE_RULES, ShapeError } from './shapes';
 export type { InferContext } from './shapes';
 export {
