@@ -83,7 +83,8 @@ export async function benchBackbones(opts: BenchOptions = {}): Promise<BenchRow[
 
 /** Markdown table of bench rows (for docs/benchmarks.md). */
 export function benchTable(rows: BenchRow[]): string {
-  const head = '| backbone | input | taps | provider | batch | ms/image | GFLOP/image | GFLOP/s |\n|---|---|---|---|---|---|---|---|';
+  const head =
+    '| backbone | input | taps | provider | batch | ms/image | GFLOP/image | GFLOP/s |\n|---|---|---|---|---|---|---|---|';
   const body = rows.map(
     (r) =>
       `| ${r.id} | ${r.inputSize.join('×')} | ${r.taps.join(' + ')} | ${r.provider} | ${r.batch} | ${r.msPerImage.toFixed(1)} | ${r.gflopPerImage.toFixed(3)} | ${r.gflopPerSecond.toFixed(1)} |`,

@@ -40,29 +40,48 @@ export async function cutOnnxBackbone(source: Uint8Array | string, opts: CutOpti
   if (opts.taps.length === 0) throw new Error('name at least one tap tensor');
   const g = GraphBuilder.fromModel(parseModel(bytesIn), { strictShapes: false });
   if (g.inputs.length !== 1) {
-    throw new Error(`a backbone needs exactly one graph input; this model has ${g.inputs.length} (${g.inputs.map((i) => i.name).join(', ')})`);
+    throw new Error(
+      `a backbone needs exactly one graph input; this model has ${g.inputs.length} (${g.inputs.map((i) => i.name).join(', ')})`,
+    );
   }
   const input = g.inputs[0];
   const s = input.info.shape;
   if (input.info.dataType !== 'float32' || !s || s.length !== 4 || (typeof s[1] === 'number' && s[1] !== 3)) {
-    throw new Error(`backbone input '${input.name}' must be float32 N×3×H×W, got ${input.info.dataType} [${s?.join(',') ?? '?'}]`);
+    throw new Error(
+      `backbone input '${input.name}' must be float32 N×3×H×W, got ${input.info.dataType} [${s?.join(',') ?? '?'}]`,
+    );
   }
   for (const t of opts.taps) {
     if (!g.values.has(t)) {
-      const near = [...g.values.keys()].filter((v) => v.toLowerCase().includes(t.toLowerCase().split('/').pop() ?? t)).slice(0, 5);
-      throw new Error(`tap '${t}' is not a tensor of this model${near.length ? ` (similar: ${near.join(', ')})` : ''}`);
+      const near = [...g.values.keys()]
+        .filter((v) => v.toLowerCase().includes(t.toLowerCase().split('/').pop() ?? t))
+        .slice(0, 5);
+      throw new Error(
+        `tap '${t}' is not a tensor of this model${near.length ? ` (similar: ${near.join(', ')})` : ''}`,
+      );
     }
-    if (g.inputs.some((i) => i.name === t) || g.initializers.has(t)) throw new Error(`tap '${t}' is an input or weight, not a feature map`);
+    if (g.inputs.some((i) => i.name === t) || g.initializers.has(t))
+      throw new Error(`tap '${t}' is an input or weight, not a feature map`);
   }
   const before = g.nodes.length;
   g.pruneTo(opts.taps);
 
   const staticH = typeof s[2] === 'number' ? s[2] : undefined;
   const staticW = typeof s[3] === 'number' ? s[3] : undefined;
-  if (opts.inputSize && staticH && staticW && (opts.inputSize[0] !== staticH || opts.inputSize[1] !== staticW)) {
-    throw new Error(`model input is fixed at ${staticH}×${staticW}; inputSize ${opts.inputSize.join('×')} does not match`);
+  if (
+    opts.inputSize &&
+    staticH &&
+    staticW &&
+    (opts.inputSize[0] !== staticH || opts.inputSize[1] !== staticW)
+  ) {
+    throw new Error(
+      `model input is fixed at ${staticH}×${staticW}; inputSize ${opts.inputSize.join('×')} does not match`,
+    );
   }
-  const inputSize: [number, number] = [staticH ?? opts.inputSize?.[0] ?? 224, staticW ?? opts.inputSize?.[1] ?? 224];
+  const inputSize: [number, number] = [
+    staticH ?? opts.inputSize?.[0] ?? 224,
+    staticW ?? opts.inputSize?.[1] ?? 224,
+  ];
   const batch = typeof s[0] === 'number' ? s[0] : 1;
   const bytes = serializeModel(g.toModelProto());
 
@@ -70,14 +89,25 @@ export async function cutOnnxBackbone(source: Uint8Array | string, opts: CutOpti
   const { session } = await createSession(bytes, { providerOrder: ['cpu'], intraOpNumThreads: 1 });
   try {
     const n = batch * 3 * inputSize[0] * inputSize[1];
-    const out = await session.run({ [input.name]: float32Tensor(new Float32Array(n), [batch, 3, inputSize[0], inputSize[1]]) });
+    const out = await session.run({
+      [input.name]: float32Tensor(new Float32Array(n), [batch, 3, inputSize[0], inputSize[1]]),
+    });
     const taps = opts.taps.map((name): BackboneTap => {
       const dims = out[name]?.dims;
-      if (!dims || dims.length !== 4) throw new Error(`tap '${name}' is not a 4-D N×C×H×W feature map (dims [${dims?.join(',') ?? '?'}])`);
+      if (!dims || dims.length !== 4)
+        throw new Error(`tap '${name}' is not a 4-D N×C×H×W feature map (dims [${dims?.join(',') ?? '?'}])`);
       const [, c, h, w] = dims;
       return { name, channels: c, size: [h, w], stride: nominalStride(inputSize[0], h) };
     });
-    return { bytes, inputName: input.name, inputSize, taps, keptNodes: g.nodes.length, droppedNodes: before - g.nodes.length, warnings: g.shapeWarnings };
+    return {
+      bytes,
+      inputName: input.name,
+      inputSize,
+      taps,
+      keptNodes: g.nodes.length,
+      droppedNodes: before - g.nodes.length,
+      warnings: g.shapeWarnings,
+    };
   } finally {
     await session.release();
   }
@@ -91,11 +121,19 @@ export interface ImportOptions extends CutOptions {
   notes?: string;
 }
 
-const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+const IMAGENET = {
+  mean: [0.485, 0.456, 0.406] as [number, number, number],
+  std: [0.229, 0.224, 0.225] as [number, number, number],
+};
 
 /** Cuts and stores an external backbone in the cache so `ensureBackbone(id, cacheDir)` finds it. */
-export async function importOnnxBackbone(source: Uint8Array | string, cacheDir: string, opts: ImportOptions): Promise<EnsuredBackbone> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(opts.id)) throw new Error(`backbone id '${opts.id}' must be 1-64 letters, digits, '_', '-' or '.'`);
+export async function importOnnxBackbone(
+  source: Uint8Array | string,
+  cacheDir: string,
+  opts: ImportOptions,
+): Promise<EnsuredBackbone> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(opts.id))
+    throw new Error(`backbone id '${opts.id}' must be 1-64 letters, digits, '_', '-' or '.'`);
   const cut = await cutOnnxBackbone(source, opts);
   const sha256 = sha256Hex(cut.bytes);
   const dir = backboneCacheDir(cacheDir);
@@ -114,7 +152,10 @@ export async function importOnnxBackbone(source: Uint8Array | string, cacheDir: 
     channelOrder: 'RGB',
     mean,
     std,
-    valueRange: [Math.min(...mean.map((m, i) => -m / std[i])), Math.max(...mean.map((m, i) => (1 - m) / std[i]))],
+    valueRange: [
+      Math.min(...mean.map((m, i) => -m / std[i])),
+      Math.max(...mean.map((m, i) => (1 - m) / std[i])),
+    ],
     taps: cut.taps,
     sha256,
     notes: opts.notes ?? `imported ONNX backbone cut at ${opts.taps.join(', ')}`,

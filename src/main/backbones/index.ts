@@ -7,11 +7,25 @@ export {
   nominalStride,
   sha256Hex,
 } from './registry';
-export type { BackboneDescriptor, BackboneSource, BackboneTap, BundledBackbone, EnsureOptions, EnsuredBackbone } from './registry';
+export type {
+  BackboneDescriptor,
+  BackboneSource,
+  BackboneTap,
+  BundledBackbone,
+  EnsureOptions,
+  EnsuredBackbone,
+} from './registry';
 export { cutOnnxBackbone, importOnnxBackbone } from './importOnnx';
 export type { CutBackbone, CutOptions, ImportOptions } from './importOnnx';
 export { convertKerasModel, decodeWeights, tfSamePads, ConversionError } from './keras';
-export type { ConvertOptions, ConvertedGraph, KerasLayer, KerasModelConfig, WeightSpec, WeightsManifestGroup } from './keras';
+export type {
+  ConvertOptions,
+  ConvertedGraph,
+  KerasLayer,
+  KerasModelConfig,
+  WeightSpec,
+  WeightsManifestGroup,
+} from './keras';
 export { loadNsfwjsModel, nsfwjsWeights, nsfwjsPackageVersion } from './nsfwjs';
 export type { NsfwjsModel, NsfwjsVariant } from './nsfwjs';
 export { benchBackbones, benchTable } from './bench';

@@ -59,7 +59,10 @@ function halfToFloat(h: number): number {
  * Decodes the concatenated weight shards. TF.js stores weights back to back in manifest order;
  * quantised ones as uint8/uint16 codes with value = min + scale·code (float16 as IEEE halves).
  */
-export function decodeWeights(manifest: WeightsManifestGroup[], data: Uint8Array): Map<string, { shape: number[]; data: Float32Array }> {
+export function decodeWeights(
+  manifest: WeightsManifestGroup[],
+  data: Uint8Array,
+): Map<string, { shape: number[]; data: Float32Array }> {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let off = 0;
@@ -69,7 +72,9 @@ export function decodeWeights(manifest: WeightsManifestGroup[], data: Uint8Array
     const q = spec.quantization;
     const bytesPer = q ? (q.dtype === 'uint8' ? 1 : 2) : 4;
     if (off + n * bytesPer > data.byteLength) {
-      throw new ConversionError(`weight data ends inside '${spec.name}' (need ${off + n * bytesPer} bytes, have ${data.byteLength})`);
+      throw new ConversionError(
+        `weight data ends inside '${spec.name}' (need ${off + n * bytesPer} bytes, have ${data.byteLength})`,
+      );
     }
     if (q) {
       if (q.dtype === 'uint8' || q.dtype === 'uint16') {
@@ -118,10 +123,13 @@ export interface ConvertedGraph {
 
 const inboundNames = (l: KerasLayer): string[] => {
   if (!l.inbound_nodes || l.inbound_nodes.length === 0) return [];
-  if (l.inbound_nodes.length > 1) throw new ConversionError(`layer '${l.name}' is shared (called more than once); not supported`);
+  if (l.inbound_nodes.length > 1)
+    throw new ConversionError(`layer '${l.name}' is shared (called more than once); not supported`);
   return (l.inbound_nodes[0] as unknown[][]).map((n) => {
-    if (!Array.isArray(n) || typeof n[0] !== 'string') throw new ConversionError(`layer '${l.name}' has an inbound node format we do not read`);
-    if (n[2] !== 0 && n[2] !== undefined) throw new ConversionError(`layer '${l.name}' reads output ${String(n[2])} of a multi-output layer`);
+    if (!Array.isArray(n) || typeof n[0] !== 'string')
+      throw new ConversionError(`layer '${l.name}' has an inbound node format we do not read`);
+    if (n[2] !== 0 && n[2] !== undefined)
+      throw new ConversionError(`layer '${l.name}' reads output ${String(n[2])} of a multi-output layer`);
     return n[0];
   });
 };
@@ -142,7 +150,11 @@ export function tfSamePads(inSize: number, kernel: number, stride: number, dilat
 }
 
 /** Converts the part of a Keras functional model needed to compute `opts.taps`. */
-export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights, opts: ConvertOptions): ConvertedGraph {
+export function convertKerasModel(
+  model: KerasModelConfig,
+  weights: KerasWeights,
+  opts: ConvertOptions,
+): ConvertedGraph {
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   if (opts.taps.length === 0) throw new ConversionError('no taps requested');
   for (const t of opts.taps) {
@@ -162,7 +174,8 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
   }
   const order = model.layers.filter((l) => needed.has(l.name));
   const consumers = new Map<string, string[]>();
-  for (const l of order) for (const i of inboundNames(l)) consumers.set(i, [...(consumers.get(i) ?? []), l.name]);
+  for (const l of order)
+    for (const i of inboundNames(l)) consumers.set(i, [...(consumers.get(i) ?? []), l.name]);
   const tapSet = new Set(opts.taps);
 
   const g = new GraphBuilder(opts.name ?? model.name ?? 'keras', { opset: 17 });
@@ -183,7 +196,8 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
   };
   const hw = (v: string): [number, number] => {
     const s = g.shapeOf(v);
-    if (!s || typeof s[2] !== 'number' || typeof s[3] !== 'number') throw new ConversionError(`spatial size of '${v}' is not static`);
+    if (!s || typeof s[2] !== 'number' || typeof s[3] !== 'number')
+      throw new ConversionError(`spatial size of '${v}' is not static`);
     return [s[2], s[3]];
   };
 
@@ -191,13 +205,19 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
   const bnAffine = (bn: KerasLayer, channels: number) => {
     const c = bn.config;
     const axis = c.axis === undefined ? -1 : Array.isArray(c.axis) ? c.axis[0] : c.axis;
-    if (axis !== -1 && axis !== 3) throw new ConversionError(`BatchNormalization '${bn.name}' normalises axis ${axis}; only channels-last (-1/3) is supported`);
+    if (axis !== -1 && axis !== 3)
+      throw new ConversionError(
+        `BatchNormalization '${bn.name}' normalises axis ${axis}; only channels-last (-1/3) is supported`,
+      );
     const eps: number = c.epsilon ?? 1e-3;
     const gamma = c.scale === false ? undefined : w(bn.name, 'gamma')?.data;
     const beta = c.center === false ? undefined : w(bn.name, 'beta')?.data;
     const mean = w(bn.name, 'moving_mean')!.data;
     const vari = w(bn.name, 'moving_variance')!.data;
-    if (mean.length !== channels) throw new ConversionError(`BatchNormalization '${bn.name}' has ${mean.length} channels, input has ${channels}`);
+    if (mean.length !== channels)
+      throw new ConversionError(
+        `BatchNormalization '${bn.name}' has ${mean.length} channels, input has ${channels}`,
+      );
     const a = new Float32Array(channels);
     const b = new Float32Array(channels);
     for (let i = 0; i < channels; i++) {
@@ -214,7 +234,12 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
       case 'relu':
         return g.op('Relu', [x], {}, { name, outputs: [valueName] });
       case 'relu6':
-        return g.op('Clip', [x, g.constant(0, { name: `${name}/min` }), g.constant(6, { name: `${name}/max` })], {}, { name, outputs: [valueName] });
+        return g.op(
+          'Clip',
+          [x, g.constant(0, { name: `${name}/min` }), g.constant(6, { name: `${name}/max` })],
+          {},
+          { name, outputs: [valueName] },
+        );
       case 'sigmoid':
         return g.op('Sigmoid', [x], {}, { name, outputs: [valueName] });
       case 'tanh':
@@ -234,7 +259,8 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
     switch (l.class_name) {
       case 'InputLayer': {
         const shape = c.batch_input_shape as (number | null)[];
-        if (!shape || shape.length !== 4 || shape[3] !== 3) throw new ConversionError(`input '${l.name}' must be N×H×W×3, got ${JSON.stringify(shape)}`);
+        if (!shape || shape.length !== 4 || shape[3] !== 3)
+          throw new ConversionError(`input '${l.name}' must be N×H×W×3, got ${JSON.stringify(shape)}`);
         const [h, wd] = opts.inputSize ?? [shape[1], shape[2]];
         if (!h || !wd) throw new ConversionError(`input '${l.name}' has no fixed size; pass inputSize`);
         value.set(l.name, g.input(inputName, 'float32', ['N', 3, h, wd]));
@@ -244,8 +270,13 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         const p = c.padding;
         let top: number, bottom: number, left: number, right: number;
         if (typeof p === 'number') [top, bottom, left, right] = [p, p, p, p];
-        else if (Array.isArray(p) && Array.isArray(p[0])) [[top, bottom], [left, right]] = p as [[number, number], [number, number]];
-        else [[top, bottom], [left, right]] = [pair(p[0], 'padding'), pair(p[1], 'padding')].map((x) => [x[0], x[0]]) as [[number, number], [number, number]];
+        else if (Array.isArray(p) && Array.isArray(p[0]))
+          [[top, bottom], [left, right]] = p as [[number, number], [number, number]];
+        else
+          [[top, bottom], [left, right]] = [pair(p[0], 'padding'), pair(p[1], 'padding')].map((x) => [
+            x[0],
+            x[0],
+          ]) as [[number, number], [number, number]];
         const x = inputOf(l);
         const pads = g.int64s([0, 0, top, left, 0, 0, bottom, right], `${l.name}/pads`);
         value.set(l.name, g.op('Pad', [x, pads], { mode: 'constant' }, { name: l.name, outputs: [l.name] }));
@@ -260,7 +291,8 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         if (typeof cin !== 'number') throw new ConversionError(`channels into '${l.name}' are unknown`);
         const kernel = w(l.name, depthwise ? 'depthwise_kernel' : 'kernel')!;
         const [kh, kw, kin, kout] = kernel.shape;
-        if (kin !== cin) throw new ConversionError(`layer '${l.name}': kernel expects ${kin} input channels, got ${cin}`);
+        if (kin !== cin)
+          throw new ConversionError(`layer '${l.name}': kernel expects ${kin} input channels, got ${cin}`);
         const cout = depthwise ? kin * kout : kout;
         // HWIO (or HW·C·mult) → OIHW (depthwise: output channel = c·mult + m, group = C).
         const W = new Float32Array(cout * (depthwise ? 1 : cin) * kh * kw);
@@ -269,7 +301,9 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
             for (let i = 0; i < kin; i++)
               for (let o = 0; o < kout; o++) {
                 const src = kernel.data[((y * kw + xk) * kin + i) * kout + o];
-                const dst = depthwise ? ((i * kout + o) * kh + y) * kw + xk : ((o * cin + i) * kh + y) * kw + xk;
+                const dst = depthwise
+                  ? ((i * kout + o) * kh + y) * kw + xk
+                  : ((o * cin + i) * kh + y) * kw + xk;
                 W[dst] = src;
               }
         const B = new Float32Array(cout);
@@ -282,7 +316,12 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         const bn = next.length === 1 ? byName.get(next[0]) : undefined;
         const activation: string | undefined = c.activation;
         let outName = l.name;
-        if (bn && bn.class_name === 'BatchNormalization' && !tapSet.has(l.name) && (activation ?? 'linear') === 'linear') {
+        if (
+          bn &&
+          bn.class_name === 'BatchNormalization' &&
+          !tapSet.has(l.name) &&
+          (activation ?? 'linear') === 'linear'
+        ) {
           const { a, b } = bnAffine(bn, cout);
           const per = W.length / cout;
           for (let o = 0; o < cout; o++) {
@@ -309,7 +348,13 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         g.op(
           'Conv',
           [x, wName, bName],
-          { kernel_shape: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads, group: depthwise ? cin : 1 },
+          {
+            kernel_shape: [kh, kw],
+            strides: [sh, sw],
+            dilations: [dh, dw],
+            pads,
+            group: depthwise ? cin : 1,
+          },
           { name: l.name, outputs: [convOut] },
         );
         const out = applyActivation(`${l.name}/act`, convOut, activation, outName);
@@ -334,9 +379,13 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         const max: number | null = c.max_value ?? null;
         const slope: number = c.negative_slope ?? 0;
         const threshold: number = c.threshold ?? 0;
-        if (threshold !== 0) throw new ConversionError(`ReLU '${l.name}' with threshold ${threshold} is not supported`);
+        if (threshold !== 0)
+          throw new ConversionError(`ReLU '${l.name}' with threshold ${threshold} is not supported`);
         if (slope !== 0) {
-          if (max !== null) throw new ConversionError(`ReLU '${l.name}' with both negative_slope and max_value is not supported`);
+          if (max !== null)
+            throw new ConversionError(
+              `ReLU '${l.name}' with both negative_slope and max_value is not supported`,
+            );
           value.set(l.name, g.op('LeakyRelu', [x], { alpha: slope }, { name: l.name, outputs: [l.name] }));
         } else if (max !== null) {
           const lo = g.constant(0, { name: `${l.name}/min` });
@@ -358,7 +407,12 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         let acc = ins[0];
         for (let i = 1; i < ins.length; i++) {
           const last = i === ins.length - 1;
-          acc = g.op('Add', [acc, ins[i]], {}, { name: last ? l.name : `${l.name}/${i}`, outputs: [last ? l.name : `${l.name}/${i}`] });
+          acc = g.op(
+            'Add',
+            [acc, ins[i]],
+            {},
+            { name: last ? l.name : `${l.name}/${i}`, outputs: [last ? l.name : `${l.name}/${i}`] },
+          );
         }
         value.set(l.name, acc);
         break;
@@ -369,7 +423,8 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         // NHWC axis → NCHW axis.
         const map: Record<number, number> = { [-1]: 1, 3: 1, 1: 2, 2: 3, [-3]: 2, [-2]: 3 };
         const ax = map[axis];
-        if (ax === undefined) throw new ConversionError(`Concatenate '${l.name}' on axis ${axis} is not supported`);
+        if (ax === undefined)
+          throw new ConversionError(`Concatenate '${l.name}' on axis ${axis} is not supported`);
         value.set(l.name, g.op('Concat', ins, { axis: ax }, { name: l.name, outputs: [l.name] }));
         break;
       }
@@ -395,7 +450,9 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
           g.op(
             isMax ? 'MaxPool' : 'AveragePool',
             [x],
-            isMax ? { kernel_shape: [kh, kw], strides: [sh, sw], pads } : { kernel_shape: [kh, kw], strides: [sh, sw], pads, count_include_pad: 0 },
+            isMax
+              ? { kernel_shape: [kh, kw], strides: [sh, sw], pads }
+              : { kernel_shape: [kh, kw], strides: [sh, sw], pads, count_include_pad: 0 },
             { name: l.name, outputs: [l.name] },
           ),
         );
@@ -405,7 +462,9 @@ export function convertKerasModel(model: KerasModelConfig, weights: KerasWeights
         value.set(l.name, g.op('Identity', [inputOf(l)], {}, { name: l.name, outputs: [l.name] }));
         break;
       default:
-        throw new ConversionError(`layer '${l.name}' of class ${l.class_name} is not supported by the converter`);
+        throw new ConversionError(
+          `layer '${l.name}' of class ${l.class_name} is not supported by the converter`,
+        );
     }
   }
 

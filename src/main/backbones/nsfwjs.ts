@@ -54,8 +54,12 @@ export function loadNsfwjsModel(variant: NsfwjsVariant): NsfwjsModel {
   const dir = join(pkgDir, 'dist', 'models', variant);
   const modelFile = join(dir, 'model.min.js');
   if (!existsSync(modelFile)) throw new ConversionError(`nsfwjs model files not found at ${dir}`);
-  const m = evalUmd(modelFile) as { modelTopology?: NsfwjsModel['topology']; weightsManifest?: WeightsManifestGroup[] };
-  if (!m.modelTopology?.model_config || !m.weightsManifest) throw new ConversionError(`${modelFile} is not a TF.js layers model`);
+  const m = evalUmd(modelFile) as {
+    modelTopology?: NsfwjsModel['topology'];
+    weightsManifest?: WeightsManifestGroup[];
+  };
+  if (!m.modelTopology?.model_config || !m.weightsManifest)
+    throw new ConversionError(`${modelFile} is not a TF.js layers model`);
   const chunks = m.weightsManifest.flatMap((g) =>
     g.paths.map((p) => {
       const s = evalUmd(join(dir, `${p.replace(/\.bin$/, '')}.min.js`));

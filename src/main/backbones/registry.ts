@@ -59,7 +59,11 @@ export interface BundledBackbone {
   notes: string;
 }
 
-const KERAS_NORM = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number], valueRange: [-1, 1] as [number, number] };
+const KERAS_NORM = {
+  mean: [0.5, 0.5, 0.5] as [number, number, number],
+  std: [0.5, 0.5, 0.5] as [number, number, number],
+  valueRange: [-1, 1] as [number, number],
+};
 
 export const BUNDLED_BACKBONES: Record<string, BundledBackbone> = {
   mobilenet_v2: {
@@ -128,7 +132,10 @@ function cacheKey(parts: unknown): string {
 }
 
 /** Reads a cached descriptor and checks its file's hash; undefined when missing or tampered. */
-function readVerified(dir: string, metaPath: string): { path: string; descriptor: BackboneDescriptor } | undefined {
+function readVerified(
+  dir: string,
+  metaPath: string,
+): { path: string; descriptor: BackboneDescriptor } | undefined {
   if (!existsSync(metaPath)) return undefined;
   let d: BackboneDescriptor;
   try {
@@ -150,7 +157,11 @@ export function backboneCacheDir(cacheDir: string): string {
  * Returns a converted backbone from the cache, converting it first when missing or when its
  * sha256 no longer matches. Imported (non-bundled) ids are looked up in the cache only.
  */
-export async function ensureBackbone(id: string, cacheDir: string, opts: EnsureOptions = {}): Promise<EnsuredBackbone> {
+export async function ensureBackbone(
+  id: string,
+  cacheDir: string,
+  opts: EnsureOptions = {},
+): Promise<EnsuredBackbone> {
   const dir = backboneCacheDir(cacheDir);
   const spec = BUNDLED_BACKBONES[id];
   if (!spec) {
@@ -158,21 +169,34 @@ export async function ensureBackbone(id: string, cacheDir: string, opts: EnsureO
     if (imported) return { ...imported, generated: false };
     const known = Object.keys(BUNDLED_BACKBONES).join(', ');
     if (existsSync(join(dir, `${id}.imported.json`))) {
-      throw new Error(`imported backbone '${id}' failed its sha256 check (file changed or missing); import it again`);
+      throw new Error(
+        `imported backbone '${id}' failed its sha256 check (file changed or missing); import it again`,
+      );
     }
     throw new Error(`unknown backbone '${id}' (bundled: ${known}; others must be imported first)`);
   }
   const taps = opts.taps ?? spec.defaultTaps;
   const inputSize = opts.inputSize ?? spec.inputSize;
   // The key pins the weights (package version), the cut and the converter, so any change converts anew.
-  const key = cacheKey({ id, variant: spec.variant, nsfwjs: nsfwjsPackageVersion(), taps, inputSize, v: CONVERTER_VERSION });
+  const key = cacheKey({
+    id,
+    variant: spec.variant,
+    nsfwjs: nsfwjsPackageVersion(),
+    taps,
+    inputSize,
+    v: CONVERTER_VERSION,
+  });
   const base = `${id}-${key}`;
   const metaPath = join(dir, `${base}.json`);
   const cached = readVerified(dir, metaPath);
   if (cached) return { ...cached, generated: false };
 
   const m = loadNsfwjsModel(spec.variant);
-  const converted = convertKerasModel(m.topology.model_config.config, nsfwjsWeights(m), { taps, inputSize, name: id });
+  const converted = convertKerasModel(m.topology.model_config.config, nsfwjsWeights(m), {
+    taps,
+    inputSize,
+    name: id,
+  });
   const tapsOut: BackboneTap[] = converted.taps.map((t) => {
     const [, c, h, w] = t.shape;
     if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
@@ -181,7 +205,12 @@ export async function ensureBackbone(id: string, cacheDir: string, opts: EnsureO
     return { name: t.name, channels: c, size: [h, w], stride: nominalStride(inputSize[0], h) };
   });
   const model = converted.graph.toModelProto({
-    metadata: { backbone: id, source: `nsfwjs-${spec.variant}@${m.packageVersion}`, taps: taps.join(','), converter: String(CONVERTER_VERSION) },
+    metadata: {
+      backbone: id,
+      source: `nsfwjs-${spec.variant}@${m.packageVersion}`,
+      taps: taps.join(','),
+      converter: String(CONVERTER_VERSION),
+    },
   });
   const bytes = serializeModel(model);
   mkdirSync(dir, { recursive: true });

@@ -179,7 +179,8 @@ export class ManagedOutput<C> {
             this.opts.clock,
             `write to "${this.device.id}"`,
           );
-          this.setStatus('ok', null);
+          // A hot-plug detach may have arrived while this write was in flight.
+          if (this.isOpen) this.setStatus('ok', null);
         } catch (err) {
           if (err instanceof RangeError) {
             // The device refused this command itself (e.g. relay 3 on a 2-relay board):
@@ -265,7 +266,7 @@ export class ManagedOutput<C> {
   private dropExpired(): void {
     const now = this.opts.clock.now();
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (false) {
+      if (this.queue[i].expiresAt < now) {
         this.queue.splice(i, 1);
         this.current = { ...this.current, droppedCommands: this.current.droppedCommands + 1 };
       }

@@ -190,7 +190,7 @@ export class DeviceService {
     return this.config;
   }
 
-  /** Settings-screen buttons ("light red", "pulse relay 1"). Bypasses holds; device faults show in the returned state. */
+  /** Settings-screen buttons ("light red", "pulse relay 1"). Bypasses holds. Returns the output's state now; the write's outcome follows as an 'output' event. */
   test(deviceId: string, action: unknown): OutputState {
     const live = this.outputs.get(deviceId);
     if (!live) throw new ApiError('not_found', `no configured output "${deviceId}"`);

@@ -149,12 +149,19 @@ export class DeviceWatcher {
       opts.readInterfaceClasses ?? defaultInterfaceClassReader(opts.platform ?? process.platform);
   }
 
-  /** Subscribes to hot-plug, then takes the initial inventory. */
+  /**
+   * Takes the inventory, then subscribes to hot-plug. The order matters: node-usb's
+   * addEventListener() enumerates in the background without handling errors, so on a host
+   * where enumeration fails (no /sys/bus/usb, e.g. a container) subscribing first would end
+   * in an unhandled rejection. Enumerating first turns that into an error the caller sees.
+   */
   async start(): Promise<void> {
     if (this.started) return;
+    await this.list();
     this.started = true;
     this.opts.host.addEventListener('connect', this.onConnect);
     this.opts.host.addEventListener('disconnect', this.onDisconnect);
+    // Catch anything plugged in between the first enumeration and the subscription.
     await this.list();
   }
 

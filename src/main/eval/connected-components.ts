@@ -13,7 +13,8 @@ export interface Components {
 /** Any non-zero mask value is foreground (masks come as 0/1 or 0/255). */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number): Components {
   const n = width * height;
-  if (mask.length !== n) throw new Error(`mask has ${mask.length} values, expected ${width}×${height} = ${n}`);
+  if (mask.length !== n)
+    throw new Error(`mask has ${mask.length} values, expected ${width}×${height} = ${n}`);
   const labels = new Int32Array(n);
   const queue = new Int32Array(n);
   const sizeList: number[] = [0];

@@ -7,7 +7,15 @@ import { basename, extname, join, resolve } from 'node:path';
 import { createSeededRng } from '../training/synthetic/rng';
 import { naturalCompare } from './natural-sort';
 
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'];
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.bmp',
+  '.tif',
+  '.tiff',
+  '.webp',
+];
 
 export interface TestItem {
   path: string;
@@ -112,7 +120,8 @@ export async function readMvtecCategory(categoryDir: string): Promise<EvalDatase
   const testDir = join(root, 'test');
   if (!(await isDir(testDir))) throw new DatasetLayoutError(`${category}: missing test/ in ${root}`);
   const types = await subdirs(testDir);
-  if (types.length === 0) throw new DatasetLayoutError(`${category}: test/ has no sub-folders (expected good/ and defect types)`);
+  if (types.length === 0)
+    throw new DatasetLayoutError(`${category}: test/ has no sub-folders (expected good/ and defect types)`);
 
   const gtDir = join(root, 'ground_truth');
   const hasGt = await isDir(gtDir);
@@ -126,7 +135,9 @@ export async function readMvtecCategory(categoryDir: string): Promise<EvalDatase
     if (label === 1 && hasGt) {
       const typeGt = join(gtDir, type);
       if (!(await isDir(typeGt))) {
-        throw new DatasetLayoutError(`${category}: ground_truth/ exists but has no ${type}/ folder for test/${type}`);
+        throw new DatasetLayoutError(
+          `${category}: ground_truth/ exists but has no ${type}/ folder for test/${type}`,
+        );
       }
       maskIndex = new Map();
       for (const m of await imageNames(typeGt)) {
@@ -188,7 +199,8 @@ export interface FolderDatasetOptions {
 export async function readFolderDataset(opts: FolderDatasetOptions): Promise<EvalDataset> {
   const normalDir = resolve(opts.normalDir);
   const ratio = opts.normalTestSplitRatio ?? 0.2;
-  if (!(ratio >= 0 && ratio < 1)) throw new DatasetLayoutError(`normalTestSplitRatio must be in [0, 1), got ${ratio}`);
+  if (!(ratio >= 0 && ratio < 1))
+    throw new DatasetLayoutError(`normalTestSplitRatio must be in [0, 1), got ${ratio}`);
   const name = opts.name ?? basename(resolve(normalDir, '..'));
   const normals = (await requireImages(normalDir, `${name} normal`)).map((n) => join(normalDir, n));
 
@@ -204,7 +216,9 @@ export async function readFolderDataset(opts: FolderDatasetOptions): Promise<Eva
     const idx = createSeededRng(opts.seed ?? 0).choose(normals.length, normals.length);
     const nTest = Math.round(ratio * normals.length);
     if (ratio > 0 && normals.length - nTest < 1) {
-      throw new DatasetLayoutError(`${name}: split ratio ${ratio} leaves no training images of ${normals.length}`);
+      throw new DatasetLayoutError(
+        `${name}: split ratio ${ratio} leaves no training images of ${normals.length}`,
+      );
     }
     const testSet = new Set(idx.slice(0, nTest));
     train = normals.filter((_, i) => !testSet.has(i));
@@ -236,7 +250,9 @@ export async function readFolderDataset(opts: FolderDatasetOptions): Promise<Eva
         const s = stem(n);
         const cands = masks.get(s) ?? [];
         if (cands.length === 0) {
-          throw new DatasetLayoutError(`${name}: no mask for ${n} in ${opts.maskDir} (expected ${s}.png or ${s}_mask.png)`);
+          throw new DatasetLayoutError(
+            `${name}: no mask for ${n} in ${opts.maskDir} (expected ${s}.png or ${s}_mask.png)`,
+          );
         }
         if (cands.length > 1) {
           throw new DatasetLayoutError(`${name}: ambiguous masks for ${n}: ${cands.join(', ')}`);

@@ -63,7 +63,8 @@ export class CategoryEvaluator {
     if (s.label !== 0 && s.label !== 1) throw new Error(`${s.path}: label must be 0 or 1`);
     if (!Number.isFinite(s.score)) throw new Error(`${s.path}: score ${s.score} is not finite`);
     if (s.map) {
-      if (s.width === undefined || s.height === undefined) throw new Error(`${s.path}: map needs width and height`);
+      if (s.width === undefined || s.height === undefined)
+        throw new Error(`${s.path}: map needs width and height`);
       if (s.label === 1 && !s.mask) {
         // A defect without its mask would count its defect pixels as normal: refuse rather
         // than report a pixel AUROC that silently means something else.
@@ -90,7 +91,16 @@ export class CategoryEvaluator {
       imageAuroc: imageAuroc(scores, labels),
       f1Max: f1,
       rates: Number.isNaN(t1)
-        ? { t1, t2, nGood: labels.length - nDefect, nDefect, falseRejectRate: NaN, goodReviewRate: NaN, escapeRate: NaN, defectReviewRate: NaN }
+        ? {
+            t1,
+            t2,
+            nGood: labels.length - nDefect,
+            nDefect,
+            falseRejectRate: NaN,
+            goodReviewRate: NaN,
+            escapeRate: NaN,
+            defectReviewRate: NaN,
+          }
         : lineRates(scores, labels, t1, t2),
       pixel: this.sawMap ? this.pixel.result() : null,
       latency: latencyStats(this.latencies),

@@ -69,10 +69,12 @@ export class PixelMetricsAccumulator {
 
   constructor(opts: PixelAccumulatorOptions = {}) {
     const bins = opts.bins ?? 65536;
-    if (!Number.isInteger(bins) || bins < 2 || bins % 2 !== 0) throw new Error(`bins must be an even integer >= 2, got ${bins}`);
+    if (!Number.isInteger(bins) || bins < 2 || bins % 2 !== 0)
+      throw new Error(`bins must be an even integer >= 2, got ${bins}`);
     this.bins = bins;
     this.maxFpr = opts.maxFpr ?? 0.3;
-    if (!(this.maxFpr > 0 && this.maxFpr <= 1)) throw new Error(`maxFpr must be in (0, 1], got ${this.maxFpr}`);
+    if (!(this.maxFpr > 0 && this.maxFpr <= 1))
+      throw new Error(`maxFpr must be in (0, 1], got ${this.maxFpr}`);
     this.pos = new Float64Array(bins);
     this.neg = new Float64Array(bins);
     this.proW = new Float64Array(bins);
@@ -137,7 +139,8 @@ export class PixelMetricsAccumulator {
   add(map: ArrayLike<number>, mask: ArrayLike<number> | null, width: number, height: number): void {
     const n = width * height;
     if (map.length !== n) throw new Error(`map has ${map.length} values, expected ${width}×${height}`);
-    if (mask && mask.length !== n) throw new Error(`mask has ${mask.length} values, expected ${width}×${height}`);
+    if (mask && mask.length !== n)
+      throw new Error(`mask has ${mask.length} values, expected ${width}×${height}`);
     let min = Infinity;
     let max = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -148,7 +151,8 @@ export class PixelMetricsAccumulator {
       }
       if (v > max) max = v;
     }
-    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new Error('anomaly map contains infinite values');
+    if (!Number.isFinite(min) || !Number.isFinite(max))
+      throw new Error('anomaly map contains infinite values');
     this.ensureRange(min, max);
     const lo = this.lo;
     const inv = 1 / this.width;
@@ -234,7 +238,6 @@ export class PixelMetricsAccumulator {
           const t = (maxFpr - fpr) / dF;
           area += (maxFpr - fpr) * (pro + (pro + t * dP)) * 0.5;
           err += 0.5 * (maxFpr - fpr) * t * dP;
-          fpr = maxFpr;
           break;
         }
         area += dF * (2 * pro + dP) * 0.5;
@@ -337,7 +340,6 @@ export function auproExact(items: readonly MapWithMask[], maxFpr = 0.3): number 
     if (dF > 0 && fpr + dF >= maxFpr) {
       const t = (maxFpr - fpr) / dF;
       area += (maxFpr - fpr) * (2 * pro + t * dP) * 0.5;
-      fpr = maxFpr;
       break;
     }
     area += dF * (2 * pro + dP) * 0.5;

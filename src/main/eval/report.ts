@@ -168,7 +168,10 @@ function mdCell(s: string): string {
 export function renderReportMarkdown(report: Report, contactSheets: Record<string, string> = {}): string {
   const L: string[] = [];
   L.push('# Evaluation report', '');
-  L.push(`Generated ${report.generated_at}. Metrics in %, except thresholds (raw score units) and times (ms).`, '');
+  L.push(
+    `Generated ${report.generated_at}. Metrics in %, except thresholds (raw score units) and times (ms).`,
+    '',
+  );
   L.push('| category | model | image AUROC | pixel AUROC | AUPRO@30% | F1-max | false reject | escape |');
   L.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const c of report.categories) {
@@ -176,11 +179,17 @@ export function renderReportMarkdown(report: Report, contactSheets: Record<strin
       `| ${mdCell(c.category)} | ${mdCell(`${c.model.method}/${c.model.backbone}/${c.model.preset}`)} | ${pct(c.image_auroc)} | ${pct(c.pixel_auroc)} | ${pct(c.aupro)} | ${pct(c.f1_max)} | ${pct(c.false_reject_rate)} | ${pct(c.escape_rate)} |`,
     );
   }
-  L.push(`| **mean** | | ${pct(report.mean.image_auroc)} | ${pct(report.mean.pixel_auroc)} | ${pct(report.mean.aupro)} | ${pct(report.mean.f1_max)} | | |`, '');
+  L.push(
+    `| **mean** | | ${pct(report.mean.image_auroc)} | ${pct(report.mean.pixel_auroc)} | ${pct(report.mean.aupro)} | ${pct(report.mean.f1_max)} | | |`,
+    '',
+  );
   for (const c of report.categories) {
     L.push(`## ${c.category}`, '');
-    L.push(`Model: ${c.model.method}, backbone ${c.model.backbone}, preset ${c.model.preset}. `
-      + `${c.n_train} training images; test: ${c.n_test_good} good, ${c.n_test_defect} defective.`, '');
+    L.push(
+      `Model: ${c.model.method}, backbone ${c.model.backbone}, preset ${c.model.preset}. ` +
+        `${c.n_train} training images; test: ${c.n_test_good} good, ${c.n_test_defect} defective.`,
+      '',
+    );
     L.push('| metric | value |', '|---|---:|');
     L.push(`| image AUROC | ${pct(c.image_auroc)} |`);
     L.push(`| pixel AUROC | ${pct(c.pixel_auroc)} |`);
@@ -219,15 +228,26 @@ export interface ContactItem {
  * scores first). With a threshold, only real errors at it (good ≥ T, defect < T) are kept;
  * without one, the ranking alone decides (useful before a threshold exists).
  */
-export function selectWorst(items: readonly ContactItem[], n: number, threshold?: number): { falsePositives: ContactItem[]; falseNegatives: ContactItem[] } {
+export function selectWorst(
+  items: readonly ContactItem[],
+  n: number,
+  threshold?: number,
+): { falsePositives: ContactItem[]; falseNegatives: ContactItem[] } {
   const t = threshold;
-  const fp = items.filter((i) => i.label === 0 && (t === undefined || i.score >= t)).sort((a, b) => b.score - a.score);
-  const fn = items.filter((i) => i.label === 1 && (t === undefined || i.score < t)).sort((a, b) => a.score - b.score);
+  const fp = items
+    .filter((i) => i.label === 0 && (t === undefined || i.score >= t))
+    .sort((a, b) => b.score - a.score);
+  const fn = items
+    .filter((i) => i.label === 1 && (t === undefined || i.score < t))
+    .sort((a, b) => a.score - b.score);
   return { falsePositives: fp.slice(0, n), falseNegatives: fn.slice(0, n) };
 }
 
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string);
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string,
+  );
 }
 
 export interface ContactSheetOptions {
@@ -244,7 +264,11 @@ export interface ContactSheetOptions {
 const BG = { r: 24, g: 24, b: 28 };
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
-function svgText(width: number, height: number, lines: { text: string; size: number; color: string }[]): Buffer {
+function svgText(
+  width: number,
+  height: number,
+  lines: { text: string; size: number; color: string }[],
+): Buffer {
   let y = 0;
   const tspans = lines
     .map((l) => {
@@ -252,13 +276,17 @@ function svgText(width: number, height: number, lines: { text: string; size: num
       return `<text x="6" y="${y}" font-family="${FONT}" font-size="${l.size}" fill="${l.color}">${escapeXml(l.text)}</text>`;
     })
     .join('');
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${tspans}</svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${tspans}</svg>`,
+  );
 }
 
 async function pane(input: Buffer | Uint8Array | string | undefined, cell: number): Promise<Buffer> {
   if (input === undefined) {
     return sharp({ create: { width: cell, height: cell, channels: 3, background: { r: 60, g: 60, b: 64 } } })
-      .composite([{ input: svgText(cell, cell, [{ text: 'no heatmap', size: 12, color: '#bbbbbb' }]), top: 0, left: 0 }])
+      .composite([
+        { input: svgText(cell, cell, [{ text: 'no heatmap', size: 12, color: '#bbbbbb' }]), top: 0, left: 0 },
+      ])
       .png()
       .toBuffer();
   }
@@ -271,8 +299,11 @@ async function pane(input: Buffer | Uint8Array | string | undefined, cell: numbe
     .toBuffer();
 }
 
+/** Middle ellipsis: keeps the start and the end (serial numbers often sit at either end). */
 function ellipsize(s: string, max: number): string {
-  return s.length <= max ? s : `…${s.slice(s.length - max + 1)}`;
+  if (s.length <= max) return s;
+  const head = Math.ceil((max - 1) / 2);
+  return `${s.slice(0, head)}…${s.slice(s.length - (max - 1 - head))}`;
 }
 
 /**
@@ -280,7 +311,15 @@ function ellipsize(s: string, max: number): string {
  * image | overlay with a caption (score, label, file name). Returns null when there is nothing to
  * show. Layout constants are exported through the return value so callers/tests can locate tiles.
  */
-export async function renderContactSheet(items: readonly ContactItem[], opts: ContactSheetOptions = {}): Promise<{ png: Buffer; width: number; height: number; tiles: { item: ContactItem; left: number; top: number; section: 'fp' | 'fn' }[] } | null> {
+export async function renderContactSheet(
+  items: readonly ContactItem[],
+  opts: ContactSheetOptions = {},
+): Promise<{
+  png: Buffer;
+  width: number;
+  height: number;
+  tiles: { item: ContactItem; left: number; top: number; section: 'fp' | 'fn' }[];
+} | null> {
   const n = opts.n ?? 8;
   const cell = opts.cell ?? 160;
   const cols = Math.max(1, opts.columns ?? 4);
@@ -301,13 +340,21 @@ export async function renderContactSheet(items: readonly ContactItem[], opts: Co
   const tiles: { item: ContactItem; left: number; top: number; section: 'fp' | 'fn' }[] = [];
   let y = pad;
   if (opts.title) {
-    composites.push({ input: svgText(width, titleH, [{ text: opts.title, size: 18, color: '#ffffff' }]), top: y, left: 0 });
+    composites.push({
+      input: svgText(width, titleH, [{ text: opts.title, size: 18, color: '#ffffff' }]),
+      top: y,
+      left: 0,
+    });
     y += titleH;
   }
   const maxChars = Math.floor(tileW / 7);
   for (const s of sections) {
     const header = s.list.length ? s.title : `${s.title}: none`;
-    composites.push({ input: svgText(width, headerH, [{ text: header, size: 15, color: '#f0c040' }]), top: y, left: 0 });
+    composites.push({
+      input: svgText(width, headerH, [{ text: header, size: 15, color: '#f0c040' }]),
+      top: y,
+      left: 0,
+    });
     y += headerH;
     for (let i = 0; i < s.list.length; i++) {
       const it = s.list[i];
@@ -316,7 +363,11 @@ export async function renderContactSheet(items: readonly ContactItem[], opts: Co
       composites.push({ input: await pane(it.path, cell), top, left });
       composites.push({ input: await pane(it.overlayPng, cell), top, left: left + cell });
       const caption = [
-        { text: `score ${it.score.toPrecision(4)} · ${it.label === 1 ? 'defect' : 'good'}`, size: 12, color: '#ffffff' },
+        {
+          text: `score ${it.score.toPrecision(4)} · ${it.label === 1 ? 'defect' : 'good'}`,
+          size: 12,
+          color: '#ffffff',
+        },
         { text: ellipsize(basename(it.path), maxChars), size: 11, color: '#c8c8c8' },
       ];
       composites.push({ input: svgText(tileW, captionH, caption), top: top + cell, left });
@@ -325,7 +376,10 @@ export async function renderContactSheet(items: readonly ContactItem[], opts: Co
     y += Math.ceil(s.list.length / cols) * (tileH + pad) + (s.list.length ? 0 : pad);
   }
   const height = y + pad;
-  const png = await sharp({ create: { width, height, channels: 3, background: BG } }).composite(composites).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: BG } })
+    .composite(composites)
+    .png()
+    .toBuffer();
   return { png, width, height, tiles };
 }
 
@@ -349,7 +403,11 @@ function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-export async function writeReport(outDir: string, results: readonly CategoryResult[], opts: WriteReportOptions = {}): Promise<WrittenReport> {
+export async function writeReport(
+  outDir: string,
+  results: readonly CategoryResult[],
+  opts: WriteReportOptions = {},
+): Promise<WrittenReport> {
   await mkdir(outDir, { recursive: true });
   const report = buildReportJson(results, opts.now);
   const contactSheets: Record<string, string> = {};

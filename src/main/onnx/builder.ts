@@ -101,7 +101,11 @@ function valueInfoFromProto(v: ValueInfoProto): ValueInfo | undefined {
   if (!tt.shape) return { dataType };
   // Dims with neither value nor param are anonymous; give them a name so they stay symbolic.
   const shape: Shape = (tt.shape.dim ?? []).map((d, i) =>
-    d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : `${v.name}_d${i}`,
+    d.dimParam
+      ? d.dimParam
+      : d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0
+        ? Number(d.dimValue)
+        : `${v.name}_d${i}`,
   );
   return { dataType, shape };
 }
@@ -149,7 +153,8 @@ export class GraphBuilder {
 
   private claimValue(name: string, what: string): void {
     if (!name) throw new GraphError(`${this.name}: ${what} needs a non-empty name`);
-    if (this.values.has(name)) throw new GraphError(`${this.name}: value name '${name}' is already defined (${what})`);
+    if (this.values.has(name))
+      throw new GraphError(`${this.name}: value name '${name}' is already defined (${what})`);
   }
 
   // ---------- graph inputs, constants, outputs ----------
@@ -163,7 +168,12 @@ export class GraphBuilder {
   }
 
   /** Adds a named initializer. `data` may be a typed array (dims required) or a TensorData. */
-  initializer(name: string, data: TensorArray | TensorData, dims?: readonly number[], dataType?: DataType): string {
+  initializer(
+    name: string,
+    data: TensorArray | TensorData,
+    dims?: readonly number[],
+    dataType?: DataType,
+  ): string {
     this.claimValue(name, 'initializer');
     const t = isTensorData(data)
       ? data
@@ -175,7 +185,10 @@ export class GraphBuilder {
   }
 
   /** A constant as an initializer with a generated name; numbers become float32 unless told. */
-  constant(value: TensorData | number | number[], opts: { name?: string; dataType?: DataType; dims?: number[] } = {}): string {
+  constant(
+    value: TensorData | number | number[],
+    opts: { name?: string; dataType?: DataType; dims?: number[] } = {},
+  ): string {
     const name = this.uniqueName(opts.name ?? 'const');
     if (isTensorData(value)) return this.initializer(name, value);
     const arr = typeof value === 'number' ? [value] : value;
@@ -196,7 +209,8 @@ export class GraphBuilder {
   output(name: string, dataType?: DataType, dims?: Dim[]): string {
     const info = this.values.get(name);
     if (!info) throw new GraphError(`${this.name}: output '${name}' is not a value of this graph`);
-    if (this.outputs.some((o) => o.name === name)) throw new GraphError(`${this.name}: '${name}' is already an output`);
+    if (this.outputs.some((o) => o.name === name))
+      throw new GraphError(`${this.name}: '${name}' is already an output`);
     if (dataType && dataType !== info.dataType) {
       throw new GraphError(`${this.name}: output '${name}' declared ${dataType} but is ${info.dataType}`);
     }
@@ -204,12 +218,16 @@ export class GraphBuilder {
     if (dims) {
       if (shape) {
         if (shape.length !== dims.length) {
-          throw new GraphError(`${this.name}: output '${name}' declared ${shapeStr(dims)} but inferred ${shapeStr(shape)}`);
+          throw new GraphError(
+            `${this.name}: output '${name}' declared ${shapeStr(dims)} but inferred ${shapeStr(shape)}`,
+          );
         }
         shape.forEach((d, i) => {
           const e = dims[i];
           if (typeof d === 'number' && typeof e === 'number' && d !== e) {
-            throw new GraphError(`${this.name}: output '${name}' declared ${shapeStr(dims)} but inferred ${shapeStr(shape)}`);
+            throw new GraphError(
+              `${this.name}: output '${name}' declared ${shapeStr(dims)} but inferred ${shapeStr(shape)}`,
+            );
           }
         });
       }
@@ -222,27 +240,49 @@ export class GraphBuilder {
   // ---------- nodes ----------
 
   /** Adds a node; returns its output names. */
-  node(opType: string, inputs: string[], attrs: Record<string, AttributeInput | undefined> = {}, opts: NodeOptions = {}): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttributeInput | undefined> = {},
+    opts: NodeOptions = {},
+  ): string[] {
     const name = opts.name ?? this.uniqueName(`${opType}_${this.nodes.length}`);
     if (this.nodeNames.has(name)) throw new GraphError(`${this.name}: node name '${name}' is already used`);
     for (const [i, inp] of inputs.entries()) {
       if (inp !== '' && !this.values.has(inp)) {
-        throw new GraphError(`${this.name}: node '${name}' (${opType}) input ${i} '${inp}' is not defined yet`);
+        throw new GraphError(
+          `${this.name}: node '${name}' (${opType}) input ${i} '${inp}' is not defined yet`,
+        );
       }
     }
     const nOut = typeof opts.outputs === 'number' ? opts.outputs : (opts.outputs?.length ?? 1);
-    const outputs =
-      Array.isArray(opts.outputs) ? [...opts.outputs] : nOut === 1 ? [this.uniqueName(name)] : [...Array(nOut).keys()].map((i) => this.uniqueName(`${name}_${i}`));
+    const outputs = Array.isArray(opts.outputs)
+      ? [...opts.outputs]
+      : nOut === 1
+        ? [this.uniqueName(name)]
+        : [...Array(nOut).keys()].map((i) => this.uniqueName(`${name}_${i}`));
     for (const o of outputs) if (o !== '') this.claimValue(o, `output of node '${name}'`);
     const attributes: Record<string, Attribute> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) attributes[k] = toAttribute(k, v);
-    const node: NodeDef = { name, opType, domain: opts.domain ?? '', inputs: [...inputs], outputs, attrs: attributes };
+    const node: NodeDef = {
+      name,
+      opType,
+      domain: opts.domain ?? '',
+      inputs: [...inputs],
+      outputs,
+      attrs: attributes,
+    };
     this.addNode(node, opts.outputInfo);
     return outputs;
   }
 
   /** Single-output shorthand of `node`. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttributeInput | undefined> = {}, opts: NodeOptions = {}): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttributeInput | undefined> = {},
+    opts: NodeOptions = {},
+  ): string {
     return this.node(opType, inputs, attrs, { ...opts, outputs: opts.outputs ?? 1 })[0];
   }
 
@@ -264,8 +304,12 @@ export class GraphBuilder {
             this.shapeWarnings.push(`node '${node.name}' (${node.opType}): ${e.message}`);
             infos = [];
           } else if (e instanceof ShapeError) {
-            const ins = node.inputs.map((i) => `${i || '∅'}${shapeStr(this.values.get(i)?.shape)}`).join(', ');
-            throw new GraphError(`${this.name}: node '${node.name}' (${node.opType}): ${e.message} [inputs: ${ins}]`);
+            const ins = node.inputs
+              .map((i) => `${i || '∅'}${shapeStr(this.values.get(i)?.shape)}`)
+              .join(', ');
+            throw new GraphError(
+              `${this.name}: node '${node.name}' (${node.opType}): ${e.message} [inputs: ${ins}]`,
+            );
           } else {
             throw e;
           }
@@ -471,10 +515,20 @@ export class GraphBuilder {
   }
   /** Pads (ONNX order: all begins then all ends) with a constant. */
   pad(x: string, pads: number[], value = 0, name?: string): string {
-    const v = this.constant(value, { name: 'pad_value', dataType: this.typeOf(x) === 'int64' ? 'int64' : 'float32' });
+    const v = this.constant(value, {
+      name: 'pad_value',
+      dataType: this.typeOf(x) === 'int64' ? 'int64' : 'float32',
+    });
     return this.op('Pad', [x, this.int64s(pads, 'pads'), v], { mode: 'constant' }, { name });
   }
-  slice(x: string, starts: number[], ends: number[], axes?: number[], steps?: number[], name?: string): string {
+  slice(
+    x: string,
+    starts: number[],
+    ends: number[],
+    axes?: number[],
+    steps?: number[],
+    name?: string,
+  ): string {
     const ins = [x, this.int64s(starts, 'starts'), this.int64s(ends, 'ends')];
     if (axes || steps) ins.push(this.int64s(axes ?? starts.map((_, i) => i), 'axes'));
     if (steps) ins.push(this.int64s(steps, 'steps'));
@@ -490,11 +544,21 @@ export class GraphBuilder {
     return this.op('ArgMin', [x], { axis, keepdims: keepdims ? 1 : 0 }, { name });
   }
   topK(x: string, k: number, axis = -1, largest = true, name?: string): [values: string, indices: string] {
-    const [v, i] = this.node('TopK', [x, this.int64s([k], 'k')], { axis, largest: largest ? 1 : 0, sorted: 1 }, { outputs: 2, name });
+    const [v, i] = this.node(
+      'TopK',
+      [x, this.int64s([k], 'k')],
+      { axis, largest: largest ? 1 : 0, sorted: 1 },
+      { outputs: 2, name },
+    );
     return [v, i];
   }
   /** Resize to explicit sizes (full N,C,H,W list). */
-  resize(x: string, sizes: number[], mode: 'nearest' | 'linear' | 'cubic' = 'linear', o: { alignCorners?: boolean; name?: string } = {}): string {
+  resize(
+    x: string,
+    sizes: number[],
+    mode: 'nearest' | 'linear' | 'cubic' = 'linear',
+    o: { alignCorners?: boolean; name?: string } = {},
+  ): string {
     return this.op(
       'Resize',
       [x, '', '', this.int64s(sizes, 'sizes')],
@@ -518,10 +582,12 @@ export class GraphBuilder {
     const opsetImport = [{ domain: '', version: this.opset }];
     for (const d of usedDomains) {
       const v = this.domains[d];
-      if (v === undefined) throw new GraphError(`${this.name}: domain '${d}' is used but has no version in options.domains`);
+      if (v === undefined)
+        throw new GraphError(`${this.name}: domain '${d}' is used but has no version in options.domains`);
       opsetImport.push({ domain: d, version: v });
     }
-    for (const [d, v] of Object.entries(this.domains)) if (!usedDomains.has(d)) opsetImport.push({ domain: d, version: v });
+    for (const [d, v] of Object.entries(this.domains))
+      if (!usedDomains.has(d)) opsetImport.push({ domain: d, version: v });
     const outputSet = new Set(this.outputs.map((o) => o.name));
     const graph: GraphProto = {
       name: this.name,
@@ -536,7 +602,8 @@ export class GraphBuilder {
       for (const n of this.nodes) {
         for (const o of n.outputs) {
           const info = this.values.get(o);
-          if (o && info?.shape && !outputSet.has(o)) graph.valueInfo.push({ name: o, type: shapeToProto(info) });
+          if (o && info?.shape && !outputSet.has(o))
+            graph.valueInfo.push({ name: o, type: shapeToProto(info) });
         }
       }
     }
@@ -546,7 +613,8 @@ export class GraphBuilder {
       producerName: this.producerName,
       graph,
     };
-    if (opts.metadata) model.metadataProps = Object.entries(opts.metadata).map(([key, value]) => ({ key, value }));
+    if (opts.metadata)
+      model.metadataProps = Object.entries(opts.metadata).map(([key, value]) => ({ key, value }));
     return model;
   }
 
@@ -560,7 +628,8 @@ export class GraphBuilder {
     const opsets = model.opsetImport ?? [];
     const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
     const domains: Record<string, number> = {};
-    for (const o of opsets) if (o.domain && o.domain !== 'ai.onnx') domains[o.domain] = Number(o.version ?? 1);
+    for (const o of opsets)
+      if (o.domain && o.domain !== 'ai.onnx') domains[o.domain] = Number(o.version ?? 1);
     const g = new GraphBuilder(opts.name ?? graph.name ?? 'graph', {
       opset: Number(main?.version ?? 17),
       domains,
@@ -569,7 +638,9 @@ export class GraphBuilder {
     });
     g.lenientShapes = opts.strictShapes === false;
     if ((model.functions?.length ?? 0) > 0) {
-      throw new GraphError('models with local functions are not supported; export without them (e.g. torch.onnx.export(dynamo=False))');
+      throw new GraphError(
+        'models with local functions are not supported; export without them (e.g. torch.onnx.export(dynamo=False))',
+      );
     }
     for (const t of graph.initializer ?? []) g.initializer(t.name ?? '', tensorFromProto(t));
     for (const v of graph.input ?? []) {
@@ -596,7 +667,9 @@ export class GraphBuilder {
       if (g.nodeNames.has(node.name)) node.name = g.uniqueName(node.name);
       for (const [j, inp] of node.inputs.entries()) {
         if (inp !== '' && !g.values.has(inp)) {
-          throw new GraphError(`${g.name}: node '${node.name}' (${node.opType}) input ${j} '${inp}' is not defined`);
+          throw new GraphError(
+            `${g.name}: node '${node.name}' (${node.opType}) input ${j} '${inp}' is not defined`,
+          );
         }
       }
       for (const o of node.outputs) if (o !== '') g.claimValue(o, `output of node '${node.name}'`);
@@ -607,7 +680,8 @@ export class GraphBuilder {
       const hint = hints.get(o.name);
       const inferred = g.values.get(o.name);
       // Keep the model's declared symbolic dims when our inference could not name them better.
-      if (hint && inferred && (!inferred.shape || inferred.shape.some((d) => typeof d === 'string'))) g.values.set(o.name, hint);
+      if (hint && inferred && (!inferred.shape || inferred.shape.some((d) => typeof d === 'string')))
+        g.values.set(o.name, hint);
       g.output(o.name);
     }
     return g;
@@ -638,11 +712,14 @@ function nodeToProto(n: NodeDef): NodeProto {
 function sortNodes(nodes: NodeProto[], available: Set<string>): NodeProto[] {
   const have = new Set(available);
   const ready = (n: NodeProto) => (n.input ?? []).every((i) => i === '' || have.has(i));
-  if (nodes.every((n) => {
-    const ok = ready(n);
-    for (const o of n.output ?? []) have.add(o);
-    return ok;
-  })) return nodes;
+  if (
+    nodes.every((n) => {
+      const ok = ready(n);
+      for (const o of n.output ?? []) have.add(o);
+      return ok;
+    })
+  )
+    return nodes;
   const out: NodeProto[] = [];
   const pending = [...nodes];
   const avail = new Set(available);

@@ -17,7 +17,7 @@ export function countFlops(g: GraphBuilder): FlopCount {
   const byOp: Record<string, number> = {};
   let flops = 0;
   for (const n of g.nodes) {
-    let f = 0;
+    let f: number;
     if (n.opType === 'Conv' || n.opType === 'ConvTranspose') {
       const w = g.shapeOf(n.inputs[1]);
       const y = g.shapeOf(n.outputs[0]);

@@ -18,6 +18,24 @@ export {
   tensorNumbers,
   tensorToProto,
 } from './tensor';
-export type { ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto } from './schema';
+export type {
+  ModelProto,
+  GraphProto,
+  NodeProto,
+  TensorProto,
+  ValueInfoProto,
+  AttributeProto,
+} from './schema';
 export { GraphError } from './types';
-export type { Attribute, AttributeInput, DataType, Dim, GraphIO, NodeDef, Shape, TensorArray, TensorData, ValueInfo } from './types';
+export type {
+  Attribute,
+  AttributeInput,
+  DataType,
+  Dim,
+  GraphIO,
+  NodeDef,
+  Shape,
+  TensorArray,
+  TensorData,
+  ValueInfo,
+} from './types';

@@ -16,7 +16,13 @@ export function parseModel(bytes: Uint8Array): ModelProto {
   } catch (e) {
     throw new GraphError(`not an ONNX model: ${(e as Error).message}`);
   }
-  const obj = type.toObject(msg, { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true }) as ModelProto;
+  const obj = type.toObject(msg, {
+    longs: Number,
+    enums: Number,
+    bytes: Uint8Array,
+    defaults: false,
+    arrays: true,
+  }) as ModelProto;
   if (!obj.graph) throw new GraphError('not an ONNX model: no graph');
   return obj;
 }

@@ -128,7 +128,10 @@ function spatialWindow(
       const r = (d + pads[i] + pads[i + nsp] - ek) / strides[i];
       o = (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
     }
-    if (o <= 0) fail(`spatial dim ${i} of input ${fmt(x)} gives output size ${o} (kernel ${kernel[i]}, stride ${strides[i]})`);
+    if (o <= 0)
+      fail(
+        `spatial dim ${i} of input ${fmt(x)} gives output size ${o} (kernel ${kernel[i]}, stride ${strides[i]})`,
+      );
     out.push(o);
   }
   return out;
@@ -140,11 +143,14 @@ const conv: Rule = (ctx) => {
   const group = attrInt(ctx.node, 'group', 1);
   if (!x.shape || !w.shape) return [{ dataType: x.dataType }];
   if (x.shape.length < 3) fail(`input ${fmt(x.shape)} must be N×C×spatial`);
-  if (w.shape.length !== x.shape.length) fail(`weight ${fmt(w.shape)} rank differs from input ${fmt(x.shape)}`);
+  if (w.shape.length !== x.shape.length)
+    fail(`weight ${fmt(w.shape)} rank differs from input ${fmt(x.shape)}`);
   const c = x.shape[1];
   const [m, cw] = w.shape;
   if (isNum(c) && isNum(cw) && c !== cw * group) {
-    fail(`input channels ${c} != weight in-channels ${cw} × group ${group} (input ${fmt(x.shape)}, weight ${fmt(w.shape)})`);
+    fail(
+      `input channels ${c} != weight in-channels ${cw} × group ${group} (input ${fmt(x.shape)}, weight ${fmt(w.shape)})`,
+    );
   }
   if (isNum(m) && m % group !== 0) fail(`output channels ${m} not divisible by group ${group}`);
   const b = ctx.inputs[2];
@@ -155,7 +161,9 @@ const conv: Rule = (ctx) => {
   if (!kernel.every(isNum)) return [{ dataType: x.dataType }];
   const ks = attrInts(ctx.node, 'kernel_shape');
   if (ks && ks.join() !== kernel.join()) fail(`kernel_shape [${ks}] != weight spatial [${kernel}]`);
-  return [{ dataType: x.dataType, shape: spatialWindow(ctx, x.shape, kernel as number[], { channelsOut: m }) }];
+  return [
+    { dataType: x.dataType, shape: spatialWindow(ctx, x.shape, kernel as number[], { channelsOut: m }) },
+  ];
 };
 
 const convTranspose: Rule = (ctx) => {
@@ -173,7 +181,11 @@ const convTranspose: Rule = (ctx) => {
   return [
     {
       dataType: x.dataType,
-      shape: spatialWindow(ctx, x.shape, kernel as number[], { channelsOut: m, transposed: true, outputPadding }),
+      shape: spatialWindow(ctx, x.shape, kernel as number[], {
+        channelsOut: m,
+        transposed: true,
+        outputPadding,
+      }),
     },
   ];
 };
@@ -184,7 +196,10 @@ const pool: Rule = (ctx) => {
   if (!x.shape) return [{ dataType: x.dataType }];
   const shape = spatialWindow(ctx, x.shape, kernel, { channelsOut: x.shape[1] });
   // MaxPool's optional second output holds flat indices.
-  return [{ dataType: x.dataType, shape }, { dataType: 'int64', shape }];
+  return [
+    { dataType: x.dataType, shape },
+    { dataType: 'int64', shape },
+  ];
 };
 
 const globalPool: Rule = (ctx) => {
@@ -217,7 +232,8 @@ const gemm: Rule = (ctx) => {
   const a = need(ctx, 0);
   const b = need(ctx, 1);
   if (!a.shape || !b.shape) return [{ dataType: a.dataType }];
-  if (a.shape.length !== 2 || b.shape.length !== 2) fail(`Gemm needs 2-D inputs, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.shape.length !== 2 || b.shape.length !== 2)
+    fail(`Gemm needs 2-D inputs, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const [m, k1] = attrInt(ctx.node, 'transA', 0) ? [a.shape[1], a.shape[0]] : a.shape;
   const [k2, n] = attrInt(ctx.node, 'transB', 0) ? [b.shape[1], b.shape[0]] : b.shape;
   if (isNum(k1) && isNum(k2) && k1 !== k2) fail(`inner dims differ (${k1} vs ${k2})`);
@@ -301,7 +317,8 @@ const flatten: Rule = (ctx) => {
   if (!x.shape) return [{ dataType: x.dataType }];
   const axis = attrInt(ctx.node, 'axis', 1);
   const a = axis < 0 ? axis + x.shape.length : axis;
-  const prod = (s: Shape): Dim => (s.every(isNum) ? (s as number[]).reduce((p, q) => p * q, 1) : `${ctx.node.name}_d`);
+  const prod = (s: Shape): Dim =>
+    s.every(isNum) ? (s as number[]).reduce((p, q) => p * q, 1) : `${ctx.node.name}_d`;
   return [{ dataType: x.dataType, shape: [prod(x.shape.slice(0, a)), prod(x.shape.slice(a))] }];
 };
 
@@ -358,11 +375,13 @@ const resize: Rule = (ctx) => {
   const scales = ctx.inputs[2] ? ctx.constant(2) : undefined;
   if (sizes) {
     const s = tensorNumbers(sizes);
-    if (s.length !== axes.length) fail(`sizes has ${s.length} entries for ${axes.length} axes (input ${fmt(x.shape)})`);
+    if (s.length !== axes.length)
+      fail(`sizes has ${s.length} entries for ${axes.length} axes (input ${fmt(x.shape)})`);
     axes.forEach((a, i) => (out[a] = s[i]));
   } else if (scales && scales.dims[0] !== 0) {
     const s = tensorNumbers(scales);
-    if (s.length !== axes.length) fail(`scales has ${s.length} entries for ${axes.length} axes (input ${fmt(x.shape)})`);
+    if (s.length !== axes.length)
+      fail(`scales has ${s.length} entries for ${axes.length} axes (input ${fmt(x.shape)})`);
     axes.forEach((a, i) => {
       const d = out[a];
       out[a] = isNum(d) ? Math.floor(d * s[i]) : `${ctx.node.name}_d${a}`;
@@ -391,7 +410,8 @@ const pad: Rule = (ctx) => {
   const axesT = ctx.inputs[3] ? ctx.constant(3) : undefined;
   const axes = axesT ? tensorNumbers(axesT).map((a) => normAxis(a, rank)) : [...Array(rank).keys()];
   const p = pads as number[];
-  if (p.length !== 2 * axes.length) fail(`pads has ${p.length} entries, expected ${2 * axes.length} for input ${fmt(x.shape)}`);
+  if (p.length !== 2 * axes.length)
+    fail(`pads has ${p.length} entries, expected ${2 * axes.length} for input ${fmt(x.shape)}`);
   const out = [...x.shape];
   axes.forEach((a, i) => {
     const d = out[a];
@@ -501,7 +521,9 @@ const gather: Rule = (ctx) => {
   const idx = need(ctx, 1);
   if (!x.shape || !idx.shape) return [{ dataType: x.dataType }];
   const axis = normAxis(attrInt(ctx.node, 'axis', 0), x.shape.length);
-  return [{ dataType: x.dataType, shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)] }];
+  return [
+    { dataType: x.dataType, shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)] },
+  ];
 };
 
 const expand: Rule = (ctx) => {
@@ -521,8 +543,19 @@ const tile: Rule = (ctx) => {
 };
 
 const DATA_TYPE_BY_CODE: Record<number, DataType> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
-  8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
 };
 
 const cast: Rule = (ctx) => {
@@ -585,16 +618,58 @@ const batchNorm: Rule = (ctx) => {
 };
 
 const UNARY = [
-  'Relu', 'Clip', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Neg', 'Abs', 'Identity', 'LeakyRelu',
-  'Erf', 'Softplus', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sign', 'Elu', 'Selu', 'HardSigmoid',
-  'HardSwish', 'Gelu', 'Sin', 'Cos', 'Softmax', 'LogSoftmax', 'Dropout', 'InstanceNormalization',
-  'LayerNormalization', 'LpNormalization', 'LRN', 'PRelu', 'Celu', 'Mish', 'Not', 'IsNaN', 'IsInf',
+  'Relu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Neg',
+  'Abs',
+  'Identity',
+  'LeakyRelu',
+  'Erf',
+  'Softplus',
+  'Reciprocal',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Elu',
+  'Selu',
+  'HardSigmoid',
+  'HardSwish',
+  'Gelu',
+  'Sin',
+  'Cos',
+  'Softmax',
+  'LogSoftmax',
+  'Dropout',
+  'InstanceNormalization',
+  'LayerNormalization',
+  'LpNormalization',
+  'LRN',
+  'PRelu',
+  'Celu',
+  'Mish',
+  'Not',
+  'IsNaN',
+  'IsInf',
 ];
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Mod', 'And', 'Or', 'Xor'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual'];
 const REDUCE = [
-  'ReduceMin', 'ReduceMax', 'ReduceMean', 'ReduceSum', 'ReduceProd', 'ReduceL1', 'ReduceL2',
-  'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp',
+  'ReduceMin',
+  'ReduceMax',
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceSumSquare',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
 ];
 
 export const SHAPE_RULES: Record<string, Rule> = {
@@ -636,4 +711,6 @@ export const SHAPE_RULES: Record<string, Rule> = {
 
 // PRelu/Clip/Dropout etc. have extra inputs; `same` only looks at input 0. Pow allows a different
 // exponent type, so it must not use the equal-types check.
-SHAPE_RULES.Pow = (ctx) => [{ dataType: need(ctx, 0).dataType, shape: broadcastShapes([need(ctx, 0).shape, need(ctx, 1).shape]) }];
+SHAPE_RULES.Pow = (ctx) => [
+  { dataType: need(ctx, 0).dataType, shape: broadcastShapes([need(ctx, 0).shape, need(ctx, 1).shape]) },
+];

@@ -80,11 +80,17 @@ export function tensor(data: TensorArray, dims: readonly number[], dataType?: Da
   return { dataType: t, dims: [...dims], data };
 }
 
-export function int64Tensor(values: readonly number[], dims: readonly number[] = [values.length]): TensorData {
+export function int64Tensor(
+  values: readonly number[],
+  dims: readonly number[] = [values.length],
+): TensorData {
   return tensor(BigInt64Array.from(values.map((v) => BigInt(Math.trunc(v)))), dims, 'int64');
 }
 
-export function float32Tensor(values: ArrayLike<number>, dims: readonly number[] = [values.length]): TensorData {
+export function float32Tensor(
+  values: ArrayLike<number>,
+  dims: readonly number[] = [values.length],
+): TensorData {
   return tensor(Float32Array.from(values as ArrayLike<number>), dims, 'float32');
 }
 
@@ -122,13 +128,15 @@ export function tensorFromProto(p: TensorProto): TensorData {
   const out = arrayFor(dataType, n);
   if (p.rawData && p.rawData.length > 0) {
     if (p.rawData.length !== out.byteLength) {
-      throw new GraphError(`tensor '${p.name ?? ''}' raw_data has ${p.rawData.length} bytes, expected ${out.byteLength}`);
+      throw new GraphError(
+        `tensor '${p.name ?? ''}' raw_data has ${p.rawData.length} bytes, expected ${out.byteLength}`,
+      );
     }
     // Copy through bytes: raw_data inside a protobuf buffer is not aligned for the typed array.
     new Uint8Array(out.buffer).set(p.rawData);
     return { dataType, dims, data: out };
   }
-  let src: ArrayLike<number> = [];
+  let src: ArrayLike<number>;
   switch (dataType) {
     case 'float32':
       src = p.floatData ?? [];

@@ -25,7 +25,13 @@ export interface SessionHandle {
 }
 
 // Names in onnxruntime-node's listSupportedBackends() differ from ours only for DirectML.
-const BACKEND_NAME: Record<ProviderName, string> = { cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', cpu: 'cpu' };
+const BACKEND_NAME: Record<ProviderName, string> = {
+  cuda: 'cuda',
+  dml: 'dml',
+  coreml: 'coreml',
+  webgpu: 'webgpu',
+  cpu: 'cpu',
+};
 
 // Probing a provider whose libraries are missing makes ORT log an error line per probe; the probe
 // result already carries that reason, so keep ORT quiet unless someone asks for its logs.
@@ -56,47 +62,75 @@ function shortError(e: unknown): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-let probeCache: Promise<ExecutionProviderInfo[]> | null = null;
+const probeCache = new Map<ProviderName, Promise<ExecutionProviderInfo>>();
 
 /**
  * Which providers this build and machine can use. Listing alone is not proof (CUDA is "supported"
  * but its libraries may be missing; WebGPU is bundled but may find no adapter), so each listed
- * provider gets a real one-node session. Cached for the process lifetime.
+ * provider gets a real one-node session. Results are cached for the process lifetime.
  */
-export function listExecutionProviders(opts: { refresh?: boolean } = {}): Promise<ExecutionProviderInfo[]> {
-  if (!probeCache || opts.refresh) probeCache = probeAll();
-  return probeCache;
-}
-
-async function probeAll(): Promise<ExecutionProviderInfo[]> {
-  const listed = new Map(ort.listSupportedBackends().map((b) => [b.name, b]));
+export async function listExecutionProviders(
+  opts: { refresh?: boolean } = {},
+): Promise<ExecutionProviderInfo[]> {
+  if (opts.refresh) probeCache.clear();
   const out: ExecutionProviderInfo[] = [];
-  for (const name of DEFAULT_PROVIDER_ORDER) {
-    const backend = listed.get(BACKEND_NAME[name]);
-    if (!backend) {
-      out.push({ name, available: false, reason: `not built into onnxruntime-node ${onnxRuntimeVersion()} for ${process.platform}-${process.arch}` });
-      continue;
-    }
-    const t0 = performance.now();
-    try {
-      const s = await ort.InferenceSession.create(tinyModel(), sessionOptions(name, { graphOptimizationLevel: 'disabled' }));
-      const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
-      const r = await s.run({ x });
-      const y = r.y.data as Float32Array;
-      await s.release();
-      if (y[3] !== 8) throw new Error(`probe computed ${y[3]} instead of 8`);
-      const ms = Math.round(performance.now() - t0);
-      out.push({ name, available: true, reason: `probe session ran (${ms} ms)${backend.bundled ? '' : ', provider library found'}` });
-    } catch (e) {
-      const why = shortError(e);
-      const hint = !backend.bundled && /load/i.test(why) ? ' (provider library not installed: needs the GPU build and drivers)' : '';
-      out.push({ name, available: false, reason: `probe failed: ${why}${hint}` });
-    }
-  }
+  // Sequential: probing providers concurrently would fight over the same device and threads.
+  for (const name of DEFAULT_PROVIDER_ORDER) out.push(await probeProvider(name));
   return out;
 }
 
-function sessionOptions(provider: ProviderName, o: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+/** Probes one provider (cached), so createSession with a short order never touches the others. */
+export function probeProvider(name: ProviderName): Promise<ExecutionProviderInfo> {
+  let p = probeCache.get(name);
+  if (!p) {
+    p = probe(name);
+    probeCache.set(name, p);
+  }
+  return p;
+}
+
+async function probe(name: ProviderName): Promise<ExecutionProviderInfo> {
+  const backend = ort.listSupportedBackends().find((b) => b.name === BACKEND_NAME[name]);
+  if (!backend) {
+    return {
+      name,
+      available: false,
+      reason: `not built into onnxruntime-node ${onnxRuntimeVersion()} for ${process.platform}-${process.arch}`,
+    };
+  }
+  const t0 = performance.now();
+  try {
+    const s = await ort.InferenceSession.create(
+      tinyModel(),
+      sessionOptions(name, { graphOptimizationLevel: 'disabled' }),
+    );
+    try {
+      const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
+      const y = (await s.run({ x })).y.data as Float32Array;
+      if (y[3] !== 8) throw new Error(`probe computed ${y[3]} instead of 8`);
+    } finally {
+      await s.release();
+    }
+    const ms = Math.round(performance.now() - t0);
+    return {
+      name,
+      available: true,
+      reason: `probe session ran (${ms} ms)${backend.bundled ? '' : ', provider library found'}`,
+    };
+  } catch (e) {
+    const why = shortError(e);
+    const hint =
+      !backend.bundled && /load/i.test(why)
+        ? ' (provider library not installed: needs the GPU build and drivers)'
+        : '';
+    return { name, available: false, reason: `probe failed: ${why}${hint}` };
+  }
+}
+
+function sessionOptions(
+  provider: ProviderName,
+  o: CreateSessionOptions,
+): ort.InferenceSession.SessionOptions {
   const so: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider === 'cpu' ? 'cpu' : BACKEND_NAME[provider]],
     graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
@@ -113,22 +147,30 @@ function sessionOptions(provider: ProviderName, o: CreateSessionOptions): ort.In
  * probe found unusable is skipped without trying; one that is usable but fails on this model
  * (unsupported op, out of memory) falls through to the next with the reason recorded.
  */
-export async function createSession(model: Uint8Array | string, opts: CreateSessionOptions = {}): Promise<SessionHandle> {
+export async function createSession(
+  model: Uint8Array | string,
+  opts: CreateSessionOptions = {},
+): Promise<SessionHandle> {
   const order = opts.providerOrder ?? DEFAULT_PROVIDER_ORDER;
   if (order.length === 0) throw new Error('providerOrder is empty');
-  const probed = new Map((await listExecutionProviders()).map((p) => [p.name, p]));
   const skipped: SessionHandle['skipped'] = [];
   let lastError: unknown = null;
   for (const name of order) {
-    const p = probed.get(name);
-    if (!p?.available) {
-      skipped.push({ name, reason: p?.reason ?? 'unknown provider' });
+    if (!DEFAULT_PROVIDER_ORDER.includes(name)) {
+      skipped.push({ name, reason: 'unknown provider' });
+      continue;
+    }
+    const p = await probeProvider(name);
+    if (!p.available) {
+      skipped.push({ name, reason: p.reason });
       continue;
     }
     try {
       const so = sessionOptions(name, opts);
       const session =
-        typeof model === 'string' ? await ort.InferenceSession.create(model, so) : await ort.InferenceSession.create(model, so);
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, so)
+          : await ort.InferenceSession.create(model, so);
       return { session, provider: name, skipped };
     } catch (e) {
       lastError = e;
@@ -147,7 +189,8 @@ export { ort };
 export function float32Tensor(data: Float32Array | number[], dims: readonly number[]): ort.Tensor {
   const arr = data instanceof Float32Array ? data : Float32Array.from(data);
   const n = dims.reduce((a, b) => a * b, 1);
-  if (n !== arr.length) throw new Error(`tensor dims [${dims.join(',')}] need ${n} values, got ${arr.length}`);
+  if (n !== arr.length)
+    throw new Error(`tensor dims [${dims.join(',')}] need ${n} values, got ${arr.length}`);
   return new ort.Tensor('float32', arr, dims);
 }
 

@@ -28,8 +28,12 @@ async function syntheticImage(size: number): Promise<Uint8Array> {
   return rgb(sharp(Buffer.from(svg)), size);
 }
 
-async function rgb(img: sharp.Sharp, size: number): Promise<Uint8Array> {
-  const { data, info } = await img.resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+async function rgb(img: ReturnType<typeof sharp>, size: number): Promise<Uint8Array> {
+  const { data, info } = await img
+    .resize(size, size, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels === 3) return new Uint8Array(data);
   const out = new Uint8Array(size * size * 3); // grayscale source: replicate into R, G, B
   for (let i = 0; i < size * size; i++) out.fill(data[i * info.channels], i * 3, i * 3 + 3);
@@ -71,7 +75,9 @@ function relErr(nhwc: Float32Array, shape: number[], nchw: Float32Array): number
 async function images(size: number, count: number): Promise<Uint8Array[]> {
   const list = [await syntheticImage(size)];
   if (existsSync(DATA)) {
-    const f = readdirSync(DATA).filter((x) => x.endsWith('.png')).sort()[0];
+    const f = readdirSync(DATA)
+      .filter((x) => x.endsWith('.png'))
+      .sort()[0];
     if (f) list.unshift(await rgb(sharp(join(DATA, f)), size));
   } else {
     console.warn(`[backbones] ${DATA} not found: comparing on synthetic images only`);
@@ -82,9 +88,21 @@ async function images(size: number, count: number): Promise<Uint8Array[]> {
 describe('converted backbones agree with the Keras originals', () => {
   // MobileNetV2 is cheap in TF.js: compare all the known taps on two images.
   it('mobilenet_v2 (224 px): all known taps, plus a negative control', async () => {
-    const taps = ['block_5_add', 'block_5_expand_relu', 'block_6_expand_relu', 'block_10_project_BN', 'block_10_expand_relu'];
+    const taps = [
+      'block_5_add',
+      'block_5_expand_relu',
+      'block_6_expand_relu',
+      'block_10_project_BN',
+      'block_10_expand_relu',
+    ];
     const { path, descriptor } = await ensureBackbone('mobilenet_v2', tmp, { taps });
-    expect(descriptor.taps.map((t) => [t.stride, t.channels])).toEqual([[8, 32], [8, 192], [8, 192], [16, 96], [16, 384]]);
+    expect(descriptor.taps.map((t) => [t.stride, t.channels])).toEqual([
+      [8, 32],
+      [8, 192],
+      [8, 192],
+      [16, 96],
+      [16, 384],
+    ]);
     const imgs = await images(224, 2);
     const x = tensors(imgs, descriptor);
     const ref = await tfjsReference(loadNsfwjsModel('mobilenet_v2'), taps, descriptor.inputSize);
@@ -134,7 +152,8 @@ describe('converted backbones agree with the Keras originals', () => {
 
     // Negative control: Keras 'same' average pooling excludes padding; counting it must be caught.
     const g = GraphBuilder.fromModel(parseModel(bytes));
-    for (const n of g.nodes) if (n.opType === 'AveragePool') n.attrs.count_include_pad = { type: 'int', value: 1 };
+    for (const n of g.nodes)
+      if (n.opType === 'AveragePool') n.attrs.count_include_pad = { type: 'int', value: 1 };
     const bad = await ort.InferenceSession.create(serializeModel(g.toModelProto()));
     const badOut = await bad.run({ input: new ort.Tensor('float32', x.nchw, x.dims) });
     const e = expected[0];

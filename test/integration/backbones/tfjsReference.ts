@@ -10,7 +10,11 @@ export interface ReferenceModel {
   dispose(): void;
 }
 
-export async function tfjsReference(m: NsfwjsModel, taps: string[], inputSize: [number, number]): Promise<ReferenceModel> {
+export async function tfjsReference(
+  m: NsfwjsModel,
+  taps: string[],
+  inputSize: [number, number],
+): Promise<ReferenceModel> {
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   const cfg = m.topology.model_config.config;
@@ -39,10 +43,17 @@ export async function tfjsReference(m: NsfwjsModel, taps: string[], inputSize: [
     },
   };
   const weightSpecs = m.manifest.flatMap((g) => g.weights);
-  const buf = m.weightData.buffer.slice(m.weightData.byteOffset, m.weightData.byteOffset + m.weightData.byteLength) as ArrayBuffer;
+  const buf = m.weightData.buffer.slice(
+    m.weightData.byteOffset,
+    m.weightData.byteOffset + m.weightData.byteLength,
+  ) as ArrayBuffer;
   // strict: false because the truncated model has fewer layers than the weight list.
   const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: topology as unknown as object, weightSpecs: weightSpecs as never, weightData: buf }),
+    tf.io.fromMemory({
+      modelTopology: topology as unknown as object,
+      weightSpecs: weightSpecs as never,
+      weightData: buf,
+    }),
     { strict: false },
   );
   return {
@@ -50,7 +61,13 @@ export async function tfjsReference(m: NsfwjsModel, taps: string[], inputSize: [
       const x = tf.tensor4d(nhwc, [n, inputSize[0], inputSize[1], 3]);
       const out = model.predict(x);
       const list = Array.isArray(out) ? out : [out];
-      const res = await Promise.all(list.map(async (t, i) => ({ name: taps[i], shape: t.shape as number[], data: (await t.data()) as Float32Array })));
+      const res = await Promise.all(
+        list.map(async (t, i) => ({
+          name: taps[i],
+          shape: t.shape as number[],
+          data: (await t.data()) as Float32Array,
+        })),
+      );
       x.dispose();
       for (const t of list) t.dispose();
       return res;

@@ -19,9 +19,19 @@ function smallNet(symbolicSize: boolean): Uint8Array {
   const g = new GraphBuilder('small');
   const x = g.input('pixels', 'float32', symbolicSize ? ['N', 3, 'H', 'W'] : ['N', 3, 32, 32]);
   const w1 = g.initializer('w1', randn(8 * 3 * 9, 1), [8, 3, 3, 3]);
-  const s1 = g.op('Relu', [g.conv(x, w1, undefined, { strides: [2, 2], pads: [1, 1, 1, 1] })], {}, { outputs: ['stage1'] });
+  const s1 = g.op(
+    'Relu',
+    [g.conv(x, w1, undefined, { strides: [2, 2], pads: [1, 1, 1, 1] })],
+    {},
+    { outputs: ['stage1'] },
+  );
   const w2 = g.initializer('w2', randn(16 * 8 * 9, 2), [16, 8, 3, 3]);
-  const s2 = g.op('Relu', [g.conv(s1, w2, undefined, { strides: [2, 2], pads: [1, 1, 1, 1] })], {}, { outputs: ['stage2'] });
+  const s2 = g.op(
+    'Relu',
+    [g.conv(s1, w2, undefined, { strides: [2, 2], pads: [1, 1, 1, 1] })],
+    {},
+    { outputs: ['stage2'] },
+  );
   const gap = g.op('GlobalAveragePool', [s2]);
   const flat = g.op('Flatten', [gap], { axis: 1 });
   const wh = g.initializer('head_w', randn(16 * 10, 3), [16, 10]);
@@ -61,9 +71,13 @@ describe('external ONNX backbone import', () => {
   it('uses inputSize for symbolic inputs and explains bad taps', async () => {
     const cut = await cutOnnxBackbone(smallNet(true), { taps: ['stage2'], inputSize: [64, 48] });
     expect(cut.taps[0]).toMatchObject({ channels: 16, size: [16, 12], stride: 4 });
-    await expect(cutOnnxBackbone(smallNet(false), { taps: ['stage9'] })).rejects.toThrow(/tap 'stage9' is not a tensor/);
+    await expect(cutOnnxBackbone(smallNet(false), { taps: ['stage9'] })).rejects.toThrow(
+      /tap 'stage9' is not a tensor/,
+    );
     await expect(cutOnnxBackbone(smallNet(false), { taps: ['logits'] })).rejects.toThrow(/not a 4-D/);
-    await expect(cutOnnxBackbone(smallNet(false), { taps: ['stage1'], inputSize: [64, 64] })).rejects.toThrow(/fixed at 32×32/);
+    await expect(cutOnnxBackbone(smallNet(false), { taps: ['stage1'], inputSize: [64, 64] })).rejects.toThrow(
+      /fixed at 32×32/,
+    );
   });
 
   it('stores imported backbones in the cache and verifies their sha256 on load', async () => {

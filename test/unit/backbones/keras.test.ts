@@ -5,7 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertKerasModel, decodeWeights, tfSamePads, type KerasModelConfig } from '../../../src/main/backbones/keras';
+import {
+  convertKerasModel,
+  decodeWeights,
+  tfSamePads,
+  type KerasModelConfig,
+} from '../../../src/main/backbones/keras';
 import { GraphBuilder, serializeModel } from '../../../src/main/onnx';
 
 function rng(seed: number) {
@@ -23,17 +28,29 @@ interface Artifacts {
 
 async function export_(model: tf.LayersModel): Promise<Artifacts> {
   let art: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => ((art = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  const topo = art!.modelTopology as { model_config?: { config: KerasModelConfig }; config?: KerasModelConfig };
+  await model.save(
+    tf.io.withSaveHandler(
+      async (a) => ((art = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+    ),
+  );
+  const topo = art!.modelTopology as {
+    model_config?: { config: KerasModelConfig };
+    config?: KerasModelConfig;
+  };
   const cfg = (topo.model_config?.config ?? topo.config)!;
   const data = art!.weightData as ArrayBuffer;
-  return { topology: cfg, weights: decodeWeights([{ paths: [], weights: art!.weightSpecs as never }], new Uint8Array(data)) };
+  return {
+    topology: cfg,
+    weights: decodeWeights([{ paths: [], weights: art!.weightSpecs as never }], new Uint8Array(data)),
+  };
 }
 
 function toNchw(nhwc: Float32Array, n: number, h: number, w: number, c: number) {
   const out = new Float32Array(nhwc.length);
   for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * c + k];
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * c + k];
   return out;
 }
 
@@ -60,21 +77,52 @@ describe('Keras → ONNX converter on synthetic models', () => {
     await tf.setBackend('cpu');
     const r = rng(7);
     const inp = tf.input({ shape: [H, H, 3], name: 'img' });
-    const pad = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'pad' }).apply(inp) as tf.SymbolicTensor;
-    const c1 = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: 'c1' }).apply(pad) as tf.SymbolicTensor;
+    const pad = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [0, 1],
+          [0, 1],
+        ],
+        name: 'pad',
+      })
+      .apply(inp) as tf.SymbolicTensor;
+    const c1 = tf.layers
+      .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: 'c1' })
+      .apply(pad) as tf.SymbolicTensor;
     const bn1 = tf.layers.batchNormalization({ name: 'bn1', epsilon: 1e-3 }).apply(c1) as tf.SymbolicTensor;
     const r1 = tf.layers.reLU({ maxValue: 6, name: 'r1' }).apply(bn1) as tf.SymbolicTensor;
     // 'same' at stride 2 on an even size: TF pads 0 before, 1 after.
-    const c2 = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'c2', activation: 'relu' }).apply(r1) as tf.SymbolicTensor;
-    const dw = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 1, padding: 'same', depthMultiplier: 2, useBias: false, name: 'dw' }).apply(c2) as tf.SymbolicTensor;
+    const c2 = tf.layers
+      .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'c2', activation: 'relu' })
+      .apply(r1) as tf.SymbolicTensor;
+    const dw = tf.layers
+      .depthwiseConv2d({
+        kernelSize: 3,
+        strides: 1,
+        padding: 'same',
+        depthMultiplier: 2,
+        useBias: false,
+        name: 'dw',
+      })
+      .apply(c2) as tf.SymbolicTensor;
     const dwbn = tf.layers.batchNormalization({ name: 'dw_bn', scale: false }).apply(dw) as tf.SymbolicTensor;
-    const dwr = tf.layers.activation({ activation: 'relu', name: 'dw_relu' }).apply(dwbn) as tf.SymbolicTensor;
-    const c3 = tf.layers.conv2d({ filters: 16, kernelSize: 1, padding: 'same', name: 'c3' }).apply(c2) as tf.SymbolicTensor;
+    const dwr = tf.layers
+      .activation({ activation: 'relu', name: 'dw_relu' })
+      .apply(dwbn) as tf.SymbolicTensor;
+    const c3 = tf.layers
+      .conv2d({ filters: 16, kernelSize: 1, padding: 'same', name: 'c3' })
+      .apply(c2) as tf.SymbolicTensor;
     const add = tf.layers.add({ name: 'add' }).apply([dwr, c3]) as tf.SymbolicTensor;
     const bnFree = tf.layers.batchNormalization({ name: 'bn_free' }).apply(add) as tf.SymbolicTensor; // after Add: not foldable
-    const mp = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'pool_max' }).apply(bnFree) as tf.SymbolicTensor;
-    const ap = tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'pool_avg' }).apply(mp) as tf.SymbolicTensor;
-    const ap2 = tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'pool_avg2' }).apply(bnFree) as tf.SymbolicTensor;
+    const mp = tf.layers
+      .maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'pool_max' })
+      .apply(bnFree) as tf.SymbolicTensor;
+    const ap = tf.layers
+      .averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'pool_avg' })
+      .apply(mp) as tf.SymbolicTensor;
+    const ap2 = tf.layers
+      .averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'pool_avg2' })
+      .apply(bnFree) as tf.SymbolicTensor;
     const cat = tf.layers.concatenate({ axis: -1, name: 'cat' }).apply([mp, ap]) as tf.SymbolicTensor;
     const head = tf.layers.flatten({ name: 'flat' }).apply(cat) as tf.SymbolicTensor; // beyond the taps: must be cut away
     keras = tf.model({ inputs: inp, outputs: [head, ap2, cat, dwr, bnFree] });
@@ -83,8 +131,8 @@ describe('Keras → ONNX converter on synthetic models', () => {
       const ws = layer.getWeights();
       if (ws.length === 0) continue;
       layer.setWeights(
-        ws.map((w) => {
-          const isVar = w.name?.includes('variance') || layer.weights[ws.indexOf(w)].name.includes('variance');
+        ws.map((w, i) => {
+          const isVar = layer.weights[i].name.includes('variance');
           const v = Float32Array.from({ length: w.size }, () => (isVar ? 0.5 + r() : r() * 2 - 1));
           return tf.tensor(v, w.shape);
         }),
@@ -111,7 +159,12 @@ describe('Keras → ONNX converter on synthetic models', () => {
     const n = 2;
     const x = Float32Array.from({ length: n * H * H * 3 }, () => r() * 2 - 1);
     const outs = keras.predict(tf.tensor4d(x, [n, H, H, 3])) as tf.Tensor[];
-    const ref = Object.fromEntries(['flat', ...taps].map((name, i) => [name, { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape }]));
+    const ref = Object.fromEntries(
+      ['flat', ...taps].map((name, i) => [
+        name,
+        { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape },
+      ]),
+    );
     const sess = await ort.InferenceSession.create(serializeModel(conv.graph.toModelProto()));
     const got = await sess.run({ input: new ort.Tensor('float32', toNchw(x, n, H, H, 3), [n, 3, H, H]) });
     for (const t of taps) {
@@ -138,8 +191,12 @@ describe('Keras → ONNX converter on synthetic models', () => {
   });
 
   it('fails clearly on unknown taps and unsupported layers', () => {
-    expect(() => convertKerasModel(art.topology, art.weights, { taps: ['nope'] })).toThrow(/tap 'nope' is not a layer/);
-    expect(() => convertKerasModel(art.topology, art.weights, { taps: ['flat'] })).toThrow(/class Flatten is not supported/);
+    expect(() => convertKerasModel(art.topology, art.weights, { taps: ['nope'] })).toThrow(
+      /tap 'nope' is not a layer/,
+    );
+    expect(() => convertKerasModel(art.topology, art.weights, { taps: ['flat'] })).toThrow(
+      /class Flatten is not supported/,
+    );
   });
 });
 
@@ -148,14 +205,36 @@ describe('weights and padding helpers', () => {
     const data = new Uint8Array([0, 1, 255, 10, 20]);
     const w = decodeWeights(
       [
-        { paths: ['a'], weights: [{ name: 'a/kernel', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.5 } }] },
-        { paths: ['b'], weights: [{ name: 'b/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', min: 0, scale: 2 } }] },
+        {
+          paths: ['a'],
+          weights: [
+            {
+              name: 'a/kernel',
+              shape: [3],
+              dtype: 'float32',
+              quantization: { dtype: 'uint8', min: -1, scale: 0.5 },
+            },
+          ],
+        },
+        {
+          paths: ['b'],
+          weights: [
+            {
+              name: 'b/bias',
+              shape: [2],
+              dtype: 'float32',
+              quantization: { dtype: 'uint8', min: 0, scale: 2 },
+            },
+          ],
+        },
       ],
       data,
     );
     expect(Array.from(w.get('a/kernel')!.data)).toEqual([-1, -0.5, 126.5]);
     expect(Array.from(w.get('b/bias')!.data)).toEqual([20, 40]);
-    expect(() => decodeWeights([{ paths: [], weights: [{ name: 'x', shape: [9], dtype: 'float32' }] }], data)).toThrow(/ends inside 'x'/);
+    expect(() =>
+      decodeWeights([{ paths: [], weights: [{ name: 'x', shape: [9], dtype: 'float32' }] }], data),
+    ).toThrow(/ends inside 'x'/);
   });
 
   it('computes TF SAME pads (extra pixel at the end)', () => {

@@ -14,7 +14,14 @@ describe('bundled backbone registry and cache', () => {
     expect(first.generated).toBe(true);
     expect(basename(first.path)).toMatch(/^mobilenet_v2-[0-9a-f]{12}\.onnx$/);
     const d = first.descriptor;
-    expect(d).toMatchObject({ id: 'mobilenet_v2', source: 'nsfwjs-mobilenet_v2', inputSize: [224, 224], inputName: 'input', channelOrder: 'RGB', valueRange: [-1, 1] });
+    expect(d).toMatchObject({
+      id: 'mobilenet_v2',
+      source: 'nsfwjs-mobilenet_v2',
+      inputSize: [224, 224],
+      inputName: 'input',
+      channelOrder: 'RGB',
+      valueRange: [-1, 1],
+    });
     expect(d.taps).toEqual([
       { name: 'block_6_expand_relu', channels: 192, size: [28, 28], stride: 8 },
       { name: 'block_10_expand_relu', channels: 384, size: [14, 14], stride: 16 },
@@ -42,7 +49,11 @@ describe('bundled backbone registry and cache', () => {
     const known = BUNDLED_BACKBONES.mobilenet_v2.knownTaps;
     const r = await ensureBackbone('mobilenet_v2', tmp, { taps: known.map((t) => t.name) });
     expect(r.generated).toBe(true);
-    expect(r.descriptor.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels }))).toEqual(known);
-    await expect(ensureBackbone('mobilenet_v2', tmp, { taps: ['not_a_layer'] })).rejects.toThrow(/tap 'not_a_layer' is not a layer/);
+    expect(r.descriptor.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels }))).toEqual(
+      known,
+    );
+    await expect(ensureBackbone('mobilenet_v2', tmp, { taps: ['not_a_layer'] })).rejects.toThrow(
+      /tap 'not_a_layer' is not a layer/,
+    );
   });
 });

@@ -88,6 +88,18 @@ describe('DeviceService hot-plug', () => {
     await svc.stop();
   });
 
+  it('does not subscribe to node-usb hot-plug when enumeration fails (node-usb would reject unhandled)', async () => {
+    const host = new FakeUsbHost();
+    host.getDevices = async () => {
+      throw new Error('getDevices error: /sys/bus/usb/devices/ not found (errno 2)');
+    };
+    const svc = service(host);
+    await svc.start();
+    expect(host.listenerCount()).toBe(0);
+    expect((await svc.list()).usbError).toMatch(/not found/);
+    await svc.stop();
+  });
+
   it('reads interface classes from sysfs on Linux without opening the device', () => {
     const root = mkdtempSync(join(tmpdir(), 'sysfs-'));
     try {

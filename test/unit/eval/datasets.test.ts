@@ -59,7 +59,9 @@ describe('MVTec AD reader', () => {
     const d = await readMvtecCategory(join(tmp.dir, 'bottle'));
     expect(d.category).toBe('bottle');
     expect(d.train.map((p) => basename(p))).toEqual(['1.png', '2.png', '10.png']);
-    expect(d.test.map((t) => [t.defectType, basename(t.path), t.label, t.maskPath && basename(t.maskPath)])).toEqual([
+    expect(
+      d.test.map((t) => [t.defectType, basename(t.path), t.label, t.maskPath && basename(t.maskPath)]),
+    ).toEqual([
       ['crack', 'img9.jpg', 1, 'img9_mask.png'],
       ['crack', 'img10.jpg', 1, 'img10_mask.png'],
       ['good', '000.png', 0, null],
@@ -119,7 +121,13 @@ describe('Folder reader', () => {
 
   it('splits normals reproducibly by seed and matches masks by name', async () => {
     const r = makeFolder(20);
-    const opts = { normalDir: join(r, 'good'), abnormalDir: join(r, 'bad'), maskDir: join(r, 'masks'), normalTestSplitRatio: 0.25, seed: 7 };
+    const opts = {
+      normalDir: join(r, 'good'),
+      abnormalDir: join(r, 'bad'),
+      maskDir: join(r, 'masks'),
+      normalTestSplitRatio: 0.25,
+      seed: 7,
+    };
     const a = await readFolderDataset(opts);
     const b = await readFolderDataset(opts);
     const c = await readFolderDataset({ ...opts, seed: 8 });
@@ -157,6 +165,8 @@ describe('Folder reader', () => {
     await expect(readFolderDataset(base)).rejects.toThrow(/ambiguous masks for d4.png/);
     mkdirSync(join(r, 'empty'));
     await expect(readFolderDataset({ normalDir: join(r, 'empty') })).rejects.toThrow(/no images/);
-    await expect(readFolderDataset({ normalDir: join(r, 'good'), normalTestSplitRatio: 1 })).rejects.toThrow(/SplitRatio must be/);
+    await expect(readFolderDataset({ normalDir: join(r, 'good'), normalTestSplitRatio: 1 })).rejects.toThrow(
+      /SplitRatio must be/,
+    );
   });
 });

@@ -113,6 +113,13 @@ describe('f1Max', () => {
     expect(eq.threshold).toBe(2);
   });
 
+  it('prefers the highest threshold among equal F1 (fewest rejects)', () => {
+    // t=.9: tp1 fp0 fn1 → 2/3; t=.3: tp2 fp2 fn0 → 4/6 = 2/3 as well.
+    const r = f1Max([0.9, 0.5, 0.4, 0.3], [1, 0, 0, 1]);
+    expect(r.f1).toBeCloseTo(2 / 3, 12);
+    expect(r.threshold).toBe(0.9);
+  });
+
   it('equals brute force on random data', () => {
     for (const [seed, q] of [
       [4, null],

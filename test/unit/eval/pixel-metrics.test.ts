@@ -10,7 +10,13 @@ import {
 import { gauss, randomMask, rng } from './helpers';
 
 /** Random maps: noise everywhere, a shifted mean on defect pixels; every 3rd image is good. */
-function randomSet(seed: number, n: number, w: number, h: number, opts: { quantize?: number; scale?: number[] } = {}): MapWithMask[] {
+function randomSet(
+  seed: number,
+  n: number,
+  w: number,
+  h: number,
+  opts: { quantize?: number; scale?: number[] } = {},
+): MapWithMask[] {
   const r = rng(seed);
   const out: MapWithMask[] = [];
   for (let k = 0; k < n; k++) {
@@ -28,7 +34,10 @@ function randomSet(seed: number, n: number, w: number, h: number, opts: { quanti
   return out;
 }
 
-function accumulate(items: MapWithMask[], opts: ConstructorParameters<typeof PixelMetricsAccumulator>[0] = {}) {
+function accumulate(
+  items: MapWithMask[],
+  opts: ConstructorParameters<typeof PixelMetricsAccumulator>[0] = {},
+) {
   const acc = new PixelMetricsAccumulator(opts);
   for (const it of items) acc.add(it.map, it.mask, it.width, it.height);
   return acc.result();
@@ -49,6 +58,16 @@ describe('labelComponents', () => {
     expect(c.labels[8]).toBe(c.labels[13]);
     expect(c.labels[15]).toBe(3);
     expect(c.labels[1]).toBe(0);
+  });
+
+  it('follows regions that turn back upwards (U shape) as one region', () => {
+    // x . x
+    // x . x
+    // . x .
+    const m = Uint8Array.from([1, 0, 1, 1, 0, 1, 0, 1, 0]);
+    const c = labelComponents(m, 3, 3);
+    expect(c.count).toBe(1);
+    expect(c.sizes[1]).toBe(5);
   });
 
   it('treats 255 as foreground, handles a full mask and row wrap-around', () => {
@@ -99,10 +118,11 @@ describe('pixel AUROC from histograms', () => {
     const streamed = accumulate(items, { bins: 4096 });
     let lo = Infinity;
     let hi = -Infinity;
-    for (const it of items) for (let i = 0; i < it.map.length; i++) {
-      lo = Math.min(lo, it.map[i]);
-      hi = Math.max(hi, it.map[i]);
-    }
+    for (const it of items)
+      for (let i = 0; i < it.map.length; i++) {
+        lo = Math.min(lo, it.map[i]);
+        hi = Math.max(hi, it.map[i]);
+      }
     const exact = pixelAurocExact(items);
     expect(Math.abs(streamed.pixelAuroc - exact)).toBeLessThanOrEqual(streamed.aurocErrorBound + 1e-12);
     // Final resolution within 4× of what a known range would give (see the module comment).
@@ -139,7 +159,14 @@ describe('AUPRO', () => {
     const w = 10;
     const mask = new Uint8Array(100);
     const map = new Float32Array(100);
-    for (const [x, y] of [[1, 1], [2, 1], [3, 1], [1, 2], [2, 2], [3, 2]]) {
+    for (const [x, y] of [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+    ]) {
       mask[y * w + x] = 1;
       map[y * w + x] = 1;
     }
@@ -240,7 +267,15 @@ describe('CategoryEvaluator', () => {
     expect(m.rates.t1).toBe(m.f1Max.threshold);
     expect(m.latency.mean).toBe(5);
     expect(() =>
-      ev.add({ path: 'x.png', label: 1, score: 1, map: new Float32Array(4), mask: null, width: 2, height: 2 }),
+      ev.add({
+        path: 'x.png',
+        label: 1,
+        score: 1,
+        map: new Float32Array(4),
+        mask: null,
+        width: 2,
+        height: 2,
+      }),
     ).toThrow(/no mask/);
   });
 });

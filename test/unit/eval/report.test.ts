@@ -63,11 +63,29 @@ async function pixelAt(png: Buffer, x: number, y: number): Promise<number[]> {
 
 describe('report.json', () => {
   it('uses snake_case keys, writes NaN as null and averages defined values only', () => {
-    const rep = buildReportJson([result('a', { imageAuroc: 0.8 }), result('bb', { imageAuroc: 1, pixelAuroc: NaN, aupro: NaN })], new Date(0));
+    const rep = buildReportJson(
+      [result('a', { imageAuroc: 0.8 }), result('bb', { imageAuroc: 1, pixelAuroc: NaN, aupro: NaN })],
+      new Date(0),
+    );
     expect(ReportSchema.parse(rep)).toEqual(rep);
     const a = rep.categories[0];
     expect(Object.keys(a)).toEqual(
-      expect.arrayContaining(['image_auroc', 'pixel_auroc', 'aupro', 'f1_max', 'f1_threshold', 'false_reject_rate', 'escape_rate', 'n_train', 'n_test_good', 'n_test_defect', 'fit_ms', 'mean_latency_ms', 'p95_latency_ms', 'model']),
+      expect.arrayContaining([
+        'image_auroc',
+        'pixel_auroc',
+        'aupro',
+        'f1_max',
+        'f1_threshold',
+        'false_reject_rate',
+        'escape_rate',
+        'n_train',
+        'n_test_good',
+        'n_test_defect',
+        'fit_ms',
+        'mean_latency_ms',
+        'p95_latency_ms',
+        'model',
+      ]),
     );
     expect(rep.categories[1].pixel_auroc).toBeNull();
     expect(rep.mean.image_auroc).toBeCloseTo(0.9, 12);
@@ -78,9 +96,14 @@ describe('report.json', () => {
   it('converts CategoryEvaluator output', () => {
     const ev = new CategoryEvaluator();
     const r = rng(3);
-    for (let i = 0; i < 20; i++) ev.add({ path: `${i}.png`, label: i % 2 ? 1 : 0, score: r.next() + (i % 2), latencyMs: 10 + i });
+    for (let i = 0; i < 20; i++)
+      ev.add({ path: `${i}.png`, label: i % 2 ? 1 : 0, score: r.next() + (i % 2), latencyMs: 10 + i });
     const m = ev.finish({ t1: 0.8, t2: 1.2 });
-    const row = categoryResultFromMetrics('x', m, { nTrain: 5, fitMs: 99, model: { method: 'patchcore', backbone: 'r18', preset: 'p' } });
+    const row = categoryResultFromMetrics('x', m, {
+      nTrain: 5,
+      fitMs: 99,
+      model: { method: 'patchcore', backbone: 'r18', preset: 'p' },
+    });
     const rep = buildReportJson([row]);
     expect(rep.categories[0].image_auroc).toBe(m.imageAuroc);
     expect(rep.categories[0].pixel_auroc).toBeNull(); // no maps were given
@@ -114,7 +137,11 @@ describe('contact sheet', () => {
       await solidPng(p, 20 + 30 * i);
       items.push({ path: p, score: i / 10, label: i < 3 ? 0 : 1 });
     }
-    const overlay = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 255, b: 0 } } }).png().toBuffer();
+    const overlay = await sharp({
+      create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 255, b: 0 } },
+    })
+      .png()
+      .toBuffer();
     items[2].overlayPng = overlay;
     const sheet = await renderContactSheet(items, { n: 2, cell: 64, columns: 2 });
     expect(sheet).not.toBeNull();

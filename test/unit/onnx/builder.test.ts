@@ -1,6 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, attr, float32Tensor, int64Tensor, parseModel, serializeModel } from '../../../src/main/onnx';
+import {
+  GraphBuilder,
+  attr,
+  float32Tensor,
+  int64Tensor,
+  parseModel,
+  serializeModel,
+} from '../../../src/main/onnx';
 import { countFlops } from '../../../src/main/onnx/flops';
 
 function randn(n: number, seed = 1): Float32Array {
@@ -33,8 +40,15 @@ describe('GraphBuilder validation', () => {
     expect(g.shapeOf(c)).toEqual(['N', 8, 16, 16]);
     const dw = g.initializer('dw', randn(8 * 9), [8, 1, 3, 3]);
     expect(g.shapeOf(g.conv(c, dw, undefined, { pads: [1, 1, 1, 1], group: 8 }))).toEqual(['N', 8, 16, 16]);
-    expect(() => g.conv(x, dw, undefined, { name: 'badconv' })).toThrow(/node 'badconv' \(Conv\): input channels 3 != weight in-channels 1 × group 1/);
-    expect(g.shapeOf(g.averagePool(c, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }))).toEqual(['N', 8, 8, 8]);
+    expect(() => g.conv(x, dw, undefined, { name: 'badconv' })).toThrow(
+      /node 'badconv' \(Conv\): input channels 3 != weight in-channels 1 × group 1/,
+    );
+    expect(g.shapeOf(g.averagePool(c, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }))).toEqual([
+      'N',
+      8,
+      8,
+      8,
+    ]);
     expect(g.shapeOf(g.maxPool(c, { kernel: [2, 2], strides: [2, 2] }))).toEqual(['N', 8, 8, 8]);
     expect(g.shapeOf(g.clip(c, 0, 6))).toEqual(['N', 8, 16, 16]);
     expect(g.shapeOf(g.concat([c, c], 1))).toEqual(['N', 16, 16, 16]);
@@ -51,7 +65,9 @@ describe('GraphBuilder validation', () => {
     expect(g.shapeOf(r)![2]).toBe(8);
     expect(typeof g.shapeOf(r)![1]).toBe('string'); // -1 against a symbolic batch stays symbolic
     expect(g.shapeOf(g.reshape(g.initializer('r6', randn(6), [2, 3]), [3, -1]))).toEqual([3, 2]);
-    expect(() => g.reshape(g.initializer('r7', randn(6), [2, 3]), [4, -1], 'rsbad')).toThrow(/node 'rsbad' \(Reshape\): cannot reshape/);
+    expect(() => g.reshape(g.initializer('r7', randn(6), [2, 3]), [4, -1], 'rsbad')).toThrow(
+      /node 'rsbad' \(Reshape\): cannot reshape/,
+    );
     const m = g.initializer('m', randn(8 * 5), [8, 5]);
     expect(g.shapeOf(g.matmul(r, m))?.slice(-1)).toEqual([5]);
     expect(() => g.matmul(m, m, 'mm')).toThrow(/node 'mm' \(MatMul\): inner dims differ/);
@@ -59,7 +75,9 @@ describe('GraphBuilder validation', () => {
     expect(g.shapeOf(g.argMin(c, 1, false))).toEqual(['N', 16, 16]);
     expect(g.typeOf(g.argMin(c, 1))).toEqual('int64');
     expect(g.shapeOf(g.resize(c, [1, 8, 64, 64]))).toEqual([1, 8, 64, 64]);
-    expect(() => g.resize(c, [64, 64], 'linear', { name: 'rs' })).toThrow(/node 'rs' \(Resize\): sizes has 2 entries/);
+    expect(() => g.resize(c, [64, 64], 'linear', { name: 'rs' })).toThrow(
+      /node 'rs' \(Resize\): sizes has 2 entries/,
+    );
     expect(g.shapeOf(g.pad(c, [0, 0, 1, 2, 0, 0, 3, 4]))).toEqual(['N', 8, 20, 22]);
     expect(() => g.pad(c, [1, 1], 0, 'pd')).toThrow(/node 'pd' \(Pad\): pads has 2 entries/);
     expect(g.shapeOf(g.slice(c, [1, 0], [100, -2], [2, 3], [2, 1]))).toEqual(['N', 8, 8, 14]);
@@ -90,7 +108,10 @@ describe('flop counting', () => {
   it('counts 2·Cout·Cin/group·kh·kw·Hout·Wout per conv and 2·M·K·N per MatMul', () => {
     const g = new GraphBuilder('flops');
     const x = g.input('x', 'float32', ['N', 4, 10, 10]);
-    const c = g.conv(x, g.initializer('w', randn(8 * 2 * 9), [8, 2, 3, 3]), undefined, { group: 2, pads: [1, 1, 1, 1] });
+    const c = g.conv(x, g.initializer('w', randn(8 * 2 * 9), [8, 2, 3, 3]), undefined, {
+      group: 2,
+      pads: [1, 1, 1, 1],
+    });
     const m = g.matmul(g.reshape(c, [-1, 100]), g.initializer('m', randn(100 * 5), [100, 5]));
     g.output(m);
     const f = countFlops(g);
@@ -120,7 +141,9 @@ describe('serialisation', () => {
     expect(back.metadataProps).toEqual([{ key: 'purpose', value: 'test' }]);
     const g2 = GraphBuilder.fromModel(back);
     expect(g2.nodes.map((n) => n.opType)).toEqual(g.nodes.map((n) => n.opType));
-    expect(Array.from(g2.constValue('w')!.data as Float32Array)).toEqual(Array.from(g.constValue('w')!.data as Float32Array));
+    expect(Array.from(g2.constValue('w')!.data as Float32Array)).toEqual(
+      Array.from(g.constValue('w')!.data as Float32Array),
+    );
     expect(g2.constValue('unused_i64')!.data).toEqual(BigInt64Array.from([1n, 2n, 3n]));
     expect(g2.producerOf(p)!.attrs).toEqual(g.producerOf(p)!.attrs);
 

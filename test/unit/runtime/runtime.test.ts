@@ -17,7 +17,7 @@ describe('runtime', () => {
     const cpu = eps.find((e) => e.name === 'cpu')!;
     expect(cpu.available).toBe(true);
     for (const e of eps) expect(e.reason.length).toBeGreaterThan(5);
-    expect(await listExecutionProviders()).toBe(eps); // cached
+    expect(await listExecutionProviders()).toEqual(eps); // cached: same reasons, same timings
   });
 
   it('falls back to cpu and computes MatMul + Add like a JS reference', async () => {
@@ -29,18 +29,22 @@ describe('runtime', () => {
     const b = g.initializer('b', bData, [2]);
     g.output(g.add(g.matmul(x, w), b, 'y'), 'float32', ['N', 2]);
     const eps = await listExecutionProviders();
-    const h = await createSession(serializeModel(g.toModelProto()), { providerOrder: ['cuda', 'dml', 'cpu'], intraOpNumThreads: 1 });
+    const h = await createSession(serializeModel(g.toModelProto()), {
+      providerOrder: ['cuda', 'dml', 'cpu'],
+      intraOpNumThreads: 1,
+    });
     const firstUsable = eps.find((e) => e.available && ['cuda', 'dml', 'cpu'].includes(e.name))!.name;
     expect(h.provider).toBe(firstUsable);
     if (firstUsable === 'cpu') expect(h.skipped.map((s) => s.name)).toEqual(['cuda', 'dml']);
     const xs = [1, 2, 3, -1, 0, 2];
     const out = toFloat32((await runSession(h.session, { x: float32Tensor(xs, [2, 3]) })).y);
     const ref: number[] = [];
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
-      let s = bData[j];
-      for (let k = 0; k < 3; k++) s += xs[i * 3 + k] * wData[k * 2 + j];
-      ref.push(s);
-    }
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) {
+        let s = bData[j];
+        for (let k = 0; k < 3; k++) s += xs[i * 3 + k] * wData[k * 2 + j];
+        ref.push(s);
+      }
     expect(Array.from(out)).toEqual(ref);
     await h.session.release();
   });
@@ -51,6 +55,8 @@ describe('runtime', () => {
     if (unusable.length === 0) return;
     const g = new GraphBuilder('id');
     g.output(g.identity(g.input('x', 'float32', [1]), 'y'));
-    await expect(createSession(serializeModel(g.toModelProto()), { providerOrder: unusable })).rejects.toThrow(/no execution provider could run this model/);
+    await expect(
+      createSession(serializeModel(g.toModelProto()), { providerOrder: unusable }),
+    ).rejects.toThrow(/no execution provider could run this model/);
   });
 });

@@ -62,14 +62,17 @@ describe('Perlin noise and masks', () => {
 
   it('draws power-of-two scales in 1..32 and angles within ±90°, masks are 0/1', () => {
     const scales = new Set<number>();
+    let anisotropic = 0;
     for (let s = 0; s < 80; s++) {
       const m = perlinMask(createSeededRng(s), 40, 30);
+      if (m.scaleX !== m.scaleY) anisotropic++; // each axis draws its own scale
       scales.add(m.scaleX);
       scales.add(m.scaleY);
       expect(Math.abs(m.angle)).toBeLessThanOrEqual(90);
       expect(m.mask.every((v) => v === 0 || v === 1)).toBe(true);
     }
     expect([...scales].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(anisotropic).toBeGreaterThan(40);
   });
 
   it('gives mask fractions in a sensible range over many seeds', () => {
@@ -93,7 +96,9 @@ describe('augmentations', () => {
       const b = applyAugmentation(name, img, createSeededRng(77));
       expect(a.data.length, name).toBe(img.data.length);
       expect(Buffer.from(a.data).equals(Buffer.from(b.data)), name).toBe(true);
-      expect(Buffer.from(a.data).equals(Buffer.from(img.data)), `${name} should change the image`).toBe(false);
+      expect(Buffer.from(a.data).equals(Buffer.from(img.data)), `${name} should change the image`).toBe(
+        false,
+      );
       expect(a.applied.name).toBe(name);
     }
   });
@@ -156,7 +161,8 @@ describe('synthesizeAnomaly', () => {
           const o = p * 3 + c;
           const I = img.data[o];
           if (!s.mask[p]) wrongOutside += s.image.data[o] !== I ? 1 : 0;
-          else wrongInside += s.image.data[o] !== Math.round((1 - s.beta) * s.texture[o] + s.beta * I) ? 1 : 0;
+          else
+            wrongInside += s.image.data[o] !== Math.round((1 - s.beta) * s.texture[o] + s.beta * I) ? 1 : 0;
         }
       }
       expect(wrongOutside).toBe(0);
@@ -215,11 +221,13 @@ describe('synthesizeAnomaly', () => {
   });
 
   it('validates inputs', () => {
-    expect(() => synthesizeAnomaly({ data: new Uint8Array(5), width: 2, height: 2 }, null, 1)).toThrow(/RGB needs 12/);
-    expect(() => synthesizeAnomaly(img, null, 1, { maxBeta: 2 })).toThrow(/maxBeta/);
-    expect(blendAnomaly(Uint8Array.of(10, 20, 30), Uint8Array.of(110, 120, 130), Uint8Array.of(1), 0.25)).toEqual(
-      Uint8Array.of(85, 95, 105),
+    expect(() => synthesizeAnomaly({ data: new Uint8Array(5), width: 2, height: 2 }, null, 1)).toThrow(
+      /RGB needs 12/,
     );
+    expect(() => synthesizeAnomaly(img, null, 1, { maxBeta: 2 })).toThrow(/maxBeta/);
+    expect(
+      blendAnomaly(Uint8Array.of(10, 20, 30), Uint8Array.of(110, 120, 130), Uint8Array.of(1), 0.25),
+    ).toEqual(Uint8Array.of(85, 95, 105));
   });
 });
 

@@ -31,7 +31,10 @@ export interface AppliedAugmentation {
   params: Record<string, number | number[]>;
 }
 
-type Aug = (img: RgbPixels, rng: SeededRng) => { data: Uint8Array; params: Record<string, number | number[]> };
+type Aug = (
+  img: RgbPixels,
+  rng: SeededRng,
+) => { data: Uint8Array; params: Record<string, number | number[]> };
 
 function clamp255(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
@@ -55,7 +58,13 @@ function lut(f: (v: number) => number): Uint8Array {
 
 const gamma: Aug = (img, rng) => {
   const g = [rng.uniform(0.5, 2), rng.uniform(0.5, 2), rng.uniform(0.5, 2)];
-  return { data: applyLuts(img.data, g.map((e) => lut((v) => 255 * (v / 255) ** e))), params: { gamma: g } };
+  return {
+    data: applyLuts(
+      img.data,
+      g.map((e) => lut((v) => 255 * (v / 255) ** e)),
+    ),
+    params: { gamma: g },
+  };
 };
 
 /** Multiply-and-add on luma (BT.601 YCbCr), chroma untouched. */
@@ -117,7 +126,7 @@ const hueSaturation: Aug = (img, rng) => {
     const d = max - min;
     let hue = 0;
     if (d > 0) {
-      if (max === r) hue = ((g - b) / d) / 6;
+      if (max === r) hue = (g - b) / d / 6;
       else if (max === g) hue = ((b - r) / d + 2) / 6;
       else hue = ((r - g) / d + 4) / 6;
     }
@@ -133,7 +142,18 @@ const hueSaturation: Aug = (img, rng) => {
     const p = v * (1 - sat);
     const q = v * (1 - f * sat);
     const t = v * (1 - (1 - f) * sat);
-    const rgb = k === 0 ? [v, t, p] : k === 1 ? [q, v, p] : k === 2 ? [p, v, t] : k === 3 ? [p, q, v] : k === 4 ? [t, p, v] : [v, p, q];
+    const rgb =
+      k === 0
+        ? [v, t, p]
+        : k === 1
+          ? [q, v, p]
+          : k === 2
+            ? [p, v, t]
+            : k === 3
+              ? [p, q, v]
+              : k === 4
+                ? [t, p, v]
+                : [v, p, q];
     out[i] = clamp255(rgb[0] * 255);
     out[i + 1] = clamp255(rgb[1] * 255);
     out[i + 2] = clamp255(rgb[2] * 255);
@@ -239,7 +259,11 @@ const AUGS: Record<AugmentationName, Aug> = {
   rotate,
 };
 
-export function applyAugmentation(name: AugmentationName, img: RgbPixels, rng: SeededRng): { data: Uint8Array; applied: AppliedAugmentation } {
+export function applyAugmentation(
+  name: AugmentationName,
+  img: RgbPixels,
+  rng: SeededRng,
+): { data: Uint8Array; applied: AppliedAugmentation } {
   const r = AUGS[name](img, rng);
   return { data: r.data, applied: { name, params: r.params } };
 }
@@ -253,7 +277,8 @@ export function randomAugment(
   count = 3,
   pool: readonly AugmentationName[] = AUGMENTATION_NAMES,
 ): { data: Uint8Array; applied: AppliedAugmentation[] } {
-  if (count > pool.length) throw new RangeError(`cannot choose ${count} distinct augmentations from ${pool.length}`);
+  if (count > pool.length)
+    throw new RangeError(`cannot choose ${count} distinct augmentations from ${pool.length}`);
   const picks = rng.choose(pool.length, count).map((i) => pool[i]);
   let cur: RgbPixels = img;
   const applied: AppliedAugmentation[] = [];

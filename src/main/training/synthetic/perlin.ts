@@ -102,7 +102,12 @@ export interface PerlinMask {
   fraction: number;
 }
 
-export function perlinMask(rng: SeededRng, width: number, height: number, opts: PerlinMaskOptions = {}): PerlinMask {
+export function perlinMask(
+  rng: SeededRng,
+  width: number,
+  height: number,
+  opts: PerlinMaskOptions = {},
+): PerlinMask {
   const lo = opts.minScaleExp ?? 0;
   const hi = opts.maxScaleExp ?? 5;
   const maxRot = opts.maxRotation ?? 90;

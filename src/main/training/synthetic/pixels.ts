@@ -14,7 +14,9 @@ export function checkRgb(img: RgbPixels, what = 'image'): void {
     throw new RangeError(`${what} has invalid size ${img.width}x${img.height}`);
   }
   if (img.data.length !== img.width * img.height * 3) {
-    throw new RangeError(`${what}: ${img.data.length} bytes, ${img.width}x${img.height} RGB needs ${img.width * img.height * 3}`);
+    throw new RangeError(
+      `${what}: ${img.data.length} bytes, ${img.width}x${img.height} RGB needs ${img.width * img.height * 3}`,
+    );
   }
 }
 
@@ -81,7 +83,7 @@ export function rotateRgb(img: RgbPixels, degrees: number): Uint8Array {
         for (let k = 0; k < 4; k++) {
           const xx = x0 + (k & 1);
           const yy = y0 + (k >> 1);
-          const wgt = ((k & 1) ? wx : 1 - wx) * ((k >> 1) ? wy : 1 - wy);
+          const wgt = (k & 1 ? wx : 1 - wx) * (k >> 1 ? wy : 1 - wy);
           if (wgt === 0 || xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
           acc += wgt * data[(yy * w + xx) * 3 + ch];
         }

@@ -54,7 +54,12 @@ export interface SyntheticAnomaly {
  * out[p] = round(I·(1−M) + (1−β)·A·M + β·I·M) per channel; outside the mask it is I byte-for-byte
  * (no float round trip).
  */
-export function blendAnomaly(base: Uint8Array, texture: Uint8Array, mask: Uint8Array, beta: number): Uint8Array {
+export function blendAnomaly(
+  base: Uint8Array,
+  texture: Uint8Array,
+  mask: Uint8Array,
+  beta: number,
+): Uint8Array {
   const out = base.slice();
   const a = 1 - beta;
   for (let p = 0; p < mask.length; p++) {
@@ -80,7 +85,8 @@ export function synthesizeAnomaly(
   const cleanP = opts.cleanProbability ?? 0;
   const maxBeta = opts.maxBeta ?? 0.8;
   const attemptsMax = Math.max(1, opts.maxMaskAttempts ?? 8);
-  if (!(cleanP >= 0 && cleanP <= 1)) throw new RangeError(`cleanProbability must be in [0, 1], got ${cleanP}`);
+  if (!(cleanP >= 0 && cleanP <= 1))
+    throw new RangeError(`cleanProbability must be in [0, 1], got ${cleanP}`);
   if (!(maxBeta >= 0 && maxBeta <= 1)) throw new RangeError(`maxBeta must be in [0, 1], got ${maxBeta}`);
 
   // Fixed draw order: pre-rotation, clean coin, augmentations, mask, β.

@@ -43,7 +43,8 @@ function plan(nGoods: number, nTextures: number, opts: SyntheticSetOptions): Pla
   const count = opts.count ?? nGoods;
   const cleanFraction = opts.cleanFraction ?? 0.5;
   if (nGoods === 0) throw new Error('a synthetic set needs at least one good image');
-  if (!(cleanFraction >= 0 && cleanFraction <= 1)) throw new RangeError(`cleanFraction must be in [0, 1], got ${cleanFraction}`);
+  if (!(cleanFraction >= 0 && cleanFraction <= 1))
+    throw new RangeError(`cleanFraction must be in [0, 1], got ${cleanFraction}`);
   const rng = createSeededRng(opts.seed);
   const nClean = Math.round(count * cleanFraction);
   const cleanSet = new Set(rng.choose(count, nClean));
@@ -67,7 +68,13 @@ function plan(nGoods: number, nTextures: number, opts: SyntheticSetOptions): Pla
   return out;
 }
 
-function sampleFrom(p: Plan, index: number, base: RgbPixels, texture: RgbPixels | null, opts: SyntheticSetOptions): SyntheticSample {
+function sampleFrom(
+  p: Plan,
+  index: number,
+  base: RgbPixels,
+  texture: RgbPixels | null,
+  opts: SyntheticSetOptions,
+): SyntheticSample {
   if (p.clean) {
     return {
       index,
@@ -94,9 +101,14 @@ function sampleFrom(p: Plan, index: number, base: RgbPixels, texture: RgbPixels 
 }
 
 /** In-memory synthetic set. `textures` (e.g. a texture library) replaces other good images as sources. */
-export function makeSyntheticSet(goods: readonly RgbPixels[], opts: SyntheticSetOptions, textures: readonly RgbPixels[] = []): SyntheticSample[] {
+export function makeSyntheticSet(
+  goods: readonly RgbPixels[],
+  opts: SyntheticSetOptions,
+  textures: readonly RgbPixels[] = [],
+): SyntheticSample[] {
   return plan(goods.length, textures.length, opts).map((p, i) => {
-    const tex = p.textureIndex < 0 ? null : textures.length ? textures[p.textureIndex] : goods[p.textureIndex];
+    const tex =
+      p.textureIndex < 0 ? null : textures.length ? textures[p.textureIndex] : goods[p.textureIndex];
     return sampleFrom(p, i, goods[p.baseIndex], tex, opts);
   });
 }
@@ -120,7 +132,11 @@ export interface WrittenSyntheticSet {
  * ground_truth/<defectType>/<name>_mask.png with 0/255), readable by readMvtecCategory. Images are
  * decoded one at a time, so memory stays at a couple of images however large the set.
  */
-export async function writeSyntheticDataset(goodPaths: readonly string[], outDir: string, opts: WriteSyntheticOptions): Promise<WrittenSyntheticSet> {
+export async function writeSyntheticDataset(
+  goodPaths: readonly string[],
+  outDir: string,
+  opts: WriteSyntheticOptions,
+): Promise<WrittenSyntheticSet> {
   const type = opts.defectType ?? 'synthetic';
   const textures = opts.texturePaths ?? [];
   const plans = plan(goodPaths.length, textures.length, opts);
@@ -141,7 +157,8 @@ export async function writeSyntheticDataset(goodPaths: readonly string[], outDir
   for (let i = 0; i < plans.length; i++) {
     const p = plans[i];
     const base = await decodeImage(goodPaths[p.baseIndex]);
-    const texPath = p.textureIndex < 0 ? null : textures.length ? textures[p.textureIndex] : goodPaths[p.textureIndex];
+    const texPath =
+      p.textureIndex < 0 ? null : textures.length ? textures[p.textureIndex] : goodPaths[p.textureIndex];
     const tex = texPath ? await decodeImage(texPath) : null;
     const s = sampleFrom(p, i, base, tex, opts);
     // Keep the base file's name in the output name so a reviewer can find the original.
@@ -154,7 +171,10 @@ export async function writeSyntheticDataset(goodPaths: readonly string[], outDir
       await writeFile(join(dirs.bad, `${name}.png`), png);
       const m = new Uint8Array(s.mask.length);
       for (let k = 0; k < m.length; k++) m[k] = s.mask[k] ? 255 : 0;
-      await writeFile(join(dirs.gt, `${name}_mask.png`), await encodePng({ data: m, width: base.width, height: base.height, channels: 1 }));
+      await writeFile(
+        join(dirs.gt, `${name}_mask.png`),
+        await encodePng({ data: m, width: base.width, height: base.height, channels: 1 }),
+      );
       nDefect++;
     }
   }
