@@ -177,7 +177,23 @@ export function renderPart(seed: number, defect: DefectKind | null, size = 256):
     }
     box = { x: Math.floor(cx - 1.5 * r), y: Math.floor(cy - 1.5 * r), w: Math.ceil(3 * r), h: Math.ceil(3 * r) };
   } else if (defect === 'missing_hole') {
+    // The seat was spot-faced but never drilled: a flat turned disc (concentric tool marks)
+    // where the bore belongs. Without such a trace a missing hole is plain, locally normal metal,
+    // which a patch-based model cannot tell from the surface around it (a "logical" anomaly).
     const [fx, fy] = HOLE_CENTRES[missing];
+    const cx = fx * w + jitter[missing][0];
+    const cy = fy * h + jitter[missing][1];
+    const r = holeR;
+    for (let y = Math.max(0, Math.floor(cy - r - 2)); y < Math.min(h, Math.ceil(cy + r + 2)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - r - 2)); x < Math.min(w, Math.ceil(cx + r + 2)); x++) {
+        const dx = x - cx;
+        const dy = y - cy;
+        const d = Math.sqrt(dx * dx + dy * dy);
+        const idx = y * w + x;
+        if (d < r) lum[idx] = 178 + 14 * Math.sin(d * (2.4 / s)) - 18 * ((dx * gx + dy * gy) / r);
+        else if (d < r + 1.2 * s) lum[idx] -= 40;
+      }
+    }
     box = { x: Math.floor(fx * w - holeR - chamfer), y: Math.floor(fy * h - holeR - chamfer), w: Math.ceil(2 * (holeR + chamfer)), h: Math.ceil(2 * (holeR + chamfer)) };
   }
 
