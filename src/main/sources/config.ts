@@ -1,0 +1,69 @@
+// Source configurations as zod schemas: the API validates requests with these and each source
+// receives fully defaulted values.
+import { z } from 'zod';
+
+const folder = z.string().trim().min(1);
+
+export const replaySourceSchema = z
+  .object({
+    kind: z.literal('replay'),
+    folder,
+    /** Frames per second; 0 = as fast as the station inspects (no frame is ever dropped). */
+    fps: z.number().min(0).max(1000).default(5),
+    loop: z.boolean().default(true),
+  })
+  .strict();
+
+export const hotFolderSourceSchema = z
+  .object({
+    kind: z.literal('hotFolder'),
+    folder,
+    /** Ignore files already in the folder when the source starts (only new arrivals count). */
+    skipExisting: z.boolean().default(true),
+    /** Scan interval; also the fallback when fs.watch is unavailable (network shares). */
+    pollMs: z.number().int().min(20).max(60_000).default(200),
+    /**
+     * A file is taken once its size and mtime were unchanged for this many consecutive scans
+     * after it was first seen: a camera SDK still writing keeps changing them.
+     */
+    stableScans: z.number().int().min(1).max(20).default(1),
+    /** What to do with a file once read: keep it (the default), delete it, or move it to a subfolder. */
+    afterRead: z.enum(['keep', 'delete', 'move']).default('keep'),
+    moveTo: z.string().trim().min(1).default('done'),
+  })
+  .strict();
+
+const cameraInput = z.discriminatedUnion('type', [
+  /** /dev/videoN (Linux), a DirectShow name (Windows) or an AVFoundation index/name (macOS). */
+  z.object({ type: z.literal('device'), device: z.string().trim().min(1), inputFormat: z.string().trim().min(1).optional() }).strict(),
+  z.object({ type: z.literal('url'), url: z.string().trim().regex(/^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i, 'rtsp://, http(s):// … URL') }).strict(),
+  z.object({ type: z.literal('file'), path: z.string().trim().min(1), loop: z.boolean().default(true), realtime: z.boolean().default(true) }).strict(),
+  /** An ffmpeg lavfi graph, e.g. testsrc=size=640x480:rate=10: commissioning without a camera. */
+  z.object({ type: z.literal('lavfi'), graph: z.string().trim().min(1) }).strict(),
+]);
+
+export const cameraSourceSchema = z
+  .object({
+    kind: z.literal('camera'),
+    input: cameraInput,
+    width: z.number().int().min(16).max(8192),
+    height: z.number().int().min(16).max(8192),
+    fps: z.number().min(0.1).max(240).default(10),
+    /** Reconnect back-off: first delay, doubled per failure up to the maximum. */
+    reconnectMinMs: z.number().int().min(10).max(60_000).default(500),
+    reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
+    /** No frame for this long = the stream hangs: kill ffmpeg and reconnect. */
+    stallTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
+    /** Explicit ffmpeg binary; default: ffmpeg on PATH, then @ffmpeg-installer/ffmpeg. */
+    ffmpegPath: z.string().trim().min(1).optional(),
+  })
+  .strict();
+
+export const sourceConfigSchema = z.discriminatedUnion('kind', [replaySourceSchema, hotFolderSourceSchema, cameraSourceSchema]);
+
+export type ReplaySourceConfig = z.output<typeof replaySourceSchema>;
+export type HotFolderSourceConfig = z.output<typeof hotFolderSourceSchema>;
+export type CameraSourceConfig = z.output<typeof cameraSourceSchema>;
+export type CameraInput = CameraSourceConfig['input'];
+export type SourceConfig = z.output<typeof sourceConfigSchema>;
+export type SourceConfigInput = z.input<typeof sourceConfigSchema>;
