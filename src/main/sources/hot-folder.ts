@@ -5,7 +5,7 @@
 // write `name.png.tmp` and rename it are handled for free: temp names are not images, and the
 // final name appears complete. fs.watch only triggers an early scan; a poll timer always runs
 // as well, because watch events are lost on network shares and when the folder is recreated.
-import { watch, promises as fsp, type FSWatcher } from 'node:fs';
+import { watch, promises as fsp, type Dirent, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { naturalCompare } from '../eval/natural-sort';
 import type { HotFolderSourceConfig } from './config';
@@ -129,13 +129,15 @@ export class HotFolderSource implements FrameSource {
   private async scanOnce(): Promise<void> {
     if (!this.running) return;
     const dir = this.config.folder;
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       this.closeWatcher();
       this.pending.clear();
+      // Nothing was present at start if the folder was not: everything that appears in it is new.
+      this.first = false;
       const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : (e as Error).message;
       if (this.cell.get().kind !== 'waiting') this.sink?.error({ message: `hot folder ${dir} ${why}; waiting for it`, recoverable: true });
       this.cell.set('waiting', `hot folder ${dir} ${why}; waiting for it to return`);
@@ -151,7 +153,7 @@ export class HotFolderSource implements FrameSource {
 
     const ready: string[] = [];
     for (const name of names) {
-      let st: import('node:fs').Stats;
+      let st: Stats;
       try {
         st = await fsp.stat(join(dir, name));
       } catch {
