@@ -239,3 +239,15 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
   opts.onProgress?.({ stage: 'ready', done: 1, total: 1 });
   return { ...result, cached: false };
 }
+
+/** What the station runs with no configuration: the demo model on the demo line, replayed in a loop. */
+export async function startDemoLine(
+  station: { loadModel(dir: string): Promise<unknown>; start(config: { kind: 'replay'; folder: string; fps: number; loop: boolean }): Promise<unknown> },
+  dataDir: string,
+  opts: { fps?: number; onProgress?: (p: DemoProgress) => void } = {},
+): Promise<DemoPaths> {
+  const demo = await ensureDemo(dataDir, { onProgress: opts.onProgress });
+  await station.loadModel(demo.modelDir);
+  await station.start({ kind: 'replay', folder: demo.lineDir, fps: opts.fps ?? 5, loop: true });
+  return demo;
+}

@@ -1,7 +1,11 @@
 // Runs a job in a worker thread with progress, result and cancellation. The one place that knows
-// how a worker entry is found: from source (tests, tsx) the .ts file runs under `--import tsx`;
-// in the electron-vite bundle the entry is a .js next to the bundle (out/main/<name>.js).
+// how a worker entry is found: in the electron-vite bundle the entry is a .js next to the bundle
+// (out/main/<name>.js); from source (tests, tsx) the .ts file is loaded through tsx.
+// Why not `execArgv: ['--import', 'tsx']`: on Node 20 a worker's own entry is resolved before
+// hooks registered by --import apply ("Unknown file extension .ts"), so source-mode workers start
+// from a two-line CommonJS bootstrap that registers tsx's require hook and then requires the entry.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -22,11 +26,23 @@ export interface WorkerEntry {
   source: string;
 }
 
-/** Picks the bundled .js when it exists beside this module (bundle), else the .ts source under tsx. */
-export function resolveWorkerEntry(entry: WorkerEntry, hereDir: string = __dirname): { file: string; execArgv: string[] } {
+export interface ResolvedWorker {
+  file: string;
+  mode: 'bundle' | 'source';
+  /** What to pass to new Worker(): the file itself, or bootstrap code (eval) for source mode. */
+  script: string;
+  eval: boolean;
+}
+
+/** Picks the bundled .js when it exists beside this module (bundle), else the .ts source through tsx. */
+export function resolveWorkerEntry(entry: WorkerEntry, hereDir: string = __dirname): ResolvedWorker {
   const bundled = join(hereDir, `${entry.name}.js`);
-  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
-  if (existsSync(entry.source)) return { file: entry.source, execArgv: ['--import', 'tsx'] };
+  if (existsSync(bundled)) return { file: bundled, mode: 'bundle', script: bundled, eval: false };
+  if (existsSync(entry.source)) {
+    const tsx = createRequire(__filename).resolve('tsx/cjs/api');
+    const script = `require(${JSON.stringify(tsx)}).register();\nrequire(${JSON.stringify(entry.source)});\n`;
+    return { file: entry.source, mode: 'source', script, eval: true };
+  }
   throw new Error(`worker entry ${entry.name} not found: neither ${bundled} nor ${entry.source} exists`);
 }
 
@@ -43,9 +59,9 @@ export interface JobHandle<R> {
  * returning to the event loop.
  */
 export function startWorkerJob<D, P, R>(entry: WorkerEntry, data: D, onProgress?: (p: P) => void): JobHandle<R> {
-  const { file, execArgv } = resolveWorkerEntry(entry);
+  const resolved = resolveWorkerEntry(entry);
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(file, { workerData: { data, cancelFlag }, execArgv, name: basename(dirname(file)) + '/' + entry.name });
+  const worker = new Worker(resolved.script, { eval: resolved.eval, workerData: { data, cancelFlag }, name: `${basename(dirname(resolved.file))}/${entry.name}` });
   let cancelled = false;
   let killTimer: NodeJS.Timeout | null = null;
   const result = new Promise<R>((resolve, reject) => {

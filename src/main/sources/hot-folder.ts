@@ -1,6 +1,7 @@
 // Hot folder: a camera SDK or PLC writes one image file per part into a folder; each file is
 // read once, and only when complete. Completeness: its size and mtime stayed the same over
-// `stableScans` consecutive scans (a writer still appending changes them) and, on Windows, it can
+// `stableScans` consecutive scans spanning at least `stableScans` poll intervals (a writer still
+// appending changes them) and, on Windows, it can
 // be opened for writing (a writer holding it open makes that fail with EBUSY). Producers that
 // write `name.png.tmp` and rename it are handled for free: temp names are not images, and the
 // final name appears complete. fs.watch only triggers an early scan; a poll timer always runs
@@ -14,7 +15,10 @@ import { isImageName, StateCell, type FrameSink, type FrameSource, type SourceSt
 interface Pending {
   size: number;
   mtimeMs: number;
+  /** Scans that saw this size and mtime. */
   stable: number;
+  /** When this size and mtime were first seen (Date.now()). */
+  since: number;
 }
 
 const key = (name: string, size: number, mtimeMs: number): string => `${name}|${size}|${mtimeMs}`;
@@ -166,12 +170,16 @@ export class HotFolderSource implements FrameSource {
         continue;
       }
       const p = this.pending.get(name);
+      const now = Date.now();
       if (!p || p.size !== st.size || p.mtimeMs !== st.mtimeMs || st.size === 0) {
-        this.pending.set(name, { size: st.size, mtimeMs: st.mtimeMs, stable: 0 });
+        this.pending.set(name, { size: st.size, mtimeMs: st.mtimeMs, stable: 0, since: now });
         continue;
       }
       p.stable += 1;
-      if (p.stable >= this.config.stableScans) ready.push(name);
+      // Watch events can trigger scans milliseconds apart, so "unchanged over N scans" alone
+      // would take a file the writer is still appending to; it must also stay unchanged for
+      // N poll intervals of wall time.
+      if (p.stable >= this.config.stableScans && now - p.since >= this.config.stableScans * this.config.pollMs) ready.push(name);
     }
     this.first = false;
 
@@ -201,6 +209,7 @@ export class HotFolderSource implements FrameSource {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EBUSY') {
         p.stable = 0;
+        p.since = Date.now();
         return;
       }
       this.pending.delete(name);
@@ -209,7 +218,7 @@ export class HotFolderSource implements FrameSource {
     }
     if (data.length !== p.size) {
       // Grew between the last stat and the read: still being written.
-      this.pending.set(name, { size: data.length, mtimeMs: p.mtimeMs, stable: 0 });
+      this.pending.set(name, { size: data.length, mtimeMs: p.mtimeMs, stable: 0, since: Date.now() });
       return;
     }
     this.pending.delete(name);

@@ -204,10 +204,14 @@ function AccessRequired({ message }: { message: string }) {
         </p>
         <ol className="access-steps">
           <li>
-            On the station PC, find the line <code>Station listening on http://…/?token=…</code> in the
-            console where the station was started (or ask whoever runs it).
+            On the station PC, look in the console where the station was started for the line{' '}
+            <code>Open http://…/?token=…</code> (or ask whoever runs the station).
           </li>
-          <li>Open exactly that URL here, including the token.</li>
+          <li>Open exactly that URL in this browser, including the token.</li>
+          <li>
+            The token is printed only once, when it is made. If nobody has it any more, restart the station
+            with <code>--new-token</code> to print a new one.
+          </li>
         </ol>
         <p className="muted small">Server said: {message}</p>
       </div>

@@ -58,19 +58,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Polls until the locator's text matches; playwright-core has no auto-waiting expect. */
-export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+/**
+ * Polls until the locator's text matches (a pattern, or a predicate for things like "count
+ * at least N"); playwright-core has no auto-waiting expect. Returns the matching text.
+ */
+export async function waitForText(
+  locator: Locator,
+  match: RegExp | ((text: string) => boolean),
+  timeoutMs = 15_000,
+): Promise<string> {
+  const test = typeof match === 'function' ? match : (text: string) => match.test(text);
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     try {
       last = (await locator.first().textContent({ timeout: 1000 })) ?? '';
-      if (pattern.test(last)) return last;
+      if (test(last)) return last;
     } catch {
       // Not attached yet; keep polling until the deadline.
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${pattern} in ${locator}; last text: ${JSON.stringify(last)}`);
+      throw new Error(
+        `Timed out waiting for ${String(match)} in ${String(locator)}; last text: ${JSON.stringify(last)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -20,6 +20,7 @@ export function DataTable<T>({
   selectedKey,
   onRowClick,
   rowClassName,
+  fixed,
   testId,
   caption,
 }: {
@@ -31,12 +32,15 @@ export function DataTable<T>({
   onRowClick?: (row: T) => void;
   /** Extra class for a row, e.g. to flag the audit row where the hash chain breaks. */
   rowClassName?: (row: T) => string | undefined;
+  /** Fixed layout: column widths come from the stylesheet and long values clip instead of
+   *  pushing the table wider than the screen. */
+  fixed?: boolean;
   testId?: string;
   caption?: string;
 }) {
   return (
     <div className="table-wrap">
-      <table className="table" data-testid={testId}>
+      <table className={fixed ? 'table table-fixed' : 'table'} data-testid={testId}>
         {caption ? <caption className="sr-only">{caption}</caption> : null}
         <thead>
           <tr>

@@ -62,14 +62,32 @@ export function AuditPage() {
   const columns: Array<Column<AuditRow>> = [
     { key: 'id', header: '#', className: 'col-id num', render: (r) => r.id },
     { key: 'at', header: 'Time', className: 'col-time mono', render: (r) => formatTime(r.at) },
-    { key: 'actor', header: 'Actor', className: 'col-actor', render: (r) => r.actor },
+    {
+      key: 'actor',
+      header: 'Actor',
+      className: 'col-actor',
+      render: (r) => (
+        <span className="clip" title={r.actor}>
+          {r.actor}
+        </span>
+      ),
+    },
     {
       key: 'action',
       header: 'Action',
       className: 'col-action',
       render: (r) => <span className="tag">{r.action}</span>,
     },
-    { key: 'entity', header: 'Entity', className: 'col-entity mono', render: (r) => r.entity },
+    {
+      key: 'entity',
+      header: 'Entity',
+      className: 'col-entity mono',
+      render: (r) => (
+        <span className="clip" title={r.entity}>
+          {r.entity}
+        </span>
+      ),
+    },
     {
       key: 'change',
       header: 'Old → new',
@@ -82,7 +100,7 @@ export function AuditPage() {
       className: 'col-reason',
       render: (r) =>
         r.reason ? (
-          <span className="clip" title={r.reason}>
+          <span className="clamp-2" title={r.reason}>
             {r.reason}
           </span>
         ) : (
@@ -153,6 +171,7 @@ export function AuditPage() {
       >
         <DataTable
           testId="audit-table"
+          fixed
           caption="Audit trail entries"
           columns={columns}
           rows={rows}
@@ -216,7 +235,7 @@ function VerifyBanner({
     return (
       <Notice
         tone="ok"
-        title={`Chain verified: ${formatCount(v.checkedRows)} rows`}
+        title={`Chain verified: ${formatCount(v.checkedRows)} ${v.checkedRows === 1 ? 'row' : 'rows'}`}
         action={button}
         testId="verify-banner"
       >

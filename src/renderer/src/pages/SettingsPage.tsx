@@ -92,7 +92,17 @@ function RuntimeCard({ info }: { info: SystemInfo }) {
           </Pill>
         ),
     },
-    { key: 'reason', header: 'Why', className: 'col-reason', render: (p) => p.reason },
+    {
+      key: 'reason',
+      header: 'Why',
+      className: 'col-why',
+      // Probe failures can be long native error dumps; three lines here, all of it on hover.
+      render: (p) => (
+        <span className="clamp-3" title={p.reason}>
+          {p.reason}
+        </span>
+      ),
+    },
   ];
 
   return (

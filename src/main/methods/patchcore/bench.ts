@@ -1,0 +1,141 @@
+// PatchCore benchmark rows for docs/benchmarks.md: fit time and peak RSS, latency and
+// throughput of the exported package, bank size, image/pixel AUROC per category. Run one
+// configuration per fresh process for a meaningful peak RSS (maxRSS is per process).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preprocessBatch } from '../../models/preprocess';
+import { loadModelPackage } from '../../models/runner';
+import { patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
+import { auroc, evenSubsample, loadMask, PixelAuroc, readMvtecCategory } from './eval';
+import { exportPatchCore } from './export';
+import { fitPatchCore } from './fit';
+import type { PatchCoreConfig, PresetName } from './types';
+
+export interface PatchCoreBenchOptions {
+  dataRoot: string;
+  categories: string[];
+  backbones?: PatchCoreBackboneId[];
+  presets?: PresetName[];
+  /** Extra named variants (e.g. measuring one option's AUROC cost). */
+  variants?: Array<{ name: string; preset?: PresetName; config: Partial<PatchCoreConfig> }>;
+  trainImages?: number;
+  /** Evenly spread subsample of the test split (0 = all). */
+  testImages?: number;
+  latencyRuns?: number;
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface PatchCoreBenchRow {
+  category: string;
+  backbone: string;
+  variant: string;
+  trainImages: number;
+  testImages: number;
+  bankSize: number;
+  featureDim: number;
+  fitSeconds: number;
+  fitStages: Record<string, number>;
+  peakRssMiB: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  throughputBatch8: number;
+  imageAuroc: number;
+  pixelAuroc: number;
+  modelMiB: number;
+}
+
+const percentile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<PatchCoreBenchRow[]> {
+  const log = opts.log ?? (() => {});
+  const rows: PatchCoreBenchRow[] = [];
+  const variants = [...(opts.presets ?? ['accurate', 'fast']).map((p) => ({ name: p, preset: p, config: {} })), ...(opts.variants ?? [])];
+  for (const bbId of opts.backbones ?? ['mobilenet_v2']) {
+    const backbone = await patchcoreBackbone(bbId, { cacheDir: opts.cacheDir });
+    for (const category of opts.categories) {
+      const cat = readMvtecCategory(opts.dataRoot, category);
+      if (!cat) {
+        log(`skip ${category}: not found under ${opts.dataRoot}`);
+        continue;
+      }
+      const train = evenSubsample(cat.train, opts.trainImages ?? 200);
+      const test = opts.testImages ? evenSubsample(cat.test, opts.testImages) : cat.test;
+      for (const v of variants) {
+        const t0 = performance.now();
+        const fitted = await fitPatchCore({ images: train, backbone, preset: v.preset, config: v.config });
+        const fitSeconds = (performance.now() - t0) / 1000;
+        const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+        const dir = mkdtempSync(join(tmpdir(), 'patchcore-bench-'));
+        try {
+          const exported = await exportPatchCore(fitted, dir);
+          const runner = await loadModelPackage(dir);
+          const s = backbone.preprocess.crop;
+          const one = await preprocessBatch([test[0].path], backbone.preprocess);
+          const eight = await preprocessBatch(evenSubsample(test, 8).map((t) => t.path), backbone.preprocess);
+          for (let i = 0; i < 3; i++) await runner.runTensor(one, 1);
+          const lat: number[] = [];
+          for (let i = 0; i < (opts.latencyRuns ?? 30); i++) {
+            const t = performance.now();
+            await runner.runTensor(one, 1);
+            lat.push(performance.now() - t);
+          }
+          await runner.runTensor(eight, 8);
+          const tb = performance.now();
+          const reps = 3;
+          for (let i = 0; i < reps; i++) await runner.runTensor(eight, 8);
+          const throughputBatch8 = (8 * reps) / ((performance.now() - tb) / 1000);
+
+          const scores: number[] = [];
+          const pix = new PixelAuroc(2);
+          for (let i = 0; i < test.length; i += 8) {
+            const batch = test.slice(i, i + 8);
+            const out = await runner.scoreBatch(batch.map((t) => t.path));
+            for (let b = 0; b < batch.length; b++) {
+              scores.push(out[b].rawScore);
+              pix.add(out[b].map, await loadMask(batch[b].mask, batch[b].path, backbone.preprocess), s);
+            }
+          }
+          await runner.release();
+          const row: PatchCoreBenchRow = {
+            category,
+            backbone: bbId,
+            variant: v.name,
+            trainImages: fitted.trainImageCount,
+            testImages: test.length,
+            bankSize: fitted.bank.length / fitted.dim,
+            featureDim: fitted.dim,
+            fitSeconds,
+            fitStages: Object.fromEntries(Object.entries(fitted.timings).map(([k, x]) => [k, Math.round(x)])),
+            peakRssMiB,
+            latencyP50Ms: percentile(lat, 0.5),
+            latencyP95Ms: percentile(lat, 0.95),
+            throughputBatch8,
+            imageAuroc: auroc(scores, test.map((t) => t.label)),
+            pixelAuroc: pix.value(),
+            modelMiB: exported.bytes / 2 ** 20,
+          };
+          log(JSON.stringify(row));
+          rows.push(row);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+export function benchRowsToMarkdown(rows: PatchCoreBenchRow[]): string {
+  const head = '| category | backbone | variant | bank | dim | fit 200 img (s) | peak RSS (MiB) | p50 / p95 ms (b=1) | img/s (b=8) | image AUROC | pixel AUROC |';
+  const sep = '|---|---|---|---|---|---|---|---|---|---|---|';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.category} | ${r.backbone} | ${r.variant} | ${r.bankSize} | ${r.featureDim} | ${r.fitSeconds.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP95Ms.toFixed(1)} | ${r.throughputBatch8.toFixed(1)} | ${(r.imageAuroc * 100).toFixed(1)} | ${(r.pixelAuroc * 100).toFixed(1)} |`,
+  );
+  return [head, sep, ...lines].join('\n');
+}

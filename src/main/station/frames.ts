@@ -1,0 +1,93 @@
+// Frame decoding and the small images the station produces per result (stored JPEG, colour
+// heatmap PNG, UI thumbnail, 8-bit map).
+import sharp from 'sharp';
+import { colorize, encodeMap8 } from '../imaging/colormap';
+import { encodeJpeg, encodePng } from '../imaging/encode';
+import type { ModelJson } from '../models/schema';
+import type { RawRgb } from '../sources/types';
+
+export class CorruptFrameError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CorruptFrameError';
+  }
+}
+
+export type EncodedKind = 'jpg' | 'png' | 'bmp' | 'tiff' | 'webp' | null;
+
+/** Container type from magic bytes (file names of hot-folder images cannot be trusted). */
+export function sniff(buf: Uint8Array): EncodedKind {
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpg';
+  if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return 'png';
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return 'bmp';
+  if (buf.length >= 4 && ((buf[0] === 0x49 && buf[1] === 0x49 && buf[2] === 0x2a) || (buf[0] === 0x4d && buf[1] === 0x4d && buf[3] === 0x2a))) return 'tiff';
+  if (buf.length >= 12 && buf[0] === 0x52 && buf[1] === 0x49 && buf[2] === 0x46 && buf[3] === 0x46 && buf[8] === 0x57 && buf[9] === 0x45) return 'webp';
+  return null;
+}
+
+/**
+ * Full-resolution 8-bit RGB of a frame. Truncated or garbage files throw CorruptFrameError;
+ * sharp's failOn 'error' makes truncation an error instead of a grey-padded image.
+ */
+export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
+  if (!Buffer.isBuffer(image)) {
+    if (image.data.length !== image.width * image.height * 3) {
+      throw new CorruptFrameError(`raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`);
+    }
+    return image;
+  }
+  if (image.length === 0) throw new CorruptFrameError('empty file');
+  try {
+    const { data, info } = await sharp(image, { failOn: 'error' })
+      .rotate() // EXIF orientation, as the fit path does
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (e) {
+    throw new CorruptFrameError(`cannot decode frame: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Inverse of normaliseScore: the raw score that normalises to `norm`. */
+export function denormalise(norm: number, n: ModelJson['normalisation']): number {
+  const [lo, hi] = n.method === 'minmax' ? [n.min, n.max] : [n.low, n.high];
+  const span = hi - lo;
+  return span > 0 ? lo + norm * span : lo + norm;
+}
+
+/**
+ * Fixed display range of anomaly maps for a model: the "typical good" level (normalised 0) to the
+ * FAIL threshold. A per-frame min–max would paint every good part's noise bright red.
+ */
+export function heatRange(n: ModelJson['normalisation'], t2: number): { min: number; max: number } {
+  const min = denormalise(0, n);
+  const max = denormalise(Math.max(t2, 1e-6), n);
+  return max > min ? { min, max } : { min, max: min + 1 };
+}
+
+export function map8(map: Float32Array, range: { min: number; max: number }): Uint8Array {
+  return encodeMap8(map, range.min, range.max);
+}
+
+/** Stored frame: an incoming JPEG is kept byte for byte (no second generation loss), anything else becomes JPEG q90. */
+export async function storedFrameJpeg(original: Buffer | RawRgb, rgb: RawRgb): Promise<Uint8Array> {
+  if (Buffer.isBuffer(original) && sniff(original) === 'jpg') return original;
+  return encodeJpeg(rgb, { quality: 90 });
+}
+
+export function heatmapPng(map: Float32Array, width: number, height: number, range: { min: number; max: number }): Promise<Buffer> {
+  return encodePng({ width, height, channels: 3, data: colorize(map, width, height, range) });
+}
+
+/** UI thumbnail: at most `maxWidth` wide, aspect kept. */
+export async function thumbnailJpeg(rgb: RawRgb, maxWidth = 480): Promise<{ data: Buffer; width: number; height: number }> {
+  const width = Math.min(maxWidth, rgb.width);
+  const height = Math.max(1, Math.round((rgb.height * width) / rgb.width));
+  let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
+  if (width !== rgb.width) img = img.resize(width, height, { fit: 'fill' });
+  const data = await img.jpeg({ quality: 80 }).toBuffer();
+  return { data, width, height };
+}

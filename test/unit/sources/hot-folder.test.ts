@@ -1,0 +1,119 @@
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createSource, HotFolderSource, hotFolderSourceSchema } from '../../../src/main/sources';
+import { recorder, sleep, tempDir, until } from './helpers';
+
+let tmp: ReturnType<typeof tempDir>;
+let folder: string;
+beforeEach(() => {
+  tmp = tempDir('hotfolder');
+  folder = join(tmp.dir, 'in');
+  mkdirSync(folder);
+});
+afterEach(() => tmp.cleanup());
+
+const hot = (over: Record<string, unknown> = {}) => new HotFolderSource('h', hotFolderSourceSchema.parse({ kind: 'hotFolder', folder, pollMs: 40, ...over }));
+
+it('skips files present at start and delivers each new arrival once', async () => {
+  writeFileSync(join(folder, 'old.png'), 'old');
+  const src = hot();
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(join(folder, 'new1.png'), 'new1');
+  writeFileSync(join(folder, 'new2.jpg'), 'new2');
+  writeFileSync(join(folder, 'readme.txt'), 'not an image');
+  await until(() => sink.frames.length >= 2, 'two arrivals');
+  await sleep(300); // many more scans: nothing may be delivered twice
+  await src.stop();
+  expect(sink.frames.map((f) => f.name)).toEqual(['new1.png', 'new2.jpg']);
+  expect(sink.frames.map((f) => (f.image as Buffer).toString())).toEqual(['new1', 'new2']);
+  expect(src.state().kind).toBe('stopped');
+});
+
+it('processes files already present when asked to', async () => {
+  writeFileSync(join(folder, 'a2.png'), 'a2');
+  writeFileSync(join(folder, 'a10.png'), 'a10');
+  const src = hot({ skipExisting: false });
+  const sink = recorder();
+  await src.start(sink);
+  await until(() => sink.frames.length >= 2, 'both files');
+  await src.stop();
+  expect(sink.frames.map((f) => f.name)).toEqual(['a2.png', 'a10.png']);
+});
+
+it('waits for a file that is still being written and reads it complete', async () => {
+  // Stability window: 2 scans over ≥ 2 × 80 ms. Watch events fire on every append.
+  const src = hot({ pollMs: 80, stableScans: 2 });
+  const sink = recorder();
+  await src.start(sink);
+  const full = Buffer.alloc(64 * 1024, 7);
+  const path = join(folder, 'part.png');
+  writeFileSync(path, full.subarray(0, 32 * 1024)); // the camera SDK writes half,
+  await sleep(60); // pauses (shorter than the window),
+  expect(sink.frames).toHaveLength(0);
+  appendFileSync(path, full.subarray(32 * 1024)); // and writes the rest.
+  await until(() => sink.frames.length === 1, 'the completed file');
+  await sleep(250);
+  await src.stop();
+  expect(sink.frames).toHaveLength(1);
+  expect((sink.frames[0].image as Buffer).equals(full)).toBe(true);
+});
+
+it('handles write-to-.tmp-then-rename producers', async () => {
+  const src = hot();
+  const sink = recorder();
+  await src.start(sink);
+  const tmpPath = join(folder, 'shot.png.tmp');
+  writeFileSync(tmpPath, 'partial');
+  await sleep(150);
+  expect(sink.frames).toHaveLength(0); // temp names are never taken
+  appendFileSync(tmpPath, '+rest');
+  renameSync(tmpPath, join(folder, 'shot.png'));
+  await until(() => sink.frames.length === 1, 'the renamed file');
+  expect((sink.frames[0].image as Buffer).toString()).toBe('partial+rest');
+  await src.stop();
+});
+
+it('waits while the folder is missing and resumes when it returns', async () => {
+  const src = hot();
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(join(folder, 'a.png'), 'a');
+  await until(() => sink.frames.length === 1, 'first file');
+  rmSync(folder, { recursive: true });
+  await until(() => src.state().kind === 'waiting', 'waiting state');
+  expect(src.state().message).toMatch(/does not exist/);
+  expect(sink.errors.filter((e) => e.recoverable)).toHaveLength(1); // reported once, not every poll
+  await sleep(120);
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'b.png'), 'b');
+  await until(() => sink.frames.length === 2, 'file after the folder returned');
+  expect(src.state().kind).toBe('running');
+  expect(sink.frames[1].name).toBe('b.png');
+  await src.stop();
+});
+
+it('moves or deletes files after reading when configured', async () => {
+  const mover = createSource('m', { kind: 'hotFolder', folder, pollMs: 40, afterRead: 'move', moveTo: 'done' });
+  const sink = recorder();
+  await mover.start(sink);
+  writeFileSync(join(folder, 'x.png'), 'x');
+  await until(() => sink.frames.length === 1, 'moved file');
+  await until(() => readdirSync(join(folder, 'done')).includes('x.png'), 'x in done/');
+  await mover.stop();
+  expect(readdirSync(folder).filter((n) => n.endsWith('.png'))).toEqual([]);
+});
+
+it('delivers a new image written under a name it has seen before', async () => {
+  const src = hot();
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(join(folder, 'latest.png'), 'first');
+  await until(() => sink.frames.length === 1, 'first image');
+  await sleep(30);
+  writeFileSync(join(folder, 'latest.png'), 'second!');
+  await until(() => sink.frames.length === 2, 'second image under the same name');
+  expect((sink.frames[1].image as Buffer).toString()).toBe('second!');
+  await src.stop();
+});
