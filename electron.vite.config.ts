@@ -33,6 +33,8 @@ export default defineConfig({
     resolve: { alias: shared },
     plugins: [react()],
     build: {
+      // The same bundle is served to browsers on other PCs in headless mode.
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
   },

@@ -58,7 +58,10 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     }
     const url = new URL(req.url ?? '/', 'http://station.invalid');
 
-    if (!authorised(req, url)) {
+    // The UI's files hold no data, so they are served to anyone who reaches the port: that way a
+    // browser without the token sees the station's own "access token required" page.
+    const isApi = url.pathname.startsWith('/api/');
+    if (isApi && !authorised(req, url)) {
       return sendJson(res, 401, {
         error: {
           code: 'unauthorized',
@@ -68,7 +71,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     }
     // A token passed in the query becomes a cookie so the page's own requests carry it.
     const queryToken = url.searchParams.get('token');
-    if (queryToken && opts.tokenHash) {
+    if (queryToken && opts.tokenHash && tokenMatches(queryToken, opts.tokenHash)) {
       res.setHeader(
         'Set-Cookie',
         `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/`,

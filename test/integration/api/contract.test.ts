@@ -232,10 +232,14 @@ describe('HTTP transport security', () => {
       body: JSON.stringify(body),
     });
 
-  it('answers 401 without the token, for API, static files and the event socket', async () => {
+  it('answers 401 without the token for the API and the event socket, but serves the UI shell', async () => {
     expect((await rpc('settings.get', {})).status).toBe(401);
     expect((await rpc('settings.get', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await fetch(server.url)).status).toBe(401);
+    expect((await rpc('settings.get', {}, { cookie: 'station_token=wrong' })).status).toBe(401);
+    const shell = await fetch(server.url);
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('set-cookie')).toBeNull();
+    expect((await fetch(`${server.url}?token=wrong`)).headers.get('set-cookie')).toBeNull();
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}api/events`);
     const outcome = await new Promise<string>((resolve) => {
       ws.on('open', () => resolve('open'));

@@ -3,7 +3,8 @@
 // ApiError class and its `code` do not survive the trip. If the preload encodes the code as a
 // "[code] " message prefix we restore it; otherwise the error still reads correctly, as
 // 'internal'.
-import { ApiError, type ApiErrorBody, type StationClient } from '@shared/api';
+import type { StationClient } from '@shared/api';
+import { ApiError, type ApiErrorBody } from '@shared/errors';
 
 const PREFIXED = /^\[(bad_request|unauthorized|not_found|conflict|internal)\]\s*([\s\S]*)$/;
 

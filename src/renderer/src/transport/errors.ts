@@ -1,4 +1,4 @@
-import { ApiError } from '@shared/api';
+import { ApiError } from '@shared/errors';
 
 /**
  * The station could not be reached at all (network down, server stopped). Kept apart from

@@ -1,15 +1,7 @@
 // Browser transport for headless mode: RPC over HTTP POST, events over one WebSocket.
 // Written against injected fetch/WebSocket so unit tests can drive it without a server.
-import {
-  ApiError,
-  type ApiErrorBody,
-  type ApiEventName,
-  type ApiEvents,
-  type ApiMethod,
-  type ApiRequest,
-  type ApiResults,
-  type StationClient,
-} from '@shared/api';
+import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResults, StationClient } from '@shared/api';
+import { ApiError, type ApiErrorBody } from '@shared/errors';
 import { ConnectionMonitor } from './connection';
 import { ConnectionError } from './errors';
 
