@@ -140,7 +140,12 @@ export function renderPart(seed: number, defect: DefectKind | null, size = 256):
         lum[y * w + x] += amp * a;
       }
     }
-    box = { x: Math.floor(Math.min(ax, bx)), y: Math.floor(Math.min(ay, by)), w: Math.ceil(Math.abs(bx - ax)) + 1, h: Math.ceil(Math.abs(by - ay)) + 1 };
+    box = {
+      x: Math.floor(Math.min(ax, bx)),
+      y: Math.floor(Math.min(ay, by)),
+      w: Math.ceil(Math.abs(bx - ax)) + 1,
+      h: Math.ceil(Math.abs(by - ay)) + 1,
+    };
   } else if (defect === 'dent') {
     const cx = pick();
     const cy = pick();
@@ -161,7 +166,10 @@ export function renderPart(seed: number, defect: DefectKind | null, size = 256):
     const cx = pick();
     const cy = pick();
     const r = (14 + rng.next() * 10) * s;
-    const blobs = Array.from({ length: 4 }, () => [cx + rng.normal() * r * 0.5, cy + rng.normal() * r * 0.5, r * (0.4 + rng.next() * 0.5)] as const);
+    const blobs = Array.from(
+      { length: 4 },
+      () => [cx + rng.normal() * r * 0.5, cy + rng.normal() * r * 0.5, r * (0.4 + rng.next() * 0.5)] as const,
+    );
     for (let y = Math.max(0, Math.floor(cy - 2.5 * r)); y < Math.min(h, Math.ceil(cy + 2.5 * r)); y++) {
       for (let x = Math.max(0, Math.floor(cx - 2.5 * r)); x < Math.min(w, Math.ceil(cx + 2.5 * r)); x++) {
         let a = 0;
@@ -175,7 +183,12 @@ export function renderPart(seed: number, defect: DefectKind | null, size = 256):
         tint[idx] += 30 * a;
       }
     }
-    box = { x: Math.floor(cx - 1.5 * r), y: Math.floor(cy - 1.5 * r), w: Math.ceil(3 * r), h: Math.ceil(3 * r) };
+    box = {
+      x: Math.floor(cx - 1.5 * r),
+      y: Math.floor(cy - 1.5 * r),
+      w: Math.ceil(3 * r),
+      h: Math.ceil(3 * r),
+    };
   } else if (defect === 'missing_hole') {
     // The seat was spot-faced but never drilled: a flat turned disc (concentric tool marks)
     // where the bore belongs. Without such a trace a missing hole is plain, locally normal metal,
@@ -194,7 +207,12 @@ export function renderPart(seed: number, defect: DefectKind | null, size = 256):
         else if (d < r + 1.2 * s) lum[idx] -= 40;
       }
     }
-    box = { x: Math.floor(fx * w - holeR - chamfer), y: Math.floor(fy * h - holeR - chamfer), w: Math.ceil(2 * (holeR + chamfer)), h: Math.ceil(2 * (holeR + chamfer)) };
+    box = {
+      x: Math.floor(fx * w - holeR - chamfer),
+      y: Math.floor(fy * h - holeR - chamfer),
+      w: Math.ceil(2 * (holeR + chamfer)),
+      h: Math.ceil(2 * (holeR + chamfer)),
+    };
   }
 
   // Sensor noise last, so defects carry the same noise as the surface around them.

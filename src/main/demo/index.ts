@@ -28,13 +28,23 @@ export interface DemoSetOptions {
   seed?: number;
 }
 
-const DEFAULT_SET: Required<DemoSetOptions> = { trainCount: 60, lineCount: 40, defectShare: 0.25, size: 256, seed: 20240611 };
+const DEFAULT_SET: Required<DemoSetOptions> = {
+  trainCount: 60,
+  lineCount: 40,
+  defectShare: 0.25,
+  size: 256,
+  seed: 20240611,
+};
 
 export interface DemoManifest {
   generatorVersion: number;
   options: Required<DemoSetOptions>;
   train: string[];
-  line: Array<{ file: string; defect: DefectKind | null; box: { x: number; y: number; w: number; h: number } | null }>;
+  line: Array<{
+    file: string;
+    defect: DefectKind | null;
+    box: { x: number; y: number; w: number; h: number } | null;
+  }>;
 }
 
 export type DemoProgress =
@@ -77,12 +87,20 @@ function lineLabels(o: Required<DemoSetOptions>): Array<DefectKind | null> {
     [order[i], order[j]] = [order[j], order[i]];
   }
   const labels: Array<DefectKind | null> = new Array(o.lineCount).fill(null);
-  order.slice(0, count).sort((a, b) => a - b).forEach((idx, k) => (labels[idx] = DEFECT_KINDS[k % DEFECT_KINDS.length]));
+  order
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .forEach((idx, k) => (labels[idx] = DEFECT_KINDS[k % DEFECT_KINDS.length]));
   return labels;
 }
 
-async function writePng(path: string, img: { data: Uint8Array; width: number; height: number }): Promise<void> {
-  await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png({ compressionLevel: 6 }).toFile(path);
+async function writePng(
+  path: string,
+  img: { data: Uint8Array; width: number; height: number },
+): Promise<void> {
+  await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png({ compressionLevel: 6 })
+    .toFile(path);
 }
 
 async function readManifest(file: string): Promise<DemoManifest | null> {
@@ -98,7 +116,11 @@ async function readManifest(file: string): Promise<DemoManifest | null> {
  * Written to a sibling temp folder and renamed, so a crash mid-way never leaves a half set that
  * a later start would take for complete.
  */
-export async function ensureDemoImages(root: string, options: DemoSetOptions = {}, onProgress?: (p: DemoProgress) => void): Promise<{ manifest: DemoManifest; cached: boolean }> {
+export async function ensureDemoImages(
+  root: string,
+  options: DemoSetOptions = {},
+  onProgress?: (p: DemoProgress) => void,
+): Promise<{ manifest: DemoManifest; cached: boolean }> {
   const o: Required<DemoSetOptions> = { ...DEFAULT_SET, ...options };
   const manifestFile = join(root, 'manifest.json');
   const existing = await readManifest(manifestFile);
@@ -116,7 +138,12 @@ export async function ensureDemoImages(root: string, options: DemoSetOptions = {
   await fsp.mkdir(join(tmp, 'train', 'good'), { recursive: true });
   await fsp.mkdir(join(tmp, 'line'), { recursive: true });
   const total = o.trainCount + o.lineCount;
-  const manifest: DemoManifest = { generatorVersion: DEMO_GENERATOR_VERSION, options: o, train: [], line: [] };
+  const manifest: DemoManifest = {
+    generatorVersion: DEMO_GENERATOR_VERSION,
+    options: o,
+    train: [],
+    line: [],
+  };
   let done = 0;
   for (let i = 0; i < o.trainCount; i++) {
     const file = `good_${pad(i)}.png`;
@@ -140,9 +167,16 @@ export async function ensureDemoImages(root: string, options: DemoSetOptions = {
 }
 
 /** Cache key of the demo model: changes whenever the images, backbone or fit settings would. */
-function modelKey(manifest: DemoManifest, backboneId: string, preset: PresetName, config: Partial<PatchCoreConfig>): string {
+function modelKey(
+  manifest: DemoManifest,
+  backboneId: string,
+  preset: PresetName,
+  config: Partial<PatchCoreConfig>,
+): string {
   return createHash('sha256')
-    .update(JSON.stringify({ g: manifest.generatorVersion, o: manifest.options, b: backboneId, preset, config }))
+    .update(
+      JSON.stringify({ g: manifest.generatorVersion, o: manifest.options, b: backboneId, preset, config }),
+    )
     .digest('hex')
     .slice(0, 12);
 }
@@ -163,7 +197,11 @@ async function modelComplete(dir: string): Promise<boolean> {
  * source), so the same fit is then run in this thread rather than leaving the station without a
  * demo; a failure after progress began is a real fit error and is not retried.
  */
-async function fitDemoModel(data: FitJobData, progress: (p: FitProgress) => void, where: 'worker' | 'process'): Promise<void> {
+async function fitDemoModel(
+  data: FitJobData,
+  progress: (p: FitProgress) => void,
+  where: 'worker' | 'process',
+): Promise<void> {
   if (where === 'worker') {
     let started = false;
     try {
@@ -202,7 +240,11 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
   // set: 28 PASS / 2 REVIEW of 30 good line frames, 10 of 10 defects FAIL.
   const config = opts.config ?? { calibrationFraction: 0.25 };
   const backboneId = opts.backbone?.id ?? 'mobilenet_v2';
-  const modelDir = join(dataDir, 'models', `demo-${backboneId}-${modelKey(manifest, backboneId, preset, config)}`);
+  const modelDir = join(
+    dataDir,
+    'models',
+    `demo-${backboneId}-${modelKey(manifest, backboneId, preset, config)}`,
+  );
   const trainDir = join(root, 'train', 'good');
   const lineDir = join(root, 'line');
   const result = { root, trainDir, lineDir, modelDir, manifest };
@@ -212,7 +254,9 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
   }
 
   opts.onProgress?.({ stage: 'backbone', done: 0, total: 1 });
-  const backbone = opts.backbone ?? (await patchcoreBackbone('mobilenet_v2', { cacheDir: join(dataDir, 'cache', 'backbones') }));
+  const backbone =
+    opts.backbone ??
+    (await patchcoreBackbone('mobilenet_v2', { cacheDir: join(dataDir, 'cache', 'backbones') }));
   opts.onProgress?.({ stage: 'backbone', done: 1, total: 1 });
 
   // Export into a temp folder and rename: a model folder either is complete or does not exist.
@@ -225,9 +269,12 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
     config,
     outDir: tmpDir,
     intraOpNumThreads: opts.intraOpNumThreads,
-    export: { metrics: { demo: { generatorVersion: manifest.generatorVersion, trainCount: manifest.train.length } } },
+    export: {
+      metrics: { demo: { generatorVersion: manifest.generatorVersion, trainCount: manifest.train.length } },
+    },
   };
-  const progress = (p: FitProgress): void => opts.onProgress?.({ stage: 'fit', done: p.done, total: p.total, fit: p });
+  const progress = (p: FitProgress): void =>
+    opts.onProgress?.({ stage: 'fit', done: p.done, total: p.total, fit: p });
   try {
     await fitDemoModel(data, progress, opts.fitIn ?? 'worker');
   } catch (e) {
@@ -242,7 +289,10 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
 
 /** What the station runs with no configuration: the demo model on the demo line, replayed in a loop. */
 export async function startDemoLine(
-  station: { loadModel(dir: string): Promise<unknown>; start(config: { kind: 'replay'; folder: string; fps: number; loop: boolean }): Promise<unknown> },
+  station: {
+    loadModel(dir: string): Promise<unknown>;
+    start(config: { kind: 'replay'; folder: string; fps: number; loop: boolean }): Promise<unknown>;
+  },
   dataDir: string,
   opts: { fps?: number; onProgress?: (p: DemoProgress) => void } = {},
 ): Promise<DemoPaths> {

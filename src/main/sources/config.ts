@@ -35,9 +35,30 @@ export const hotFolderSourceSchema = z
 
 const cameraInput = z.discriminatedUnion('type', [
   /** /dev/videoN (Linux), a DirectShow name (Windows) or an AVFoundation index/name (macOS). */
-  z.object({ type: z.literal('device'), device: z.string().trim().min(1), inputFormat: z.string().trim().min(1).optional() }).strict(),
-  z.object({ type: z.literal('url'), url: z.string().trim().regex(/^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i, 'rtsp://, http(s):// … URL') }).strict(),
-  z.object({ type: z.literal('file'), path: z.string().trim().min(1), loop: z.boolean().default(true), realtime: z.boolean().default(true) }).strict(),
+  z
+    .object({
+      type: z.literal('device'),
+      device: z.string().trim().min(1),
+      inputFormat: z.string().trim().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('url'),
+      url: z
+        .string()
+        .trim()
+        .regex(/^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i, 'rtsp://, http(s):// … URL'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('file'),
+      path: z.string().trim().min(1),
+      loop: z.boolean().default(true),
+      realtime: z.boolean().default(true),
+    })
+    .strict(),
   /** An ffmpeg lavfi graph, e.g. testsrc=size=640x480:rate=10: commissioning without a camera. */
   z.object({ type: z.literal('lavfi'), graph: z.string().trim().min(1) }).strict(),
 ]);
@@ -59,7 +80,11 @@ export const cameraSourceSchema = z
   })
   .strict();
 
-export const sourceConfigSchema = z.discriminatedUnion('kind', [replaySourceSchema, hotFolderSourceSchema, cameraSourceSchema]);
+export const sourceConfigSchema = z.discriminatedUnion('kind', [
+  replaySourceSchema,
+  hotFolderSourceSchema,
+  cameraSourceSchema,
+]);
 
 export type ReplaySourceConfig = z.output<typeof replaySourceSchema>;
 export type HotFolderSourceConfig = z.output<typeof hotFolderSourceSchema>;

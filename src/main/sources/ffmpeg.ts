@@ -13,7 +13,11 @@ import { StateCell, type FrameSink, type FrameSource, type SourceState } from '.
 type Platform = NodeJS.Platform;
 
 /** ffmpeg on PATH first (the system one usually has the most device/codec support), then the bundled binary. */
-export function resolveFfmpegPath(explicit?: string, env: NodeJS.ProcessEnv = process.env, platform: Platform = process.platform): string | null {
+export function resolveFfmpegPath(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = process.platform,
+): string | null {
   if (explicit) return existsSync(explicit) ? explicit : null;
   const exe = platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg';
   for (const dir of (env.PATH ?? env.Path ?? '').split(delimiter)) {
@@ -30,7 +34,10 @@ export function resolveFfmpegPath(explicit?: string, env: NodeJS.ProcessEnv = pr
     const req = createRequire(__filename);
     const path = (req('@ffmpeg-installer/ffmpeg') as { path: string }).path;
     // Inside an Electron asar archive the binary is unpacked next to it; it cannot run from inside.
-    const unpacked = path.replace(`app.asar${platform === 'win32' ? '\\' : '/'}`, `app.asar.unpacked${platform === 'win32' ? '\\' : '/'}`);
+    const unpacked = path.replace(
+      `app.asar${platform === 'win32' ? '\\' : '/'}`,
+      `app.asar.unpacked${platform === 'win32' ? '\\' : '/'}`,
+    );
     return existsSync(unpacked) ? unpacked : existsSync(path) ? path : null;
   } catch {
     return null;
@@ -48,13 +55,27 @@ function inputArgs(input: CameraInput, cfg: CameraSourceConfig, platform: Platfo
       }
       if (platform === 'darwin') return ['-f', input.inputFormat ?? 'avfoundation', '-i', input.device];
       // V4L2 negotiates the nearest mode to what is asked, so asking costs nothing and saves a rescale.
-      return ['-f', input.inputFormat ?? 'v4l2', '-framerate', String(cfg.fps), '-video_size', `${cfg.width}x${cfg.height}`, '-i', input.device];
+      return [
+        '-f',
+        input.inputFormat ?? 'v4l2',
+        '-framerate',
+        String(cfg.fps),
+        '-video_size',
+        `${cfg.width}x${cfg.height}`,
+        '-i',
+        input.device,
+      ];
     }
     case 'url':
       return [...(/^rtsps?:/i.test(input.url) ? ['-rtsp_transport', 'tcp'] : []), '-i', input.url];
     case 'file':
       // -re paces a file at its own frame rate, as a camera would deliver it.
-      return [...(input.loop ? ['-stream_loop', '-1'] : []), ...(input.realtime ? ['-re'] : []), '-i', input.path];
+      return [
+        ...(input.loop ? ['-stream_loop', '-1'] : []),
+        ...(input.realtime ? ['-re'] : []),
+        '-i',
+        input.path,
+      ];
     case 'lavfi':
       // lavfi generators run as fast as they can unless paced.
       return ['-re', '-f', 'lavfi', '-i', input.graph];
@@ -163,7 +184,9 @@ export class FfmpegSource implements FrameSource {
   private spawnOnce(): void {
     const bin = resolveFfmpegPath(this.config.ffmpegPath);
     if (!bin) {
-      const msg = this.config.ffmpegPath ? `ffmpeg not found at ${this.config.ffmpegPath}` : 'ffmpeg not found: install it on PATH or the @ffmpeg-installer/ffmpeg package';
+      const msg = this.config.ffmpegPath
+        ? `ffmpeg not found at ${this.config.ffmpegPath}`
+        : 'ffmpeg not found: install it on PATH or the @ffmpeg-installer/ffmpeg package';
       this.cell.set('error', msg);
       this.sink?.error({ message: msg, recoverable: false });
       this.running = false;
@@ -175,7 +198,10 @@ export class FfmpegSource implements FrameSource {
     this.stalled = false;
     this.lastDataAt = Date.now();
     if (this.cell.get().kind !== 'reconnecting') this.cell.set('waiting', `opening ${this.label}`);
-    const child = spawn(bin, ffmpegArgs(this.config, this.platform), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(bin, ffmpegArgs(this.config, this.platform), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     this.child = child;
     child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     child.stderr.setEncoding('utf8');
@@ -224,13 +250,21 @@ export class FfmpegSource implements FrameSource {
     this.framesThisRun += 1;
     if (this.framesThisRun === 1) {
       this.attempt = 0;
-      this.cell.set('running', `${this.label} ${this.config.width}×${this.config.height} @ ${this.config.fps} fps`);
+      this.cell.set(
+        'running',
+        `${this.label} ${this.config.width}×${this.config.height} @ ${this.config.fps} fps`,
+      );
     }
     this.sink?.frame({
       id: `${this.id}:${++this.seq}`,
       at: new Date().toISOString(),
       source: this.label,
-      image: { width: this.config.width, height: this.config.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
+      image: {
+        width: this.config.width,
+        height: this.config.height,
+        channels: 3,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      },
     });
   }
 
@@ -262,7 +296,9 @@ export class FfmpegSource implements FrameSource {
       this.cell.set('stopped', `end of ${input.path}`);
       return;
     }
-    const why = this.stderrTail.trim().split('\n').filter(Boolean).slice(-2).join(' | ') || (signal ? `ffmpeg ended by ${signal}` : `ffmpeg exited with code ${code}`);
+    const why =
+      this.stderrTail.trim().split('\n').filter(Boolean).slice(-2).join(' | ') ||
+      (signal ? `ffmpeg ended by ${signal}` : `ffmpeg exited with code ${code}`);
     const delay = Math.min(this.config.reconnectMaxMs, this.config.reconnectMinMs * 2 ** this.attempt);
     this.attempt += 1;
     const msg = `${this.label} dropped (${why}); reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${this.attempt})`;
@@ -372,7 +408,9 @@ function ffmpegStderr(bin: string, args: string[], timeoutMs = 5000): Promise<st
  * (nodes listing no formats are metadata nodes of the same camera and are left out); Windows and
  * macOS: ffmpeg's own device listing.
  */
-export async function listCameraDevices(opts: { ffmpegPath?: string; platform?: Platform; devDir?: string } = {}): Promise<CameraDevice[]> {
+export async function listCameraDevices(
+  opts: { ffmpegPath?: string; platform?: Platform; devDir?: string } = {},
+): Promise<CameraDevice[]> {
   const platform = opts.platform ?? process.platform;
   const bin = resolveFfmpegPath(opts.ffmpegPath);
   if (platform === 'linux') {
@@ -387,8 +425,14 @@ export async function listCameraDevices(opts: { ffmpegPath?: string; platform?: 
     const out: CameraDevice[] = [];
     for (const node of nodes) {
       const device = join(devDir, node);
-      const name = (await fsp.readFile(`/sys/class/video4linux/${node}/name`, 'utf8').catch(() => node)).trim();
-      const formats = bin ? parseV4l2Formats(await ffmpegStderr(bin, ['-hide_banner', '-f', 'v4l2', '-list_formats', 'all', '-i', device])) : [];
+      const name = (
+        await fsp.readFile(`/sys/class/video4linux/${node}/name`, 'utf8').catch(() => node)
+      ).trim();
+      const formats = bin
+        ? parseV4l2Formats(
+            await ffmpegStderr(bin, ['-hide_banner', '-f', 'v4l2', '-list_formats', 'all', '-i', device]),
+          )
+        : [];
       if (bin && formats.length === 0) continue;
       out.push({ device, name, inputFormat: 'v4l2', formats });
     }
@@ -396,12 +440,33 @@ export async function listCameraDevices(opts: { ffmpegPath?: string; platform?: 
   }
   if (!bin) return [];
   if (platform === 'win32') {
-    const text = await ffmpegStderr(bin, ['-hide_banner', '-list_devices', 'true', '-f', 'dshow', '-i', 'dummy']);
+    const text = await ffmpegStderr(bin, [
+      '-hide_banner',
+      '-list_devices',
+      'true',
+      '-f',
+      'dshow',
+      '-i',
+      'dummy',
+    ]);
     return parseDshowDevices(text).map((name) => ({ device: name, name, inputFormat: 'dshow', formats: [] }));
   }
   if (platform === 'darwin') {
-    const text = await ffmpegStderr(bin, ['-hide_banner', '-f', 'avfoundation', '-list_devices', 'true', '-i', '']);
-    return parseAvfoundationDevices(text).map((d) => ({ device: d.index, name: d.name, inputFormat: 'avfoundation', formats: [] }));
+    const text = await ffmpegStderr(bin, [
+      '-hide_banner',
+      '-f',
+      'avfoundation',
+      '-list_devices',
+      'true',
+      '-i',
+      '',
+    ]);
+    return parseAvfoundationDevices(text).map((d) => ({
+      device: d.index,
+      name: d.name,
+      inputFormat: 'avfoundation',
+      formats: [],
+    }));
   }
   return [];
 }

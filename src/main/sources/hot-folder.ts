@@ -142,15 +142,20 @@ export class HotFolderSource implements FrameSource {
       this.pending.clear();
       // Nothing was present at start if the folder was not: everything that appears in it is new.
       this.first = false;
-      const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : (e as Error).message;
-      if (this.cell.get().kind !== 'waiting') this.sink?.error({ message: `hot folder ${dir} ${why}; waiting for it`, recoverable: true });
+      const why =
+        code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : (e as Error).message;
+      if (this.cell.get().kind !== 'waiting')
+        this.sink?.error({ message: `hot folder ${dir} ${why}; waiting for it`, recoverable: true });
       this.cell.set('waiting', `hot folder ${dir} ${why}; waiting for it to return`);
       return;
     }
     this.openWatcher();
     this.cell.set('running', `watching ${dir}`);
 
-    const names = entries.filter((e) => e.isFile() && isImageName(e.name)).map((e) => e.name).sort(naturalCompare);
+    const names = entries
+      .filter((e) => e.isFile() && isImageName(e.name))
+      .map((e) => e.name)
+      .sort(naturalCompare);
     const present = new Set(names);
     for (const k of this.done) if (!present.has(k.slice(0, k.indexOf('|')))) this.done.delete(k);
     for (const n of this.pending.keys()) if (!present.has(n)) this.pending.delete(n);
@@ -179,7 +184,11 @@ export class HotFolderSource implements FrameSource {
       // Watch events can trigger scans milliseconds apart, so "unchanged over N scans" alone
       // would take a file the writer is still appending to; it must also stay unchanged for
       // N poll intervals of wall time.
-      if (p.stable >= this.config.stableScans && now - p.since >= this.config.stableScans * this.config.pollMs) ready.push(name);
+      if (
+        p.stable >= this.config.stableScans &&
+        now - p.since >= this.config.stableScans * this.config.pollMs
+      )
+        ready.push(name);
     }
     this.first = false;
 
@@ -213,7 +222,12 @@ export class HotFolderSource implements FrameSource {
         return;
       }
       this.pending.delete(name);
-      if (code !== 'ENOENT') this.sink?.error({ message: `cannot read ${name}: ${(e as Error).message}`, recoverable: true, item: name });
+      if (code !== 'ENOENT')
+        this.sink?.error({
+          message: `cannot read ${name}: ${(e as Error).message}`,
+          recoverable: true,
+          item: name,
+        });
       return;
     }
     if (data.length !== p.size) {
@@ -223,7 +237,13 @@ export class HotFolderSource implements FrameSource {
     }
     this.pending.delete(name);
     this.done.add(key(name, p.size, p.mtimeMs));
-    this.sink?.frame({ id: `${this.id}:${++this.seq}`, at: new Date().toISOString(), source: this.label, image: data, name });
+    this.sink?.frame({
+      id: `${this.id}:${++this.seq}`,
+      at: new Date().toISOString(),
+      source: this.label,
+      image: data,
+      name,
+    });
     await this.afterRead(name);
   }
 
@@ -237,7 +257,11 @@ export class HotFolderSource implements FrameSource {
         await fsp.rename(path, join(target, name));
       }
     } catch (e) {
-      this.sink?.error({ message: `could not ${this.config.afterRead} ${name} after reading: ${(e as Error).message}`, recoverable: true, item: name });
+      this.sink?.error({
+        message: `could not ${this.config.afterRead} ${name} after reading: ${(e as Error).message}`,
+        recoverable: true,
+        item: name,
+      });
     }
   }
 }

@@ -92,7 +92,10 @@ export class ReplaySource implements FrameSource {
         next = performance.now();
         continue;
       }
-      this.cell.set('running', `replaying ${images.length} images from ${this.config.folder}${this.config.fps > 0 ? ` at ${this.config.fps} fps` : ' as fast as inspected'}`);
+      this.cell.set(
+        'running',
+        `replaying ${images.length} images from ${this.config.folder}${this.config.fps > 0 ? ` at ${this.config.fps} fps` : ' as fast as inspected'}`,
+      );
       for (const name of images) {
         if (!this.running) return;
         if (period > 0) {
@@ -110,11 +113,21 @@ export class ReplaySource implements FrameSource {
           data = await fsp.readFile(join(this.config.folder, name));
         } catch (e) {
           // A file removed between listing and reading is skipped, not fatal.
-          sink.error({ message: `cannot read ${name}: ${(e as Error).message}`, recoverable: true, item: name });
+          sink.error({
+            message: `cannot read ${name}: ${(e as Error).message}`,
+            recoverable: true,
+            item: name,
+          });
           continue;
         }
         if (!this.running) return;
-        sink.frame({ id: `${this.id}:${++this.seq}`, at: new Date().toISOString(), source: this.label, image: data, name });
+        sink.frame({
+          id: `${this.id}:${++this.seq}`,
+          at: new Date().toISOString(),
+          source: this.label,
+          image: data,
+          name,
+        });
       }
       if (!this.config.loop) {
         this.running = false;

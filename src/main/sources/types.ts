@@ -59,7 +59,15 @@ export interface FrameSource {
   state(): SourceState;
 }
 
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'];
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.bmp',
+  '.tif',
+  '.tiff',
+  '.webp',
+];
 
 export function isImageName(name: string): boolean {
   const lower = name.toLowerCase();

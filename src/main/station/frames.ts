@@ -18,10 +18,25 @@ export type EncodedKind = 'jpg' | 'png' | 'bmp' | 'tiff' | 'webp' | null;
 /** Container type from magic bytes (file names of hot-folder images cannot be trusted). */
 export function sniff(buf: Uint8Array): EncodedKind {
   if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpg';
-  if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return 'png';
+  if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47)
+    return 'png';
   if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return 'bmp';
-  if (buf.length >= 4 && ((buf[0] === 0x49 && buf[1] === 0x49 && buf[2] === 0x2a) || (buf[0] === 0x4d && buf[1] === 0x4d && buf[3] === 0x2a))) return 'tiff';
-  if (buf.length >= 12 && buf[0] === 0x52 && buf[1] === 0x49 && buf[2] === 0x46 && buf[3] === 0x46 && buf[8] === 0x57 && buf[9] === 0x45) return 'webp';
+  if (
+    buf.length >= 4 &&
+    ((buf[0] === 0x49 && buf[1] === 0x49 && buf[2] === 0x2a) ||
+      (buf[0] === 0x4d && buf[1] === 0x4d && buf[3] === 0x2a))
+  )
+    return 'tiff';
+  if (
+    buf.length >= 12 &&
+    buf[0] === 0x52 &&
+    buf[1] === 0x49 &&
+    buf[2] === 0x46 &&
+    buf[3] === 0x46 &&
+    buf[8] === 0x57 &&
+    buf[9] === 0x45
+  )
+    return 'webp';
   return null;
 }
 
@@ -32,7 +47,9 @@ export function sniff(buf: Uint8Array): EncodedKind {
 export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
   if (!Buffer.isBuffer(image)) {
     if (image.data.length !== image.width * image.height * 3) {
-      throw new CorruptFrameError(`raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`);
+      throw new CorruptFrameError(
+        `raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
+      );
     }
     return image;
   }
@@ -45,7 +62,12 @@ export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return {
+      width: info.width,
+      height: info.height,
+      channels: 3,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (e) {
     throw new CorruptFrameError(`cannot decode frame: ${(e as Error).message}`, { cause: e });
   }
@@ -78,12 +100,20 @@ export async function storedFrameJpeg(original: Buffer | RawRgb, rgb: RawRgb): P
   return encodeJpeg(rgb, { quality: 90 });
 }
 
-export function heatmapPng(map: Float32Array, width: number, height: number, range: { min: number; max: number }): Promise<Buffer> {
+export function heatmapPng(
+  map: Float32Array,
+  width: number,
+  height: number,
+  range: { min: number; max: number },
+): Promise<Buffer> {
   return encodePng({ width, height, channels: 3, data: colorize(map, width, height, range) });
 }
 
 /** UI thumbnail: at most `maxWidth` wide, aspect kept. */
-export async function thumbnailJpeg(rgb: RawRgb, maxWidth = 480): Promise<{ data: Buffer; width: number; height: number }> {
+export async function thumbnailJpeg(
+  rgb: RawRgb,
+  maxWidth = 480,
+): Promise<{ data: Buffer; width: number; height: number }> {
   const width = Math.min(maxWidth, rgb.width);
   const height = Math.max(1, Math.round((rgb.height * width) / rgb.width));
   let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });

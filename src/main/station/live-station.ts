@@ -18,7 +18,16 @@ import type { Db } from '../storage/database';
 import type { ImageStore } from '../storage/image-store';
 import { InspectionRepository, type NewInspection, type Verdict } from '../storage/inspections';
 import type { SettingsStore } from '../storage/settings-store';
-import { CorruptFrameError, decodeFrame, heatmapPng, heatRange, map8, sniff, storedFrameJpeg, thumbnailJpeg } from './frames';
+import {
+  CorruptFrameError,
+  decodeFrame,
+  heatmapPng,
+  heatRange,
+  map8,
+  sniff,
+  storedFrameJpeg,
+  thumbnailJpeg,
+} from './frames';
 import { ResultLogger } from './logger';
 import { DropOldestQueue } from './queue';
 import { LiveStats } from './stats';
@@ -108,7 +117,8 @@ export class StationError extends Error {
 const EXT_OF: Record<string, string> = { jpg: 'jpg', png: 'png', bmp: 'bmp', tiff: 'tif', webp: 'webp' };
 
 export class LiveStation {
-  private readonly opts: Required<Omit<LiveStationOptions, 'shift' | 'intraOpNumThreads'>> & Pick<LiveStationOptions, 'shift' | 'intraOpNumThreads'>;
+  private readonly opts: Required<Omit<LiveStationOptions, 'shift' | 'intraOpNumThreads'>> &
+    Pick<LiveStationOptions, 'shift' | 'intraOpNumThreads'>;
   private readonly repo: InspectionRepository;
   private readonly logger: ResultLogger;
   private readonly queue: DropOldestQueue<Queued>;
@@ -223,13 +233,22 @@ export class LiveStation {
    * stored override, so a threshold never changes without a trace; the override is re-applied
    * when the same model is loaded again.
    */
-  setThresholds(next: Thresholds, actor: string, reason: string): { old: Thresholds; new: Thresholds; auditId: number } {
+  setThresholds(
+    next: Thresholds,
+    actor: string,
+    reason: string,
+  ): { old: Thresholds; new: Thresholds; auditId: number } {
     const m = this.model;
-    if (!m || !this.thresholds) throw new StationError('no_model', 'no model is loaded; thresholds belong to a model');
+    if (!m || !this.thresholds)
+      throw new StationError('no_model', 'no model is loaded; thresholds belong to a model');
     if (!Number.isFinite(next.t1) || !Number.isFinite(next.t2) || next.t1 > next.t2) {
-      throw new StationError('bad_thresholds', `thresholds must be finite with T1 ≤ T2 (got T1 = ${next.t1}, T2 = ${next.t2})`);
+      throw new StationError(
+        'bad_thresholds',
+        `thresholds must be finite with T1 ≤ T2 (got T1 = ${next.t1}, T2 = ${next.t2})`,
+      );
     }
-    if (!reason || !reason.trim()) throw new StationError('bad_thresholds', 'a reason is required to change thresholds');
+    if (!reason || !reason.trim())
+      throw new StationError('bad_thresholds', 'a reason is required to change thresholds');
     const old = { ...this.thresholds };
     const value = { t1: next.t1, t2: next.t2 };
     const row = this.deps.db.transaction(() => {
@@ -252,7 +271,11 @@ export class LiveStation {
   /** Writes a recently inspected frame into `folder` (for the next training set), losslessly when possible. */
   async saveFrameAsGood(frameId: string, folder: string): Promise<{ path: string }> {
     const frame = this.recent.get(frameId);
-    if (!frame) throw new StationError('frame_gone', `frame ${frameId} is no longer held (only the last ${this.opts.recentFrames} inspected frames are)`);
+    if (!frame)
+      throw new StationError(
+        'frame_gone',
+        `frame ${frameId} is no longer held (only the last ${this.opts.recentFrames} inspected frames are)`,
+      );
     let data: Uint8Array;
     let ext: string;
     if (Buffer.isBuffer(frame.image)) {
@@ -279,7 +302,10 @@ export class LiveStation {
       status: this.status,
       message: this.message,
       model: this.model ? { ...this.model.summary } : null,
-      source: this.source && this.sourceConfig ? { label: this.source.label, kind: this.sourceConfig.kind, state: this.source.state() } : null,
+      source:
+        this.source && this.sourceConfig
+          ? { label: this.source.label, kind: this.sourceConfig.kind, state: this.source.state() }
+          : null,
       error: this.fault,
     };
   }
@@ -333,7 +359,10 @@ export class LiveStation {
     if (!this.running) this.setStatus('loading', `loading model ${full}`);
     let runner: ModelRunner | null = null;
     try {
-      runner = await loadModelPackage(full, { providerOrder: this.deps.settings.get().providerOrder, intraOpNumThreads: this.opts.intraOpNumThreads });
+      runner = await loadModelPackage(full, {
+        providerOrder: this.deps.settings.get().providerOrder,
+        intraOpNumThreads: this.opts.intraOpNumThreads,
+      });
       const info = runner.info;
       const { warmupMs, batchMax } = await this.warmUp(runner);
       const id = opts.id ?? basename(full);
@@ -357,7 +386,10 @@ export class LiveStation {
         },
       };
       const override = this.deps.settings.getInternal<Thresholds>(this.thresholdKey(loaded));
-      const thresholds = override && Number.isFinite(override.t1) && Number.isFinite(override.t2) && override.t1 <= override.t2 ? { t1: override.t1, t2: override.t2 } : { ...info.thresholds };
+      const thresholds =
+        override && Number.isFinite(override.t1) && Number.isFinite(override.t2) && override.t1 <= override.t2
+          ? { t1: override.t1, t2: override.t2 }
+          : { ...info.thresholds };
       loaded.summary.thresholds = thresholds;
 
       const old = this.model;
@@ -376,7 +408,11 @@ export class LiveStation {
       const message = `model ${full} could not be loaded: ${(e as Error).message}`;
       this.fault = { kind: 'model', message };
       this.emitError('model', message, this.model !== null);
-      if (this.model) this.setStatus(this.running ? 'running' : 'ready', `${message}; still using ${this.model.summary.id}`);
+      if (this.model)
+        this.setStatus(
+          this.running ? 'running' : 'ready',
+          `${message}; still using ${this.model.summary.id}`,
+        );
       else this.setStatus('error', message);
       throw e;
     }
@@ -420,7 +456,10 @@ export class LiveStation {
     try {
       parsed = sourceConfigSchema.parse(config);
     } catch (e) {
-      const msg = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : String(e);
+      const msg =
+        e instanceof ZodError
+          ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+          : String(e);
       throw new StationError('invalid_source', `invalid source configuration: ${msg}`, { cause: e });
     }
     if (this.running) await this.stopNow();
@@ -488,7 +527,8 @@ export class LiveStation {
       },
       state: (s: SourceState) => {
         if (this.source !== source) return;
-        if (s.kind === 'error' || s.kind === 'waiting' || s.kind === 'reconnecting') this.fault = { kind: 'source', message: s.message };
+        if (s.kind === 'error' || s.kind === 'waiting' || s.kind === 'reconnecting')
+          this.fault = { kind: 'source', message: s.message };
         else if (s.kind === 'running' && this.fault?.kind === 'source') this.fault = null;
         this.emitState();
       },
@@ -531,7 +571,8 @@ export class LiveStation {
           return { it, rgb, crop };
         } catch (e) {
           this.statsData.corrupt += 1;
-          const why = e instanceof CorruptFrameError ? e.message : `cannot prepare frame: ${(e as Error).message}`;
+          const why =
+            e instanceof CorruptFrameError ? e.message : `cannot prepare frame: ${(e as Error).message}`;
           this.emitError('corrupt_frame', `${it.frame.name ?? it.frame.id}: ${why}`, true, it.frame.id);
           return null;
         }
@@ -550,7 +591,12 @@ export class LiveStation {
       outputs = await m.runner.runTensor(x, n);
     } catch (e) {
       this.statsData.inferenceErrors += n;
-      this.emitError('inference', `inference failed for ${n} frame(s): ${(e as Error).message}`, true, ok[0].it.frame.id);
+      this.emitError(
+        'inference',
+        `inference failed for ${n} frame(s): ${(e as Error).message}`,
+        true,
+        ok[0].it.frame.id,
+      );
       return;
     }
     const t2 = performance.now();
@@ -580,7 +626,18 @@ export class LiveStation {
       };
       const heat8 = map8(out.map, range);
       this.remember(frame);
-      const pending: PendingResult = { frame, rgb, heat8, range, row, thresholds, model: m.summary, inspectionId: null, storeError: null, emitted: false };
+      const pending: PendingResult = {
+        frame,
+        rgb,
+        heat8,
+        range,
+        row,
+        thresholds,
+        model: m.summary,
+        inspectionId: null,
+        storeError: null,
+        emitted: false,
+      };
       this.latest = pending;
       this.scheduleResultEmit();
       this.statsData.stage('post', performance.now() - tp, 1);
@@ -600,14 +657,22 @@ export class LiveStation {
     if (this.latest && this.latest.frame.id === frame.id) this.latest.inspectionId = id;
     if (this.lastSnapshot && this.lastSnapshot.frameId === frame.id) this.lastSnapshot.inspectionId = id;
     if (row.verdict !== 'PASS') {
-      this.rejects.unshift({ inspectionId: id, frameId: frame.id, at: row.at, verdict: row.verdict, normScore: row.normScore, name: frame.name ?? null });
+      this.rejects.unshift({
+        inspectionId: id,
+        frameId: frame.id,
+        at: row.at,
+        verdict: row.verdict,
+        normScore: row.normScore,
+        name: frame.name ?? null,
+      });
       if (this.rejects.length > this.opts.rejectRing) this.rejects.length = this.opts.rejectRing;
     }
   }
 
   private remember(frame: Frame): void {
     this.recent.set(frame.id, frame);
-    while (this.recent.size > this.opts.recentFrames) this.recent.delete(this.recent.keys().next().value as string);
+    while (this.recent.size > this.opts.recentFrames)
+      this.recent.delete(this.recent.keys().next().value as string);
   }
 
   // ---------------- events ----------------
@@ -645,13 +710,24 @@ export class LiveStation {
         modelId: r.model.id,
         provider: r.model.provider,
         image: { jpegBase64: thumb.data.toString('base64'), width: thumb.width, height: thumb.height },
-        heatmap: { base64: Buffer.from(r.heat8.buffer, r.heat8.byteOffset, r.heat8.byteLength).toString('base64'), width: r.model.inputWidth, height: r.model.inputHeight, rangeMin: r.range.min, rangeMax: r.range.max },
+        heatmap: {
+          base64: Buffer.from(r.heat8.buffer, r.heat8.byteOffset, r.heat8.byteLength).toString('base64'),
+          width: r.model.inputWidth,
+          height: r.model.inputHeight,
+          rangeMin: r.range.min,
+          rangeMax: r.range.max,
+        },
         storeError: r.storeError,
       };
       this.lastSnapshot = snap;
       this.emit('station.result', snap);
     } catch (e) {
-      this.emitError('inference', `could not build the result preview: ${(e as Error).message}`, true, r.frame.id);
+      this.emitError(
+        'inference',
+        `could not build the result preview: ${(e as Error).message}`,
+        true,
+        r.frame.id,
+      );
     } finally {
       this.emittingResult = false;
       if (this.latest && !this.latest.emitted && this.running) this.scheduleResultEmit();
@@ -667,7 +743,13 @@ export class LiveStation {
   }
 
   private emitError(kind: StationErrorKind, message: string, recoverable: boolean, frameId?: string): void {
-    const ev: StationErrorEvent = { kind, message, source: this.source?.label ?? null, recoverable, at: new Date().toISOString() };
+    const ev: StationErrorEvent = {
+      kind,
+      message,
+      source: this.source?.label ?? null,
+      recoverable,
+      at: new Date().toISOString(),
+    };
     if (frameId !== undefined) ev.frameId = frameId;
     this.emit('source.error', ev);
   }

@@ -85,14 +85,16 @@ export class ResultLogger {
   /** Accepts a result; resolves once there is room for the next one. */
   async enqueue(item: LogItem): Promise<void> {
     this.backlog += 1;
-    this.chain = this.chain.then(() => this.handle(item)).finally(() => {
-      this.backlog -= 1;
-      if (this.backlog < this.maxBacklog) {
-        const ws = this.roomWaiters;
-        this.roomWaiters = [];
-        for (const w of ws) w();
-      }
-    });
+    this.chain = this.chain
+      .then(() => this.handle(item))
+      .finally(() => {
+        this.backlog -= 1;
+        if (this.backlog < this.maxBacklog) {
+          const ws = this.roomWaiters;
+          this.roomWaiters = [];
+          for (const w of ws) w();
+        }
+      });
     if (this.backlog >= this.maxBacklog) await new Promise<void>((r) => this.roomWaiters.push(r));
   }
 
@@ -126,7 +128,10 @@ export class ResultLogger {
     const t1 = performance.now();
     if (files) {
       const need = files.image.data.byteLength + files.heatmap.data.byteLength;
-      if (this.store.totalBytes + need > this.retention().maxStoreBytes && this.pending.some((p) => p.row.verdict !== 'PASS' && (p.row.imageRef || p.row.heatmapRef))) {
+      if (
+        this.store.totalBytes + need > this.retention().maxStoreBytes &&
+        this.pending.some((p) => p.row.verdict !== 'PASS' && (p.row.imageRef || p.row.heatmapRef))
+      ) {
         this.flush();
       }
       try {
@@ -179,10 +184,13 @@ export class ResultLogger {
         this.pending = batch.slice(batch.length - this.maxPendingRows);
       }
       if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.flush();
-        }, Math.max(1000, this.flushMs));
+        this.timer = setTimeout(
+          () => {
+            this.timer = null;
+            this.flush();
+          },
+          Math.max(1000, this.flushMs),
+        );
       }
       return;
     }

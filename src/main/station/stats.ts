@@ -94,7 +94,13 @@ export class LiveStats {
 
   reset(): void {
     this.startedAt = this.now();
-    this.received = this.inspected = this.corrupt = this.inferenceErrors = this.storeErrors = this.rowsLogged = 0;
+    this.received =
+      this.inspected =
+      this.corrupt =
+      this.inferenceErrors =
+      this.storeErrors =
+      this.rowsLogged =
+        0;
     this.lastStoreError = null;
     this.yieldCount.PASS = this.yieldCount.REVIEW = this.yieldCount.FAIL = 0;
     this.latencies.clear();
@@ -134,7 +140,14 @@ export class LiveStats {
     if (v.length === 0) return { mean: null, p50: null, p95: null, worst: null, last: null, window: 0 };
     let sum = 0;
     for (const x of v) sum += x;
-    return { mean: sum / v.length, p50: percentile(v, 50), p95: percentile(v, 95), worst: this.worst, last: this.last, window: v.length };
+    return {
+      mean: sum / v.length,
+      p50: percentile(v, 50),
+      p95: percentile(v, 95),
+      worst: this.worst,
+      last: this.last,
+      window: v.length,
+    };
   }
 
   stages(): StageSummary {

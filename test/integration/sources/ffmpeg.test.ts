@@ -5,7 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cameraSourceSchema, FfmpegSource, resolveFfmpegPath, type Frame, type FrameSink, type RawRgb, type SourceErrorInfo, type SourceState } from '../../../src/main/sources';
+import {
+  cameraSourceSchema,
+  FfmpegSource,
+  resolveFfmpegPath,
+  type Frame,
+  type FrameSink,
+  type RawRgb,
+  type SourceErrorInfo,
+  type SourceState,
+} from '../../../src/main/sources';
 
 const ffmpeg = resolveFfmpegPath();
 let dir: string;
@@ -19,7 +28,14 @@ function recorder(): FrameSink & { frames: Frame[]; states: SourceState[]; error
   const frames: Frame[] = [];
   const states: SourceState[] = [];
   const errors: SourceErrorInfo[] = [];
-  return { frames, states, errors, frame: (f) => frames.push(f), state: (s) => states.push(s), error: (e) => errors.push(e) };
+  return {
+    frames,
+    states,
+    errors,
+    frame: (f) => frames.push(f),
+    state: (s) => states.push(s),
+    error: (e) => errors.push(e),
+  };
 }
 
 async function until(fn: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -41,7 +57,13 @@ function alive(pid: number): boolean {
 
 describe.skipIf(!ffmpeg)('ffmpeg source', () => {
   it('delivers rgb24 frames of the requested size from the lavfi test pattern, and stops cleanly', async () => {
-    const cfg = cameraSourceSchema.parse({ kind: 'camera', input: { type: 'lavfi', graph: 'testsrc=size=320x240:rate=10' }, width: 160, height: 120, fps: 10 });
+    const cfg = cameraSourceSchema.parse({
+      kind: 'camera',
+      input: { type: 'lavfi', graph: 'testsrc=size=320x240:rate=10' },
+      width: 160,
+      height: 120,
+      fps: 10,
+    });
     const src = new FfmpegSource('cam', cfg);
     const sink = recorder();
     await src.start(sink);
@@ -65,7 +87,14 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
   });
 
   it('reconnects with back-off when ffmpeg dies mid-stream, then frames flow again', async () => {
-    const cfg = cameraSourceSchema.parse({ kind: 'camera', input: { type: 'lavfi', graph: 'testsrc=size=160x120:rate=20' }, width: 80, height: 60, fps: 20, reconnectMinMs: 200 });
+    const cfg = cameraSourceSchema.parse({
+      kind: 'camera',
+      input: { type: 'lavfi', graph: 'testsrc=size=160x120:rate=20' },
+      width: 80,
+      height: 60,
+      fps: 20,
+      reconnectMinMs: 200,
+    });
     const src = new FfmpegSource('cam', cfg);
     const sink = recorder();
     await src.start(sink);
@@ -81,44 +110,87 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
     // Back-off doubles per consecutive failure and resets once frames flow again.
     process.kill(src.pid!, 'SIGKILL');
     await until(() => sink.errors.filter((e) => /reconnecting/.test(e.message)).length >= 2, 'second drop');
-    expect(sink.errors.filter((e) => /reconnecting/.test(e.message)).at(-1)!.message).toMatch(/in 0\.2 s \(attempt 1\)/);
+    expect(sink.errors.filter((e) => /reconnecting/.test(e.message)).at(-1)!.message).toMatch(
+      /in 0\.2 s \(attempt 1\)/,
+    );
     await src.stop();
   });
 
   it('doubles the back-off up to its maximum while the stream stays down', async () => {
     // A file that does not exist: ffmpeg fails at once every time, like an unplugged camera.
-    const cfg = cameraSourceSchema.parse({ kind: 'camera', input: { type: 'file', path: join(dir, 'missing.mp4') }, width: 64, height: 48, fps: 5, reconnectMinMs: 100, reconnectMaxMs: 300 });
+    const cfg = cameraSourceSchema.parse({
+      kind: 'camera',
+      input: { type: 'file', path: join(dir, 'missing.mp4') },
+      width: 64,
+      height: 48,
+      fps: 5,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 300,
+    });
     const src = new FfmpegSource('cam', cfg);
     const sink = recorder();
     await src.start(sink);
     await until(() => sink.errors.length >= 4, 'four failed attempts');
     await src.stop();
-    const delays = sink.errors.slice(0, 4).map((e) => /in ([\d.]+) s \(attempt (\d+)\)/.exec(e.message)!.slice(1).join('@'));
+    const delays = sink.errors
+      .slice(0, 4)
+      .map((e) => /in ([\d.]+) s \(attempt (\d+)\)/.exec(e.message)!.slice(1).join('@'));
     expect(delays).toEqual(['0.1@1', '0.2@2', '0.3@3', '0.3@4']);
     expect(sink.errors[0].message).toMatch(/missing\.mp4/);
     expect(sink.frames).toHaveLength(0);
   });
 
-  it.skipIf(process.platform === 'win32')('kills and reconnects a stream that hangs without closing', async () => {
-    // A FIFO nobody writes to: ffmpeg blocks forever, as on a hung RTSP session.
-    const fifo = join(dir, 'hang.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const cfg = cameraSourceSchema.parse({ kind: 'camera', input: { type: 'file', path: fifo, loop: false, realtime: false }, width: 64, height: 48, fps: 5, stallTimeoutMs: 500, reconnectMinMs: 100 });
-    const src = new FfmpegSource('cam', cfg);
-    const sink = recorder();
-    await src.start(sink);
-    const pid = src.pid!;
-    await until(() => sink.errors.length >= 1, 'stall detected');
-    expect(sink.errors[0].message).toMatch(/no data for 500 ms/);
-    expect(alive(pid)).toBe(false);
-    await until(() => src.pid !== null && src.pid !== pid, 'a new ffmpeg');
-    await src.stop();
-  });
+  it.skipIf(process.platform === 'win32')(
+    'kills and reconnects a stream that hangs without closing',
+    async () => {
+      // A FIFO nobody writes to: ffmpeg blocks forever, as on a hung RTSP session.
+      const fifo = join(dir, 'hang.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const cfg = cameraSourceSchema.parse({
+        kind: 'camera',
+        input: { type: 'file', path: fifo, loop: false, realtime: false },
+        width: 64,
+        height: 48,
+        fps: 5,
+        stallTimeoutMs: 500,
+        reconnectMinMs: 100,
+      });
+      const src = new FfmpegSource('cam', cfg);
+      const sink = recorder();
+      await src.start(sink);
+      const pid = src.pid!;
+      await until(() => sink.errors.length >= 1, 'stall detected');
+      expect(sink.errors[0].message).toMatch(/no data for 500 ms/);
+      expect(alive(pid)).toBe(false);
+      await until(() => src.pid !== null && src.pid !== pid, 'a new ffmpeg');
+      await src.stop();
+    },
+  );
 
   it('plays a generated video file to its end without looping', async () => {
     const video = join(dir, 'clip.mkv');
-    execFileSync(ffmpeg!, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', '1', '-c:v', 'ffv1', '-y', video]);
-    const cfg = cameraSourceSchema.parse({ kind: 'camera', input: { type: 'file', path: video, loop: false, realtime: false }, width: 48, height: 32, fps: 10 });
+    execFileSync(ffmpeg!, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=96x64:rate=10',
+      '-t',
+      '1',
+      '-c:v',
+      'ffv1',
+      '-y',
+      video,
+    ]);
+    const cfg = cameraSourceSchema.parse({
+      kind: 'camera',
+      input: { type: 'file', path: video, loop: false, realtime: false },
+      width: 48,
+      height: 32,
+      fps: 10,
+    });
     const src = new FfmpegSource('vid', cfg);
     const sink = recorder();
     await src.start(sink);

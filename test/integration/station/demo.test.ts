@@ -14,7 +14,12 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-const hashDir = (dir: string, files: string[]): string[] => files.map((f) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'));
+const hashDir = (dir: string, files: string[]): string[] =>
+  files.map((f) =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex'),
+  );
 
 describe('demo set and model cache (tiny backbone)', () => {
   it('generates the same images everywhere, reuses them and the model on the second start', async () => {
@@ -35,7 +40,17 @@ describe('demo set and model cache (tiny backbone)', () => {
 
     const b = await tinyDemo(join(tmp.dir, 'b'));
     expect(hashDir(b.trainDir, b.manifest.train)).toEqual(hashDir(a.trainDir, a.manifest.train));
-    expect(hashDir(b.lineDir, b.manifest.line.map((l) => l.file))).toEqual(hashDir(a.lineDir, a.manifest.line.map((l) => l.file)));
+    expect(
+      hashDir(
+        b.lineDir,
+        b.manifest.line.map((l) => l.file),
+      ),
+    ).toEqual(
+      hashDir(
+        a.lineDir,
+        a.manifest.line.map((l) => l.file),
+      ),
+    );
   });
 });
 
@@ -44,7 +59,10 @@ describe('the real demo line (MobileNetV2 from the bundled weights, fast preset)
     const dataDir = join(tmp.dir, 'real');
     const stages = new Set<string>();
     const env = await stationEnv(join(tmp.dir, 'real-run'), { options: { intraOpNumThreads: 2 } });
-    const demo = await startDemoLine(env.station, dataDir, { fps: 0, onProgress: (p: DemoProgress) => stages.add(p.stage) });
+    const demo = await startDemoLine(env.station, dataDir, {
+      fps: 0,
+      onProgress: (p: DemoProgress) => stages.add(p.stage),
+    });
     expect([...stages]).toEqual(expect.arrayContaining(['images', 'backbone', 'fit', 'ready']));
     expect(demo.manifest.train).toHaveLength(60);
     expect(demo.manifest.line).toHaveLength(40);
@@ -53,7 +71,10 @@ describe('the real demo line (MobileNetV2 from the bundled weights, fast preset)
     await env.station.stop();
     await env.station.flush();
 
-    const rows = new InspectionRepository(env.db).page({}, { limit: 1000 }).rows.sort((x, y) => x.id - y.id).slice(0, 40);
+    const rows = new InspectionRepository(env.db)
+      .page({}, { limit: 1000 })
+      .rows.sort((x, y) => x.id - y.id)
+      .slice(0, 40);
     const byLabel = { defectFail: 0, defectOther: 0, goodPass: 0, goodOther: 0 };
     rows.forEach((r, i) => {
       const label = demo.manifest.line[i].defect;

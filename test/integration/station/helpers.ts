@@ -8,8 +8,20 @@ import { createRng } from '../../../src/main/methods/patchcore/prng';
 import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
 import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
-import { LiveStation, type LiveStationOptions, type StationEventName, type StationEvents } from '../../../src/main/station';
-import { AuditTrail, ImageStore, openDatabase, SettingsStore, type Db, type WriteFileFn } from '../../../src/main/storage';
+import {
+  LiveStation,
+  type LiveStationOptions,
+  type StationEventName,
+  type StationEvents,
+} from '../../../src/main/station';
+import {
+  AuditTrail,
+  ImageStore,
+  openDatabase,
+  SettingsStore,
+  type Db,
+  type WriteFileFn,
+} from '../../../src/main/storage';
 
 export const TINY_INPUT = 64;
 
@@ -21,7 +33,12 @@ export function tinyBackbone(seed = 7): BackboneSource {
   const convRelu = (inp: string, cin: number, cout: number, name: string): string => {
     const w = new Float32Array(cout * cin * 9).map(() => rng.normal() * Math.sqrt(2 / (cin * 9)));
     const b = new Float32Array(cout).map(() => rng.normal() * 0.05);
-    const y = g.conv(inp, g.initializer(`${name}_w`, w, [cout, cin, 3, 3]), g.initializer(`${name}_b`, b, [cout]), { strides: [2, 2], pads: [1, 1, 1, 1] });
+    const y = g.conv(
+      inp,
+      g.initializer(`${name}_w`, w, [cout, cin, 3, 3]),
+      g.initializer(`${name}_b`, b, [cout]),
+      { strides: [2, 2], pads: [1, 1, 1, 1] },
+    );
     return g.relu(y, name);
   };
   const c1 = convRelu(x, 3, 8, 'c1');
@@ -38,7 +55,13 @@ export function tinyBackbone(seed = 7): BackboneSource {
       { name: 't8', stride: 8, channels: 8 },
       { name: 't16', stride: 16, channels: 8 },
     ],
-    preprocess: { resize: 0, crop: TINY_INPUT, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], channelOrder: 'RGB' },
+    preprocess: {
+      resize: 0,
+      crop: TINY_INPUT,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.25, 0.25, 0.25],
+      channelOrder: 'RGB',
+    },
   };
 }
 
@@ -75,7 +98,10 @@ export interface StationEnv {
   close(): Promise<void>;
 }
 
-export async function stationEnv(dir: string, opts: { writeFile?: WriteFileFn; options?: LiveStationOptions } = {}): Promise<StationEnv> {
+export async function stationEnv(
+  dir: string,
+  opts: { writeFile?: WriteFileFn; options?: LiveStationOptions } = {},
+): Promise<StationEnv> {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'station.db'));
   const audit = new AuditTrail(db);
@@ -98,7 +124,8 @@ export async function stationEnv(dir: string, opts: { writeFile?: WriteFileFn; o
     images,
     station,
     events,
-    of: <E extends StationEventName>(name: E) => events.filter((e) => e.name === name).map((e) => e.payload as StationEvents[E]),
+    of: <E extends StationEventName>(name: E) =>
+      events.filter((e) => e.name === name).map((e) => e.payload as StationEvents[E]),
     close: async () => {
       await station.close();
       db.close();
@@ -107,7 +134,12 @@ export async function stationEnv(dir: string, opts: { writeFile?: WriteFileFn; o
 }
 
 /** Polls until `fn` returns a truthy value or the time is up (then throws with `what`). */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000, stepMs = 25): Promise<NonNullable<T>> {
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+  stepMs = 25,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

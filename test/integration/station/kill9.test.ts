@@ -8,7 +8,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DemoPaths } from '../../../src/main/demo';
 import { verdictOf } from '../../../src/main/models/schema';
-import { AuditTrail, ImageStore, InspectionRepository, openDatabase, type InspectionRow } from '../../../src/main/storage';
+import {
+  AuditTrail,
+  ImageStore,
+  InspectionRepository,
+  openDatabase,
+  type InspectionRow,
+} from '../../../src/main/storage';
 import { tempDir, tinyDemo } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -23,14 +29,20 @@ afterAll(() => tmp.cleanup());
 it('survives kill -9 mid-run with a consistent database and audit trail', async () => {
   const runDir = join(tmp.dir, 'run');
   const root = resolve(__dirname, '../../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'run-station.ts'), demo.modelDir, demo.lineDir, runDir], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'fixtures', 'run-station.ts'), demo.modelDir, demo.lineDir, runDir],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let last = { inspected: 0, rows: 0, audits: 0 };
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   await new Promise<void>((resolveRun, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`child made no progress: ${stderr}`)), 60_000);
@@ -74,7 +86,11 @@ it('survives kill -9 mid-run with a consistent database and audit trail', async 
         [r.heatmapRef, r.heatmapSha256],
       ] as const) {
         if (!ref) continue;
-        expect(createHash('sha256').update(readFileSync(store.pathOf(ref))).digest('hex')).toBe(sha);
+        expect(
+          createHash('sha256')
+            .update(readFileSync(store.pathOf(ref)))
+            .digest('hex'),
+        ).toBe(sha);
       }
     }
     expect(rows.some((r) => r.imageRef)).toBe(true);

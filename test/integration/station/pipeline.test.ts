@@ -63,9 +63,16 @@ function nameOf(env: StationEnv, row: InspectionRow): string {
   return demo.manifest.line[(seq - 1) % demo.manifest.line.length].file;
 }
 
-async function runReplayOnce(env: StationEnv, folder = demo.lineDir, frames = demo.manifest.line.length): Promise<void> {
+async function runReplayOnce(
+  env: StationEnv,
+  folder = demo.lineDir,
+  frames = demo.manifest.line.length,
+): Promise<void> {
   await env.station.start({ kind: 'replay', folder, fps: 0, loop: false });
-  await until(() => env.station.stats().framesInspected + env.station.stats().corruptFrames >= frames, `${frames} frames`);
+  await until(
+    () => env.station.stats().framesInspected + env.station.stats().corruptFrames >= frames,
+    `${frames} frames`,
+  );
   await env.station.stop();
 }
 
@@ -104,7 +111,10 @@ describe('live station on the demo line', () => {
     expect(logged.filter((x) => x.verdict === 'PASS' && x.imageRef).length).toBe(1);
 
     // Reject strip: newest first, with the inspection ids that were written.
-    const rejectIds = logged.filter((x) => x.verdict !== 'PASS').map((x) => x.id).reverse();
+    const rejectIds = logged
+      .filter((x) => x.verdict !== 'PASS')
+      .map((x) => x.id)
+      .reverse();
     expect(stats.rejects.map((r) => r.inspectionId)).toEqual(rejectIds);
 
     // Audit: who changed what from which to which, and the chain verifies.
@@ -125,7 +135,8 @@ describe('live station on the demo line', () => {
     expect(results.length).toBeGreaterThan(3);
     const inspected = env.station.stats().framesInspected;
     expect(results.length).toBeLessThan(inspected);
-    for (let i = 1; i < results.length; i++) expect(results[i].t - results[i - 1].t).toBeGreaterThanOrEqual(95);
+    for (let i = 1; i < results.length; i++)
+      expect(results[i].t - results[i - 1].t).toBeGreaterThanOrEqual(95);
     const snap = results[results.length - 1].payload as ResultSnapshot;
     const heat = Buffer.from(snap.heatmap.base64, 'base64');
     expect(heat.length).toBe(snap.heatmap.width * snap.heatmap.height);
@@ -169,7 +180,8 @@ describe('live station on the demo line', () => {
   it('counts a corrupt frame, reports it, and carries on', async () => {
     const folder = join(tmp.dir, 'with-corrupt');
     mkdirSync(folder);
-    for (const l of demo.manifest.line.slice(0, 4)) copyFileSync(join(demo.lineDir, l.file), join(folder, l.file));
+    for (const l of demo.manifest.line.slice(0, 4))
+      copyFileSync(join(demo.lineDir, l.file), join(folder, l.file));
     const png = readFileSync(join(demo.lineDir, demo.manifest.line[4].file));
     writeFileSync(join(folder, 'frame_0001a_truncated.png'), png.subarray(0, Math.floor(png.length / 2)));
     writeFileSync(join(folder, 'frame_0002a_garbage.png'), Buffer.from('this is not an image at all'));
@@ -254,7 +266,13 @@ describe('live station on the demo line', () => {
 describe.skipIf(!resolveFfmpegPath())('camera source through the station', () => {
   it('inspects raw RGB frames from ffmpeg, stores them as JPEG and saves one as a lossless PNG', async () => {
     const env = await freshStation();
-    await env.station.start({ kind: 'camera', input: { type: 'lavfi', graph: 'testsrc=size=160x120:rate=10' }, width: 160, height: 120, fps: 10 });
+    await env.station.start({
+      kind: 'camera',
+      input: { type: 'lavfi', graph: 'testsrc=size=160x120:rate=10' },
+      width: 160,
+      height: 120,
+      fps: 10,
+    });
     await until(() => env.station.stats().framesInspected >= 4, '4 camera frames');
     await env.station.stop();
     const logged = rows(env);
@@ -285,7 +303,9 @@ describe('model faults', () => {
     await expect(env.station.loadModel(half)).rejects.toThrow(/has no model\.onnx/);
     expect(env.station.state().message).toMatch(/has no model\.onnx/);
 
-    await expect(env.station.start({ kind: 'replay', folder: demo.lineDir })).rejects.toThrow(/no model loaded/);
+    await expect(env.station.start({ kind: 'replay', folder: demo.lineDir })).rejects.toThrow(
+      /no model loaded/,
+    );
     st = env.station.state();
     expect(st.status).toBe('error');
     expect(env.of('source.error').filter((e) => e.kind === 'model').length).toBe(2);
@@ -306,6 +326,13 @@ describe('model faults', () => {
 
 it('rejects an invalid source configuration with every problem named', async () => {
   const env = await freshStation();
-  await expect(env.station.start({ kind: 'camera', input: { type: 'url', url: 'ftp://x' }, width: 4, height: 120 } as never)).rejects.toThrow(/width[\s\S]*url|url[\s\S]*width/);
+  await expect(
+    env.station.start({
+      kind: 'camera',
+      input: { type: 'url', url: 'ftp://x' },
+      width: 4,
+      height: 120,
+    } as never),
+  ).rejects.toThrow(/width[\s\S]*url|url[\s\S]*width/);
   await env.close();
 });

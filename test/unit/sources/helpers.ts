@@ -14,7 +14,15 @@ export function recorder(extra: Partial<FrameSink> = {}): Recorder {
   const frames: Frame[] = [];
   const states: SourceState[] = [];
   const errors: SourceErrorInfo[] = [];
-  return { frames, states, errors, frame: (f) => frames.push(f), state: (s) => states.push(s), error: (e) => errors.push(e), ...extra };
+  return {
+    frames,
+    states,
+    errors,
+    frame: (f) => frames.push(f),
+    state: (s) => states.push(s),
+    error: (e) => errors.push(e),
+    ...extra,
+  };
 }
 
 export async function until(fn: () => boolean, what: string, ms = 10_000): Promise<void> {

@@ -13,7 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-const hot = (over: Record<string, unknown> = {}) => new HotFolderSource('h', hotFolderSourceSchema.parse({ kind: 'hotFolder', folder, pollMs: 40, ...over }));
+const hot = (over: Record<string, unknown> = {}) =>
+  new HotFolderSource('h', hotFolderSourceSchema.parse({ kind: 'hotFolder', folder, pollMs: 40, ...over }));
 
 it('skips files present at start and delivers each new arrival once', async () => {
   writeFileSync(join(folder, 'old.png'), 'old');
@@ -95,7 +96,13 @@ it('waits while the folder is missing and resumes when it returns', async () => 
 });
 
 it('moves or deletes files after reading when configured', async () => {
-  const mover = createSource('m', { kind: 'hotFolder', folder, pollMs: 40, afterRead: 'move', moveTo: 'done' });
+  const mover = createSource('m', {
+    kind: 'hotFolder',
+    folder,
+    pollMs: 40,
+    afterRead: 'move',
+    moveTo: 'done',
+  });
   const sink = recorder();
   await mover.start(sink);
   writeFileSync(join(folder, 'x.png'), 'x');

@@ -8,7 +8,8 @@ let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
   tmp = tempDir('replay');
   // Natural order must put img2 before img10; non-images are ignored.
-  for (const n of ['img10.png', 'img2.png', 'img1.png', 'notes.txt', '.hidden.png']) writeFileSync(join(tmp.dir, n), n);
+  for (const n of ['img10.png', 'img2.png', 'img1.png', 'notes.txt', '.hidden.png'])
+    writeFileSync(join(tmp.dir, n), n);
 });
 afterEach(() => tmp.cleanup());
 
@@ -18,7 +19,15 @@ it('plays images in natural order, loops, and delivers the file bytes', async ()
   await src.start(sink);
   await until(() => sink.frames.length >= 7, '7 frames');
   await src.stop();
-  expect(sink.frames.slice(0, 7).map((f) => f.name)).toEqual(['img1.png', 'img2.png', 'img10.png', 'img1.png', 'img2.png', 'img10.png', 'img1.png']);
+  expect(sink.frames.slice(0, 7).map((f) => f.name)).toEqual([
+    'img1.png',
+    'img2.png',
+    'img10.png',
+    'img1.png',
+    'img2.png',
+    'img10.png',
+    'img1.png',
+  ]);
   expect((sink.frames[1].image as Buffer).toString()).toBe('img2.png');
   expect(sink.frames[0].id).toBe('r:1');
   expect(sink.frames[0].source).toBe(`replay:${tmp.dir}`);

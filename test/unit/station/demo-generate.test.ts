@@ -27,9 +27,17 @@ it.each(DEFECT_KINDS)('a %s is a visible local change inside its box', (kind) =>
   for (let yy = 0; yy < size; yy++)
     for (let xx = 0; xx < size; xx++) {
       const i = (yy * size + xx) * 3;
-      const d = Math.abs(bad.data[i] - good.data[i]) + Math.abs(bad.data[i + 1] - good.data[i + 1]) + Math.abs(bad.data[i + 2] - good.data[i + 2]);
-      if (xx >= x && xx < x + w && yy >= y && yy < y + h) (inSum += d), inN++;
-      else (outSum += d), outN++;
+      const d =
+        Math.abs(bad.data[i] - good.data[i]) +
+        Math.abs(bad.data[i + 1] - good.data[i + 1]) +
+        Math.abs(bad.data[i + 2] - good.data[i + 2]);
+      if (xx >= x && xx < x + w && yy >= y && yy < y + h) {
+        inSum += d;
+        inN++;
+      } else {
+        outSum += d;
+        outN++;
+      }
     }
   expect(inN).toBeGreaterThan(20);
   expect(inSum / inN).toBeGreaterThan(2 * (outSum / outN));

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ResultLogger } from '../../../src/main/station';
-import { ImageStore, InspectionRepository, openDatabase, type Db, type NewInspection, type Verdict } from '../../../src/main/storage';
+import {
+  ImageStore,
+  InspectionRepository,
+  openDatabase,
+  type Db,
+  type NewInspection,
+  type Verdict,
+} from '../../../src/main/storage';
 
 let dir: string;
 let db: Db;
@@ -20,7 +27,13 @@ beforeEach(async () => {
   store = await ImageStore.open(join(dir, 'images'));
   const retention = () => ({ keepPassEvery: 1, maxStoreBytes });
   const noop = () => undefined;
-  logger = new ResultLogger(repo, store, retention, { storeError: (m) => stored.push(m), insertError: noop, committed: noop, timing: noop }, { flushMs: 60_000, flushRows: 100 });
+  logger = new ResultLogger(
+    repo,
+    store,
+    retention,
+    { storeError: (m) => stored.push(m), insertError: noop, committed: noop, timing: noop },
+    { flushMs: 60_000, flushRows: 100 },
+  );
 });
 afterEach(() => {
   db.close();
@@ -69,25 +82,43 @@ it('batches rows, yet commits a pending FAIL before a save that may evict the PA
 });
 
 it('writes the row with store_error when the files cannot be produced or stored', async () => {
-  await logger.enqueue({ row: row(1, 'FAIL'), files: async () => Promise.reject(new Error('encoder crashed')) });
+  await logger.enqueue({
+    row: row(1, 'FAIL'),
+    files: async () => Promise.reject(new Error('encoder crashed')),
+  });
   await logger.enqueue(item(2, 'FAIL', bytes(9, 400), bytes(8, 10))); // larger than the whole store
   await logger.drain();
   const rows = repo.page({}, { limit: 10 }).rows.sort((a, b) => a.id - b.id);
-  expect(rows.map((r) => r.storeError)).toEqual([expect.stringMatching(/encoder crashed/), expect.stringMatching(/^quota_exceeded/)]);
+  expect(rows.map((r) => r.storeError)).toEqual([
+    expect.stringMatching(/encoder crashed/),
+    expect.stringMatching(/^quota_exceeded/),
+  ]);
   expect(stored).toHaveLength(2);
 });
 
 it('commits by row count and applies back-pressure beyond its backlog', async () => {
-  const small = new ResultLogger(repo, store, () => ({ keepPassEvery: 1000, maxStoreBytes: 1e9 }), {
-    storeError: () => undefined,
-    insertError: () => undefined,
-    committed: () => undefined,
-    timing: () => undefined,
-  }, { flushMs: 60_000, flushRows: 5, maxBacklog: 2 });
+  const small = new ResultLogger(
+    repo,
+    store,
+    () => ({ keepPassEvery: 1000, maxStoreBytes: 1e9 }),
+    {
+      storeError: () => undefined,
+      insertError: () => undefined,
+      committed: () => undefined,
+      timing: () => undefined,
+    },
+    { flushMs: 60_000, flushRows: 5, maxBacklog: 2 },
+  );
   let release: () => void = () => undefined;
   const gate = new Promise<void>((r) => (release = r));
   // keepPassEvery 1000: the first PASS is kept (and encoded), the others are sampled out.
-  const slow = { row: row(0, 'PASS'), files: async () => (await gate, { image: { data: bytes(1, 10), ext: 'jpg' }, heatmap: { data: bytes(2, 10), ext: 'png' } }) };
+  const slow = {
+    row: row(0, 'PASS'),
+    files: async () => (
+      await gate,
+      { image: { data: bytes(1, 10), ext: 'jpg' }, heatmap: { data: bytes(2, 10), ext: 'png' } }
+    ),
+  };
   await small.enqueue(slow);
   let accepted = false;
   const second = small.enqueue(item(1, 'PASS', bytes(3, 10), bytes(4, 10))).then(() => (accepted = true));
@@ -114,7 +145,10 @@ it('samples PASS frames 1 in N before encoding them, and never samples FAIL/REVI
       row: row(i, v),
       files: async () => {
         encoded.push(`f${i}`);
-        return { image: { data: bytes(i, 20), ext: 'jpg' }, heatmap: { data: bytes(i + 50, 20), ext: 'png' } };
+        return {
+          image: { data: bytes(i, 20), ext: 'jpg' },
+          heatmap: { data: bytes(i + 50, 20), ext: 'png' },
+        };
       },
     });
   }
@@ -122,5 +156,10 @@ it('samples PASS frames 1 in N before encoding them, and never samples FAIL/REVI
   // PASS indices 0..5 → kept 0 and 3 → frames f0 and f5 (+ every FAIL/REVIEW).
   expect(encoded).toEqual(['f0', 'f2', 'f4', 'f5']);
   const rows = repo.page({}, { limit: 20 }).rows;
-  expect(rows.filter((r) => r.imageRef).map((r) => r.frameId).sort()).toEqual(['f0', 'f2', 'f4', 'f5']);
+  expect(
+    rows
+      .filter((r) => r.imageRef)
+      .map((r) => r.frameId)
+      .sort(),
+  ).toEqual(['f0', 'f2', 'f4', 'f5']);
 });

@@ -1,0 +1,55 @@
+// The audit screen must tell a reviewer when the trail was changed behind the station's back:
+// edit a row directly in the database file (after removing the append-only trigger, as an
+// attacker with file access would), restart, and expect the red banner naming that row.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
+import { startStation, type RunningStation } from './helpers/station';
+
+async function rpc(base: string, method: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${base}api/rpc/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+describe('audit tampering (headless, Chromium)', () => {
+  let station: RunningStation | undefined;
+  let browser: BrowserSession | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'station-e2e-tamper-'));
+  afterAll(async () => {
+    await browser?.close();
+    await station?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows "Tampering detected" for a row edited in the database file', async () => {
+    station = await startStation({ dataDir });
+    for (const name of ['Ana', 'Ben', 'Cleo']) {
+      await rpc(station.url, 'settings.update', { patch: { operatorName: name }, actor: name, reason: 'shift' });
+    }
+    await station.stop();
+
+    const db = new Database(join(dataDir, 'station.db'));
+    db.exec('DROP TRIGGER audit_trail_no_update');
+    db.prepare("UPDATE audit_trail SET reason = 'nothing to see' WHERE id = 2").run();
+    db.close();
+
+    station = await startStation({ dataDir });
+    browser = await launchBrowser();
+    await browser.page.goto(`${station.url}#/audit`);
+    const banner = browser.page.locator('[data-testid="verify-banner"]');
+    await waitForText(banner, /Tampering detected at row 2/);
+    expect((await rpc(station.url, 'audit.verify', {})) as { ok: boolean; firstBadId: number }).toMatchObject({
+      ok: false,
+      firstBadId: 2,
+    });
+    await screenshot(browser.page, 'audit-tampered');
+  });
+});
