@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The installed `station` shim is plain CommonJS run by Node directly.
+    files: ['bin/**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     languageOptions: { globals: { ...globals.browser } },

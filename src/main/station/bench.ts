@@ -87,7 +87,9 @@ export async function benchDemoLine(opts: BenchOptions): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
+// Direct run from source only: in a bundle every module shares the entry's `module`, so
+// `require.main === module` would start a benchmark inside the app.
+if (process.argv[1] && /station[\\/]bench\.ts$/.test(process.argv[1])) {
   const [dataDir = join(tmpdir(), 'station-bench-data'), frames = '200'] = process.argv.slice(2);
   benchDemoLine({ dataDir, frames: Number(frames) })
     .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))

@@ -144,6 +144,8 @@ export class LiveStation {
   private rejects: RejectEntry[] = [];
   private startedAtIso: string | null = null;
   private lifecycle: Promise<unknown> = Promise.resolve();
+  private storeErrorCode = '';
+  private storeErrorAt = 0;
 
   constructor(private readonly deps: LiveStationDeps) {
     const o = deps.options ?? {};
@@ -172,8 +174,17 @@ export class LiveStation {
           this.statsData.storeErrors += 1;
           this.statsData.lastStoreError = message;
           if (this.latest && this.latest.row.frameId === row.frameId) this.latest.storeError = message;
-          // One event per distinct failure message, not one per frame of a full disk.
-          if (this.fault?.kind !== 'store' || this.fault.message !== message) {
+          // A full disk fails every frame, each with its own file name in the message: report a
+          // new kind of failure at once, the same kind again at most every 10 s (stats count all).
+          const code = message.slice(0, message.indexOf(':'));
+          const now = Date.now();
+          if (
+            this.fault?.kind !== 'store' ||
+            code !== this.storeErrorCode ||
+            now - this.storeErrorAt > 10_000
+          ) {
+            this.storeErrorCode = code;
+            this.storeErrorAt = now;
             this.fault = { kind: 'store', message };
             this.emitError('store', message, true, row.frameId ?? undefined);
             this.emitState();
@@ -693,7 +704,6 @@ export class LiveStation {
     if (!r || r.emitted || this.emittingResult) return;
     r.emitted = true;
     this.emittingResult = true;
-    this.lastResultEmitAt = performance.now();
     try {
       const thumb = await thumbnailJpeg(r.rgb);
       const snap: ResultSnapshot = {
@@ -720,6 +730,8 @@ export class LiveStation {
         storeError: r.storeError,
       };
       this.lastSnapshot = snap;
+      // The rate limit counts from the moment of sending, so a slow preview cannot squeeze the gap.
+      this.lastResultEmitAt = performance.now();
       this.emit('station.result', snap);
     } catch (e) {
       this.emitError(

@@ -72,7 +72,8 @@ export class ResultLogger {
   ) {
     this.flushMs = opts.flushMs ?? 250;
     this.flushRows = opts.flushRows ?? 50;
-    this.maxBacklog = opts.maxBacklog ?? 16;
+    // Each waiting item holds its decoded frame; keep few of them (camera frames can be megabytes).
+    this.maxBacklog = opts.maxBacklog ?? 8;
     this.maxPendingRows = opts.maxPendingRows ?? 5000;
     this.writer = new RetainedImageWriter(store, repo, () => ({ ...retention(), keepPassEvery: 1 }));
   }

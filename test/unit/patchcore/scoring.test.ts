@@ -162,6 +162,11 @@ process.stdout.write(JSON.stringify({ pid: process.pid, scores: out.map((o) => o
     closeTo(child.scores, inMemory, 1e-5);
   });
 
+  it('gathers the identical bank through the second extraction pass when features exceed the memory budget', async () => {
+    const twoPass = await fitPatchCore({ images: good, backbone, config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9, featureBudgetBytes: 1024 } });
+    expect(Buffer.from(twoPass.bank.buffer).equals(Buffer.from(model.bank.buffer))).toBe(true);
+  });
+
   it('is deterministic: equal seeds give the identical bank', async () => {
     const again = await fitPatchCore({ images: good, backbone, config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9 } });
     expect(Buffer.from(again.bank.buffer).equals(Buffer.from(model.bank.buffer))).toBe(true);

@@ -1,4 +1,12 @@
-import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createSource, HotFolderSource, hotFolderSourceSchema } from '../../../src/main/sources';
@@ -107,7 +115,8 @@ it('moves or deletes files after reading when configured', async () => {
   await mover.start(sink);
   writeFileSync(join(folder, 'x.png'), 'x');
   await until(() => sink.frames.length === 1, 'moved file');
-  await until(() => readdirSync(join(folder, 'done')).includes('x.png'), 'x in done/');
+  // The frame is delivered before the file is moved, so done/ may not exist yet.
+  await until(() => existsSync(join(folder, 'done', 'x.png')), 'x in done/');
   await mover.stop();
   expect(readdirSync(folder).filter((n) => n.endsWith('.png'))).toEqual([]);
 });

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { preprocessBatch } from '../../models/preprocess';
+import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { loadModelPackage } from '../../models/runner';
 import { patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
 import { auroc, evenSubsample, loadMask, PixelAuroc, readMvtecCategory } from './eval';
@@ -18,7 +18,7 @@ export interface PatchCoreBenchOptions {
   backbones?: PatchCoreBackboneId[];
   presets?: PresetName[];
   /** Extra named variants (e.g. measuring one option's AUROC cost). */
-  variants?: Array<{ name: string; preset?: PresetName; config: Partial<PatchCoreConfig> }>;
+  variants?: Array<{ name: string; preset?: PresetName; config: Partial<PatchCoreConfig>; preprocess?: Partial<PreprocessSpec> }>;
   trainImages?: number;
   /** Evenly spread subsample of the test split (0 = all). */
   testImages?: number;
@@ -54,7 +54,10 @@ const percentile = (xs: number[], q: number): number => {
 export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<PatchCoreBenchRow[]> {
   const log = opts.log ?? (() => {});
   const rows: PatchCoreBenchRow[] = [];
-  const variants = [...(opts.presets ?? ['accurate', 'fast']).map((p) => ({ name: p, preset: p, config: {} })), ...(opts.variants ?? [])];
+  const variants: NonNullable<PatchCoreBenchOptions['variants']> = [
+    ...(opts.presets ?? ['accurate', 'fast']).map((p) => ({ name: p, preset: p, config: {} })),
+    ...(opts.variants ?? []),
+  ];
   for (const bbId of opts.backbones ?? ['mobilenet_v2']) {
     const backbone = await patchcoreBackbone(bbId, { cacheDir: opts.cacheDir });
     for (const category of opts.categories) {
@@ -67,16 +70,17 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
       const test = opts.testImages ? evenSubsample(cat.test, opts.testImages) : cat.test;
       for (const v of variants) {
         const t0 = performance.now();
-        const fitted = await fitPatchCore({ images: train, backbone, preset: v.preset, config: v.config });
+        const fitted = await fitPatchCore({ images: train, backbone, preset: v.preset, config: v.config, preprocess: v.preprocess });
+        const pre = fitted.backbone.preprocess;
         const fitSeconds = (performance.now() - t0) / 1000;
         const peakRssMiB = process.resourceUsage().maxRSS / 1024;
         const dir = mkdtempSync(join(tmpdir(), 'patchcore-bench-'));
         try {
           const exported = await exportPatchCore(fitted, dir);
           const runner = await loadModelPackage(dir);
-          const s = backbone.preprocess.crop;
-          const one = await preprocessBatch([test[0].path], backbone.preprocess);
-          const eight = await preprocessBatch(evenSubsample(test, 8).map((t) => t.path), backbone.preprocess);
+          const s = pre.crop;
+          const one = await preprocessBatch([test[0].path], pre);
+          const eight = await preprocessBatch(evenSubsample(test, 8).map((t) => t.path), pre);
           for (let i = 0; i < 3; i++) await runner.runTensor(one, 1);
           const lat: number[] = [];
           for (let i = 0; i < (opts.latencyRuns ?? 30); i++) {
@@ -97,7 +101,7 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
             const out = await runner.scoreBatch(batch.map((t) => t.path));
             for (let b = 0; b < batch.length; b++) {
               scores.push(out[b].rawScore);
-              pix.add(out[b].map, await loadMask(batch[b].mask, batch[b].path, backbone.preprocess), s);
+              pix.add(out[b].map, await loadMask(batch[b].mask, batch[b].path, pre), s);
             }
           }
           await runner.release();

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
-import { preprocessBatch, type ImageInput } from '../../models/preprocess';
+import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { GraphBuilder } from '../../onnx/builder';
 import { CancelledError, greedyCoreset, pcaRotation } from './coreset';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
@@ -27,6 +27,11 @@ export interface FitOptions {
   backbone: BackboneSource;
   preset?: PresetName;
   config?: Partial<PatchCoreConfig>;
+  /**
+   * Overrides of the backbone's preprocessing, e.g. { resize: 0 } to squash the whole frame to
+   * the input size instead of resize-256 + centre-crop (which drops the ends of elongated parts).
+   */
+  preprocess?: Partial<PreprocessSpec>;
   onProgress?: (p: FitProgress) => void;
   shouldCancel?: () => boolean;
   intraOpNumThreads?: number;
@@ -101,7 +106,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   const timings: Record<string, number> = {};
   const tStart = performance.now();
   if (opts.images.length === 0) throw new Error('PatchCore fit needs at least one good image');
-  const { backbone } = opts;
+  const backbone: BackboneSource = opts.preprocess ? { ...opts.backbone, preprocess: { ...opts.backbone.preprocess, ...opts.preprocess } } : opts.backbone;
   const backboneBytes = typeof backbone.model === 'string' ? new Uint8Array(await readFile(backbone.model)) : backbone.model;
 
   const split = opts.calibrationImages ? { fit: opts.images.map((_, i) => i), calib: [] as number[] } : splitCalibration(opts.images.length, cfg);
