@@ -2,6 +2,14 @@
 // headless HTTP + WebSocket) carry exactly these methods and events, and the main process
 // validates every request against the schemas below before a handler sees it.
 import { z } from 'zod';
+import type { DeviceListing, OutputState, UsbChangeEvent } from './devices';
+import type {
+  ResultSnapshot,
+  StationErrorEvent,
+  StationState,
+  StationStats,
+  Thresholds,
+} from './station';
 
 // ---------- DTOs ----------
 
@@ -109,6 +117,30 @@ export const requestSchemas = {
     })
     .strict(),
   'audit.verify': z.object({}).strict(),
+  'station.state': z.object({}).strict(),
+  'station.stats': z.object({}).strict(),
+  'station.lastResult': z.object({}).strict(),
+  /** Without a source, the station restarts the last one (or the demo line on a new station). */
+  'station.start': z
+    .object({ source: z.record(z.string(), z.unknown()).optional(), actor: actor.optional() })
+    .strict(),
+  'station.stop': z.object({ actor: actor.optional() }).strict(),
+  'station.setThresholds': z
+    .object({
+      t1: z.number().finite().min(0).max(10),
+      t2: z.number().finite().min(0).max(10),
+      actor,
+      reason,
+    })
+    .strict()
+    .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
+  'station.saveFrameAsGood': z.object({ frameId: z.string().min(1).max(200), actor }).strict(),
+  'devices.list': z.object({}).strict(),
+  /** The output configuration is checked by the device layer's own schema. */
+  'devices.configure': z.object({ config: z.record(z.string(), z.unknown()), actor, reason }).strict(),
+  'devices.test': z
+    .object({ deviceId: z.string().min(1).max(200), action: z.record(z.string(), z.unknown()) })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
@@ -121,6 +153,16 @@ export interface ApiResults {
   'settings.update': Settings;
   'audit.list': AuditPage;
   'audit.verify': AuditVerification;
+  'station.state': StationState;
+  'station.stats': StationStats;
+  'station.lastResult': ResultSnapshot | null;
+  'station.start': StationState;
+  'station.stop': StationState;
+  'station.setThresholds': Thresholds;
+  'station.saveFrameAsGood': { path: string };
+  'devices.list': DeviceListing;
+  'devices.configure': Record<string, unknown>;
+  'devices.test': OutputState;
 }
 
 export const apiMethods = Object.keys(requestSchemas) as ApiMethod[];
@@ -134,6 +176,11 @@ export function isApiMethod(name: string): name is ApiMethod {
 export interface ApiEvents {
   'audit.appended': { id: number; action: string; actor: string };
   'settings.changed': Settings;
+  'station.state': StationState;
+  'station.result': ResultSnapshot;
+  'station.stats': StationStats;
+  'source.error': StationErrorEvent;
+  'devices.changed': UsbChangeEvent | { type: 'output'; state: OutputState };
 }
 export type ApiEventName = keyof ApiEvents;
 

@@ -60,11 +60,11 @@ async function main(): Promise<void> {
   });
 
   await window.loadURL(rendererUrl);
+  station.startLine().catch((err: unknown) => console.error('The line could not start:', err));
 
   app.on('window-all-closed', () => {
     unbind();
-    station.close();
-    app.quit();
+    void station.close().finally(() => app.quit());
   });
 }
 

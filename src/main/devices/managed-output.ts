@@ -12,21 +12,9 @@ import { withTimeout, type Clock, type TimerHandle } from './clock';
 import type { OutputDevice } from './output-device';
 import { isDisconnectError } from './usb-host';
 
-export type OutputStatus = 'ok' | 'error' | 'disconnected';
+import type { OutputState, OutputStatus } from '@shared/devices';
 
-export interface OutputState {
-  deviceId: string;
-  kind: 'stack-light' | 'relay';
-  status: OutputStatus;
-  /** Why it is not ok (the udev hint for permission errors); null when ok. */
-  message: string | null;
-  /** clock.now() of the last status change. */
-  since: number;
-  /** Milliseconds until the next reconnect attempt, when one is scheduled. */
-  retryInMs: number | null;
-  /** Commands dropped because they became too old while the device was failing. */
-  droppedCommands: number;
-}
+export type { OutputState, OutputStatus };
 
 export interface BackoffOptions {
   initialMs: number;

@@ -1,5 +1,6 @@
 // API-facing facade of the device layer. The lead exposes these methods over IPC/HTTP and the
 // Settings screen; the inspection loop only calls handleVerdict(), which never blocks or throws.
+import type { DeviceListing } from '@shared/devices';
 import { ApiError } from '@shared/errors';
 import { systemClock, type Clock } from './clock';
 import {
@@ -19,12 +20,7 @@ import { DeviceWatcher, type InterfaceClassReader, type UsbChangeEvent, type Usb
 
 export type DeviceServiceEvent = UsbChangeEvent | { type: 'output'; state: OutputState };
 
-export interface DeviceListing {
-  usb: UsbDeviceInfo[];
-  outputs: OutputState[];
-  /** Null when node-usb works; otherwise why listing/hot-plug is unavailable. */
-  usbError: string | null;
-}
+export type { DeviceListing } from '@shared/devices';
 
 export interface DeviceServiceOptions {
   /** The node-usb instance, or a loader; defaults to loading the `usb` package on start(). */

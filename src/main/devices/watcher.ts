@@ -20,35 +20,9 @@ import {
 /** USB class codes (usb.org "Defined Class Codes"). */
 export const USB_CLASS = { hid: 0x03, video: 0x0e, miscellaneous: 0xef } as const;
 
-export type UsbDeviceKind = 'camera' | 'stack-light' | 'relay' | 'other';
+import type { UsbChangeEvent, UsbDeviceInfo, UsbDeviceKind } from '@shared/devices';
 
-export interface UsbDeviceInfo {
-  /** vid:pid@path, stable while the device stays in the same socket. */
-  id: string;
-  vendorId: number;
-  productId: number;
-  /** "191a:8003" */
-  vidPid: string;
-  manufacturer: string | null;
-  product: string | null;
-  serialNumber: string | null;
-  bus: string;
-  ports: number[];
-  address: number;
-  /** "bus-port.port", e.g. "001-1.4". */
-  path: string;
-  deviceClass: number;
-  /** bInterfaceClass of every interface; null when the descriptors could not be read. */
-  interfaceClasses: number[] | null;
-  kind: UsbDeviceKind;
-}
-
-export interface UsbChangeEvent {
-  type: 'attach' | 'detach';
-  device: UsbDeviceInfo;
-  /** clock.now() when the event was seen. */
-  at: number;
-}
+export type { UsbChangeEvent, UsbDeviceInfo, UsbDeviceKind };
 
 export type InterfaceClassReader = (device: UsbDeviceLike) => number[] | null;
 

@@ -6,6 +6,7 @@ export interface ServeOptions {
   port: number;
   dataDir: string;
   newToken: boolean;
+  demo: boolean;
 }
 
 export const DEFAULT_PORT = 8737;
@@ -14,7 +15,8 @@ export const SERVE_USAGE = `Usage: npm run serve -- [--port N] [--host ADDRESS] 
   --port N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --host ADDRESS  bind address (default 127.0.0.1; any other address requires an access token)
   --data-dir DIR  database, images and models (default: $STATION_DATA_DIR or ./.data)
-  --new-token     generate a new access token for non-loopback binds and print it once`;
+  --new-token     generate a new access token for non-loopback binds and print it once
+  --no-demo       do not start the line on launch (by default: the last source, or the demo line)`;
 
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeOptions {
   const { values } = parseArgs({
@@ -24,6 +26,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeOpt
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'new-token': { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -39,6 +42,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeOpt
     port,
     dataDir: values['data-dir'] ?? env.STATION_DATA_DIR ?? '.data',
     newToken: values['new-token'] ?? false,
+    demo: !(values['no-demo'] ?? env.STATION_NO_DEMO === '1'),
   };
 }
 

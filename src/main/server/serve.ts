@@ -53,14 +53,22 @@ async function main(): Promise<void> {
     console.log('Access token required: use the token shown when it was created (--new-token makes a new one).');
   }
 
+  if (opts.demo) {
+    // Fitting the demo model takes seconds on first launch; the UI is usable meanwhile.
+    station.startLine().then(
+      () => console.log('Line started: the Live screen shows inspections.'),
+      (err: unknown) => console.error(`The line could not start: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
   let closing = false;
   const shutdown = (): void => {
     if (closing) return;
     closing = true;
-    void server.close().finally(() => {
-      station.close();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => station.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

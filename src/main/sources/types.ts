@@ -22,12 +22,9 @@ export interface Frame {
   name?: string;
 }
 
-export type SourceStateKind = 'idle' | 'running' | 'waiting' | 'error' | 'reconnecting' | 'stopped';
+import type { SourceState, SourceStateKind } from '@shared/station';
 
-export interface SourceState {
-  kind: SourceStateKind;
-  message: string;
-}
+export type { SourceState, SourceStateKind };
 
 export interface SourceErrorInfo {
   message: string;

@@ -76,6 +76,11 @@ export interface LiveStationDeps {
   /** Relative model folders given to loadModel are resolved against this. */
   modelsDir: string;
   events: StationEventSink;
+  /**
+   * Called for every verdict, unthrottled and before logging, so line outputs (stack light,
+   * reject gate) react within the cycle. Must return at once and never throw.
+   */
+  onVerdict?: (verdict: Verdict) => void;
   options?: LiveStationOptions;
 }
 
@@ -620,6 +625,11 @@ export class LiveStation {
       const { it, rgb } = ok[i];
       const out = outputs[i];
       const verdict: Verdict = verdictOf(out.normScore, thresholds);
+      try {
+        this.deps.onVerdict?.(verdict);
+      } catch {
+        // Line outputs report their own faults; they must never stop inspection.
+      }
       const latencyMs = performance.now() - it.receivedAt;
       this.statsData.result(verdict, latencyMs);
       const frame = it.frame;

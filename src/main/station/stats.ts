@@ -2,7 +2,9 @@
 // most recent frames and the worst since start, yield counters, and where the time goes.
 import type { Verdict } from '../storage/inspections';
 
-export type Stage = 'decode' | 'inference' | 'post' | 'logging';
+import type { LatencySummary, Stage, StageSummary } from '@shared/station';
+
+export type { LatencySummary, Stage, StageSummary };
 export const STAGES: readonly Stage[] = ['decode', 'inference', 'post', 'logging'];
 
 /** Fixed-size ring of numbers: memory does not grow over a shift. */
@@ -45,24 +47,6 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   const sorted = Float64Array.from(values).sort();
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-export interface LatencySummary {
-  /** Over the last `window` inspected frames. */
-  mean: number | null;
-  p50: number | null;
-  p95: number | null;
-  /** Since start. */
-  worst: number | null;
-  last: number | null;
-  window: number;
-}
-
-export interface StageSummary {
-  /** Mean ms per inspected frame in each stage since start. */
-  meanMs: Record<Stage, number>;
-  /** Share of the summed stage time, 0..1. */
-  share: Record<Stage, number>;
 }
 
 export class LiveStats {

@@ -3,7 +3,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 
-export type Verdict = 'PASS' | 'REVIEW' | 'FAIL';
+import type { Verdict } from '@shared/station';
+
+export type { Verdict };
 
 export interface NewInspection {
   at: string;

@@ -37,7 +37,7 @@ export async function startStation(options: StartOptions = {}): Promise<RunningS
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'station-e2e-'));
   const child = spawn(
     process.execPath,
-    [SERVE_JS, '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    [SERVE_JS, '--port', '0', '--data-dir', dataDir, ...(options.args ?? ['--no-demo'])],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },

@@ -25,7 +25,7 @@ function tempDir(prefix: string): string {
 }
 
 async function httpHarness(): Promise<Harness> {
-  const station = await openStation({ dataDir: tempDir('contract-http-'), mode: 'headless' });
+  const station = await openStation({ dataDir: tempDir('contract-http-'), mode: 'headless', usb: false });
   const staticDir = tempDir('contract-static-');
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
   const server: HeadlessServer = await startHeadlessServer({
@@ -47,7 +47,7 @@ async function httpHarness(): Promise<Harness> {
     async close() {
       client.close();
       await server.close();
-      station.close();
+      await station.close();
     },
   };
 }
@@ -73,7 +73,7 @@ function ipcPair(senderUrl: string): { main: IpcMainLike; renderer: IpcRendererL
 }
 
 async function ipcHarness(senderUrl = 'file:///app/out/renderer/index.html'): Promise<Harness> {
-  const station = await openStation({ dataDir: tempDir('contract-ipc-'), mode: 'electron' });
+  const station = await openStation({ dataDir: tempDir('contract-ipc-'), mode: 'electron', usb: false });
   const pair = ipcPair(senderUrl);
   const unbind = bindIpc(pair.main, {
     handlers: station.handlers,
@@ -88,7 +88,7 @@ async function ipcHarness(senderUrl = 'file:///app/out/renderer/index.html'): Pr
     station,
     async close() {
       unbind();
-      station.close();
+      await station.close();
     },
   };
 }
@@ -204,7 +204,7 @@ describe('HTTP transport security', () => {
   let server: HeadlessServer;
   const token = 'test-token-0123456789abcdef';
   beforeAll(async () => {
-    station = await openStation({ dataDir: tempDir('sec-'), mode: 'headless' });
+    station = await openStation({ dataDir: tempDir('sec-'), mode: 'headless', usb: false });
     const staticDir = tempDir('sec-static-');
     mkdirSync(join(staticDir, 'assets'));
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>ui</title>');
@@ -222,7 +222,7 @@ describe('HTTP transport security', () => {
   });
   afterAll(async () => {
     await server.close();
-    station.close();
+    await station.close();
   });
 
   const rpc = (method: string, body: unknown, headers: Record<string, string> = {}) =>
