@@ -17,6 +17,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/app/index.ts'),
           serve: resolve(__dirname, 'src/main/server/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
+          'patchcore-fit-worker': resolve(__dirname, 'src/main/methods/patchcore/fit.worker.ts'),
         },
       },
     },

@@ -1,17 +1,20 @@
 // Opens every core service over one data directory and builds the API handlers on top.
 // The Electron app, the headless server and the tests all start the station through here,
 // so there is exactly one wiring to get right.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ApiError, type ApiParsedRequest, type SystemInfo } from '@shared/api';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { ApiError, type ApiParsedRequest, type ImageData64, type SystemInfo } from '@shared/api';
+import type { HeatmapFit, ResultSnapshot } from '@shared/station';
 import { EventBus } from './api/event-bus';
 import type { ApiHandlers } from './api/dispatch';
+import { InspectionQueries } from './api/inspection-queries';
 import { APP_VERSION } from './app-version';
 import { listExecutionProviders, onnxRuntimeVersion } from './runtime';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, schemaVersion, type Db } from './storage/database';
 import { resolveDataDir, type DataDirPaths } from './storage/data-dir';
-import { ImageStore } from './storage/image-store';
+import { ImageStore, ImageStoreError } from './storage/image-store';
+import { ReviewRepository } from './storage/reviews';
 import { SettingsStore } from './storage/settings-store';
 import { startDemoLine } from './demo';
 import { DeviceService } from './devices';
@@ -28,6 +31,16 @@ export interface OpenStationOptions {
 
 const LAST_SOURCE_KEY = 'station.last_source';
 const GOOD_CANDIDATES_DIR = 'good-candidates';
+/** Frames are at most a few MB; anything bigger is not for a base64 round trip. */
+const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+const IMAGE_MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+};
 
 export interface Station {
   paths: DataDirPaths;
@@ -39,6 +52,10 @@ export interface Station {
   devices: DeviceService;
   events: EventBus;
   handlers: ApiHandlers;
+  /** Read side of the QA screens; the headless server streams CSV from it. */
+  queries: InspectionQueries;
+  /** Image-store file by ref, for `GET /api/images/<ref>` and `images.get`. */
+  readImage(ref: string): Promise<ImageData64 & { data: Buffer }>;
   /** Starts the last source, or the demo line on a station that has never been configured. */
   startLine(actor?: string): Promise<void>;
   /** The headless server tells the station its URL once it listens. */
@@ -60,15 +77,54 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     await devices.start();
     devices.onChange((e) => events.emit('devices.changed', e));
   }
+  // Heatmaps are at the model's input size; the UI needs the package's crop to place them.
+  const fits = new Map<string, HeatmapFit | null>();
+  const fitOfDir = (dir: string): HeatmapFit | null => {
+    let fit = fits.get(dir);
+    if (fit !== undefined) return fit;
+    fit = readHeatmapFit(dir);
+    if (fits.size > 100) fits.clear();
+    fits.set(dir, fit);
+    return fit;
+  };
+  const fitOfModel = (modelId: string): HeatmapFit | null =>
+    /^[\w.-]{1,200}$/.test(modelId) && !modelId.startsWith('.') ? fitOfDir(join(paths.models, modelId)) : null;
+  let liveModelDir: string | null = null;
   const live = new LiveStation({
     db,
     audit,
     settings,
     images,
     modelsDir: paths.models,
-    events: (name, payload) => events.emit(name, payload as never),
+    events: (name, payload) => {
+      if (name === 'station.state') liveModelDir = (payload as StationStateLike).model?.dir ?? null;
+      if (name === 'station.result') withFit(payload as ResultSnapshot, liveModelDir, fitOfDir);
+      events.emit(name, payload as never);
+    },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
   });
+
+  const reviews = new ReviewRepository(db, audit);
+  const queries = new InspectionQueries(db, images, join(paths.root, GOOD_CANDIDATES_DIR), fitOfModel);
+
+  const readImage = async (ref: string): Promise<ImageData64 & { data: Buffer }> => {
+    // isRef is the whole defence against traversal: a ref is `<2 hex>/<sha256>.<ext>` or nothing.
+    if (!ImageStore.isRef(ref)) throw new ApiError('bad_request', 'Not an image store reference.');
+    let data: Buffer;
+    try {
+      data = await images.get(ref);
+    } catch (err) {
+      if (err instanceof ImageStoreError && err.code === 'not_found') {
+        throw new ApiError('not_found', `Image ${ref} is not in the store (never stored, or removed by retention).`);
+      }
+      throw err;
+    }
+    if (data.length > MAX_IMAGE_BYTES) {
+      throw new ApiError('conflict', `Image ${ref} is ${data.length} bytes, more than the UI loads.`);
+    }
+    const mime = IMAGE_MIME[ref.slice(ref.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+    return { ref, mime, base64: data.toString('base64'), bytes: data.length, data };
+  };
 
   const stationCall = async <T>(work: () => Promise<T> | T): Promise<T> => {
     try {
@@ -148,7 +204,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     'audit.verify': () => audit.verify(),
     'station.state': () => live.state(),
     'station.stats': () => live.stats(),
-    'station.lastResult': () => live.lastResult(),
+    'station.lastResult': () => {
+      const snap = live.lastResult();
+      return snap ? withFit(snap, live.state().model?.dir ?? null, fitOfDir) : null;
+    },
     'station.start': (req: ApiParsedRequest<'station.start'>) =>
       stationCall(async () => {
         if (!req.source) {
@@ -192,6 +251,56 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       return after as Record<string, unknown>;
     },
     'devices.test': (req: ApiParsedRequest<'devices.test'>) => devices.test(req.deviceId, req.action),
+    'inspections.list': (req: ApiParsedRequest<'inspections.list'>) =>
+      queries.list(req.filter, req.after, req.limit),
+    'inspections.get': (req: ApiParsedRequest<'inspections.get'>) => {
+      const inspection = queries.get(req.id);
+      if (!inspection) throw new ApiError('not_found', `Inspection ${req.id} does not exist.`);
+      return { inspection, decisions: queries.decisions(req.id) };
+    },
+    'inspections.models': () => queries.models(),
+    'inspections.histogram': (req: ApiParsedRequest<'inspections.histogram'>) =>
+      queries.histogram(req.filter, req.bins, req.include, req.max),
+    'inspections.whatIf': (req: ApiParsedRequest<'inspections.whatIf'>) =>
+      queries.whatIf(req.filter, req.t1, req.t2),
+    'inspections.yieldOverTime': (req: ApiParsedRequest<'inspections.yieldOverTime'>) =>
+      queries.yieldOverTime(req.filter, req.bucket),
+    'inspections.exportCsv': (req: ApiParsedRequest<'inspections.exportCsv'>) =>
+      queries.csvChunk(req.filter, req.after, req.limit),
+    'reviews.record': (req: ApiParsedRequest<'reviews.record'>) => {
+      const inspection = queries.get(req.inspectionId);
+      if (!inspection) throw new ApiError('not_found', `Inspection ${req.inspectionId} does not exist.`);
+      if (inspection.verdict === 'PASS') {
+        throw new ApiError('bad_request', `Inspection ${req.inspectionId} passed; only FAIL and REVIEW parts are reviewed.`);
+      }
+      // Decision and audit row commit in one transaction (ReviewRepository.record).
+      const { decision, audit: row } = reviews.record({
+        inspectionId: req.inspectionId,
+        reviewer: req.reviewer,
+        decision: req.decision,
+        defectType: req.decision === 'defect_confirmed' ? (req.defectType ?? null) : null,
+        reason: req.reason ? req.reason : null,
+      });
+      events.emit('review.recorded', decision);
+      return { decision, auditId: row.id };
+    },
+    'reviews.list': (req: ApiParsedRequest<'reviews.list'>) => queries.decisions(req.inspectionId),
+    'candidates.list': (req: ApiParsedRequest<'candidates.list'>) => queries.candidates(req.beforeId, req.limit),
+    'candidates.export': async (req: ApiParsedRequest<'candidates.export'>) => {
+      const result = await queries.exportCandidates();
+      audit.append({
+        actor: req.actor,
+        action: 'training.export_candidates',
+        entity: 'training.good_candidates',
+        newValue: JSON.stringify(result),
+        reason: 'false alarms copied as candidates for the next training set',
+      });
+      return result;
+    },
+    'images.get': async (req: ApiParsedRequest<'images.get'>) => {
+      const { data: _data, ...image } = await readImage(req.ref);
+      return image;
+    },
   };
 
   return {
@@ -204,6 +313,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     devices,
     events,
     handlers,
+    queries,
+    readImage,
     startLine,
     setHeadlessUrl(url) {
       headlessUrl = url;
@@ -214,4 +325,42 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       db.close();
     },
   };
+}
+
+interface StationStateLike {
+  model?: { dir: string } | null;
+}
+
+function withFit(
+  snap: ResultSnapshot,
+  dir: string | null,
+  fitOfDir: (dir: string) => HeatmapFit | null,
+): ResultSnapshot {
+  const fit = dir ? fitOfDir(dir) : null;
+  if (fit) snap.heatmap = { ...snap.heatmap, fit };
+  return snap;
+}
+
+/**
+ * Native packages record `input.resize` (shorter side before the centre crop) and the input size in
+ * model.json; anomalib exports are fed the whole frame squeezed to the input size (resize 0).
+ */
+function readHeatmapFit(dir: string): HeatmapFit | null {
+  if (!isAbsolute(dir)) return null;
+  try {
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      input?: { resize?: unknown; width?: unknown };
+    };
+    const crop = Number(json.input?.width);
+    const resize = Number(json.input?.resize ?? 0);
+    return Number.isFinite(crop) && crop > 0 ? { resize: Number.isFinite(resize) ? resize : 0, crop } : null;
+  } catch {
+    try {
+      // No model.json: an anomalib export, which takes the whole frame.
+      statSync(join(dir, 'model.onnx'));
+      return { resize: 0, crop: 0 };
+    } catch {
+      return null;
+    }
+  }
 }

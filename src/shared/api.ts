@@ -4,6 +4,19 @@
 import { z } from 'zod';
 import type { DeviceListing, OutputState, UsbChangeEvent } from './devices';
 import type {
+  CandidateExport,
+  CandidatePage,
+  CsvChunk,
+  ImageData64,
+  InspectionDetail,
+  InspectionListPage,
+  ModelUsage,
+  ReviewDecisionDto,
+  ScoreHistogram,
+  WhatIfResult,
+  YieldOverTime,
+} from './inspections';
+import type {
   ResultSnapshot,
   StationErrorEvent,
   StationState,
@@ -106,6 +119,36 @@ export const settingsPatch = z
   })
   .strict();
 
+/** Any ISO-8601 timestamp; stored as UTC `toISOString()` text, so it is compared in that form. */
+const isoTime = z
+  .string()
+  .trim()
+  .min(10)
+  .max(40)
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a valid date/time' })
+  .transform((s) => new Date(s).toISOString());
+
+const verdict = z.enum(['PASS', 'REVIEW', 'FAIL']);
+const score = z.number().finite().min(-1e6).max(1e6);
+
+/** What the History, Review and export screens filter on; every field narrows the set. */
+export const inspectionFilter = z
+  .object({
+    verdicts: z.array(verdict).min(1).max(3).optional(),
+    modelId: z.string().trim().min(1).max(200).optional(),
+    /** Inclusive. */
+    from: isoTime.optional(),
+    /** Exclusive. */
+    to: isoTime.optional(),
+    minScore: score.optional(),
+    maxScore: score.optional(),
+    reviewed: z.boolean().optional(),
+  })
+  .strict();
+export type InspectionFilterInput = z.input<typeof inspectionFilter>;
+
+const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
+
 export const requestSchemas = {
   'system.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
@@ -141,6 +184,69 @@ export const requestSchemas = {
   'devices.test': z
     .object({ deviceId: z.string().min(1).max(200), action: z.record(z.string(), z.unknown()) })
     .strict(),
+  'inspections.list': z
+    .object({
+      filter: inspectionFilter.default({}),
+      after: cursor.optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+    })
+    .strict(),
+  'inspections.get': z.object({ id: z.number().int().positive() }).strict(),
+  'inspections.models': z.object({}).strict(),
+  'inspections.histogram': z
+    .object({
+      filter: inspectionFilter.default({}),
+      bins: z.number().int().min(5).max(200).default(60),
+      /** Values the range must cover besides the data (the thresholds, so they can be dragged). */
+      include: z.array(score).max(4).default([]),
+      /** Upper edge of the chart: higher scores are counted in the last bin, so a few extreme
+       *  FAILs do not squeeze the region around the thresholds into a sliver. */
+      max: score.optional(),
+    })
+    .strict(),
+  'inspections.whatIf': z
+    .object({ filter: inspectionFilter.default({}), t1: score, t2: score })
+    .strict()
+    .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
+  'inspections.yieldOverTime': z
+    .object({
+      filter: inspectionFilter.default({}),
+      /** 'auto' picks the finest size that gives at most ~120 buckets over the data. */
+      bucket: z.enum(['auto', 'minute', 'hour', 'day']).default('auto'),
+    })
+    .strict(),
+  /** CSV in keyset chunks, for the Electron window (the browser streams /api/export/inspections.csv). */
+  'inspections.exportCsv': z
+    .object({
+      filter: inspectionFilter.default({}),
+      after: cursor.optional(),
+      limit: z.number().int().min(1).max(5000).default(2000),
+    })
+    .strict(),
+  'reviews.record': z
+    .object({
+      inspectionId: z.number().int().positive(),
+      decision: z.enum(['defect_confirmed', 'false_alarm']),
+      defectType: z.string().trim().min(1).max(80).optional(),
+      reason: z.string().trim().max(500).optional(),
+      reviewer: actor,
+    })
+    .strict()
+    // A false alarm overrules the model and feeds retraining, so it must say why.
+    .refine((v) => v.decision !== 'false_alarm' || (v.reason !== undefined && v.reason.length > 0), {
+      message: 'a reason is required for a false alarm',
+      path: ['reason'],
+    }),
+  'reviews.list': z.object({ inspectionId: z.number().int().positive() }).strict(),
+  'candidates.list': z
+    .object({
+      beforeId: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+    })
+    .strict(),
+  'candidates.export': z.object({ actor }).strict(),
+  /** Image-store files for both transports (small JPEG/PNG frames and heatmaps). */
+  'images.get': z.object({ ref: z.string().min(1).max(200) }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
@@ -163,6 +269,18 @@ export interface ApiResults {
   'devices.list': DeviceListing;
   'devices.configure': Record<string, unknown>;
   'devices.test': OutputState;
+  'inspections.list': InspectionListPage;
+  'inspections.get': InspectionDetail;
+  'inspections.models': ModelUsage[];
+  'inspections.histogram': ScoreHistogram;
+  'inspections.whatIf': WhatIfResult;
+  'inspections.yieldOverTime': YieldOverTime;
+  'inspections.exportCsv': CsvChunk;
+  'reviews.record': { decision: ReviewDecisionDto; auditId: number };
+  'reviews.list': ReviewDecisionDto[];
+  'candidates.list': CandidatePage;
+  'candidates.export': CandidateExport;
+  'images.get': ImageData64;
 }
 
 export const apiMethods = Object.keys(requestSchemas) as ApiMethod[];
@@ -181,6 +299,8 @@ export interface ApiEvents {
   'station.stats': StationStats;
   'source.error': StationErrorEvent;
   'devices.changed': UsbChangeEvent | { type: 'output'; state: OutputState };
+  /** A QA decision was recorded (any client), so queues and tables can refresh. */
+  'review.recorded': ReviewDecisionDto;
 }
 export type ApiEventName = keyof ApiEvents;
 
@@ -192,3 +312,4 @@ export interface StationClient {
 }
 
 export { ApiError, type ApiErrorBody } from './errors';
+export type * from './inspections';

@@ -109,8 +109,26 @@ export interface ResultSnapshot {
    * `rangeMax` (raw map units; rangeMax is the FAIL threshold on the raw scale), so colours mean
    * the same from frame to frame.
    */
-  heatmap: { base64: string; width: number; height: number; rangeMin: number; rangeMax: number };
+  heatmap: {
+    base64: string;
+    width: number;
+    height: number;
+    rangeMin: number;
+    rangeMax: number;
+    /** Where the map lies on the frame (added by the station services from the model package). */
+    fit?: HeatmapFit;
+  };
   storeError: string | null;
+}
+
+/**
+ * The model's view of a frame: the shorter side resized to `resize`, then a centred square of
+ * `crop` pixels (the map's size). resize = 0 means the whole frame was squeezed to crop × crop.
+ * The UI needs this to lay a heatmap over the right part of the picture.
+ */
+export interface HeatmapFit {
+  resize: number;
+  crop: number;
 }
 
 /** 'station.stats', once per second while running and once when it stops. */

@@ -7,11 +7,16 @@ import { launchBrowser, screenshot, waitForText, type BrowserSession } from './h
 import { startStation, type RunningStation } from './helpers/station';
 
 const PLACEHOLDERS = [
-  { route: 'live', heading: 'Live inspection', says: /Live inspection is not available yet/ },
-  { route: 'review', heading: 'Review queue', says: /review queue is not available yet/i },
   { route: 'train', heading: 'Train a model', says: /Training is not available yet/ },
   { route: 'models', heading: 'Models', says: /Model management is not available yet/ },
-  { route: 'history', heading: 'History', says: /Inspection history is not available yet/ },
+] as const;
+
+// Built screens on a station that has inspected nothing (--no-demo): each must say so plainly
+// instead of showing invented rows. The populated screens are covered by screens.test.ts.
+const EMPTY_SCREENS = [
+  { route: 'live', heading: 'Live inspection', says: /No frame inspected yet/, at: '[data-testid="live-no-frame"]' },
+  { route: 'review', heading: 'Review queue', says: /Nothing left to review/, at: '[data-testid="queue-list"]' },
+  { route: 'history', heading: 'History', says: /No inspections match the filter/, at: '[data-testid="history-table"]' },
 ] as const;
 
 // Chromium logs every non-2xx fetch as a console error; 400s are expected where the test
@@ -57,8 +62,18 @@ describe('station shell (headless, Chromium)', () => {
       expect(await page.locator('.content table').count()).toBe(0);
       await screenshot(page, p.route);
     }
-    // The Live placeholder explains the verdict colours the real screen will use.
+  });
+
+  it('shows the built screens empty, and says so, on a station with no inspections', async () => {
+    for (const p of EMPTY_SCREENS) {
+      await open(p.route, p.heading);
+      expect(await page.locator('[data-testid="not-built"]').count()).toBe(0);
+      await waitForText(page.locator(p.at), p.says);
+      await screenshot(page, `${p.route}-empty`);
+    }
+    // No model is loaded: the Live screen says so and still explains the verdict colours.
     await open('live', 'Live inspection');
+    await waitForText(page.locator('[data-testid="live-model"]'), /none loaded/);
     expect(await page.locator('[data-testid="verdict-legend"] .verdict').allTextContents()).toEqual([
       'PASS',
       'REVIEW',

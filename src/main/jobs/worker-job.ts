@@ -17,7 +17,10 @@ export class JobCancelledError extends Error {
 }
 
 /** Messages a worker entry posts to its parent. */
-export type WorkerMessage<P, R> = { type: 'progress'; progress: P } | { type: 'result'; result: R } | { type: 'error'; message: string; name?: string; stack?: string };
+export type WorkerMessage<P, R> =
+  | { type: 'progress'; progress: P }
+  | { type: 'result'; result: R }
+  | { type: 'error'; message: string; name?: string; stack?: string };
 
 export interface WorkerEntry {
   /** Bundle entry name (rollupOptions.input key): out/main/<name>.js. */
@@ -58,10 +61,18 @@ export interface JobHandle<R> {
  * SharedArrayBuffer, set to 1 on cancel) so that synchronous inner loops can poll it without
  * returning to the event loop.
  */
-export function startWorkerJob<D, P, R>(entry: WorkerEntry, data: D, onProgress?: (p: P) => void): JobHandle<R> {
+export function startWorkerJob<D, P, R>(
+  entry: WorkerEntry,
+  data: D,
+  onProgress?: (p: P) => void,
+): JobHandle<R> {
   const resolved = resolveWorkerEntry(entry);
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(resolved.script, { eval: resolved.eval, workerData: { data, cancelFlag }, name: `${basename(dirname(resolved.file))}/${entry.name}` });
+  const worker = new Worker(resolved.script, {
+    eval: resolved.eval,
+    workerData: { data, cancelFlag },
+    name: `${basename(dirname(resolved.file))}/${entry.name}`,
+  });
   let cancelled = false;
   let killTimer: NodeJS.Timeout | null = null;
   const result = new Promise<R>((resolve, reject) => {
@@ -85,7 +96,15 @@ export function startWorkerJob<D, P, R>(entry: WorkerEntry, data: D, onProgress?
         });
     });
     worker.on('error', (err) => settle(() => reject(cancelled ? new JobCancelledError() : err)));
-    worker.on('exit', (code) => settle(() => reject(cancelled ? new JobCancelledError() : new Error(`worker exited with code ${code} before reporting a result`))));
+    worker.on('exit', (code) =>
+      settle(() =>
+        reject(
+          cancelled
+            ? new JobCancelledError()
+            : new Error(`worker exited with code ${code} before reporting a result`),
+        ),
+      ),
+    );
   });
   return {
     result,
@@ -100,7 +119,9 @@ export function startWorkerJob<D, P, R>(entry: WorkerEntry, data: D, onProgress?
 }
 
 /** Worker side: wires workerData, the cancel flag and the reply protocol around `run`. */
-export async function runAsWorkerJob<D, P, R>(run: (data: D, ctx: { progress: (p: P) => void; isCancelled: () => boolean }) => Promise<R>): Promise<void> {
+export async function runAsWorkerJob<D, P, R>(
+  run: (data: D, ctx: { progress: (p: P) => void; isCancelled: () => boolean }) => Promise<R>,
+): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
   if (!parentPort) throw new Error('runAsWorkerJob must be called inside a worker thread');
   const { data, cancelFlag } = workerData as { data: D; cancelFlag: Int32Array };
@@ -113,6 +134,11 @@ export async function runAsWorkerJob<D, P, R>(run: (data: D, ctx: { progress: (p
     port.postMessage({ type: 'result', result } satisfies WorkerMessage<P, R>);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    port.postMessage({ type: 'error', message: err.message, name: err.name, stack: err.stack } satisfies WorkerMessage<P, R>);
+    port.postMessage({
+      type: 'error',
+      message: err.message,
+      name: err.name,
+      stack: err.stack,
+    } satisfies WorkerMessage<P, R>);
   }
 }

@@ -15,12 +15,15 @@ export interface PreprocessSpec {
 
 export class ImageDecodeError extends Error {
   constructor(source: string, cause: unknown) {
-    super(`cannot decode image ${source}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`cannot decode image ${source}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = 'ImageDecodeError';
   }
 }
 
-export type ImageInput = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
+export type ImageInput =
+  string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 
 function describe(img: ImageInput): string {
   if (typeof img === 'string') return img;
@@ -29,7 +32,10 @@ function describe(img: ImageInput): string {
 }
 
 /** Decoded, resized, centre-cropped RGB bytes (crop × crop × 3). */
-export async function loadRgb(img: ImageInput, spec: Pick<PreprocessSpec, 'resize' | 'crop'>): Promise<Uint8Array> {
+export async function loadRgb(
+  img: ImageInput,
+  spec: Pick<PreprocessSpec, 'resize' | 'crop'>,
+): Promise<Uint8Array> {
   try {
     const base =
       typeof img === 'string' || img instanceof Uint8Array

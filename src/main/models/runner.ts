@@ -6,9 +6,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSession, float32Tensor, type ProviderName, type SessionHandle } from '../runtime';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from './preprocess';
-import { anomalibMetadataSchema, modelJsonSchema, normaliseScore, type AnomalibMetadata, type ModelJson } from './schema';
+import {
+  anomalibMetadataSchema,
+  modelJsonSchema,
+  normaliseScore,
+  type AnomalibMetadata,
+  type ModelJson,
+} from './schema';
 
-export type ModelPackageErrorCode = 'missing_file' | 'invalid_metadata' | 'invalid_onnx' | 'incompatible_io' | 'bad_input';
+export type ModelPackageErrorCode =
+  'missing_file' | 'invalid_metadata' | 'invalid_onnx' | 'incompatible_io' | 'bad_input';
 
 export class ModelPackageError extends Error {
   constructor(
@@ -58,18 +65,26 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ModelPackageError('invalid_metadata', `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new ModelPackageError('invalid_metadata', `${path} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
 function zodMessage(path: string, error: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  const parts = error.issues.slice(0, 6).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  const parts = error.issues
+    .slice(0, 6)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
   return `${path} does not describe a model package: ${parts.join('; ')}`;
 }
 
 type Dims = readonly (number | string)[];
 
-function ioShape(handle: SessionHandle, kind: 'input' | 'output', name: string): { type: string; shape: Dims } | null {
+function ioShape(
+  handle: SessionHandle,
+  kind: 'input' | 'output',
+  name: string,
+): { type: string; shape: Dims } | null {
   const list = kind === 'input' ? handle.session.inputMetadata : handle.session.outputMetadata;
   const m = list.find((x) => x.name === name);
   if (!m) return null;
@@ -87,28 +102,37 @@ export class ModelRunner {
   static async load(dir: string, opts: LoadOptions = {}): Promise<ModelRunner> {
     const onnxPath = join(dir, 'model.onnx');
     if (!existsSync(dir)) throw new ModelPackageError('missing_file', `model folder ${dir} does not exist`);
-    if (!existsSync(onnxPath)) throw new ModelPackageError('missing_file', `model package ${dir} has no model.onnx`);
+    if (!existsSync(onnxPath))
+      throw new ModelPackageError('missing_file', `model package ${dir} has no model.onnx`);
     const jsonPath = join(dir, 'model.json');
     const anomalibPath = join(dir, 'metadata.json');
     let meta: ModelJson | undefined;
     let anomalib: AnomalibMetadata | undefined;
     if (existsSync(jsonPath)) {
       const parsed = modelJsonSchema.safeParse(await readJson(jsonPath));
-      if (!parsed.success) throw new ModelPackageError('invalid_metadata', zodMessage(jsonPath, parsed.error));
+      if (!parsed.success)
+        throw new ModelPackageError('invalid_metadata', zodMessage(jsonPath, parsed.error));
       meta = parsed.data;
     } else if (existsSync(anomalibPath)) {
       const parsed = anomalibMetadataSchema.safeParse(await readJson(anomalibPath));
-      if (!parsed.success) throw new ModelPackageError('invalid_metadata', zodMessage(anomalibPath, parsed.error));
+      if (!parsed.success)
+        throw new ModelPackageError('invalid_metadata', zodMessage(anomalibPath, parsed.error));
       anomalib = parsed.data;
     }
-    if ((await stat(onnxPath)).size === 0) throw new ModelPackageError('invalid_onnx', `${onnxPath} is empty`);
+    if ((await stat(onnxPath)).size === 0)
+      throw new ModelPackageError('invalid_onnx', `${onnxPath} is empty`);
 
     let handle: SessionHandle;
     try {
-      handle = await createSession(onnxPath, { providerOrder: opts.providerOrder ?? ['cpu'], intraOpNumThreads: opts.intraOpNumThreads });
+      handle = await createSession(onnxPath, {
+        providerOrder: opts.providerOrder ?? ['cpu'],
+        intraOpNumThreads: opts.intraOpNumThreads,
+      });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new ModelPackageError('invalid_onnx', `${onnxPath} could not be loaded by ONNX Runtime: ${why}`, { cause: e });
+      throw new ModelPackageError('invalid_onnx', `${onnxPath} could not be loaded by ONNX Runtime: ${why}`, {
+        cause: e,
+      });
     }
     try {
       const info = validateIo(handle, dir, meta, anomalib);
@@ -127,15 +151,29 @@ export class ModelRunner {
   async runTensor(input: Float32Array, n: number): Promise<ModelOutput[]> {
     const { width: w, height: h } = this.info;
     if (input.length !== n * 3 * h * w) {
-      throw new ModelPackageError('bad_input', `input has ${input.length} values; ${n}×3×${h}×${w} needs ${n * 3 * h * w}`);
+      throw new ModelPackageError(
+        'bad_input',
+        `input has ${input.length} values; ${n}×3×${h}×${w} needs ${n * 3 * h * w}`,
+      );
     }
-    const out = await this.handle.session.run({ [this.info.inputName]: float32Tensor(input, [n, 3, h, w]) }, [this.info.scoreOutput, this.info.mapOutput]);
+    const out = await this.handle.session.run({ [this.info.inputName]: float32Tensor(input, [n, 3, h, w]) }, [
+      this.info.scoreOutput,
+      this.info.mapOutput,
+    ]);
     const scores = out[this.info.scoreOutput];
     const maps = out[this.info.mapOutput];
-    if (scores.type !== 'float32' || maps.type !== 'float32') throw new ModelPackageError('incompatible_io', 'model outputs are not float32');
-    if (scores.data.length !== n) throw new ModelPackageError('incompatible_io', `${this.info.scoreOutput} has ${scores.data.length} values for ${n} images`);
+    if (scores.type !== 'float32' || maps.type !== 'float32')
+      throw new ModelPackageError('incompatible_io', 'model outputs are not float32');
+    if (scores.data.length !== n)
+      throw new ModelPackageError(
+        'incompatible_io',
+        `${this.info.scoreOutput} has ${scores.data.length} values for ${n} images`,
+      );
     if (maps.data.length !== n * h * w) {
-      throw new ModelPackageError('incompatible_io', `${this.info.mapOutput} has shape [${maps.dims.join(',')}], expected ${n}×1×${h}×${w}`);
+      throw new ModelPackageError(
+        'incompatible_io',
+        `${this.info.mapOutput} has shape [${maps.dims.join(',')}], expected ${n}×1×${h}×${w}`,
+      );
     }
     const s = scores.data as Float32Array;
     const m = maps.data as Float32Array;
@@ -163,29 +201,52 @@ export function loadModelPackage(dir: string, opts: LoadOptions = {}): Promise<M
   return ModelRunner.load(dir, opts);
 }
 
-function validateIo(handle: SessionHandle, dir: string, meta: ModelJson | undefined, anomalib: AnomalibMetadata | undefined): RunnerInfo {
+function validateIo(
+  handle: SessionHandle,
+  dir: string,
+  meta: ModelJson | undefined,
+  anomalib: AnomalibMetadata | undefined,
+): RunnerInfo {
   const inputs = handle.session.inputNames;
   let inputName: string;
   if (meta) {
     inputName = meta.input.name;
-    if (!inputs.includes(inputName)) throw new ModelPackageError('incompatible_io', `model.onnx has no input '${inputName}' (inputs: ${inputs.join(', ')})`);
+    if (!inputs.includes(inputName))
+      throw new ModelPackageError(
+        'incompatible_io',
+        `model.onnx has no input '${inputName}' (inputs: ${inputs.join(', ')})`,
+      );
   } else {
     // anomalib names its input 'input' in recent versions and differently in older ones.
-    if (inputs.length !== 1) throw new ModelPackageError('incompatible_io', `expected one image input, model.onnx has ${inputs.length} (${inputs.join(', ')})`);
+    if (inputs.length !== 1)
+      throw new ModelPackageError(
+        'incompatible_io',
+        `expected one image input, model.onnx has ${inputs.length} (${inputs.join(', ')})`,
+      );
     inputName = inputs[0];
   }
   const scoreOutput = meta?.outputs.score ?? 'pred_score';
   const mapOutput = meta?.outputs.map ?? 'anomaly_map';
   for (const o of [scoreOutput, mapOutput]) {
     if (!handle.session.outputNames.includes(o)) {
-      throw new ModelPackageError('incompatible_io', `model.onnx has no output '${o}' (outputs: ${handle.session.outputNames.join(', ')})`);
+      throw new ModelPackageError(
+        'incompatible_io',
+        `model.onnx has no output '${o}' (outputs: ${handle.session.outputNames.join(', ')})`,
+      );
     }
   }
   const inp = ioShape(handle, 'input', inputName)!;
   if (inp.type !== 'float32' || inp.shape.length !== 4) {
-    throw new ModelPackageError('incompatible_io', `input '${inputName}' must be float32 N×3×H×W, is ${inp.type} [${inp.shape.join(',')}]`);
+    throw new ModelPackageError(
+      'incompatible_io',
+      `input '${inputName}' must be float32 N×3×H×W, is ${inp.type} [${inp.shape.join(',')}]`,
+    );
   }
-  if (fixed(inp.shape[1]) !== null && inp.shape[1] !== 3) throw new ModelPackageError('incompatible_io', `input '${inputName}' has ${inp.shape[1]} channels, expected 3`);
+  if (fixed(inp.shape[1]) !== null && inp.shape[1] !== 3)
+    throw new ModelPackageError(
+      'incompatible_io',
+      `input '${inputName}' has ${inp.shape[1]} channels, expected 3`,
+    );
 
   let width: number;
   let height: number;
@@ -197,26 +258,40 @@ function validateIo(handle: SessionHandle, dir: string, meta: ModelJson | undefi
     const fromMeta = size === undefined ? null : typeof size === 'number' ? [size, size] : size;
     const h = fixed(inp.shape[2]) ?? fromMeta?.[0] ?? null;
     const w = fixed(inp.shape[3]) ?? fromMeta?.[1] ?? null;
-    if (h === null || w === null) throw new ModelPackageError('incompatible_io', `input '${inputName}' has dynamic H×W and metadata.json gives no image_size`);
+    if (h === null || w === null)
+      throw new ModelPackageError(
+        'incompatible_io',
+        `input '${inputName}' has dynamic H×W and metadata.json gives no image_size`,
+      );
     height = h;
     width = w;
   }
   const h2 = fixed(inp.shape[2]);
   const w2 = fixed(inp.shape[3]);
   if ((h2 !== null && h2 !== height) || (w2 !== null && w2 !== width)) {
-    throw new ModelPackageError('incompatible_io', `model.json says ${width}×${height} but model.onnx input is [${inp.shape.join(',')}]`);
+    throw new ModelPackageError(
+      'incompatible_io',
+      `model.json says ${width}×${height} but model.onnx input is [${inp.shape.join(',')}]`,
+    );
   }
 
   const sc = ioShape(handle, 'output', scoreOutput)!;
   if (sc.type !== 'float32' || !(sc.shape.length === 1 || (sc.shape.length === 2 && sc.shape[1] === 1))) {
-    throw new ModelPackageError('incompatible_io', `output '${scoreOutput}' must be float32 [N] or [N,1], is ${sc.type} [${sc.shape.join(',')}]`);
+    throw new ModelPackageError(
+      'incompatible_io',
+      `output '${scoreOutput}' must be float32 [N] or [N,1], is ${sc.type} [${sc.shape.join(',')}]`,
+    );
   }
   const mp = ioShape(handle, 'output', mapOutput)!;
   const spatial = mp.shape.slice(-2);
-  const okRank = mp.shape.length === 4 ? fixed(mp.shape[1]) === null || mp.shape[1] === 1 : mp.shape.length === 3;
+  const okRank =
+    mp.shape.length === 4 ? fixed(mp.shape[1]) === null || mp.shape[1] === 1 : mp.shape.length === 3;
   const okSize = spatial.every((d, i) => fixed(d) === null || d === (i === 0 ? height : width));
   if (mp.type !== 'float32' || !okRank || !okSize) {
-    throw new ModelPackageError('incompatible_io', `output '${mapOutput}' must be float32 N×1×${height}×${width}, is ${mp.type} [${mp.shape.join(',')}]`);
+    throw new ModelPackageError(
+      'incompatible_io',
+      `output '${mapOutput}' must be float32 N×1×${height}×${width}, is ${mp.type} [${mp.shape.join(',')}]`,
+    );
   }
 
   if (meta) {
@@ -229,14 +304,24 @@ function validateIo(handle: SessionHandle, dir: string, meta: ModelJson | undefi
       mapOutput,
       width,
       height,
-      preprocess: { resize: meta.input.resize, crop: width, mean: meta.input.mean, std: meta.input.std, channelOrder: meta.input.channelOrder },
+      preprocess: {
+        resize: meta.input.resize,
+        crop: width,
+        mean: meta.input.mean,
+        std: meta.input.std,
+        channelOrder: meta.input.channelOrder,
+      },
       normalisation: meta.normalisation,
       thresholds: meta.thresholds,
       meta,
       provider: handle.provider,
     };
   }
-  if (width !== height) throw new ModelPackageError('incompatible_io', `non-square inputs (${width}×${height}) are not supported yet`);
+  if (width !== height)
+    throw new ModelPackageError(
+      'incompatible_io',
+      `non-square inputs (${width}×${height}) are not supported yet`,
+    );
   // anomalib ≥1.0 bakes resizing/normalisation into the exported graph and outputs scores already
   // normalised with its threshold at 0.5; older exports carry min/max in metadata.json.
   const min = anomalib?.pred_scores?.min ?? anomalib?.min ?? 0;

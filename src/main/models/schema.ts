@@ -11,7 +11,16 @@ export const modelJsonSchema = z.object({
   version: z.string().min(1),
   backbone: z.object({
     id: z.string().min(1),
-    taps: z.array(z.object({ name: z.string(), stride: z.number().int().positive(), channels: z.number().int().positive(), size: z.number().int().positive().optional() })).default([]),
+    taps: z
+      .array(
+        z.object({
+          name: z.string(),
+          stride: z.number().int().positive(),
+          channels: z.number().int().positive(),
+          size: z.number().int().positive().optional(),
+        }),
+      )
+      .default([]),
   }),
   input: z.object({
     name: z.string().min(1).default('input'),
@@ -24,14 +33,24 @@ export const modelJsonSchema = z.object({
     std: triple.refine((s) => s.every((v) => v > 0), 'std entries must be > 0'),
     channelOrder: z.enum(['RGB', 'BGR']),
   }),
-  outputs: z.object({ score: z.string().default('pred_score'), map: z.string().default('anomaly_map') }).default({ score: 'pred_score', map: 'anomaly_map' }),
+  outputs: z
+    .object({ score: z.string().default('pred_score'), map: z.string().default('anomaly_map') })
+    .default({ score: 'pred_score', map: 'anomaly_map' }),
   params: z.record(z.string(), z.unknown()).default({}),
   normalisation: z.discriminatedUnion('method', [
     z.object({ method: z.literal('minmax'), min: z.number(), max: z.number() }),
-    z.object({ method: z.literal('quantile'), low: z.number(), high: z.number(), lowQ: z.number(), highQ: z.number() }),
+    z.object({
+      method: z.literal('quantile'),
+      low: z.number(),
+      high: z.number(),
+      lowQ: z.number(),
+      highQ: z.number(),
+    }),
   ]),
   /** On the normalised scale: PASS below t1, REVIEW between, FAIL at or above t2. */
-  thresholds: z.object({ t1: z.number(), t2: z.number() }).refine((t) => t.t1 <= t.t2, 't1 must not exceed t2'),
+  thresholds: z
+    .object({ t1: z.number(), t2: z.number() })
+    .refine((t) => t.t1 <= t.t2, 't1 must not exceed t2'),
   training: z.object({
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 hex'),
     imageCount: z.number().int().nonnegative(),

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiErrorBody } from '@shared/api';
+import { inspectionFilter, type ApiErrorBody } from '@shared/api';
 import { dispatch, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
 import { hostHeaderAllowed, isLoopbackHost, presentedToken, TOKEN_COOKIE, tokenMatches } from './auth';
@@ -18,6 +18,15 @@ export interface HeadlessServerOptions {
   port: number;
   /** sha256 of the access token; required when host is not a loopback address. */
   tokenHash: string | null;
+  /** Image-store files and CSV export over plain GET (same auth as the API); off when absent. */
+  files?: HeadlessFileRoutes;
+}
+
+export interface HeadlessFileRoutes {
+  /** Must refuse anything that is not an image-store ref (ApiError bad_request / not_found). */
+  readImage(ref: string): Promise<{ data: Buffer; mime: string }>;
+  /** CSV text chunks for the filtered inspections, header first. */
+  csvLines(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string>;
 }
 
 export interface HeadlessServer {
@@ -97,6 +106,12 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       if (outcome.ok) return sendJson(res, 200, { result: outcome.result });
       return sendJson(res, STATUS_FOR[outcome.error.code], { error: outcome.error });
     }
+    if (opts.files && url.pathname.startsWith('/api/images/')) {
+      return serveImage(opts.files, url, req, res);
+    }
+    if (opts.files && url.pathname === '/api/export/inspections.csv') {
+      return serveCsv(opts.files, url, req, res);
+    }
     if (url.pathname.startsWith('/api/')) {
       return sendJson(res, 404, { error: { code: 'not_found', message: `No API route ${url.pathname}.` } });
     }
@@ -154,6 +169,87 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };
+}
+
+async function serveImage(
+  files: HeadlessFileRoutes,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use GET for images.' } });
+  }
+  // The raw path, decoded once: "%2e%2e%2f" must arrive at the ref check as "../" and fail there.
+  let ref: string;
+  try {
+    ref = decodeURIComponent(url.pathname.slice('/api/images/'.length));
+  } catch {
+    return sendJson(res, 400, { error: { code: 'bad_request', message: 'Malformed image reference.' } });
+  }
+  try {
+    const image = await files.readImage(ref);
+    res.writeHead(200, {
+      'Content-Type': image.mime,
+      'Content-Length': image.data.length,
+      // Content-addressed: the bytes behind a ref never change.
+      'Cache-Control': 'private, max-age=31536000, immutable',
+    });
+    res.end(req.method === 'HEAD' ? undefined : image.data);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const known = code === 'bad_request' || code === 'not_found' || code === 'conflict';
+    const status = known ? STATUS_FOR[code] : 500;
+    sendJson(res, status, {
+      error: { code: known ? code : 'internal', message: err instanceof Error ? err.message : String(err) },
+    });
+  }
+}
+
+/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
+export function filterFromQuery(params: URLSearchParams): ReturnType<typeof inspectionFilter.safeParse> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of params) {
+    if (k === 'token') continue;
+    if (k === 'verdicts') raw.verdicts = v.split(',').filter(Boolean);
+    else if (k === 'minScore' || k === 'maxScore') raw[k] = v.trim() === '' ? Number.NaN : Number(v);
+    else if (k === 'reviewed') raw.reviewed = v === 'true' ? true : v === 'false' ? false : v;
+    else raw[k] = v;
+  }
+  return inspectionFilter.safeParse(raw);
+}
+
+async function serveCsv(files: HeadlessFileRoutes, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET') {
+    res.setHeader('Allow', 'GET');
+    return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use GET for the export.' } });
+  }
+  const parsed = filterFromQuery(url.searchParams);
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ');
+    return sendJson(res, 400, { error: { code: 'bad_request', message: `Invalid export filter: ${message}` } });
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  res.writeHead(200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="inspections-${stamp}.csv"`,
+    'Cache-Control': 'no-store',
+  });
+  // One keyset page per chunk; waiting for 'drain' keeps memory flat on 100 000+ rows and lets
+  // other requests run between pages.
+  for (const chunk of files.csvLines(parsed.data)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) {
+      // A client that goes away never drains; 'close' ends the wait and the check above the loop.
+      await new Promise<void>((ok) => {
+        res.once('drain', ok);
+        res.once('close', ok);
+      });
+    }
+    await new Promise<void>((ok) => setImmediate(ok));
+  }
+  res.end();
 }
 
 function setSecurityHeaders(res: ServerResponse): void {

@@ -40,6 +40,10 @@ async function main(): Promise<void> {
     host: opts.host,
     port: opts.port,
     tokenHash,
+    files: {
+      readImage: (ref) => station.readImage(ref),
+      csvLines: (filter) => station.queries.csvLines(filter),
+    },
   });
   station.setHeadlessUrl(server.url);
   console.log(`Station listening on ${server.url}`);

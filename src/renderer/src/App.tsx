@@ -7,7 +7,10 @@ import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
 import { useApi } from './hooks/useApi';
 import { AuditPage } from './pages/AuditPage';
-import { HistoryPage, LivePage, ModelsPage, ReviewPage, TrainPage } from './pages/Placeholders';
+import { HistoryPage } from './pages/HistoryPage';
+import { LivePage } from './pages/LivePage';
+import { ModelsPage, TrainPage } from './pages/Placeholders';
+import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import type { ConnectionState } from './transport';
 
@@ -20,11 +23,11 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
-  { route: 'live', label: 'Live', icon: 'live', built: false },
-  { route: 'review', label: 'Review', icon: 'review', built: false },
+  { route: 'live', label: 'Live', icon: 'live', built: true },
+  { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: false },
   { route: 'models', label: 'Models', icon: 'models', built: false },
-  { route: 'history', label: 'History', icon: 'history', built: false },
+  { route: 'history', label: 'History', icon: 'history', built: true },
   { route: 'audit', label: 'Audit', icon: 'audit', built: true },
   { route: 'settings', label: 'Settings', icon: 'settings', built: true },
 ];

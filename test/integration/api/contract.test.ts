@@ -1,97 +1,14 @@
 // One contract suite, two transports: the HTTP + WebSocket server used by headless mode and
 // the Electron IPC bridge (driven through an in-memory ipcMain/ipcRenderer pair, since the
 // Electron binary is not needed to test the binding and the preload's client).
-import { EventEmitter } from 'node:events';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ApiError, type StationClient } from '@shared/api';
-import { createIpcClient, type IpcRendererLike } from '@shared/ipc';
-import { bindIpc, type IpcMainLike } from '../../../src/main/api/ipc-binding';
+import { ApiError } from '@shared/api';
 import { startHeadlessServer, type HeadlessServer } from '../../../src/main/server/http-server';
 import { openStation, type Station } from '../../../src/main/station-services';
-import { createHttpClient } from '../../../src/renderer/src/transport/http';
-
-interface Harness {
-  client: StationClient;
-  station: Station;
-  close(): Promise<void>;
-}
-
-function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
-async function httpHarness(): Promise<Harness> {
-  const station = await openStation({ dataDir: tempDir('contract-http-'), mode: 'headless', usb: false });
-  const staticDir = tempDir('contract-static-');
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  const server: HeadlessServer = await startHeadlessServer({
-    handlers: station.handlers,
-    events: station.events,
-    staticDir,
-    host: '127.0.0.1',
-    port: 0,
-    tokenHash: null,
-  });
-  const client = createHttpClient({
-    baseUrl: server.url.replace(/\/$/, ''),
-    fetch,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-  });
-  return {
-    client,
-    station,
-    async close() {
-      client.close();
-      await server.close();
-      await station.close();
-    },
-  };
-}
-
-/** ipcMain.handle / ipcRenderer.invoke and webContents.send / ipcRenderer.on, in memory. */
-function ipcPair(senderUrl: string): { main: IpcMainLike; renderer: IpcRendererLike; webContents: EventEmitter } {
-  const handlers = new Map<string, (e: { senderFrame: { url: string } }, ...a: unknown[]) => unknown>();
-  const toRenderer = new EventEmitter();
-  return {
-    main: {
-      handle: (channel, listener) => void handlers.set(channel, listener),
-      removeHandler: (channel) => void handlers.delete(channel),
-    },
-    renderer: {
-      // Structured clone is what Electron applies to IPC payloads in both directions.
-      invoke: async (channel, ...args) =>
-        structuredClone(await handlers.get(channel)!({ senderFrame: { url: senderUrl } }, ...structuredClone(args))),
-      on: (channel, l) => void toRenderer.on(channel, l),
-      removeListener: (channel, l) => void toRenderer.off(channel, l),
-    },
-    webContents: toRenderer,
-  };
-}
-
-async function ipcHarness(senderUrl = 'file:///app/out/renderer/index.html'): Promise<Harness> {
-  const station = await openStation({ dataDir: tempDir('contract-ipc-'), mode: 'electron', usb: false });
-  const pair = ipcPair(senderUrl);
-  const unbind = bindIpc(pair.main, {
-    handlers: station.handlers,
-    events: station.events,
-    isTrustedSender: (url) => url.startsWith('file:///app/out/renderer/'),
-    targets: () => [
-      { send: (ch, msg) => pair.webContents.emit(ch, {}, structuredClone(msg)), isDestroyed: () => false },
-    ],
-  });
-  return {
-    client: createIpcClient(pair.renderer),
-    station,
-    async close() {
-      unbind();
-      await station.close();
-    },
-  };
-}
+import { httpHarness, ipcHarness, tempDir, type Harness } from './harness';
 
 function contractSuite(name: string, make: () => Promise<Harness>): void {
   describe(`API contract over ${name}`, () => {

@@ -23,10 +23,15 @@ beforeAll(async () => {
 });
 
 /** A copy of the good package with one file replaced (or removed). */
-function variant(name: string, file: 'model.json' | 'model.onnx', content: string | Uint8Array | null): string {
+function variant(
+  name: string,
+  file: 'model.json' | 'model.onnx',
+  content: string | Uint8Array | null,
+): string {
   const d = join(dir, name);
   mkdirSync(d, { recursive: true });
-  for (const f of ['model.json', 'model.onnx']) if (f !== file || content !== null) copyFileSync(join(pkg, f), join(d, f));
+  for (const f of ['model.json', 'model.onnx'])
+    if (f !== file || content !== null) copyFileSync(join(pkg, f), join(d, f));
   if (content !== null) writeFileSync(join(d, file), content);
   return d;
 }
@@ -54,7 +59,13 @@ function anomalibLike(outputs: { map: boolean; size: number }): Uint8Array {
 describe('model package runner', () => {
   it('loads a package, reports its I/O and scores single images and batches identically', async () => {
     const r = await loadModelPackage(pkg);
-    expect(r.info).toMatchObject({ kind: 'native', method: 'patchcore', inputName: 'input', width: 32, height: 32 });
+    expect(r.info).toMatchObject({
+      kind: 'native',
+      method: 'patchcore',
+      inputName: 'input',
+      width: 32,
+      height: 32,
+    });
     const batch = await r.scoreBatch(images.slice(0, 3));
     const single = await r.score(images[1]);
     expect(single.rawScore).toBeCloseTo(batch[1].rawScore, 5);
@@ -72,10 +83,14 @@ describe('model package runner', () => {
   });
 
   it('corrupt or empty model.onnx → invalid_onnx', async () => {
-    const e = await loadError(variant('corrupt-onnx', 'model.onnx', new TextEncoder().encode('this is not protobuf at all')));
+    const e = await loadError(
+      variant('corrupt-onnx', 'model.onnx', new TextEncoder().encode('this is not protobuf at all')),
+    );
     expect(e.code).toBe('invalid_onnx');
     expect(e.message).toMatch(/could not be loaded/);
-    expect((await loadError(variant('empty-onnx', 'model.onnx', new Uint8Array()))).code).toBe('invalid_onnx');
+    expect((await loadError(variant('empty-onnx', 'model.onnx', new Uint8Array()))).code).toBe(
+      'invalid_onnx',
+    );
   });
 
   it('invalid model.json → invalid_metadata naming the field', async () => {
@@ -112,7 +127,10 @@ describe('model package runner', () => {
     const d = join(dir, 'anomalib');
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'model.onnx'), anomalibLike({ map: true, size: 32 }));
-    writeFileSync(join(d, 'metadata.json'), JSON.stringify({ image_threshold: 0.5, pred_scores: { min: 0, max: 1 } }));
+    writeFileSync(
+      join(d, 'metadata.json'),
+      JSON.stringify({ image_threshold: 0.5, pred_scores: { min: 0, max: 1 } }),
+    );
     const r = await loadModelPackage(d);
     expect(r.info).toMatchObject({ kind: 'anomalib', inputName: 'image', width: 32, height: 32 });
     const [out] = await r.scoreBatch([images[0]]);

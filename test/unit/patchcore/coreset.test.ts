@@ -70,7 +70,10 @@ describe('greedy k-center coreset', () => {
     ).toThrow(CancelledError);
     expect(seen.length).toBe(3);
     const done: number[] = [];
-    greedyCoreset(pts, dim, 50, { seed: 1, onProgress: (d, total) => (expect(total).toBe(50), done.push(d)) });
+    greedyCoreset(pts, dim, 50, {
+      seed: 1,
+      onProgress: (d, total) => (expect(total).toBe(50), done.push(d)),
+    });
     expect(done.at(-1)).toBe(50);
   });
 

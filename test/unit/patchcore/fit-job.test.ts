@@ -29,13 +29,20 @@ describe('PatchCore fit in a worker thread', () => {
     mkdirSync(bundleDir, { recursive: true });
     writeFileSync(join(bundleDir, 'patchcore-fit-worker.js'), '');
     const r = resolveWorkerEntry(FIT_WORKER_ENTRY, bundleDir);
-    expect(r).toMatchObject({ mode: 'bundle', eval: false, file: join(bundleDir, 'patchcore-fit-worker.js') });
+    expect(r).toMatchObject({
+      mode: 'bundle',
+      eval: false,
+      file: join(bundleDir, 'patchcore-fit-worker.js'),
+    });
   });
 
   it('reports progress per stage and writes a loadable package', async () => {
     const events: FitProgress[] = [];
     const outDir = join(dir, 'pkg');
-    const job = startPatchCoreFit({ images: good, backbone: tinyBackbone(), config: { coresetRatio: 0.25, batchSize: 4 }, outDir }, (p) => events.push(p));
+    const job = startPatchCoreFit(
+      { images: good, backbone: tinyBackbone(), config: { coresetRatio: 0.25, batchSize: 4 }, outDir },
+      (p) => events.push(p),
+    );
     const result = await job.result;
     expect(result.dir).toBe(outDir);
     expect(existsSync(join(outDir, 'model.onnx'))).toBe(true);
@@ -58,19 +65,31 @@ describe('PatchCore fit in a worker thread', () => {
     // Ratio 1 on many patches makes the coreset loop long enough to be caught inside.
     const many = [...good, ...good, ...good, ...good, ...good, ...good, ...good, ...good];
     let cancelledAt: FitProgress | null = null;
-    const job = startPatchCoreFit({ images: many, backbone: tinyBackbone(), config: { coresetRatio: 1, calibrationFraction: 0 }, outDir: join(dir, 'cancelled') }, (p) => {
-      if (p.stage === 'coreset' && p.done > 0 && !cancelledAt) {
-        cancelledAt = p;
-        job.cancel();
-      }
-    });
+    const job = startPatchCoreFit(
+      {
+        images: many,
+        backbone: tinyBackbone(),
+        config: { coresetRatio: 1, calibrationFraction: 0 },
+        outDir: join(dir, 'cancelled'),
+      },
+      (p) => {
+        if (p.stage === 'coreset' && p.done > 0 && !cancelledAt) {
+          cancelledAt = p;
+          job.cancel();
+        }
+      },
+    );
     await expect(job.result).rejects.toBeInstanceOf(JobCancelledError);
     expect(cancelledAt).not.toBeNull();
     expect(existsSync(join(dir, 'cancelled', 'model.onnx'))).toBe(false);
   });
 
   it('surfaces errors from the worker', async () => {
-    const job = startPatchCoreFit({ images: [join(dir, 'does-not-exist.png')], backbone: tinyBackbone(), outDir: join(dir, 'err') });
+    const job = startPatchCoreFit({
+      images: [join(dir, 'does-not-exist.png')],
+      backbone: tinyBackbone(),
+      outDir: join(dir, 'err'),
+    });
     await expect(job.result).rejects.toThrow(/cannot decode image/);
   });
 });

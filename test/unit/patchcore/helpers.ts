@@ -20,7 +20,12 @@ export function tinyBackbone(seed = 1): BackboneSource {
   const convRelu = (inp: string, cin: number, cout: number, name: string): string => {
     const w = new Float32Array(cout * cin * 9).map(() => rng.normal() * Math.sqrt(2 / (cin * 9)));
     const b = new Float32Array(cout).map(() => rng.normal() * 0.1);
-    const y = g.conv(inp, g.initializer(`${name}_w`, w, [cout, cin, 3, 3]), g.initializer(`${name}_b`, b, [cout]), { strides: [2, 2], pads: [1, 1, 1, 1] });
+    const y = g.conv(
+      inp,
+      g.initializer(`${name}_w`, w, [cout, cin, 3, 3]),
+      g.initializer(`${name}_b`, b, [cout]),
+      { strides: [2, 2], pads: [1, 1, 1, 1] },
+    );
     return g.relu(y, name);
   };
   x = convRelu(x, 3, 8, 'c1');
@@ -37,12 +42,24 @@ export function tinyBackbone(seed = 1): BackboneSource {
       { name: 't8', stride: 8, channels: 6 },
       { name: 't16', stride: 16, channels: 5 },
     ],
-    preprocess: { resize: 0, crop: TINY_SIZE, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], channelOrder: 'RGB' },
+    preprocess: {
+      resize: 0,
+      crop: TINY_SIZE,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.25, 0.25, 0.25],
+      channelOrder: 'RGB',
+    },
   };
 }
 
 /** Writes `count` seeded PNGs (smooth texture; `defect` adds a bright square) and returns their paths. */
-export async function writeImages(dir: string, count: number, seed: number, defect = false, size = 40): Promise<string[]> {
+export async function writeImages(
+  dir: string,
+  count: number,
+  seed: number,
+  defect = false,
+  size = 40,
+): Promise<string[]> {
   const rng = createRng(seed);
   const paths: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -51,16 +68,24 @@ export async function writeImages(dir: string, count: number, seed: number, defe
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const v = 128 + 60 * Math.sin(x * 0.5 + phase) * Math.cos(y * 0.3) + rng.normal() * 8;
-        for (let c = 0; c < 3; c++) px[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + c * 5)));
+        for (let c = 0; c < 3; c++)
+          px[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + c * 5)));
       }
     }
     if (defect) {
       const x0 = 4 + rng.int(size - 14);
       const y0 = 4 + rng.int(size - 14);
-      for (let y = y0; y < y0 + 8; y++) for (let x = x0; x < x0 + 8; x++) for (let c = 0; c < 3; c++) px[(y * size + x) * 3 + c] = c === 0 ? 255 : 0;
+      for (let y = y0; y < y0 + 8; y++)
+        for (let x = x0; x < x0 + 8; x++)
+          for (let c = 0; c < 3; c++) px[(y * size + x) * 3 + c] = c === 0 ? 255 : 0;
     }
     const p = join(dir, `${defect ? 'bad' : 'good'}_${seed}_${i}.png`);
-    writeFileSync(p, await sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer());
+    writeFileSync(
+      p,
+      await sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     paths.push(p);
   }
   return paths;
@@ -91,7 +116,13 @@ export function refAvgPool(x: Float64Array, c: number, h: number, w: number): Fl
 }
 
 /** One plane, bilinear with align_corners=False semantics written per output pixel. */
-export function refBilinear(src: ArrayLike<number>, h: number, w: number, oh: number, ow: number): Float64Array {
+export function refBilinear(
+  src: ArrayLike<number>,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+): Float64Array {
   const out = new Float64Array(oh * ow);
   for (let y = 0; y < oh; y++)
     for (let x = 0; x < ow; x++) {
@@ -106,7 +137,8 @@ export function refBilinear(src: ArrayLike<number>, h: number, w: number, oh: nu
       const ay = sy - y0;
       const ax = sx - x0;
       out[y * ow + x] =
-        (1 - ay) * ((1 - ax) * src[y0 * w + x0] + ax * src[y0 * w + x1]) + ay * ((1 - ax) * src[y1 * w + x0] + ax * src[y1 * w + x1]);
+        (1 - ay) * ((1 - ax) * src[y0 * w + x0] + ax * src[y0 * w + x1]) +
+        ay * ((1 - ax) * src[y1 * w + x0] + ax * src[y1 * w + x1]);
     }
   return out;
 }
@@ -126,7 +158,8 @@ export function refGaussianBlur(img: Float64Array, h: number, w: number, sigma: 
     for (let x = 0; x < w; x++) {
       let s = 0;
       for (let dy = -r; dy <= r; dy++)
-        for (let dx = -r; dx <= r; dx++) s += k1[dy + r] * k1[dx + r] * img[refl(y + dy, h) * w + refl(x + dx, w)];
+        for (let dx = -r; dx <= r; dx++)
+          s += k1[dy + r] * k1[dx + r] * img[refl(y + dy, h) * w + refl(x + dx, w)];
       out[y * w + x] = s / (sum * sum);
     }
   return out;
@@ -161,7 +194,8 @@ export function refScore(
   const hw = h * h;
   const feats: Float64Array[] = [];
   const up: Float64Array[] = [];
-  for (let c = 0; c < c2; c++) up.push(refBilinear(a16.subarray(c * h2 * h2, (c + 1) * h2 * h2), h2, h2, h, h));
+  for (let c = 0; c < c2; c++)
+    up.push(refBilinear(a16.subarray(c * h2 * h2, (c + 1) * h2 * h2), h2, h2, h, h));
   for (let p = 0; p < hw; p++) {
     const v = new Float64Array(raw);
     for (let c = 0; c < c1; c++) v[c] = a8[c * hw + p];
@@ -186,7 +220,10 @@ export function refScore(
     let best = Infinity;
     for (let j = 0; j < m; j++) {
       const d = dist(feats[p], j);
-      if (d < best) ((best = d), (nnIdx[p] = j));
+      if (d < best) {
+        best = d;
+        nnIdx[p] = j;
+      }
     }
     patch[p] = best;
   }
@@ -197,7 +234,9 @@ export function refScore(
   if (k > 1) {
     const mStar = nnIdx[worst];
     const mv = bank.subarray(mStar * dim, (mStar + 1) * dim);
-    const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => (a === mStar ? -1 : b === mStar ? 1 : dist(mv, a) - dist(mv, b)));
+    const order = Array.from({ length: m }, (_, j) => j).sort((a, b) =>
+      a === mStar ? -1 : b === mStar ? 1 : dist(mv, a) - dist(mv, b),
+    );
     const d = order.slice(0, k).map((j) => dist(feats[worst], j));
     const ex = d.map((v) => Math.exp(v));
     score *= 1 - ex[0] / ex.reduce((a, b) => a + b, 0);

@@ -28,7 +28,19 @@ async function taps(images: string[]): Promise<{ t8: Float32Array; t16: Float32A
 async function reference(model: FittedPatchCore, images: string[]) {
   const { t8, t16 } = await taps(images);
   return images.map((_, i) =>
-    refScore(t8.subarray(i * 6 * 16, (i + 1) * 6 * 16), 6, t16.subarray(i * 5 * 4, (i + 1) * 5 * 4), 5, 4, 2, model.reduction, model.bank, model.config.numNeighbors, TINY_SIZE, model.config.blurSigma),
+    refScore(
+      t8.subarray(i * 6 * 16, (i + 1) * 6 * 16),
+      6,
+      t16.subarray(i * 5 * 4, (i + 1) * 5 * 4),
+      5,
+      4,
+      2,
+      model.reduction,
+      model.bank,
+      model.config.numNeighbors,
+      TINY_SIZE,
+      model.config.blurSigma,
+    ),
   );
 }
 
@@ -49,7 +61,10 @@ beforeAll(async () => {
 const variants: Array<[string, Partial<PatchCoreConfig>]> = [
   ['reweighted k=9, full dims, several chunks', { coresetRatio: 0.5, chunkSize: 7, numNeighbors: 9 }],
   ['plain max k=1', { coresetRatio: 0.3, chunkSize: 1000, numNeighbors: 1 }],
-  ['reduced to 4 dims by the baked projection', { coresetRatio: 0.5, chunkSize: 16, numNeighbors: 9, reduceDim: 4 }],
+  [
+    'reduced to 4 dims by the baked projection',
+    { coresetRatio: 0.5, chunkSize: 16, numNeighbors: 9, reduceDim: 4 },
+  ],
 ];
 
 describe.each(variants)('PatchCore scores equal a brute-force JS computation (%s)', (_name, config) => {
@@ -72,14 +87,23 @@ describe.each(variants)('PatchCore scores equal a brute-force JS computation (%s
     const scorer = await PatchCoreScorer.create(model);
     const got = await scorer.scoreImages(testImgs);
     await scorer.release();
-    closeTo(got.map((g) => g.score), ref.map((r) => r.score), 1e-4);
+    closeTo(
+      got.map((g) => g.score),
+      ref.map((r) => r.score),
+      1e-4,
+    );
     for (let i = 0; i < got.length; i++) {
       closeTo(got[i].patchScores, ref[i].patch, 1e-4);
       closeTo(got[i].map, ref[i].map, 1e-4);
     }
     // Sanity: the defective images are the three highest.
     const order = got.map((g, i) => [g.score, i]).sort((a, b) => b[0] - a[0]);
-    expect(order.slice(0, 3).map((o) => o[1]).sort()).toEqual([3, 4, 5]);
+    expect(
+      order
+        .slice(0, 3)
+        .map((o) => o[1])
+        .sort(),
+    ).toEqual([3, 4, 5]);
   });
 
   it('exported model.onnx, loaded through the generic runner', async () => {
@@ -88,7 +112,11 @@ describe.each(variants)('PatchCore scores equal a brute-force JS computation (%s
     const runner = await loadModelPackage(pkg);
     const got = await runner.scoreBatch(testImgs);
     await runner.release();
-    closeTo(got.map((g) => g.rawScore), ref.map((r) => r.score), 1e-4);
+    closeTo(
+      got.map((g) => g.rawScore),
+      ref.map((r) => r.score),
+      1e-4,
+    );
     for (let i = 0; i < got.length; i++) closeTo(got[i].map, ref[i].map, 1e-4);
     const norm = exported.json.normalisation as { min: number; max: number };
     expect(norm.max).toBeGreaterThan(norm.min);
@@ -101,7 +129,11 @@ describe('exported package', () => {
   let model: FittedPatchCore;
   let pkg: string;
   beforeAll(async () => {
-    model = await fitPatchCore({ images: good, backbone, config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9 } });
+    model = await fitPatchCore({
+      images: good,
+      backbone,
+      config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9 },
+    });
     pkg = join(dir, 'pkg-chunks');
   });
 
@@ -131,11 +163,31 @@ describe('exported package', () => {
     // One held-out image gives min = max; the lower end then falls back to 0 (distances are ≥ 0).
     expect(model.calibration.count).toBe(1);
     expect(j.normalisation).toEqual({ method: 'minmax', min: 0, max: model.calibration.max });
-    expect(j.input).toMatchObject({ width: TINY_SIZE, height: TINY_SIZE, mean: [0.5, 0.5, 0.5], channelOrder: 'RGB' });
+    expect(j.input).toMatchObject({
+      width: TINY_SIZE,
+      height: TINY_SIZE,
+      mean: [0.5, 0.5, 0.5],
+      channelOrder: 'RGB',
+    });
     // Same images in another order → same fingerprint; one different image → different.
-    const reordered = await fitPatchCore({ images: [...good].reverse(), calibrationImages: [], backbone, config: { coresetRatio: 0.1 } });
-    const same = await fitPatchCore({ images: good, calibrationImages: [], backbone, config: { coresetRatio: 0.1 } });
-    const other = await fitPatchCore({ images: [...good.slice(1), testImgs[0]], calibrationImages: [], backbone, config: { coresetRatio: 0.1 } });
+    const reordered = await fitPatchCore({
+      images: [...good].reverse(),
+      calibrationImages: [],
+      backbone,
+      config: { coresetRatio: 0.1 },
+    });
+    const same = await fitPatchCore({
+      images: good,
+      calibrationImages: [],
+      backbone,
+      config: { coresetRatio: 0.1 },
+    });
+    const other = await fitPatchCore({
+      images: [...good.slice(1), testImgs[0]],
+      calibrationImages: [],
+      backbone,
+      config: { coresetRatio: 0.1 },
+    });
     expect(reordered.fingerprint).toBe(same.fingerprint);
     expect(other.fingerprint).not.toBe(same.fingerprint);
   });
@@ -156,19 +208,30 @@ const out = await r.scoreBatch(imgs);
 process.stdout.write(JSON.stringify({ pid: process.pid, scores: out.map((o) => o.rawScore), mapSum: out.map((o) => o.map.reduce((a, b) => a + b, 0)) }));
 `,
     );
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', script, pkg, ...testImgs], { cwd: resolve(__dirname, '../../..'), encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', script, pkg, ...testImgs], {
+      cwd: resolve(__dirname, '../../..'),
+      encoding: 'utf8',
+    });
     const child = JSON.parse(stdout) as { pid: number; scores: number[]; mapSum: number[] };
     expect(child.pid).not.toBe(process.pid);
     closeTo(child.scores, inMemory, 1e-5);
   });
 
   it('gathers the identical bank through the second extraction pass when features exceed the memory budget', async () => {
-    const twoPass = await fitPatchCore({ images: good, backbone, config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9, featureBudgetBytes: 1024 } });
+    const twoPass = await fitPatchCore({
+      images: good,
+      backbone,
+      config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9, featureBudgetBytes: 1024 },
+    });
     expect(Buffer.from(twoPass.bank.buffer).equals(Buffer.from(model.bank.buffer))).toBe(true);
   });
 
   it('is deterministic: equal seeds give the identical bank', async () => {
-    const again = await fitPatchCore({ images: good, backbone, config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9 } });
+    const again = await fitPatchCore({
+      images: good,
+      backbone,
+      config: { seed: 3, coresetRatio: 0.5, numNeighbors: 9 },
+    });
     expect(Buffer.from(again.bank.buffer).equals(Buffer.from(model.bank.buffer))).toBe(true);
   });
 });

@@ -20,7 +20,12 @@ interface BackboneDefaults {
 
 /** Taps at stride 8 and 16 (docs/architecture.md): the frozen ImageNet layers of each network. */
 export const BACKBONE_DEFAULTS: Record<PatchCoreBackboneId, BackboneDefaults> = {
-  mobilenet_v2: { taps: ['block_6_expand_relu', 'block_10_expand_relu'], strides: [8, 16], inputSize: 224, resize: 256 },
+  mobilenet_v2: {
+    taps: ['block_6_expand_relu', 'block_10_expand_relu'],
+    strides: [8, 16],
+    inputSize: 224,
+    resize: 256,
+  },
   inception_v3: { taps: ['mixed2', 'mixed5'], strides: [8, 16], inputSize: 299, resize: 342 },
 };
 
@@ -28,13 +33,22 @@ export const BACKBONE_DEFAULTS: Record<PatchCoreBackboneId, BackboneDefaults> = 
  * Keras applications' preprocess_input for both networks maps [0, 255] to [−1, 1]; the taps we
  * use sit in layers nsfwjs left frozen, i.e. they still expect that range.
  */
-const KERAS_TF_NORMALISATION = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number] };
+const KERAS_TF_NORMALISATION = {
+  mean: [0.5, 0.5, 0.5] as [number, number, number],
+  std: [0.5, 0.5, 0.5] as [number, number, number],
+};
 
-export async function patchcoreBackbone(id: PatchCoreBackboneId, opts: { taps?: [string, string]; cacheDir?: string } = {}): Promise<BackboneSource> {
+export async function patchcoreBackbone(
+  id: PatchCoreBackboneId,
+  opts: { taps?: [string, string]; cacheDir?: string } = {},
+): Promise<BackboneSource> {
   const d = BACKBONE_DEFAULTS[id];
   const taps = opts.taps ?? d.taps;
   const m = loadNsfwjsModel(id);
-  const key = createHash('sha256').update(`${id}|${m.packageVersion}|${taps.join(',')}|${d.inputSize}|v1`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${id}|${m.packageVersion}|${taps.join(',')}|${d.inputSize}|v1`)
+    .digest('hex')
+    .slice(0, 16);
   const file = opts.cacheDir ? join(opts.cacheDir, `${id}-${key}.onnx`) : null;
   let bytes: Uint8Array;
   let channels: number[];
@@ -42,13 +56,22 @@ export async function patchcoreBackbone(id: PatchCoreBackboneId, opts: { taps?: 
   const metaFile = file ? `${file}.json` : null;
   if (file && metaFile && existsSync(file) && existsSync(metaFile)) {
     bytes = new Uint8Array(readFileSync(file));
-    ({ channels, sizes } = JSON.parse(readFileSync(metaFile, 'utf8')) as { channels: number[]; sizes: number[] });
+    ({ channels, sizes } = JSON.parse(readFileSync(metaFile, 'utf8')) as {
+      channels: number[];
+      sizes: number[];
+    });
   } else {
-    const converted = convertKerasModel(m.topology.model_config.config, nsfwjsWeights(m) as KerasWeights, { taps: [...taps], inputSize: [d.inputSize, d.inputSize], inputName: 'input' });
+    const converted = convertKerasModel(m.topology.model_config.config, nsfwjsWeights(m) as KerasWeights, {
+      taps: [...taps],
+      inputSize: [d.inputSize, d.inputSize],
+      inputName: 'input',
+    });
     channels = converted.taps.map((t) => Number(t.shape[1]));
     sizes = converted.taps.map((t) => Number(t.shape[2]));
     if (Math.abs(d.inputSize / 8 - sizes[0]) > 3 || Math.abs(d.inputSize / 16 - sizes[1]) > 2) {
-      throw new Error(`taps ${taps.join(', ')} are ${sizes.join(' and ')} px wide at ${d.inputSize} px input: not stride 8 and 16`);
+      throw new Error(
+        `taps ${taps.join(', ')} are ${sizes.join(' and ')} px wide at ${d.inputSize} px input: not stride 8 and 16`,
+      );
     }
     bytes = serializeModel(converted.graph.toModelProto());
     if (file && metaFile && opts.cacheDir) {

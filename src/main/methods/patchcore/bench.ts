@@ -18,7 +18,12 @@ export interface PatchCoreBenchOptions {
   backbones?: PatchCoreBackboneId[];
   presets?: PresetName[];
   /** Extra named variants (e.g. measuring one option's AUROC cost). */
-  variants?: Array<{ name: string; preset?: PresetName; config: Partial<PatchCoreConfig>; preprocess?: Partial<PreprocessSpec> }>;
+  variants?: Array<{
+    name: string;
+    preset?: PresetName;
+    config: Partial<PatchCoreConfig>;
+    preprocess?: Partial<PreprocessSpec>;
+  }>;
   trainImages?: number;
   /** Evenly spread subsample of the test split (0 = all). */
   testImages?: number;
@@ -70,7 +75,13 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
       const test = opts.testImages ? evenSubsample(cat.test, opts.testImages) : cat.test;
       for (const v of variants) {
         const t0 = performance.now();
-        const fitted = await fitPatchCore({ images: train, backbone, preset: v.preset, config: v.config, preprocess: v.preprocess });
+        const fitted = await fitPatchCore({
+          images: train,
+          backbone,
+          preset: v.preset,
+          config: v.config,
+          preprocess: v.preprocess,
+        });
         const pre = fitted.backbone.preprocess;
         const fitSeconds = (performance.now() - t0) / 1000;
         const peakRssMiB = process.resourceUsage().maxRSS / 1024;
@@ -80,7 +91,10 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
           const runner = await loadModelPackage(dir);
           const s = pre.crop;
           const one = await preprocessBatch([test[0].path], pre);
-          const eight = await preprocessBatch(evenSubsample(test, 8).map((t) => t.path), pre);
+          const eight = await preprocessBatch(
+            evenSubsample(test, 8).map((t) => t.path),
+            pre,
+          );
           for (let i = 0; i < 3; i++) await runner.runTensor(one, 1);
           const lat: number[] = [];
           for (let i = 0; i < (opts.latencyRuns ?? 30); i++) {
@@ -119,7 +133,10 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
             latencyP50Ms: percentile(lat, 0.5),
             latencyP95Ms: percentile(lat, 0.95),
             throughputBatch8,
-            imageAuroc: auroc(scores, test.map((t) => t.label)),
+            imageAuroc: auroc(
+              scores,
+              test.map((t) => t.label),
+            ),
             pixelAuroc: pix.value(),
             modelMiB: exported.bytes / 2 ** 20,
           };
@@ -135,7 +152,8 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
 }
 
 export function benchRowsToMarkdown(rows: PatchCoreBenchRow[]): string {
-  const head = '| category | backbone | variant | bank | dim | fit 200 img (s) | peak RSS (MiB) | p50 / p95 ms (b=1) | img/s (b=8) | image AUROC | pixel AUROC |';
+  const head =
+    '| category | backbone | variant | bank | dim | fit 200 img (s) | peak RSS (MiB) | p50 / p95 ms (b=1) | img/s (b=8) | image AUROC | pixel AUROC |';
   const sep = '|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>

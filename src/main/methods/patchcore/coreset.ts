@@ -39,7 +39,14 @@ function sqDist(points: Float32Array, a: number, b: number, dim: number): number
  * most of the variance, so most "cannot improve" candidates stop there. The summation order is
  * the same with or without the early exit, so results never depend on it.
  */
-function sqDistBounded(points: Float32Array, a: number, b: number, dim: number, early: number, limit: number): number {
+function sqDistBounded(
+  points: Float32Array,
+  a: number,
+  b: number,
+  dim: number,
+  early: number,
+  limit: number,
+): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -90,7 +97,12 @@ function initialDistances(points: Float32Array, n: number, dim: number, starts: 
 }
 
 /** Indices (in selection order) of `size` points chosen by greedy k-center from n×dim `points`. */
-export function greedyCoreset(points: Float32Array, dim: number, size: number, opts: CoresetOptions): Int32Array {
+export function greedyCoreset(
+  points: Float32Array,
+  dim: number,
+  size: number,
+  opts: CoresetOptions,
+): Int32Array {
   const n = Math.floor(points.length / dim);
   const k = Math.max(0, Math.min(size, n));
   const selected = new Int32Array(k);
@@ -111,7 +123,15 @@ export function greedyCoreset(points: Float32Array, dim: number, size: number, o
 }
 
 /** The textbook loop: every point's distance to every new centre. Reference for tests. */
-function plainLoop(points: Float32Array, n: number, dim: number, k: number, min2: Float64Array, selected: Int32Array, tick: (it: number) => void): void {
+function plainLoop(
+  points: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  min2: Float64Array,
+  selected: Int32Array,
+  tick: (it: number) => void,
+): void {
   const chosen = new Uint8Array(n);
   let best = 0;
   for (let p = 1; p < n; p++) if (min2[p] > min2[best]) best = p;
@@ -139,7 +159,16 @@ function plainLoop(points: Float32Array, n: number, dim: number, k: number, min2
  * pass over typed arrays: grouping points per cluster (linked lists) was measured slower here,
  * because it turns the pass into random access over the whole point matrix.
  */
-function prunedLoop(points: Float32Array, n: number, dim: number, k: number, min2: Float64Array, selected: Int32Array, tick: (it: number) => void, earlyDims: number): void {
+function prunedLoop(
+  points: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  min2: Float64Array,
+  selected: Int32Array,
+  tick: (it: number) => void,
+  earlyDims: number,
+): void {
   const SLACK = 1 + 1e-9; // keeps float rounding from skipping a real update
   const owner = new Int32Array(n).fill(-1);
   const radius2 = new Float64Array(k); // max m_p over each centre's points, refreshed every pass
@@ -206,7 +235,10 @@ export function coveringRadius(points: Float32Array, dim: number, selected: Arra
  */
 export function pcaRotation(points: Float32Array, dim: number, maxSamples = 20000, seed = 0): Float32Array {
   const n = Math.floor(points.length / dim);
-  const rows = n <= maxSamples ? Array.from({ length: n }, (_, i) => i) : sampleWithoutReplacement(createRng(seed), n, maxSamples);
+  const rows =
+    n <= maxSamples
+      ? Array.from({ length: n }, (_, i) => i)
+      : sampleWithoutReplacement(createRng(seed), n, maxSamples);
   const mean = new Float64Array(dim);
   for (const p of rows) for (let a = 0; a < dim; a++) mean[a] += points[p * dim + a];
   for (let a = 0; a < dim; a++) mean[a] /= rows.length;

@@ -17,7 +17,12 @@ export interface MvtecCategory {
   test: TestItem[];
 }
 
-const pngs = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort() : []);
+const pngs = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
+        .sort()
+    : [];
 
 export function readMvtecCategory(root: string, name: string): MvtecCategory | null {
   const dir = join(root, name);
@@ -27,7 +32,12 @@ export function readMvtecCategory(root: string, name: string): MvtecCategory | n
   for (const defect of readdirSync(join(dir, 'test')).sort()) {
     for (const f of pngs(join(dir, 'test', defect))) {
       const maskPath = join(dir, 'ground_truth', defect, f.replace(/\.[^.]+$/, '_mask.png'));
-      test.push({ path: join(dir, 'test', defect, f), defect, label: defect === 'good' ? 0 : 1, mask: defect === 'good' ? null : existsSync(maskPath) ? maskPath : null });
+      test.push({
+        path: join(dir, 'test', defect, f),
+        defect,
+        label: defect === 'good' ? 0 : 1,
+        mask: defect === 'good' ? null : existsSync(maskPath) ? maskPath : null,
+      });
     }
   }
   return { name, train, test };
@@ -50,7 +60,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   const neg = n - pos;
   if (pos === 0 || neg === 0) return NaN;
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const avgRank = (i + j) / 2 + 1;
@@ -61,7 +71,11 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
 }
 
 /** Ground-truth mask resized/cropped exactly like the image (nearest), as 0/1 bytes (crop × crop). */
-export async function loadMask(path: string | null, imagePath: string, spec: PreprocessSpec): Promise<Uint8Array> {
+export async function loadMask(
+  path: string | null,
+  imagePath: string,
+  spec: PreprocessSpec,
+): Promise<Uint8Array> {
   const s = spec.crop;
   if (!path) return new Uint8Array(s * s);
   const meta = await sharp(imagePath).metadata();

@@ -17,7 +17,10 @@ export interface ExportOptions {
   createdAt?: Date;
 }
 
-export function buildPackageGraph(model: FittedPatchCore, chunkSize = model.config.chunkSize): { bytes: Uint8Array; chunks: number } {
+export function buildPackageGraph(
+  model: FittedPatchCore,
+  chunkSize = model.config.chunkSize,
+): { bytes: Uint8Array; chunks: number } {
   const { model: graph, chunks } = buildScoringModel(parseModel(model.backboneBytes), featureSpecOf(model), {
     bank: model.bank,
     dim: model.dim,
@@ -28,7 +31,10 @@ export function buildPackageGraph(model: FittedPatchCore, chunkSize = model.conf
   return { bytes: serializeModel(graph), chunks };
 }
 
-export function buildModelJson(model: FittedPatchCore, opts: ExportOptions & { chunks: number; chunkSize: number }): ModelJson {
+export function buildModelJson(
+  model: FittedPatchCore,
+  opts: ExportOptions & { chunks: number; chunkSize: number },
+): ModelJson {
   const p = model.backbone.preprocess;
   const cfg = model.config;
   const cal = model.calibration;
@@ -38,7 +44,16 @@ export function buildModelJson(model: FittedPatchCore, opts: ExportOptions & { c
     method: 'patchcore',
     version: PATCHCORE_VERSION,
     backbone: { id: model.backbone.id, taps: model.backbone.taps },
-    input: { name: model.backbone.inputName, layout: 'NCHW', width: p.crop, height: p.crop, resize: p.resize, mean: p.mean, std: p.std, channelOrder: p.channelOrder },
+    input: {
+      name: model.backbone.inputName,
+      layout: 'NCHW',
+      width: p.crop,
+      height: p.crop,
+      resize: p.resize,
+      mean: p.mean,
+      std: p.std,
+      channelOrder: p.channelOrder,
+    },
     outputs: { score: 'pred_score', map: 'anomaly_map' },
     params: {
       coresetRatio: cfg.coresetRatio,
@@ -46,7 +61,8 @@ export function buildModelJson(model: FittedPatchCore, opts: ExportOptions & { c
       coresetStartPoints: cfg.coresetStartPoints,
       bankSize: model.bank.length / model.dim,
       featureDim: model.dim,
-      reduction: cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
+      reduction:
+        cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
       aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
       numNeighbors: cfg.numNeighbors,
       blurSigma: cfg.blurSigma,
@@ -57,7 +73,12 @@ export function buildModelJson(model: FittedPatchCore, opts: ExportOptions & { c
     },
     normalisation: normalisationOf(cal),
     thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
-    training: { fingerprint: model.fingerprint, imageCount: model.trainImageCount, calibrationCount: cal.count, calibrationSource: cal.source },
+    training: {
+      fingerprint: model.fingerprint,
+      imageCount: model.trainImageCount,
+      calibrationCount: cal.count,
+      calibrationSource: cal.source,
+    },
     createdAt: (opts.createdAt ?? new Date()).toISOString(),
     metrics: {
       calibration: { count: cal.count, min: cal.min, max: cal.max, mean: cal.mean },
@@ -72,13 +93,22 @@ export function buildModelJson(model: FittedPatchCore, opts: ExportOptions & { c
  * span a range (one image, or identical scores) the lower end falls back to 0: PatchCore scores
  * are distances, so 0 is their natural floor.
  */
-export function normalisationOf(cal: FittedPatchCore['calibration']): { method: 'minmax'; min: number; max: number } {
-  if (cal.count === 0 || !(cal.max > cal.min)) return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
+export function normalisationOf(cal: FittedPatchCore['calibration']): {
+  method: 'minmax';
+  min: number;
+  max: number;
+} {
+  if (cal.count === 0 || !(cal.max > cal.min))
+    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
   return { method: 'minmax', min: cal.min, max: cal.max };
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json (each via a temp file + rename, so readers never see half a file). */
-export async function exportPatchCore(model: FittedPatchCore, dir: string, opts: ExportOptions = {}): Promise<{ dir: string; json: ModelJson; chunks: number; bytes: number }> {
+export async function exportPatchCore(
+  model: FittedPatchCore,
+  dir: string,
+  opts: ExportOptions = {},
+): Promise<{ dir: string; json: ModelJson; chunks: number; bytes: number }> {
   const chunkSize = opts.chunkSize ?? model.config.chunkSize;
   const { bytes, chunks } = buildPackageGraph(model, chunkSize);
   const json = buildModelJson(model, { ...opts, chunks, chunkSize });

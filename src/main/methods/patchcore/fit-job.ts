@@ -28,6 +28,9 @@ export interface FitJobResult {
   timings: Record<string, number>;
 }
 
-export function startPatchCoreFit(data: FitJobData, onProgress?: (p: FitProgress) => void): JobHandle<FitJobResult> {
+export function startPatchCoreFit(
+  data: FitJobData,
+  onProgress?: (p: FitProgress) => void,
+): JobHandle<FitJobResult> {
   return startWorkerJob<FitJobData, FitProgress, FitJobResult>(FIT_WORKER_ENTRY, data, onProgress);
 }

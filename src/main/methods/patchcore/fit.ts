@@ -18,7 +18,15 @@ import { CancelledError, greedyCoreset, pcaRotation } from './coreset';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { createRng, gaussianMatrix, sampleWithoutReplacement } from './prng';
 import { PatchCoreScorer, featureSpecOf } from './scorer';
-import { resolveConfig, type BackboneSource, type Calibration, type FitProgress, type FittedPatchCore, type PatchCoreConfig, type PresetName } from './types';
+import {
+  resolveConfig,
+  type BackboneSource,
+  type Calibration,
+  type FitProgress,
+  type FittedPatchCore,
+  type PatchCoreConfig,
+  type PresetName,
+} from './types';
 
 export interface FitOptions {
   images: ImageInput[];
@@ -86,7 +94,10 @@ async function rotateRows(rows: Float32Array, dim: number, q: Float32Array, thre
   const g = new GraphBuilder('rotate');
   const x = g.input('x', 'float32', ['N', dim]);
   g.output(g.matmul(x, g.initializer('q', q, [dim, dim]), 'y'));
-  const { session } = await createSession(serializeModel(g.toModelProto()), { providerOrder: ['cpu'], intraOpNumThreads: threads });
+  const { session } = await createSession(serializeModel(g.toModelProto()), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: threads,
+  });
   try {
     const n = rows.length / dim;
     const step = 65536;
@@ -106,10 +117,15 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   const timings: Record<string, number> = {};
   const tStart = performance.now();
   if (opts.images.length === 0) throw new Error('PatchCore fit needs at least one good image');
-  const backbone: BackboneSource = opts.preprocess ? { ...opts.backbone, preprocess: { ...opts.backbone.preprocess, ...opts.preprocess } } : opts.backbone;
-  const backboneBytes = typeof backbone.model === 'string' ? new Uint8Array(await readFile(backbone.model)) : backbone.model;
+  const backbone: BackboneSource = opts.preprocess
+    ? { ...opts.backbone, preprocess: { ...opts.backbone.preprocess, ...opts.preprocess } }
+    : opts.backbone;
+  const backboneBytes =
+    typeof backbone.model === 'string' ? new Uint8Array(await readFile(backbone.model)) : backbone.model;
 
-  const split = opts.calibrationImages ? { fit: opts.images.map((_, i) => i), calib: [] as number[] } : splitCalibration(opts.images.length, cfg);
+  const split = opts.calibrationImages
+    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
+    : splitCalibration(opts.images.length, cfg);
   const fitImages = split.fit.map((i) => opts.images[i]);
   const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
 
@@ -118,11 +134,15 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   const spec = featureSpecOf({ backbone, reduction, config: cfg });
   const dim = reduction ? cfg.reduceDim : raw;
   const projDim = Math.min(dim, cfg.coresetProjectionDim);
-  const coresetProj = dim > cfg.coresetProjectionDim ? gaussianMatrix(createRng(cfg.seed + 2), dim, projDim) : undefined;
+  const coresetProj =
+    dim > cfg.coresetProjectionDim ? gaussianMatrix(createRng(cfg.seed + 2), dim, projDim) : undefined;
 
   const backboneProto = parseModel(backboneBytes);
   const featModel = buildFeatureModel(backboneProto, spec, coresetProj, projDim);
-  const { session } = await createSession(serializeModel(featModel), { providerOrder: ['cpu'], intraOpNumThreads: opts.intraOpNumThreads });
+  const { session } = await createSession(serializeModel(featModel), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: opts.intraOpNumThreads,
+  });
 
   const { h, w } = featureGrid(spec);
   const hw = h * w;
@@ -135,7 +155,10 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   const extract = async (imgs: ImageInput[]): Promise<{ feats: Float32Array; proj: Float32Array | null }> => {
     const x = await preprocessBatch(imgs, backbone.preprocess);
     const out = await session.run({ [spec.inputName]: float32Tensor(x, [imgs.length, 3, s, s]) });
-    return { feats: out.features.data as Float32Array, proj: coresetProj ? (out.coreset_proj.data as Float32Array) : null };
+    return {
+      feats: out.features.data as Float32Array,
+      proj: coresetProj ? (out.coreset_proj.data as Float32Array) : null,
+    };
   };
 
   try {
@@ -157,7 +180,13 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     coreClock.report(0);
     // Rotate onto principal axes (distances unchanged) so the coreset's early exit bites.
     const rotated = full === proj ? proj.slice() : proj;
-    if (projDim >= 16) await rotateRows(rotated, projDim, pcaRotation(rotated, projDim, 20000, cfg.seed), opts.intraOpNumThreads);
+    if (projDim >= 16)
+      await rotateRows(
+        rotated,
+        projDim,
+        pcaRotation(rotated, projDim, 20000, cfg.seed),
+        opts.intraOpNumThreads,
+      );
     timings.rotateMs = performance.now() - tCore;
     const selected = greedyCoreset(rotated, projDim, size, {
       seed: cfg.seed,
@@ -170,7 +199,8 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     const tBank = performance.now();
     const bank = new Float32Array(selected.length * dim);
     if (full) {
-      for (let j = 0; j < selected.length; j++) bank.set(full.subarray(selected[j] * dim, (selected[j] + 1) * dim), j * dim);
+      for (let j = 0; j < selected.length; j++)
+        bank.set(full.subarray(selected[j] * dim, (selected[j] + 1) * dim), j * dim);
     } else {
       // Second pass: only images owning selected patches, each patch copied to its bank slot.
       const byImage = new Map<number, Array<[patch: number, slot: number]>>();
@@ -187,7 +217,8 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
         const ids = owners.slice(i, i + cfg.batchSize);
         const r = await extract(ids.map((id) => fitImages[id]));
         ids.forEach((id, b) => {
-          for (const [patch, slot] of byImage.get(id)!) bank.set(r.feats.subarray((b * hw + patch) * dim, (b * hw + patch + 1) * dim), slot * dim);
+          for (const [patch, slot] of byImage.get(id)!)
+            bank.set(r.feats.subarray((b * hw + patch) * dim, (b * hw + patch + 1) * dim), slot * dim);
         });
         bankClock.report(Math.min(i + cfg.batchSize, owners.length));
       }
@@ -196,7 +227,12 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
 
     const fitted: FittedPatchCore = {
       config: cfg,
-      backbone: { id: backbone.id, inputName: backbone.inputName, taps: backbone.taps, preprocess: backbone.preprocess },
+      backbone: {
+        id: backbone.id,
+        inputName: backbone.inputName,
+        taps: backbone.taps,
+        preprocess: backbone.preprocess,
+      },
       backboneBytes,
       bank,
       dim,
@@ -211,7 +247,10 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     const tCal = performance.now();
     checkCancel(opts);
     const calSource: Calibration['source'] = calibImages.length > 0 ? 'held-out' : 'train';
-    const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, Math.min(fitImages.length, cfg.maxCalibrationImages));
+    const calSet =
+      calibImages.length > 0
+        ? calibImages
+        : fitImages.slice(0, Math.min(fitImages.length, cfg.maxCalibrationImages));
     const scorer = await PatchCoreScorer.create(fitted, { intraOpNumThreads: opts.intraOpNumThreads });
     const calClock = new StageClock('calibrate', calSet.length, opts.onProgress);
     const scores: number[] = [];

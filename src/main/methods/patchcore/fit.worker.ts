@@ -19,5 +19,11 @@ void runAsWorkerJob<FitJobData, FitProgress, FitJobResult>(async (data, ctx) => 
   ctx.progress({ stage: 'export', done: 0, total: 1, etaMs: null });
   const exported = await exportPatchCore(fitted, data.outDir, data.export);
   ctx.progress({ stage: 'export', done: 1, total: 1, etaMs: 0 });
-  return { dir: exported.dir, modelJson: exported.json, chunks: exported.chunks, onnxBytes: exported.bytes, timings: fitted.timings };
+  return {
+    dir: exported.dir,
+    modelJson: exported.json,
+    chunks: exported.chunks,
+    onnxBytes: exported.bytes,
+    timings: fitted.timings,
+  };
 });

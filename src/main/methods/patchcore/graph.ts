@@ -39,13 +39,26 @@ export function featureDim(spec: FeatureGraphSpec): number {
  * AvgPool counts the zero padding (count_include_pad=1) like anomalib's AvgPool2d(3,1,1): border
  * patches are damped towards zero, which is what the published numbers were measured with.
  */
-export function appendFeatures(app: GraphAppender, spec: FeatureGraphSpec, grid: { h: number; w: number }): string {
+export function appendFeatures(
+  app: GraphAppender,
+  spec: FeatureGraphSpec,
+  grid: { h: number; w: number },
+): string {
   const pool = (x: string): string =>
-    app.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 });
+    app.op('AveragePool', [x], {
+      kernel_shape: [3, 3],
+      strides: [1, 1],
+      pads: [1, 1, 1, 1],
+      count_include_pad: 1,
+    });
   const fine = pool(spec.taps[0].name);
   const coarse = pool(spec.taps[1].name);
   // Target sizes: coarse map's N and C with the fine map's H and W (batch stays symbolic).
-  const sizes = app.op('Concat', [app.slice(app.op('Shape', [coarse]), [0], [2], [0]), app.slice(app.op('Shape', [fine]), [2], [4], [0])], { axis: 0 });
+  const sizes = app.op(
+    'Concat',
+    [app.slice(app.op('Shape', [coarse]), [0], [2], [0]), app.slice(app.op('Shape', [fine]), [2], [4], [0])],
+    { axis: 0 },
+  );
   const upsampled = app.op('Resize', [coarse, '', '', sizes], {
     mode: 'linear',
     coordinate_transformation_mode: 'half_pixel',
@@ -55,15 +68,25 @@ export function appendFeatures(app: GraphAppender, spec: FeatureGraphSpec, grid:
   const d0 = rawDim(spec);
   let feats = app.op('Reshape', [nhwc, app.int64Init([0, grid.h * grid.w, d0])]);
   if (spec.projection) {
-    if (spec.projection.inDim !== d0) throw new Error(`projection expects ${spec.projection.inDim}-d input, features are ${d0}-d`);
-    const r = app.floatInit(spec.projection.matrix, [spec.projection.inDim, spec.projection.outDim], 'projection');
+    if (spec.projection.inDim !== d0)
+      throw new Error(`projection expects ${spec.projection.inDim}-d input, features are ${d0}-d`);
+    const r = app.floatInit(
+      spec.projection.matrix,
+      [spec.projection.inDim, spec.projection.outDim],
+      'projection',
+    );
     feats = app.op('MatMul', [feats, r]);
   }
   return feats;
 }
 
 /** Feature extractor used by fit: outputs `features` [N,HW,D] and, when given, `coreset_proj` [N,HW,k]. */
-export function buildFeatureModel(backbone: ModelProto, spec: FeatureGraphSpec, coresetProjection?: Float32Array, coresetDim = 128): ModelProto {
+export function buildFeatureModel(
+  backbone: ModelProto,
+  spec: FeatureGraphSpec,
+  coresetProjection?: Float32Array,
+  coresetDim = 128,
+): ModelProto {
   const app = new GraphAppender('patchcore', defaultOpset(backbone));
   const grid = featureGrid(spec);
   const feats = appendFeatures(app, spec, grid);
@@ -84,7 +107,12 @@ export interface BankChunks {
 }
 
 /** Splits the bank into initializers of at most `chunkSize` rows. */
-export function addBankChunks(app: GraphAppender, bank: Float32Array, dim: number, chunkSize: number): BankChunks {
+export function addBankChunks(
+  app: GraphAppender,
+  bank: Float32Array,
+  dim: number,
+  chunkSize: number,
+): BankChunks {
   const m = bank.length / dim;
   const chunks: BankChunks['chunks'] = [];
   for (let off = 0; off < m; off += chunkSize) {
@@ -112,13 +140,28 @@ export function addBankChunks(app: GraphAppender, bank: Float32Array, dim: numbe
  * per-chunk minima are merged. ||x||² is added after the minimum because it is constant per row.
  * Returns the squared distance [P,1] and the global bank index [P,1] (int64).
  */
-export function appendChunkedNearest(app: GraphAppender, x: string, bank: BankChunks): { d2: string; index: string } {
+export function appendChunkedNearest(
+  app: GraphAppender,
+  x: string,
+  bank: BankChunks,
+): { d2: string; index: string } {
   const x2 = app.reduce('ReduceSum', app.op('Mul', [x, x]), [1], true);
   const mins: string[] = [];
   const idxs: string[] = [];
   for (const c of bank.chunks) {
-    const partial = app.op('Gemm', [x, c.rows, c.sqnorm], { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 }, 'chunk_scores');
-    const [v, i] = app.node('TopK', [partial, app.int64Init([1])], { axis: 1, largest: 0, sorted: 1 }, 2, 'chunk_min');
+    const partial = app.op(
+      'Gemm',
+      [x, c.rows, c.sqnorm],
+      { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 },
+      'chunk_scores',
+    );
+    const [v, i] = app.node(
+      'TopK',
+      [partial, app.int64Init([1])],
+      { axis: 1, largest: 0, sorted: 1 },
+      2,
+      'chunk_min',
+    );
     mins.push(v);
     idxs.push(c.offset === 0 ? i : app.op('Add', [i, app.int64Init([c.offset], [1, 1])]));
   }
@@ -130,7 +173,13 @@ export function appendChunkedNearest(app: GraphAppender, x: string, bank: BankCh
   } else {
     const allMin = app.op('Concat', mins, { axis: 1 });
     const allIdx = app.op('Concat', idxs, { axis: 1 });
-    const [v, which] = app.node('TopK', [allMin, app.int64Init([1])], { axis: 1, largest: 0, sorted: 1 }, 2, 'merge_min');
+    const [v, which] = app.node(
+      'TopK',
+      [allMin, app.int64Init([1])],
+      { axis: 1, largest: 0, sorted: 1 },
+      2,
+      'merge_min',
+    );
     best = v;
     index = app.op('GatherElements', [allIdx, which], { axis: 1 });
   }
@@ -162,7 +211,11 @@ export interface HeadSpec {
 }
 
 /** Full package graph: backbone + features + chunked NN + reweighting + map upsample + blur. */
-export function buildScoringModel(backbone: ModelProto, spec: FeatureGraphSpec, head: HeadSpec): { model: ModelProto; chunks: number } {
+export function buildScoringModel(
+  backbone: ModelProto,
+  spec: FeatureGraphSpec,
+  head: HeadSpec,
+): { model: ModelProto; chunks: number } {
   const app = new GraphAppender('patchcore', defaultOpset(backbone));
   const grid = featureGrid(spec);
   const hw = grid.h * grid.w;
@@ -186,11 +239,35 @@ export function buildScoringModel(backbone: ModelProto, spec: FeatureGraphSpec, 
     const mStar = app.reshapeFlat(app.op('GatherElements', [nnIdx, worst], { axis: 1 })); // [N]
     const worst3 = app.op('Expand', [app.unsqueeze(worst, [2]), app.int64Init([1, 1, d])]); // [N,1,D]
     const xStar = app.op('GatherElements', [feats, worst3], { axis: 1 }); // [N,1,D]
-    const allRows = bank.chunks.length === 1 ? bank.chunks[0].rows : app.op('Concat', bank.chunks.map((c) => c.rows), { axis: 0 });
-    const allSq = bank.chunks.length === 1 ? bank.chunks[0].sqnorm : app.op('Concat', bank.chunks.map((c) => c.sqnorm), { axis: 1 });
+    const allRows =
+      bank.chunks.length === 1
+        ? bank.chunks[0].rows
+        : app.op(
+            'Concat',
+            bank.chunks.map((c) => c.rows),
+            { axis: 0 },
+          );
+    const allSq =
+      bank.chunks.length === 1
+        ? bank.chunks[0].sqnorm
+        : app.op(
+            'Concat',
+            bank.chunks.map((c) => c.sqnorm),
+            { axis: 1 },
+          );
     const mVec = app.op('Gather', [allRows, mStar], { axis: 0 }); // [N, D]
-    const mm = app.op('Gemm', [mVec, allRows, allSq], { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 }); // [N, M] (no ||m*||², constant per row)
-    const [, support] = app.node('TopK', [mm, app.int64Init([k])], { axis: 1, largest: 0, sorted: 1 }, 2, 'support');
+    const mm = app.op('Gemm', [mVec, allRows, allSq], {
+      alpha: { float: -2 },
+      beta: { float: 1 },
+      transB: 1,
+    }); // [N, M] (no ||m*||², constant per row)
+    const [, support] = app.node(
+      'TopK',
+      [mm, app.int64Init([k])],
+      { axis: 1, largest: 0, sorted: 1 },
+      2,
+      'support',
+    );
     // m* scores −||m*||², the row minimum, so it comes first; an exact duplicate of m* may tie
     // with it, but its distance to the test patch is the same, so the weight is unaffected.
     const supportVec = app.op('Gather', [allRows, support], { axis: 0 }); // [N, k, D]
@@ -207,7 +284,10 @@ export function buildScoringModel(backbone: ModelProto, spec: FeatureGraphSpec, 
   const map4 = app.op('Reshape', [patch, app.int64Init([-1, 1, grid.h, grid.w])]);
   const batchDims = app.slice(app.op('Shape', [map4]), [0], [2], [0]);
   const sizes = app.op('Concat', [batchDims, app.int64Init([spec.inputSize, spec.inputSize])], { axis: 0 });
-  const up = app.op('Resize', [map4, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  const up = app.op('Resize', [map4, '', '', sizes], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
   const kern = gaussianKernel1d(head.blurSigma);
   const r = (kern.length - 1) / 2;
   const padded = app.op('Pad', [up, app.int64Init([0, 0, r, r, 0, 0, r, r])], { mode: 'reflect' });
@@ -224,7 +304,13 @@ export function buildScoringModel(backbone: ModelProto, spec: FeatureGraphSpec, 
 }
 
 /** Feature extractor + chunked NN search: the in-memory scorer's ORT part (post-processing is in JS). */
-export function buildNearestModel(backbone: ModelProto, spec: FeatureGraphSpec, bank: Float32Array, dim: number, chunkSize: number): ModelProto {
+export function buildNearestModel(
+  backbone: ModelProto,
+  spec: FeatureGraphSpec,
+  bank: Float32Array,
+  dim: number,
+  chunkSize: number,
+): ModelProto {
   const app = new GraphAppender('patchcore', defaultOpset(backbone));
   const grid = featureGrid(spec);
   const hw = grid.h * grid.w;

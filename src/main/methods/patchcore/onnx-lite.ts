@@ -3,9 +3,17 @@
 // only appends a fixed head to an existing backbone graph (tens of MB of initializers), which is a
 // few pushes on the decoded protobuf object without re-inferring shapes of the whole backbone.
 // Serialisation goes through src/main/onnx/serialize.
-import { TENSOR_DATA_TYPE, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../onnx/schema';
+import {
+  TENSOR_DATA_TYPE,
+  type AttributeProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../../onnx/schema';
 
-export type AttrValue = number | number[] | string | { floats: number[] } | { int: number } | { float: number };
+export type AttrValue =
+  number | number[] | string | { floats: number[] } | { int: number } | { float: number };
 
 function toAttr(name: string, v: AttrValue): AttributeProto {
   if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
@@ -51,7 +59,13 @@ export class GraphAppender {
     return `${this.prefix}/${hint}_${this.counter++}`;
   }
 
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1, hint = opType): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs = 1,
+    hint = opType,
+  ): string[] {
     const outs = Array.from({ length: outputs }, () => this.fresh(hint));
     this.nodes.push({
       name: this.fresh(`${hint}_node`),
@@ -99,7 +113,12 @@ export class GraphAppender {
   }
 
   /** Reductions changed signature at opset 18 (axes became an input); emit whichever this opset wants. */
-  reduce(opType: 'ReduceMin' | 'ReduceMax' | 'ReduceSum' | 'ReduceMean', x: string, axes: number[], keepdims: boolean): string {
+  reduce(
+    opType: 'ReduceMin' | 'ReduceMax' | 'ReduceSum' | 'ReduceMean',
+    x: string,
+    axes: number[],
+    keepdims: boolean,
+  ): string {
     const inputsAxes = opType === 'ReduceSum' ? this.opset >= 13 : this.opset >= 18;
     if (inputsAxes) return this.op(opType, [x, this.int64Init(axes)], { keepdims: keepdims ? 1 : 0 });
     return this.op(opType, [x], { axes, keepdims: keepdims ? 1 : 0 });
@@ -107,11 +126,15 @@ export class GraphAppender {
 
   /** Unsqueeze/Squeeze took `axes` as an attribute before opset 13. */
   unsqueeze(x: string, axes: number[]): string {
-    return this.opset >= 13 ? this.op('Unsqueeze', [x, this.int64Init(axes)]) : this.op('Unsqueeze', [x], { axes });
+    return this.opset >= 13
+      ? this.op('Unsqueeze', [x, this.int64Init(axes)])
+      : this.op('Unsqueeze', [x], { axes });
   }
 
   squeeze(x: string, axes: number[]): string {
-    return this.opset >= 13 ? this.op('Squeeze', [x, this.int64Init(axes)]) : this.op('Squeeze', [x], { axes });
+    return this.opset >= 13
+      ? this.op('Squeeze', [x, this.int64Init(axes)])
+      : this.op('Squeeze', [x], { axes });
   }
 
   /** Reshape to 1-D. */
@@ -130,7 +153,12 @@ export function defaultOpset(model: ModelProto): number {
 }
 
 /** Returns a copy of `base` with the appender's nodes/initializers added and the given graph outputs. */
-export function withAppended(base: ModelProto, app: GraphAppender, outputs: ValueInfoProto[], keepInputs = true): ModelProto {
+export function withAppended(
+  base: ModelProto,
+  app: GraphAppender,
+  outputs: ValueInfoProto[],
+  keepInputs = true,
+): ModelProto {
   const g = base.graph ?? {};
   const opset = Math.max(defaultOpset(base), app.opset);
   const opsetImport = [

@@ -2,7 +2,13 @@
 // things in ONNX; tests compare both against a naive reference.
 
 /** Bilinear resize with half-pixel centres and edge clamping (PyTorch align_corners=False, ONNX half_pixel). */
-export function resizeBilinear(src: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
+export function resizeBilinear(
+  src: Float32Array,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+): Float32Array {
   const out = new Float32Array(outH * outW);
   const sy = h / outH;
   const sx = w / outW;
@@ -41,7 +47,12 @@ function reflect(i: number, n: number): number {
 }
 
 /** Separable convolution with a symmetric kernel, reflect padding (anomalib's GaussianBlur2d). */
-export function blurSeparableReflect(img: Float32Array, h: number, w: number, kernel: Float32Array): Float32Array {
+export function blurSeparableReflect(
+  img: Float32Array,
+  h: number,
+  w: number,
+  kernel: Float32Array,
+): Float32Array {
   const r = (kernel.length - 1) / 2;
   const tmp = new Float32Array(h * w);
   const out = new Float32Array(h * w);
@@ -71,7 +82,14 @@ export function blurSeparableReflect(img: Float32Array, h: number, w: number, ke
  * Paper Eq. 7: weight = 1 − softmax(d)[0] where d are distances from the worst test patch x* to
  * the k nearest bank vectors of its nearest bank vector m* (m* first).
  */
-export function reweightFactor(xStar: Float32Array, bank: Float32Array, dim: number, mStar: number, k: number, bankSqNorms: Float64Array): number {
+export function reweightFactor(
+  xStar: Float32Array,
+  bank: Float32Array,
+  dim: number,
+  mStar: number,
+  k: number,
+  bankSqNorms: Float64Array,
+): number {
   const m = bank.length / dim;
   const kk = Math.min(k, m);
   if (kk <= 1) return 1;

@@ -17,14 +17,18 @@ export interface PatchCoreScore {
   size: number;
 }
 
-export function featureSpecOf(model: Pick<FittedPatchCore, 'backbone' | 'reduction' | 'config'>): FeatureGraphSpec {
+export function featureSpecOf(
+  model: Pick<FittedPatchCore, 'backbone' | 'reduction' | 'config'>,
+): FeatureGraphSpec {
   const b = model.backbone;
   const rawDim = b.taps[0].channels + b.taps[1].channels;
   return {
     inputName: b.inputName,
     inputSize: b.preprocess.crop,
     taps: b.taps,
-    projection: model.reduction ? { matrix: model.reduction, inDim: rawDim, outDim: model.config.reduceDim } : undefined,
+    projection: model.reduction
+      ? { matrix: model.reduction, inDim: rawDim, outDim: model.config.reduceDim }
+      : undefined,
   };
 }
 
@@ -41,10 +45,22 @@ export class PatchCoreScorer {
     this.kernel = gaussianKernel1d(model.config.blurSigma);
   }
 
-  static async create(model: FittedPatchCore, opts: { intraOpNumThreads?: number } = {}): Promise<PatchCoreScorer> {
+  static async create(
+    model: FittedPatchCore,
+    opts: { intraOpNumThreads?: number } = {},
+  ): Promise<PatchCoreScorer> {
     const spec = featureSpecOf(model);
-    const graph = buildNearestModel(parseModel(model.backboneBytes), spec, model.bank, model.dim, model.config.chunkSize);
-    const handle = await createSession(serializeModel(graph), { providerOrder: ['cpu'], intraOpNumThreads: opts.intraOpNumThreads });
+    const graph = buildNearestModel(
+      parseModel(model.backboneBytes),
+      spec,
+      model.bank,
+      model.dim,
+      model.config.chunkSize,
+    );
+    const handle = await createSession(serializeModel(graph), {
+      providerOrder: ['cpu'],
+      intraOpNumThreads: opts.intraOpNumThreads,
+    });
     return new PatchCoreScorer(model, handle, spec);
   }
 
@@ -73,14 +89,24 @@ export class PatchCoreScorer {
       }
       const maxScore = patch[worst];
       const xStar = feats.subarray((i * hw + worst) * dim, (i * hw + worst + 1) * dim);
-      const weight = reweightFactor(xStar, this.model.bank, dim, Number(idx[i * hw + worst]), this.model.config.numNeighbors, this.sq);
+      const weight = reweightFactor(
+        xStar,
+        this.model.bank,
+        dim,
+        Number(idx[i * hw + worst]),
+        this.model.config.numNeighbors,
+        this.sq,
+      );
       const map = blurSeparableReflect(resizeBilinear(patch, h, w, s, s), s, s, this.kernel);
       results.push({ score: weight * maxScore, patchScores: patch, map, size: s });
     }
     return results;
   }
 
-  async scoreImages(images: ImageInput[], batchSize = this.model.config.batchSize): Promise<PatchCoreScore[]> {
+  async scoreImages(
+    images: ImageInput[],
+    batchSize = this.model.config.batchSize,
+  ): Promise<PatchCoreScore[]> {
     const out: PatchCoreScore[] = [];
     for (let i = 0; i < images.length; i += batchSize) {
       const batch = images.slice(i, i + batchSize);

@@ -59,7 +59,10 @@ export const PRESETS: Record<PresetName, Partial<PatchCoreConfig>> = {
   fast: { coresetRatio: 0.01, reduceDim: 128 },
 };
 
-export function resolveConfig(preset: PresetName | undefined, overrides: Partial<PatchCoreConfig> = {}): PatchCoreConfig {
+export function resolveConfig(
+  preset: PresetName | undefined,
+  overrides: Partial<PatchCoreConfig> = {},
+): PatchCoreConfig {
   return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
 }
 

@@ -22,3 +22,24 @@ export function useRoute(): Route {
 export function hrefFor(route: Route): string {
   return `#/${route}`;
 }
+
+function currentQuery(): string {
+  const hash = window.location.hash;
+  const q = hash.indexOf('?');
+  return q < 0 ? '' : hash.slice(q + 1);
+}
+
+/** Parameters after the route, e.g. `#/review?id=42`; the string form keeps React's snapshot stable. */
+export function useRouteQuery(): URLSearchParams {
+  const text = useSyncExternalStore(subscribe, currentQuery);
+  return new URLSearchParams(text);
+}
+
+export function hrefWith(route: Route, params: Record<string, string | number>): string {
+  const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  return q ? `#/${route}?${q}` : `#/${route}`;
+}
+
+export function navigate(route: Route, params: Record<string, string | number> = {}): void {
+  window.location.hash = hrefWith(route, params);
+}
