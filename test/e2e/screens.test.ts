@@ -45,7 +45,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
         filter: { verdicts: ['FAIL', 'REVIEW'] },
         limit: 20,
       }).catch(() => null);
-      if (flagged && flagged.rows.length >= 8 && flagged.rows.some((r) => r.verdict === 'REVIEW')) break;
+      const all = await rpc<{ total: number }>(station.url, 'inspections.histogram', {}).catch(() => ({ total: 0 }));
+      // More than one History page (50 rows), and enough flagged parts to review with the keyboard.
+      if (all.total >= 70 && flagged && flagged.rows.length >= 8 && flagged.rows.some((r) => r.verdict === 'REVIEW')) break;
       if (Date.now() > deadline) throw new Error(`No inspections after 150 s.\n${station.output.join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -85,8 +87,18 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.click('[data-testid="save-good"]');
     await waitForText(page.locator('[data-testid="save-good-result"]'), /Saved as good: .*good-candidates/);
 
-    await page.click('[data-testid="live-stop"]');
-    await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);
+    // Stop on a flagged part, so the still frame has a heatmap to toggle (a clean PASS part's map
+    // can be all zeros). Frames come every 200 ms, so this may take a few tries.
+    for (let attempt = 1; ; attempt++) {
+      await waitForText(page.locator('[data-testid="live-verdict-value"]'), /REVIEW|FAIL/, 20_000);
+      await page.click('[data-testid="live-stop"]');
+      await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);
+      await new Promise((r) => setTimeout(r, 500));
+      if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-verdict-value"]')) ?? '')) break;
+      expect(attempt, 'the line never stopped on a flagged part').toBeLessThan(8);
+      await page.click('[data-testid="live-start"]');
+      await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);
+    }
     await waitForText(page.locator('[data-testid="live-stopped"]'), /The line is stopped/);
     // Rows are written in batches; give the last one time to land before History counts them.
     await new Promise((r) => setTimeout(r, 800));

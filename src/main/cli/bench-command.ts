@@ -2,7 +2,11 @@
 // markdown with the command and the machine, ready to paste (or --out to write a file).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { benchBackbones, benchTable } from '../backbones';
+import { benchRowsToMarkdown, runPatchCoreBench } from '../methods/patchcore/bench';
+import { benchDemoLine } from '../station/bench';
 import { onnxRuntimeVersion } from '../runtime';
 import { resolveDataDir } from '../storage/data-dir';
 import { dataDirOption, intOption, parseOptions } from './args';
@@ -10,7 +14,7 @@ import type { CliCommand } from './commands';
 
 export interface BenchSection {
   name: string;
-  run(ctx: { cacheDir: string; runs: number }): Promise<string>;
+  run(ctx: { cacheDir: string; dataDir: string; runs: number; dataRoot: string }): Promise<string>;
 }
 
 const SECTIONS: BenchSection[] = [
@@ -19,6 +23,43 @@ const SECTIONS: BenchSection[] = [
     async run({ cacheDir, runs }) {
       const rows = await benchBackbones({ cacheDir, runs });
       return `### Backbones (CPU provider)\n\n${benchTable(rows)}`;
+    },
+  },
+  {
+    name: 'patchcore',
+    async run({ cacheDir, dataRoot }) {
+      const categories = ['magnetic_tile', 'deeppcb'].filter((c) => existsSync(resolve(dataRoot, c)));
+      if (categories.length === 0) {
+        return `### PatchCore\n\nSkipped: no evaluation data at ${dataRoot} (set STATION_EVAL_DATA).`;
+      }
+      const rows = await runPatchCoreBench({
+        dataRoot,
+        categories,
+        presets: ['fast', 'accurate'],
+        trainImages: 200,
+        testImages: 200,
+        cacheDir,
+        log: (line) => console.error(line),
+      });
+      return `### PatchCore (MobileNetV2 taps, 224 px)\n\n${benchRowsToMarkdown(rows)}`;
+    },
+  },
+  {
+    name: 'station',
+    async run({ dataDir }) {
+      const r = await benchDemoLine({ dataDir, frames: 300 });
+      const stages = (['decode', 'inference', 'post', 'logging'] as const)
+        .map((k) => `${k} ${r.stageMs[k].toFixed(1)} ms (${(r.stageShare[k] * 100).toFixed(0)} %)`)
+        .join(', ');
+      return [
+        '### Live loop on the demo line (replay as fast as inspected)',
+        '',
+        '| frames | fps | latency p50 | p95 | worst | overruns | provider | model |',
+        '|---|---|---|---|---|---|---|---|',
+        `| ${r.frames} | ${r.fps.toFixed(1)} | ${r.latencyMs.p50.toFixed(1)} ms | ${r.latencyMs.p95.toFixed(1)} ms | ${r.latencyMs.worst.toFixed(1)} ms | ${r.overruns} | ${r.provider} | ${r.model} |`,
+        '',
+        `Time per frame by stage: ${stages}. Verdicts: ${r.verdicts.pass} PASS / ${r.verdicts.review} REVIEW / ${r.verdicts.fail} FAIL.`,
+      ].join('\n');
     },
   },
 ];
@@ -52,7 +93,14 @@ export const benchCommand: CliCommand = {
     ];
     for (const section of SECTIONS.filter((s) => wanted.includes(s.name))) {
       console.error(`bench: ${section.name}…`);
-      parts.push(await section.run({ cacheDir: paths.cache, runs }));
+      parts.push(
+        await section.run({
+          cacheDir: paths.cache,
+          dataDir: paths.root,
+          runs,
+          dataRoot: resolve(process.env.STATION_EVAL_DATA ?? '../shared/data'),
+        }),
+      );
     }
     const markdown = `${parts.join('\n\n')}\n`;
     console.log(markdown);

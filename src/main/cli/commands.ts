@@ -1,5 +1,8 @@
 // The CLI's command table. Each command parses its own options and returns an exit code.
 import { benchCommand } from './bench-command';
+import { evalCommand } from './eval-command';
+import { fitCommand } from './fit-command';
+import { predictCommand } from './predict-command';
 import { modelsCommand } from './models-command';
 
 export interface CliCommand {
@@ -9,7 +12,7 @@ export interface CliCommand {
   run(argv: string[]): Promise<number>;
 }
 
-export const COMMANDS: CliCommand[] = [modelsCommand, benchCommand];
+export const COMMANDS: CliCommand[] = [fitCommand, evalCommand, predictCommand, modelsCommand, benchCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,6 +2,7 @@
 // loop stays responsive; progress {stage, done, total, etaMs}; cancel() stops it.
 import { join } from 'node:path';
 import { startWorkerJob, type JobHandle } from '../../jobs/worker-job';
+import type { PreprocessSpec } from '../../models/preprocess';
 import type { ModelJson } from '../../models/schema';
 import type { ExportOptions } from './export';
 import type { BackboneSource, FitProgress, PatchCoreConfig, PresetName } from './types';
@@ -15,6 +16,8 @@ export interface FitJobData {
   backbone: BackboneSource;
   preset?: PresetName;
   config?: Partial<PatchCoreConfig>;
+  /** e.g. { resize: 0 }: squash the whole frame to the input size instead of resize + centre-crop. */
+  preprocess?: Partial<PreprocessSpec>;
   outDir: string;
   export?: ExportOptions;
   intraOpNumThreads?: number;

@@ -12,6 +12,7 @@ void runAsWorkerJob<FitJobData, FitProgress, FitJobResult>(async (data, ctx) => 
     backbone: data.backbone,
     preset: data.preset,
     config: data.config,
+    preprocess: data.preprocess,
     onProgress: ctx.progress,
     shouldCancel: ctx.isCancelled,
     intraOpNumThreads: data.intraOpNumThreads,

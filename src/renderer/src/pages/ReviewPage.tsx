@@ -295,10 +295,11 @@ function Detail({
   const [shown, setShown] = useState(id);
   if (shown !== id) {
     // A new part starts with an empty form; a half-typed reason belongs to the previous one.
+    // The confirmation of the decision just made stays: it is what moved us here.
     setShown(id);
     setDefectType('');
     setReason('');
-    setMessage(null);
+    if (message && !message.ok) setMessage(null);
   }
 
   useEvent('review.recorded', (d) => {

@@ -1,0 +1,107 @@
+// `station fit`: a model package from a folder of good images (or an MVTec category's train/good).
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isImageFile } from '../eval/datasets';
+import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
+import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
+import type { PresetName } from '../methods/patchcore/types';
+import { resolveDataDir } from '../storage/data-dir';
+import { CliUsageError, dataDirOption, parseOptions, requireOption } from './args';
+import type { CliCommand } from './commands';
+import { progressLine } from './progress';
+
+export const METHODS = ['patchcore'] as const;
+export const BACKBONES: PatchCoreBackboneId[] = ['mobilenet_v2', 'inception_v3'];
+
+export interface FitSettings {
+  backbone: PatchCoreBackboneId;
+  preset: PresetName;
+  /** Squash the whole frame to the input (for elongated parts) instead of resize + centre-crop. */
+  wholeFrame: boolean;
+}
+
+export function parseFitSettings(values: {
+  method?: string;
+  backbone?: string;
+  preset?: string;
+  'whole-frame'?: boolean;
+}): FitSettings {
+  const method = values.method ?? 'patchcore';
+  if (!(METHODS as readonly string[]).includes(method)) {
+    throw new CliUsageError(`--method ${method} is not available (available: ${METHODS.join(', ')}).`);
+  }
+  const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
+  if (!BACKBONES.includes(backbone)) throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
+  const preset = (values.preset ?? 'fast') as PresetName;
+  if (preset !== 'fast' && preset !== 'accurate') throw new CliUsageError('--preset must be fast or accurate.');
+  return { backbone, preset, wholeFrame: values['whole-frame'] ?? false };
+}
+
+export const FIT_OPTIONS = {
+  method: { type: 'string' },
+  backbone: { type: 'string' },
+  preset: { type: 'string' },
+  'whole-frame': { type: 'boolean' },
+  'data-dir': { type: 'string' },
+} as const;
+
+/** Fits in a worker thread (the process stays responsive to Ctrl-C) and exports to outDir. */
+export async function fitPackage(
+  images: string[],
+  outDir: string,
+  settings: FitSettings,
+  cacheDir: string,
+): Promise<FitJobResult> {
+  const backbone = await patchcoreBackbone(settings.backbone, { cacheDir: join(cacheDir, 'backbones') });
+  const job = startPatchCoreFit(
+    {
+      images,
+      backbone,
+      preset: settings.preset,
+      preprocess: settings.wholeFrame ? { resize: 0 } : undefined,
+      outDir,
+    },
+    (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
+  );
+  const stop = (): void => job.cancel();
+  process.once('SIGINT', stop);
+  try {
+    return await job.result;
+  } finally {
+    process.off('SIGINT', stop);
+  }
+}
+
+export function imagesIn(dir: string): string[] {
+  const abs = resolve(dir);
+  const folder = existsSync(join(abs, 'train', 'good')) ? join(abs, 'train', 'good') : abs;
+  if (!existsSync(folder)) throw new Error(`Folder not found: ${folder}`);
+  const files = readdirSync(folder)
+    .filter(isImageFile)
+    .sort()
+    .map((f) => join(folder, f));
+  if (files.length === 0) throw new Error(`No images in ${folder}.`);
+  return files;
+}
+
+export const fitCommand: CliCommand = {
+  name: 'fit',
+  summary: 'fit a model package from a folder of good images',
+  usage:
+    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate] [--whole-frame] [--data-dir DIR]',
+  async run(argv) {
+    const { values } = parseOptions(argv, { ...FIT_OPTIONS, data: { type: 'string' }, out: { type: 'string' } });
+    const settings = parseFitSettings(values);
+    const images = imagesIn(requireOption(values.data, '--data'));
+    const out = resolve(requireOption(values.out, '--out'));
+    const paths = resolveDataDir({ cliArg: dataDirOption(values['data-dir']), fallback: '.data' });
+    const t0 = performance.now();
+    const result = await fitPackage(images, out, settings, paths.cache);
+    const m = result.modelJson;
+    console.log(
+      `Fitted ${m.method} on ${images.length} images in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${result.dir}`,
+    );
+    console.log(`  model.onnx ${(result.onnxBytes / 1024 ** 2).toFixed(1)} MiB, thresholds T1 ${m.thresholds.t1}, T2 ${m.thresholds.t2}`);
+    return 0;
+  },
+};
