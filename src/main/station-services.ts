@@ -68,7 +68,9 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const db = openDatabase(paths.database);
   const events = new EventBus();
   const audit = new AuditTrail(db);
-  audit.onAppend((row) => events.emit('audit.appended', { id: row.id, action: row.action, actor: row.actor }));
+  audit.onAppend((row) =>
+    events.emit('audit.appended', { id: row.id, action: row.action, actor: row.actor }),
+  );
   const settings = new SettingsStore(db, audit);
   const images = await ImageStore.open(paths.images);
   let headlessUrl: string | null = null;
@@ -88,7 +90,9 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     return fit;
   };
   const fitOfModel = (modelId: string): HeatmapFit | null =>
-    /^[\w.-]{1,200}$/.test(modelId) && !modelId.startsWith('.') ? fitOfDir(join(paths.models, modelId)) : null;
+    /^[\w.-]{1,200}$/.test(modelId) && !modelId.startsWith('.')
+      ? fitOfDir(join(paths.models, modelId))
+      : null;
   let liveModelDir: string | null = null;
   const live = new LiveStation({
     db,
@@ -115,7 +119,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       data = await images.get(ref);
     } catch (err) {
       if (err instanceof ImageStoreError && err.code === 'not_found') {
-        throw new ApiError('not_found', `Image ${ref} is not in the store (never stored, or removed by retention).`);
+        throw new ApiError(
+          'not_found',
+          `Image ${ref} is not in the store (never stored, or removed by retention).`,
+        );
       }
       throw err;
     }
@@ -216,7 +223,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
         }
         const parsed = sourceConfigSchema.safeParse(req.source);
         if (!parsed.success) {
-          throw new ApiError('bad_request', `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          throw new ApiError(
+            'bad_request',
+            `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         }
         await startSource(parsed.data, req.actor ?? settings.get().operatorName);
         return live.state();
@@ -271,7 +281,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       const inspection = queries.get(req.inspectionId);
       if (!inspection) throw new ApiError('not_found', `Inspection ${req.inspectionId} does not exist.`);
       if (inspection.verdict === 'PASS') {
-        throw new ApiError('bad_request', `Inspection ${req.inspectionId} passed; only FAIL and REVIEW parts are reviewed.`);
+        throw new ApiError(
+          'bad_request',
+          `Inspection ${req.inspectionId} passed; only FAIL and REVIEW parts are reviewed.`,
+        );
       }
       // Decision and audit row commit in one transaction (ReviewRepository.record).
       const { decision, audit: row } = reviews.record({
@@ -285,7 +298,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       return { decision, auditId: row.id };
     },
     'reviews.list': (req: ApiParsedRequest<'reviews.list'>) => queries.decisions(req.inspectionId),
-    'candidates.list': (req: ApiParsedRequest<'candidates.list'>) => queries.candidates(req.beforeId, req.limit),
+    'candidates.list': (req: ApiParsedRequest<'candidates.list'>) =>
+      queries.candidates(req.beforeId, req.limit),
     'candidates.export': async (req: ApiParsedRequest<'candidates.export'>) => {
       const result = await queries.exportCandidates();
       audit.append({

@@ -16,13 +16,7 @@ import type {
   WhatIfResult,
   YieldOverTime,
 } from './inspections';
-import type {
-  ResultSnapshot,
-  StationErrorEvent,
-  StationState,
-  StationStats,
-  Thresholds,
-} from './station';
+import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
 
 // ---------- DTOs ----------
 

@@ -24,7 +24,11 @@ async function allIds(base: string, filter: Record<string, unknown>): Promise<nu
   const ids: number[] = [];
   let after: unknown;
   for (;;) {
-    const page = await rpc<InspectionListPage>(base, 'inspections.list', { filter, limit: 500, ...(after ? { after } : {}) });
+    const page = await rpc<InspectionListPage>(base, 'inspections.list', {
+      filter,
+      limit: 500,
+      ...(after ? { after } : {}),
+    });
     ids.push(...page.rows.map((r) => r.id));
     if (!page.next) return ids;
     after = page.next;
@@ -45,9 +49,17 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
         filter: { verdicts: ['FAIL', 'REVIEW'] },
         limit: 20,
       }).catch(() => null);
-      const all = await rpc<{ total: number }>(station.url, 'inspections.histogram', {}).catch(() => ({ total: 0 }));
+      const all = await rpc<{ total: number }>(station.url, 'inspections.histogram', {}).catch(() => ({
+        total: 0,
+      }));
       // More than one History page (50 rows), and enough flagged parts to review with the keyboard.
-      if (all.total >= 70 && flagged && flagged.rows.length >= 8 && flagged.rows.some((r) => r.verdict === 'REVIEW')) break;
+      if (
+        all.total >= 70 &&
+        flagged &&
+        flagged.rows.length >= 8 &&
+        flagged.rows.some((r) => r.verdict === 'REVIEW')
+      )
+        break;
       if (Date.now() > deadline) throw new Error(`No inspections after 150 s.\n${station.output.join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -68,14 +80,20 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await waitForText(page.locator('[data-testid="live-source"]'), /replay:.*demo/);
     await waitForText(page.locator('[data-testid="live-model"]'), /demo-.* · v1 · patchcore/);
     await waitForText(page.locator('[data-testid="live-provider"]'), /CPU/);
-    await waitForText(page.locator('[data-testid="stat-fps"]'), (t) => Number(/([\d.]+)$/.exec(t)?.[1] ?? 0) > 0);
+    await waitForText(
+      page.locator('[data-testid="stat-fps"]'),
+      (t) => Number(/([\d.]+)$/.exec(t)?.[1] ?? 0) > 0,
+    );
     await waitForText(page.locator('[data-testid="stat-p95"]'), /\d+(\.\d)? ms/);
     await waitForText(page.locator('[data-testid="stat-yield-pct"]'), /\d+\.\d %/);
     await waitForText(page.locator('[data-testid="live-score"]'), /^-?\d+\.\d{3}$/);
     // The frame arrives as events at the source's rate: the frame name keeps changing.
     const first = await page.textContent('[data-testid="live-frame-name"]');
     await waitForText(page.locator('[data-testid="live-frame-name"]'), (t) => t !== first, 5000);
-    const size = await page.$eval('[data-testid="live-canvas"]', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+    const size = await page.$eval('[data-testid="live-canvas"]', (c) => [
+      (c as HTMLCanvasElement).width,
+      (c as HTMLCanvasElement).height,
+    ]);
     expect(size[0]).toBeGreaterThan(100);
     expect(size[1]).toBeGreaterThan(100);
     expect(await page.locator('[data-testid="reject-item"]').count()).toBeGreaterThan(0);
@@ -103,15 +121,21 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     // Rows are written in batches; give the last one time to land before History counts them.
     await new Promise((r) => setTimeout(r, 800));
 
-    const withOverlay = await page.$eval('[data-testid="live-canvas"]', (c) => (c as HTMLCanvasElement).toDataURL());
+    const withOverlay = await page.$eval('[data-testid="live-canvas"]', (c) =>
+      (c as HTMLCanvasElement).toDataURL(),
+    );
     await page.click('[data-testid="overlay-toggle"]');
-    const without = await page.$eval('[data-testid="live-canvas"]', (c) => (c as HTMLCanvasElement).toDataURL());
+    const without = await page.$eval('[data-testid="live-canvas"]', (c) =>
+      (c as HTMLCanvasElement).toDataURL(),
+    );
     expect(without).not.toBe(withOverlay);
     await page.click('[data-testid="overlay-toggle"]');
     // A range input cannot be filled; the keyboard is how an operator would move it anyway.
     await page.focus('[data-testid="overlay-opacity"]');
     await page.keyboard.press('End');
-    const stronger = await page.$eval('[data-testid="live-canvas"]', (c) => (c as HTMLCanvasElement).toDataURL());
+    const stronger = await page.$eval('[data-testid="live-canvas"]', (c) =>
+      (c as HTMLCanvasElement).toDataURL(),
+    );
     expect(stronger).not.toBe(withOverlay);
 
     await page.fill('#thr-t1', '0.9');
@@ -121,7 +145,11 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.fill('#thr-reason', 'e2e: tighter REVIEW band for the new supplier');
     await page.click('[data-testid="thr-apply"]');
     await waitForText(page.locator('[data-testid="thr-message"]'), /T1 0\.9, T2 1\.6 \(audited\)/);
-    const audit = await rpc<{ rows: Array<{ action: string; reason: string; newValue: string }> }>(station.url, 'audit.list', { limit: 5 });
+    const audit = await rpc<{ rows: Array<{ action: string; reason: string; newValue: string }> }>(
+      station.url,
+      'audit.list',
+      { limit: 5 },
+    );
     expect(audit.rows.find((r) => r.action === 'thresholds.update')).toMatchObject({
       reason: 'e2e: tighter REVIEW band for the new supplier',
       newValue: JSON.stringify({ t1: 0.9, t2: 1.6 }),
@@ -136,7 +164,10 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     expect(id).toBeGreaterThan(0);
     await reject.click();
     await waitForText(page.locator('.page-title'), /^Review queue$/);
-    await waitForText(page.locator('[data-testid="review-detail"] .card-title'), new RegExp(`Inspection #${id}$`));
+    await waitForText(
+      page.locator('[data-testid="review-detail"] .card-title'),
+      new RegExp(`Inspection #${id}$`),
+    );
   });
 
   it('Review: queue, image / heatmap / overlay, keyboard decisions, audit trail, candidates', async () => {
@@ -166,7 +197,10 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.fill('#defect-type', 'scratch');
     await page.locator('#defect-type').press('Escape');
     await page.keyboard.press('d');
-    await waitForText(page.locator('[data-testid="decide-message"]'), new RegExp(`#${firstId}: defect confirmed by operator`));
+    await waitForText(
+      page.locator('[data-testid="decide-message"]'),
+      new RegExp(`#${firstId}: defect confirmed by operator`),
+    );
     await waitForText(page.locator('[data-testid="review-detail"] .card-title'), new RegExp(`#${secondId}$`));
     await waitForText(items.nth(0).locator('[data-testid="decision-tag"]'), /defect/);
 
@@ -176,23 +210,30 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('review-reason');
     await page.keyboard.type('reflection on the housing, part is fine');
     await page.keyboard.press('Enter');
-    await waitForText(page.locator('[data-testid="decide-message"]'), new RegExp(`#${secondId}: false alarm by operator`));
+    await waitForText(
+      page.locator('[data-testid="decide-message"]'),
+      new RegExp(`#${secondId}: false alarm by operator`),
+    );
     await waitForText(page.locator('[data-testid="review-detail"] .card-title'), new RegExp(`#${thirdId}$`));
     await waitForText(items.nth(1).locator('[data-testid="decision-tag"]'), /false alarm/);
 
     // The decisions are stored with the row and in the audit trail, under the reviewer's name.
-    const detail = await rpc<{ inspection: { review: { decision: string; defectType: string | null } | null } }>(
-      station.url,
-      'inspections.get',
-      { id: firstId },
-    );
+    const detail = await rpc<{
+      inspection: { review: { decision: string; defectType: string | null } | null };
+    }>(station.url, 'inspections.get', { id: firstId });
     expect(detail.inspection.review).toMatchObject({ decision: 'defect_confirmed', defectType: 'scratch' });
 
     await waitForText(page.locator('[data-testid="candidates-total"]'), /^1 false alarm$/);
     await page.click('[data-testid="candidates-export"]');
-    await waitForText(page.locator('[data-testid="candidates-message"]'), /Copied 1 image to .*good-candidates/);
+    await waitForText(
+      page.locator('[data-testid="candidates-message"]'),
+      /Copied 1 image to .*good-candidates/,
+    );
     await page.click(`[data-testid="queue-item"][data-id="${secondId}"]`);
-    await waitForText(page.locator('[data-testid="decision-history"]'), /false alarm.*by operator.*reflection on the housing/);
+    await waitForText(
+      page.locator('[data-testid="decision-history"]'),
+      /false alarm.*by operator.*reflection on the housing/,
+    );
     await screenshot(page, 'review-decided');
 
     await page.click('[data-testid="nav-audit"]');
@@ -216,8 +257,13 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.click('[data-testid="nav-history"]');
     await waitForText(page.locator('[data-testid="history-total"]'), /\d+ matching/);
     const total = await rpc<{ total: number }>(station.url, 'inspections.histogram', {});
-    await waitForText(page.locator('[data-testid="history-total"]'), new RegExp(`${total.total.toLocaleString('en').replace(/,/g, '\u202f')} matching`));
-    expect(await page.locator('[data-testid="history-table"] tbody tr').count()).toBe(Math.min(50, total.total));
+    await waitForText(
+      page.locator('[data-testid="history-total"]'),
+      new RegExp(`${total.total.toLocaleString('en').replace(/,/g, '\u202f')} matching`),
+    );
+    expect(await page.locator('[data-testid="history-table"] tbody tr').count()).toBe(
+      Math.min(50, total.total),
+    );
     expect(await page.locator('[data-testid="yield-bucket"]').count()).toBeGreaterThan(0);
     await waitForText(page.locator('[data-testid="yield-overall"]'), /\d+\.\d %/);
 
@@ -225,7 +271,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     const firstRow = await page.locator('[data-testid="history-table"] tbody tr').first().textContent();
     await page.click('[data-testid="history-older"]');
     await waitForText(page.locator('[data-testid="history-total"]'), /Page 2/);
-    expect(await page.locator('[data-testid="history-table"] tbody tr').first().textContent()).not.toBe(firstRow);
+    expect(await page.locator('[data-testid="history-table"] tbody tr').first().textContent()).not.toBe(
+      firstRow,
+    );
     await page.click('[data-testid="history-newer"]');
     await waitForText(page.locator('[data-testid="history-total"]'), /Page 1/);
 
@@ -244,7 +292,10 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await waitForText(passCell, (t) => t !== before);
     await waitForText(page.locator('[data-testid="whatif-changed"]'), (t) => /^[1-9]/.test(t.trim()));
     const t1 = Number(await page.getAttribute('[data-testid="handle-t1"]', 'aria-valuenow'));
-    const exact = await rpc<{ wouldBe: { pass: number } }>(station.url, 'inspections.whatIf', { t1, t2: 1.6 });
+    const exact = await rpc<{ wouldBe: { pass: number } }>(station.url, 'inspections.whatIf', {
+      t1,
+      t2: 1.6,
+    });
     await waitForText(passCell, (t) => t.replace(/\s|\u202f/g, '').startsWith(`${exact.wouldBe.pass}(`));
     await screenshot(page, 'history-whatif');
 

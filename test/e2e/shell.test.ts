@@ -14,9 +14,24 @@ const PLACEHOLDERS = [
 // Built screens on a station that has inspected nothing (--no-demo): each must say so plainly
 // instead of showing invented rows. The populated screens are covered by screens.test.ts.
 const EMPTY_SCREENS = [
-  { route: 'live', heading: 'Live inspection', says: /No frame inspected yet/, at: '[data-testid="live-no-frame"]' },
-  { route: 'review', heading: 'Review queue', says: /Nothing left to review/, at: '[data-testid="queue-list"]' },
-  { route: 'history', heading: 'History', says: /No inspections match the filter/, at: '[data-testid="history-table"]' },
+  {
+    route: 'live',
+    heading: 'Live inspection',
+    says: /No frame inspected yet/,
+    at: '[data-testid="live-no-frame"]',
+  },
+  {
+    route: 'review',
+    heading: 'Review queue',
+    says: /Nothing left to review/,
+    at: '[data-testid="queue-list"]',
+  },
+  {
+    route: 'history',
+    heading: 'History',
+    says: /No inspections match the filter/,
+    at: '[data-testid="history-table"]',
+  },
 ] as const;
 
 // Chromium logs every non-2xx fetch as a console error; 400s are expected where the test

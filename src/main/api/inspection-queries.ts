@@ -60,7 +60,9 @@ export function filterSql(f: InspectionFilter): { where: string; params: unknown
     params.push(f.maxScore);
   }
   if (f.reviewed !== undefined) {
-    where.push(`${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`);
+    where.push(
+      `${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`,
+    );
   }
   return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
@@ -131,7 +133,12 @@ export class InspectionQueries {
       `SELECT model_id, MAX(model_version) AS v, COUNT(*) AS n, MAX(at) AS last_at
        FROM inspections GROUP BY model_id ORDER BY last_at DESC`,
     ).all() as Array<{ model_id: string; v: number; n: number; last_at: string }>;
-    return rows.map((r) => ({ modelId: r.model_id, latestVersion: r.v, inspections: r.n, lastAt: r.last_at }));
+    return rows.map((r) => ({
+      modelId: r.model_id,
+      latestVersion: r.v,
+      inspections: r.n,
+      lastAt: r.last_at,
+    }));
   }
 
   histogram(filter: InspectionFilter, binCount: number, include: number[], max?: number): ScoreHistogram {
@@ -140,7 +147,14 @@ export class InspectionQueries {
       `SELECT COUNT(*) AS n, MIN(i.norm_score) AS lo, MAX(i.norm_score) AS hi,
         SUM(i.verdict = 'PASS') AS pass, SUM(i.verdict = 'REVIEW') AS review, SUM(i.verdict = 'FAIL') AS fail
        FROM inspections i${where}`,
-    ).get(...params) as { n: number; lo: number | null; hi: number | null; pass: number | null; review: number | null; fail: number | null };
+    ).get(...params) as {
+      n: number;
+      lo: number | null;
+      hi: number | null;
+      pass: number | null;
+      review: number | null;
+      fail: number | null;
+    };
     const values = [...include.filter(Number.isFinite)];
     if (summary.lo !== null) values.push(summary.lo);
     if (summary.hi !== null) values.push(max !== undefined ? Math.min(summary.hi, max) : summary.hi);
@@ -149,7 +163,10 @@ export class InspectionQueries {
     // A margin so the extreme parts and a threshold at the edge are not glued to the axis.
     const pad = Math.max((hi - lo) * 0.05, 0.05);
     lo = niceFloor(lo - pad);
-    hi = max !== undefined && summary.hi !== null && summary.hi >= max ? Math.max(max, lo + 0.1) : niceCeil(hi + pad);
+    hi =
+      max !== undefined && summary.hi !== null && summary.hi >= max
+        ? Math.max(max, lo + 0.1)
+        : niceCeil(hi + pad);
     const binWidth = (hi - lo) / binCount;
     const bins = Array.from({ length: binCount }, (_, k) => ({
       lo: lo + k * binWidth,
@@ -210,7 +227,8 @@ export class InspectionQueries {
       ) as { lo: string | null; hi: string | null };
       const ms = span.lo && span.hi ? Date.parse(span.hi) - Date.parse(span.lo) : 0;
       // The finest size that keeps the chart readable (≤ ~120 bars).
-      size = ms <= 120 * BUCKET_PREFIX.minute.ms ? 'minute' : ms <= 120 * BUCKET_PREFIX.hour.ms ? 'hour' : 'day';
+      size =
+        ms <= 120 * BUCKET_PREFIX.minute.ms ? 'minute' : ms <= 120 * BUCKET_PREFIX.hour.ms ? 'hour' : 'day';
     }
     const { len, suffix } = BUCKET_PREFIX[size];
     const rows = this.stmt(
@@ -466,7 +484,10 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function csvLine(r: InspectionDto, sha: { image: string | null; heatmap: string | null } | undefined): string {
+function csvLine(
+  r: InspectionDto,
+  sha: { image: string | null; heatmap: string | null } | undefined,
+): string {
   const fields: unknown[] = [
     r.id,
     r.at,

@@ -58,6 +58,9 @@ export async function fitPackage(
       images,
       backbone,
       preset: settings.preset,
+      // Min–max normalisation over the default 10 % (2–3 images of a small set) is a range of
+      // noise and puts ordinary good parts above T1; a quarter held out, as the demo line does.
+      config: { calibrationFraction: 0.25 },
       preprocess: settings.wholeFrame ? { resize: 0 } : undefined,
       outDir,
     },

@@ -220,15 +220,24 @@ export function filterFromQuery(params: URLSearchParams): ReturnType<typeof insp
   return inspectionFilter.safeParse(raw);
 }
 
-async function serveCsv(files: HeadlessFileRoutes, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveCsv(
+  files: HeadlessFileRoutes,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
     return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use GET for the export.' } });
   }
   const parsed = filterFromQuery(url.searchParams);
   if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ');
-    return sendJson(res, 400, { error: { code: 'bad_request', message: `Invalid export filter: ${message}` } });
+    const message = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`)
+      .join('; ');
+    return sendJson(res, 400, {
+      error: { code: 'bad_request', message: `Invalid export filter: ${message}` },
+    });
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   res.writeHead(200, {

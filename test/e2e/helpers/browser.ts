@@ -54,7 +54,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   // Let the spinner-free state settle (fonts, last paint) so the picture is what a user sees.
   await page.evaluate(() => document.fonts.ready);
+  // Sticky bars are painted mid-page in full-page captures of tall screens; pin them to the
+  // top of the document for the capture only (CSSOM, so the CSP allows it), then restore.
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll<HTMLElement>('.topbar, .conn-banner, .sidenav ul')) {
+      el.style.position = 'static';
+    }
+  });
   await page.screenshot({ path, fullPage: true });
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll<HTMLElement>('.topbar, .conn-banner, .sidenav ul')) {
+      el.style.removeProperty('position');
+    }
+  });
   return path;
 }
 

@@ -181,10 +181,14 @@ describe('HTTP transport security', () => {
     const { request } = await import('node:http');
     const status = (path: string, headers: Record<string, string>) =>
       new Promise<number>((resolve) => {
-        const req = request(`${server.url}${path.replace(/^\//, '')}`, { headers: { ...auth, ...headers } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          `${server.url}${path.replace(/^\//, '')}`,
+          { headers: { ...auth, ...headers } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.end();
       });
     expect(await status('/', { host: 'attacker.example' })).toBe(403);

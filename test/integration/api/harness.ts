@@ -57,7 +57,11 @@ export async function httpHarness(): Promise<Harness & { server: HeadlessServer 
 }
 
 /** ipcMain.handle / ipcRenderer.invoke and webContents.send / ipcRenderer.on, in memory. */
-export function ipcPair(senderUrl: string): { main: IpcMainLike; renderer: IpcRendererLike; webContents: EventEmitter } {
+export function ipcPair(senderUrl: string): {
+  main: IpcMainLike;
+  renderer: IpcRendererLike;
+  webContents: EventEmitter;
+} {
   const handlers = new Map<string, (e: { senderFrame: { url: string } }, ...a: unknown[]) => unknown>();
   const toRenderer = new EventEmitter();
   return {
@@ -68,7 +72,9 @@ export function ipcPair(senderUrl: string): { main: IpcMainLike; renderer: IpcRe
     renderer: {
       // Structured clone is what Electron applies to IPC payloads in both directions.
       invoke: async (channel, ...args) =>
-        structuredClone(await handlers.get(channel)!({ senderFrame: { url: senderUrl } }, ...structuredClone(args))),
+        structuredClone(
+          await handlers.get(channel)!({ senderFrame: { url: senderUrl } }, ...structuredClone(args)),
+        ),
       on: (channel, l) => void toRenderer.on(channel, l),
       removeListener: (channel, l) => void toRenderer.off(channel, l),
     },
@@ -96,4 +102,3 @@ export async function ipcHarness(senderUrl = 'file:///app/out/renderer/index.htm
     },
   };
 }
-

@@ -28,10 +28,14 @@ interface Seeded {
 
 /** 120 parts over two hours and two models; every 4th is FAIL, every 10th REVIEW. */
 async function seed(station: Station): Promise<Seeded> {
-  const imageBytes = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+  const imageBytes = await sharp({
+    create: { width: 32, height: 32, channels: 3, background: { r: 90, g: 90, b: 90 } },
+  })
     .jpeg()
     .toBuffer();
-  const heatBytes = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 10 } } })
+  const heatBytes = await sharp({
+    create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 10 } },
+  })
     .png()
     .toBuffer();
   const image = await station.images.put(imageBytes, 'jpg');
@@ -60,7 +64,11 @@ async function seed(station: Station): Promise<Seeded> {
   return { ids, rows, imageRef: image.ref, heatmapRef: heat.ref, imageBytes };
 }
 
-async function allPages(client: StationClient, filter: Record<string, unknown>, limit = 7): Promise<InspectionDto[]> {
+async function allPages(
+  client: StationClient,
+  filter: Record<string, unknown>,
+  limit = 7,
+): Promise<InspectionDto[]> {
   const out: InspectionDto[] = [];
   let after: { at: string; id: number } | undefined;
   for (let guard = 0; guard < 1000; guard++) {
@@ -91,7 +99,10 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect(fails.length).toBe(s.rows.filter((r, k) => r.verdict === 'FAIL' && k >= 60).length);
       expect(fails.every((r) => r.verdict === 'FAIL' && r.modelId === MODEL_B)).toBe(true);
       // Time range in any ISO form (offsets included) compares as stored UTC.
-      const window = await allPages(h.client, { from: '2025-03-04T09:10:00+01:00', to: '2025-03-04T08:20:00Z' });
+      const window = await allPages(h.client, {
+        from: '2025-03-04T09:10:00+01:00',
+        to: '2025-03-04T08:20:00Z',
+      });
       expect(window.map((r) => r.frameId).sort()).toEqual(
         Array.from({ length: 10 }, (_, k) => `f${k + 10}`).sort(),
       );
@@ -116,7 +127,12 @@ function suite(name: string, make: () => Promise<Harness>): void {
         defectType: 'scratch',
         reviewer: 'Quinn',
       });
-      expect(a.decision).toMatchObject({ inspectionId: failId, decision: 'defect_confirmed', defectType: 'scratch', reviewer: 'Quinn' });
+      expect(a.decision).toMatchObject({
+        inspectionId: failId,
+        decision: 'defect_confirmed',
+        defectType: 'scratch',
+        reviewer: 'Quinn',
+      });
       await expect(recorded).resolves.toMatchObject({ inspectionId: failId });
       const b = await h.client.call('reviews.record', {
         inspectionId: reviewId,
@@ -126,7 +142,12 @@ function suite(name: string, make: () => Promise<Harness>): void {
       });
       const audit = await h.client.call('audit.list', { limit: 5 });
       const row = audit.rows.find((r) => r.id === b.auditId)!;
-      expect(row).toMatchObject({ actor: 'Quinn', action: 'review.decide', entity: `inspection:${reviewId}`, reason: 'dust on the lens' });
+      expect(row).toMatchObject({
+        actor: 'Quinn',
+        action: 'review.decide',
+        entity: `inspection:${reviewId}`,
+        reason: 'dust on the lens',
+      });
       expect(JSON.parse(row.newValue!)).toMatchObject({ decision: 'false_alarm' });
       expect((await h.client.call('audit.verify', {})).ok).toBe(true);
 
@@ -142,21 +163,46 @@ function suite(name: string, make: () => Promise<Harness>): void {
 
     it('refuses bad decisions', async () => {
       const bad = [
-        h.client.call('reviews.record', { inspectionId: s.ids[8], decision: 'false_alarm', reviewer: 'Quinn' }),
-        h.client.call('reviews.record', { inspectionId: s.ids[8], decision: 'false_alarm', reason: '  ', reviewer: 'Quinn' }),
-        h.client.call('reviews.record', { inspectionId: s.ids[8], decision: 'defect_confirmed', reviewer: '' }),
+        h.client.call('reviews.record', {
+          inspectionId: s.ids[8],
+          decision: 'false_alarm',
+          reviewer: 'Quinn',
+        }),
+        h.client.call('reviews.record', {
+          inspectionId: s.ids[8],
+          decision: 'false_alarm',
+          reason: '  ',
+          reviewer: 'Quinn',
+        }),
+        h.client.call('reviews.record', {
+          inspectionId: s.ids[8],
+          decision: 'defect_confirmed',
+          reviewer: '',
+        }),
         // PASS parts are not reviewed.
-        h.client.call('reviews.record', { inspectionId: s.ids[1], decision: 'defect_confirmed', reviewer: 'Quinn' }),
+        h.client.call('reviews.record', {
+          inspectionId: s.ids[1],
+          decision: 'defect_confirmed',
+          reviewer: 'Quinn',
+        }),
         // @ts-expect-error not a decision
         h.client.call('reviews.record', { inspectionId: s.ids[8], decision: 'maybe', reviewer: 'Quinn' }),
         h.client.call('inspections.list', { filter: { from: 'yesterday-ish' } }),
         h.client.call('inspections.whatIf', { t1: 2, t2: 1 }),
       ];
       for (const attempt of bad) await expect(attempt).rejects.toMatchObject({ code: 'bad_request' });
-      await expect(h.client.call('reviews.record', { inspectionId: 999_999, decision: 'defect_confirmed', reviewer: 'Q' })).rejects.toMatchObject({
+      await expect(
+        h.client.call('reviews.record', {
+          inspectionId: 999_999,
+          decision: 'defect_confirmed',
+          reviewer: 'Q',
+        }),
+      ).rejects.toMatchObject({
         code: 'not_found',
       });
-      await expect(h.client.call('inspections.get', { id: 999_999 })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(h.client.call('inspections.get', { id: 999_999 })).rejects.toMatchObject({
+        code: 'not_found',
+      });
     });
 
     it('bins the histogram in SQL and re-judges exactly for what-if', async () => {
@@ -178,7 +224,11 @@ function suite(name: string, make: () => Promise<Harness>): void {
       const same = await h.client.call('inspections.whatIf', { t1: 1, t2: 1.5 });
       expect(same.changed).toBe(0);
       expect(same.wouldBe).toEqual(same.recorded);
-      const strict = await h.client.call('inspections.whatIf', { t1: 0.5, t2: 1.1, filter: { modelId: MODEL_A } });
+      const strict = await h.client.call('inspections.whatIf', {
+        t1: 0.5,
+        t2: 1.1,
+        filter: { modelId: MODEL_A },
+      });
       const a = s.rows.filter((r) => r.modelId === MODEL_A);
       const judge = (x: number) => (x < 0.5 ? 'PASS' : x < 1.1 ? 'REVIEW' : 'FAIL');
       expect(strict.total).toBe(a.length);
@@ -190,7 +240,10 @@ function suite(name: string, make: () => Promise<Harness>): void {
 
     it('counts yield per hour and per minute', async () => {
       const hourly = await h.client.call('inspections.yieldOverTime', { bucket: 'hour' });
-      expect(hourly.buckets.map((b) => b.start)).toEqual(['2025-03-04T08:00:00.000Z', '2025-03-04T09:00:00.000Z']);
+      expect(hourly.buckets.map((b) => b.start)).toEqual([
+        '2025-03-04T08:00:00.000Z',
+        '2025-03-04T09:00:00.000Z',
+      ]);
       expect(hourly.buckets.reduce((n, b) => n + b.pass + b.review + b.fail, 0)).toBe(120);
       const auto = await h.client.call('inspections.yieldOverTime', { filter: { verdicts: ['FAIL'] } });
       expect(auto.bucket).toBe('minute');
@@ -206,7 +259,11 @@ function suite(name: string, make: () => Promise<Harness>): void {
       let csv = '';
       let after: { at: string; id: number } | undefined;
       for (;;) {
-        const chunk = await h.client.call('inspections.exportCsv', { filter, limit: 9, ...(after ? { after } : {}) });
+        const chunk = await h.client.call('inspections.exportCsv', {
+          filter,
+          limit: 9,
+          ...(after ? { after } : {}),
+        });
         csv += chunk.csv;
         if (!chunk.next) break;
         after = chunk.next;
@@ -225,17 +282,29 @@ function suite(name: string, make: () => Promise<Harness>): void {
       const img = await h.client.call('images.get', { ref: s.imageRef });
       expect(img.mime).toBe('image/jpeg');
       expect(Buffer.from(img.base64, 'base64').equals(s.imageBytes)).toBe(true);
-      for (const ref of ['../station.db', '/etc/passwd', `${s.imageRef}/../../station.db`, 'ab/cd.jpg', s.imageRef.toUpperCase()]) {
+      for (const ref of [
+        '../station.db',
+        '/etc/passwd',
+        `${s.imageRef}/../../station.db`,
+        'ab/cd.jpg',
+        s.imageRef.toUpperCase(),
+      ]) {
         await expect(h.client.call('images.get', { ref })).rejects.toMatchObject({ code: 'bad_request' });
       }
       const missing = `${'0'.repeat(2)}/${'0'.repeat(64)}.jpg`;
-      await expect(h.client.call('images.get', { ref: missing })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(h.client.call('images.get', { ref: missing })).rejects.toMatchObject({
+        code: 'not_found',
+      });
     });
 
     it('lists false alarms as retraining candidates and copies them once', async () => {
       const list = await h.client.call('candidates.list', {});
       expect(list.total).toBe(1);
-      expect(list.rows[0]).toMatchObject({ inspectionId: s.ids[5], reason: 'dust on the lens', exportedAs: null });
+      expect(list.rows[0]).toMatchObject({
+        inspectionId: s.ids[5],
+        reason: 'dust on the lens',
+        exportedAs: null,
+      });
       const first = await h.client.call('candidates.export', { actor: 'Quinn' });
       expect(first).toMatchObject({ copied: 1, alreadyThere: 0, missingImage: 0 });
       expect(first.folder).toBe(join(h.station.paths.root, 'good-candidates'));
@@ -246,10 +315,16 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect(again).toMatchObject({ copied: 0, alreadyThere: 1 });
       expect((await h.client.call('candidates.list', {})).rows[0].exportedAs).toBe(files[0]);
       // A later "defect confirmed" on the same part takes it off the candidate list.
-      await h.client.call('reviews.record', { inspectionId: s.ids[5], decision: 'defect_confirmed', reviewer: 'Lead' });
+      await h.client.call('reviews.record', {
+        inspectionId: s.ids[5],
+        decision: 'defect_confirmed',
+        reviewer: 'Lead',
+      });
       expect((await h.client.call('candidates.list', {})).total).toBe(0);
       const audit = await h.client.call('audit.list', { limit: 10 });
-      expect(audit.rows.some((r) => r.action === 'training.export_candidates' && r.actor === 'Quinn')).toBe(true);
+      expect(audit.rows.some((r) => r.action === 'training.export_candidates' && r.actor === 'Quinn')).toBe(
+        true,
+      );
     });
   });
 }
@@ -292,7 +367,11 @@ describe('headless GET routes: images and CSV', () => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), type: String(res.headers['content-type']) }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks),
+            type: String(res.headers['content-type']),
+          }),
         );
       });
       req.on('error', reject);

@@ -7,8 +7,11 @@ import type { Thresholds } from '@shared/station';
 export function ScoreBar({ score, thresholds }: { score: number | null; thresholds: Thresholds | null }) {
   const t1 = thresholds?.t1 ?? 1;
   const t2 = thresholds?.t2 ?? 1.5;
-  const lo = Math.min(0, score ?? 0, t1 - (t2 - t1) - 0.1);
-  const hi = Math.max(t2 + Math.max(t2 - lo, 0.5) * 0.6, (score ?? 0) + 0.1);
+  // A fixed scale around the thresholds: a wild FAIL score pins the pointer at the right end
+  // (marked) instead of squeezing T1 and T2 together.
+  const lo = Math.min(0, t1 - (t2 - t1) - 0.1);
+  const hi = t2 + Math.max(t2 - lo, 0.5) * 0.8;
+  const beyond = score !== null && score > hi;
   const W = 440;
   const x = (v: number) => 10 + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (W - 20);
   const sx = score === null ? null : x(score);
@@ -21,10 +24,10 @@ export function ScoreBar({ score, thresholds }: { score: number | null; threshol
         <>
           <line x1={x(t1)} x2={x(t1)} y1={16} y2={44} className="thr-line" />
           <line x1={x(t2)} x2={x(t2)} y1={16} y2={44} className="thr-line" />
-          <text x={x(t1)} y={58} textAnchor="middle" className="thr-label">
+          <text x={x(t1) - 4} y={58} textAnchor="end" className="thr-label">
             T1 {t1.toFixed(2)}
           </text>
-          <text x={x(t2)} y={58} textAnchor="middle" className="thr-label">
+          <text x={x(t2) + 4} y={58} textAnchor="start" className="thr-label">
             T2 {t2.toFixed(2)}
           </text>
         </>
@@ -33,6 +36,11 @@ export function ScoreBar({ score, thresholds }: { score: number | null; threshol
         <g data-testid="score-marker">
           <polygon points={`${sx - 7},4 ${sx + 7},4 ${sx},16`} className="score-pointer" />
           <line x1={sx} x2={sx} y1={14} y2={42} className="score-line" />
+          {beyond ? (
+            <text x={sx - 10} y={12} textAnchor="end" className="thr-label">
+              off scale ▶
+            </text>
+          ) : null}
         </g>
       ) : null}
     </svg>

@@ -1,4 +1,12 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react';
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+  type PointerEvent,
+} from 'react';
 import type {
   InspectionCursorDto,
   InspectionDto,
@@ -18,7 +26,16 @@ import { StatusBadge } from '../components/StatusBadge';
 import { navigate } from '../hooks/route';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
-import { EMPTY_FORM, filterQuery, formatMs, formatScore, isoToLocalInput, percent, toFilter, type FilterForm } from '../lib/filters';
+import {
+  EMPTY_FORM,
+  filterQuery,
+  formatMs,
+  formatScore,
+  isoToLocalInput,
+  percent,
+  toFilter,
+  type FilterForm,
+} from '../lib/filters';
 import { describeError } from '../transport';
 
 const PAGE_SIZE = 50;
@@ -69,7 +86,10 @@ function FilterCard({
 }) {
   const [draft, setDraft] = useState(form);
   const toggle = (v: Verdict) =>
-    setDraft((d) => ({ ...d, verdicts: d.verdicts.includes(v) ? d.verdicts.filter((x) => x !== v) : [...d.verdicts, v] }));
+    setDraft((d) => ({
+      ...d,
+      verdicts: d.verdicts.includes(v) ? d.verdicts.filter((x) => x !== v) : [...d.verdicts, v],
+    }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onApply(draft);
@@ -86,14 +106,23 @@ function FilterCard({
           <legend>Verdict</legend>
           {(['PASS', 'REVIEW', 'FAIL'] as const).map((v) => (
             <label key={v} className={`vcheck vcheck-${v.toLowerCase()}`}>
-              <input type="checkbox" checked={draft.verdicts.includes(v)} onChange={() => toggle(v)} data-testid={`hf-${v}`} />
+              <input
+                type="checkbox"
+                checked={draft.verdicts.includes(v)}
+                onChange={() => toggle(v)}
+                data-testid={`hf-${v}`}
+              />
               {v}
             </label>
           ))}
         </fieldset>
         <label className="mini-field">
           Model
-          <select value={draft.modelId} onChange={(e) => setDraft({ ...draft, modelId: e.target.value })} data-testid="hf-model">
+          <select
+            value={draft.modelId}
+            onChange={(e) => setDraft({ ...draft, modelId: e.target.value })}
+            data-testid="hf-model"
+          >
             <option value="">All models</option>
             {models.map((m) => (
               <option key={m} value={m}>
@@ -104,23 +133,47 @@ function FilterCard({
         </label>
         <label className="mini-field">
           From
-          <input type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} data-testid="hf-from" />
+          <input
+            type="datetime-local"
+            value={draft.from}
+            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+            data-testid="hf-from"
+          />
         </label>
         <label className="mini-field">
           To
-          <input type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} data-testid="hf-to" />
+          <input
+            type="datetime-local"
+            value={draft.to}
+            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+            data-testid="hf-to"
+          />
         </label>
         <label className="mini-field narrow">
           Score ≥
-          <input inputMode="decimal" value={draft.minScore} onChange={(e) => setDraft({ ...draft, minScore: e.target.value })} data-testid="hf-min" />
+          <input
+            inputMode="decimal"
+            value={draft.minScore}
+            onChange={(e) => setDraft({ ...draft, minScore: e.target.value })}
+            data-testid="hf-min"
+          />
         </label>
         <label className="mini-field narrow">
           Score ≤
-          <input inputMode="decimal" value={draft.maxScore} onChange={(e) => setDraft({ ...draft, maxScore: e.target.value })} data-testid="hf-max" />
+          <input
+            inputMode="decimal"
+            value={draft.maxScore}
+            onChange={(e) => setDraft({ ...draft, maxScore: e.target.value })}
+            data-testid="hf-max"
+          />
         </label>
         <label className="mini-field">
           Reviewed
-          <select value={draft.reviewed} onChange={(e) => setDraft({ ...draft, reviewed: e.target.value as FilterForm['reviewed'] })} data-testid="hf-reviewed">
+          <select
+            value={draft.reviewed}
+            onChange={(e) => setDraft({ ...draft, reviewed: e.target.value as FilterForm['reviewed'] })}
+            data-testid="hf-reviewed"
+          >
             <option value="any">Any</option>
             <option value="yes">Reviewed</option>
             <option value="no">Not reviewed</option>
@@ -163,7 +216,12 @@ function ExportButton({ filter }: { filter: InspectionFilterInput }) {
   if (station.mode === 'browser') {
     const q = filterQuery(filter);
     return (
-      <a className="btn btn-primary" href={`/api/export/inspections.csv${q ? `?${q}` : ''}`} download data-testid="export-csv">
+      <a
+        className="btn btn-primary"
+        href={`/api/export/inspections.csv${q ? `?${q}` : ''}`}
+        download
+        data-testid="export-csv"
+      >
         Export CSV
       </a>
     );
@@ -175,7 +233,11 @@ function ExportButton({ filter }: { filter: InspectionFilterInput }) {
     let rows = 0;
     try {
       for (;;) {
-        const chunk = await station.client.call('inspections.exportCsv', { filter, limit: 5000, ...(after ? { after } : {}) });
+        const chunk = await station.client.call('inspections.exportCsv', {
+          filter,
+          limit: 5000,
+          ...(after ? { after } : {}),
+        });
         parts.push(chunk.csv);
         rows += chunk.rows;
         setBusy(`${formatCount(rows)} rows…`);
@@ -197,7 +259,13 @@ function ExportButton({ filter }: { filter: InspectionFilterInput }) {
   return (
     <span className="export">
       {error ? <span className="field-error">{describeError(error)}</span> : null}
-      <button type="button" className="btn btn-primary" disabled={busy !== null} onClick={() => void run()} data-testid="export-csv">
+      <button
+        type="button"
+        className="btn btn-primary"
+        disabled={busy !== null}
+        onClick={() => void run()}
+        data-testid="export-csv"
+      >
         {busy ? `Exporting ${busy}` : 'Export CSV'}
       </button>
     </span>
@@ -212,10 +280,13 @@ function WhatIfCard({ filter, refresh }: { filter: InspectionFilterInput; refres
   // Extreme FAILs go into the last bin, so the region around the thresholds keeps its width.
   const hist = useApi(
     'inspections.histogram',
-    live ? { filter, bins: 60, include, max: round3(Math.max(live.t2 * 2.5, live.t2 + 1)) } : { filter, bins: 60, include },
+    live
+      ? { filter, bins: 60, include, max: round3(Math.max(live.t2 * 2.5, live.t2 + 1)) }
+      : { filter, bins: 60, include },
   );
   const [dragged, setDragged] = useState<Thresholds | null>(null);
-  const base: Thresholds | null = live ?? (hist.data && hist.data.maxScore !== null ? guess(hist.data) : null);
+  const base: Thresholds | null =
+    live ?? (hist.data && hist.data.maxScore !== null ? guess(hist.data) : null);
   const t = dragged ?? base;
 
   // Exact counts from the server, at most every 120 ms while a handle moves.
@@ -271,8 +342,9 @@ function WhatIfCard({ filter, refresh }: { filter: InspectionFilterInput; refres
         <>
           <Histogram hist={hist.data} t={t} onChange={setDragged} />
           <p className="hint">
-            Drag <strong>T1</strong> and <strong>T2</strong> (or focus a handle and use ← →) to see how the {formatCount(hist.data.total)}{' '}
-            parts shown would have been judged. Bars are coloured by the verdict they got.
+            Drag <strong>T1</strong> and <strong>T2</strong> (or focus a handle and use ← →) to see how the{' '}
+            {formatCount(hist.data.total)} parts shown would have been judged. Bars are coloured by the
+            verdict they got.
           </p>
           <WhatIfTable result={whatIf?.data ?? null} stale={whatIf?.key !== key} live={live} />
           {whatIfError ? <p className="field-error">{describeError(whatIfError)}</p> : null}
@@ -298,7 +370,15 @@ const PADR = 14;
 const PADT = 26;
 const PADB = 30;
 
-function Histogram({ hist, t, onChange }: { hist: ScoreHistogram; t: Thresholds; onChange: (t: Thresholds) => void }) {
+function Histogram({
+  hist,
+  t,
+  onChange,
+}: {
+  hist: ScoreHistogram;
+  t: Thresholds;
+  onChange: (t: Thresholds) => void;
+}) {
   const svg = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<'t1' | 't2' | null>(null);
   const max = Math.max(1, ...hist.bins.map((b) => b.pass + b.review + b.fail));
@@ -341,9 +421,27 @@ function Histogram({ hist, t, onChange }: { hist: ScoreHistogram; t: Thresholds;
       role="group"
       aria-label="Score histogram with draggable thresholds"
     >
-      <rect x={PADL} y={PADT} width={Math.max(0, x(t.t1) - PADL)} height={HH - PADT - PADB} className="hz-pass" />
-      <rect x={x(t.t1)} y={PADT} width={Math.max(0, x(t.t2) - x(t.t1))} height={HH - PADT - PADB} className="hz-review" />
-      <rect x={x(t.t2)} y={PADT} width={Math.max(0, HW - PADR - x(t.t2))} height={HH - PADT - PADB} className="hz-fail" />
+      <rect
+        x={PADL}
+        y={PADT}
+        width={Math.max(0, x(t.t1) - PADL)}
+        height={HH - PADT - PADB}
+        className="hz-pass"
+      />
+      <rect
+        x={x(t.t1)}
+        y={PADT}
+        width={Math.max(0, x(t.t2) - x(t.t1))}
+        height={HH - PADT - PADB}
+        className="hz-review"
+      />
+      <rect
+        x={x(t.t2)}
+        y={PADT}
+        width={Math.max(0, HW - PADR - x(t.t2))}
+        height={HH - PADT - PADB}
+        className="hz-fail"
+      />
       {[0.5, 1].map((f) => (
         <g key={f}>
           <line x1={PADL} x2={HW - PADR} y1={y(max * f)} y2={y(max * f)} className="grid-line" />
@@ -378,7 +476,9 @@ function Histogram({ hist, t, onChange }: { hist: ScoreHistogram; t: Thresholds;
         </text>
       ))}
       <text x={HW - PADR} y={HH - 2} textAnchor="end" className="axis-label">
-        {hist.maxScore !== null && hist.maxScore > hist.hi ? `last bar: ≥ ${hist.bins[hist.bins.length - 1].lo.toFixed(2)} · ` : ''}
+        {hist.maxScore !== null && hist.maxScore > hist.hi
+          ? `last bar: ≥ ${hist.bins[hist.bins.length - 1].lo.toFixed(2)} · `
+          : ''}
         normalised score →
       </text>
       {(['t1', 't2'] as const).map((which) => (
@@ -401,8 +501,20 @@ function Histogram({ hist, t, onChange }: { hist: ScoreHistogram; t: Thresholds;
         >
           <line x1={x(t[which])} x2={x(t[which])} y1={PADT - 4} y2={HH - PADB} className="handle-line" />
           {/* T1's label hangs left of its line and T2's right, so close thresholds stay legible. */}
-          <rect x={which === 't1' ? x(t.t1) - 70 : x(t.t2)} y={2} width={70} height={20} rx={4} className="handle-grip" />
-          <text x={which === 't1' ? x(t.t1) - 35 : x(t.t2) + 35} y={16} textAnchor="middle" className="handle-text">
+          <rect
+            x={which === 't1' ? x(t.t1) - 70 : x(t.t2)}
+            y={2}
+            width={70}
+            height={20}
+            rx={4}
+            className="handle-grip"
+          />
+          <text
+            x={which === 't1' ? x(t.t1) - 35 : x(t.t2) + 35}
+            y={16}
+            textAnchor="middle"
+            className="handle-text"
+          >
             {which.toUpperCase()} {t[which].toFixed(2)}
           </text>
           {/* A wide invisible strip so the line is easy to grab with a finger or a mouse. */}
@@ -422,7 +534,15 @@ function niceTicks(lo: number, hi: number, count: number): number[] {
   return out;
 }
 
-function WhatIfTable({ result, stale, live }: { result: WhatIfResult | null; stale: boolean; live: Thresholds | null }) {
+function WhatIfTable({
+  result,
+  stale,
+  live,
+}: {
+  result: WhatIfResult | null;
+  stale: boolean;
+  live: Thresholds | null;
+}) {
   if (!result) return <Loading what="what-if counts" />;
   const rows: Array<{ v: Verdict; would: number; was: number }> = [
     { v: 'PASS', would: result.wouldBe.pass, was: result.recorded.pass },
@@ -456,14 +576,19 @@ function WhatIfTable({ result, stale, live }: { result: WhatIfResult | null; sta
                 {formatCount(r.would)} <span className="muted small">({percent(r.would, result.total)})</span>
               </td>
               <td className="num mono">{formatCount(r.was)}</td>
-              <td className={`num mono ${r.would - r.was === 0 ? 'muted' : ''}`}>{signed(r.would - r.was)}</td>
+              <td className={`num mono ${r.would - r.was === 0 ? 'muted' : ''}`}>
+                {signed(r.would - r.was)}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       <p className="hint" data-testid="whatif-changed">
-        <strong>{formatCount(result.changed)}</strong> of {formatCount(result.total)} parts would get a different verdict.
-        {live ? ` The line currently runs with T1 ${live.t1} / T2 ${live.t2}; change them on the Live screen (audited).` : ''}
+        <strong>{formatCount(result.changed)}</strong> of {formatCount(result.total)} parts would get a
+        different verdict.
+        {live
+          ? ` The line currently runs with T1 ${live.t1} / T2 ${live.t2}; change them on the Live screen (audited).`
+          : ''}
       </p>
     </div>
   );
@@ -480,9 +605,19 @@ function YieldCard({ filter, refresh }: { filter: InspectionFilterInput; refresh
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [refresh]);
   return (
-    <Card title="Yield over time" testId="history-yield" aside={data.data ? <span className="muted small">per {data.data.bucket}</span> : null}>
+    <Card
+      title="Yield over time"
+      testId="history-yield"
+      aside={data.data ? <span className="muted small">per {data.data.bucket}</span> : null}
+    >
       {data.error ? <ErrorNotice error={data.error} what="yield over time" onRetry={data.reload} /> : null}
-      {!data.data ? <Loading what="yield" /> : data.data.buckets.length === 0 ? <p className="muted">No parts match the filter.</p> : <YieldChart y={data.data} />}
+      {!data.data ? (
+        <Loading what="yield" />
+      ) : data.data.buckets.length === 0 ? (
+        <p className="muted">No parts match the filter.</p>
+      ) : (
+        <YieldChart y={data.data} />
+      )}
     </Card>
   );
 }
@@ -509,11 +644,21 @@ function YieldChart({ y }: { y: YieldOverTime }) {
     })
     .filter(Boolean)
     .join(' ');
-  const label = (iso: string) => (y.bucket === 'day' ? formatTime(iso).slice(0, 10) : formatTime(iso).slice(5, 16));
-  const totals = buckets.reduce((a, b) => ({ pass: a.pass + b.pass, all: a.all + b.pass + b.review + b.fail }), { pass: 0, all: 0 });
+  const label = (iso: string) =>
+    y.bucket === 'day' ? formatTime(iso).slice(0, 10) : formatTime(iso).slice(5, 16);
+  const totals = buckets.reduce(
+    (a, b) => ({ pass: a.pass + b.pass, all: a.all + b.pass + b.review + b.fail }),
+    { pass: 0, all: 0 },
+  );
   return (
     <>
-      <svg className="yield-chart" viewBox={`0 0 ${YW} ${YH}`} data-testid="yield-chart" role="img" aria-label="Parts and yield per time bucket">
+      <svg
+        className="yield-chart"
+        viewBox={`0 0 ${YW} ${YH}`}
+        data-testid="yield-chart"
+        role="img"
+        aria-label="Parts and yield per time bucket"
+      >
         <line x1={padL} x2={YW - padR} y1={YH - padB} y2={YH - padB} className="axis-line" />
         <line x1={padL} x2={YW - padR} y1={py(1)} y2={py(1)} className="grid-line" />
         <text x={padL - 6} y={cy(max) + 4} textAnchor="end" className="axis-label">
@@ -554,7 +699,8 @@ function YieldChart({ y }: { y: YieldOverTime }) {
       </svg>
       <p className="hint">
         Bars: parts per {y.bucket} by verdict. Line: first-pass yield (PASS share, right axis). Overall{' '}
-        <strong data-testid="yield-overall">{percent(totals.pass, totals.all)}</strong> of {formatCount(totals.all)} parts.
+        <strong data-testid="yield-overall">{percent(totals.pass, totals.all)}</strong> of{' '}
+        {formatCount(totals.all)} parts.
       </p>
     </>
   );
@@ -562,11 +708,17 @@ function YieldChart({ y }: { y: YieldOverTime }) {
 
 function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; refresh: number }) {
   // Keyset paging: a stack of cursors; "newer" pops, so it never guesses positions.
-  const [state, setState] = useState<{ key: string; cursors: Array<InspectionCursorDto | undefined> }>({ key: '', cursors: [undefined] });
+  const [state, setState] = useState<{ key: string; cursors: Array<InspectionCursorDto | undefined> }>({
+    key: '',
+    cursors: [undefined],
+  });
   const filterKey = JSON.stringify(filter);
   const cursors = state.key === filterKey ? state.cursors : [undefined];
   const after = cursors[cursors.length - 1];
-  const list = useApi('inspections.list', after ? { filter, limit: PAGE_SIZE, after } : { filter, limit: PAGE_SIZE });
+  const list = useApi(
+    'inspections.list',
+    after ? { filter, limit: PAGE_SIZE, after } : { filter, limit: PAGE_SIZE },
+  );
   const counts = useApi('inspections.histogram', { filter, bins: 5 });
   const onNewest = cursors.length === 1;
   useEvent('review.recorded', () => list.reload());
@@ -584,8 +736,18 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
     () => [
       { key: 'id', header: '#', className: 'col-id num', render: (r) => r.id },
       { key: 'at', header: 'Time', className: 'col-time mono', render: (r) => formatTime(r.at) },
-      { key: 'verdict', header: 'Verdict', className: 'col-verdict', render: (r) => <StatusBadge verdict={r.verdict} size="sm" /> },
-      { key: 'score', header: 'Score', className: 'col-score num mono', render: (r) => formatScore(r.normScore) },
+      {
+        key: 'verdict',
+        header: 'Verdict',
+        className: 'col-verdict',
+        render: (r) => <StatusBadge verdict={r.verdict} size="sm" />,
+      },
+      {
+        key: 'score',
+        header: 'Score',
+        className: 'col-score num mono',
+        render: (r) => formatScore(r.normScore),
+      },
       {
         key: 'model',
         header: 'Model',
@@ -606,15 +768,27 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
           </span>
         ),
       },
-      { key: 'latency', header: 'Latency', className: 'col-latency num mono', render: (r) => formatMs(r.latencyMs) },
+      {
+        key: 'latency',
+        header: 'Latency',
+        className: 'col-latency num mono',
+        render: (r) => formatMs(r.latencyMs),
+      },
       {
         key: 'review',
         header: 'Review',
         className: 'col-review',
         render: (r) =>
           r.review ? (
-            <span className={r.review.decision === 'false_alarm' ? 'decision-tag false-alarm' : 'decision-tag defect'} title={`${r.review.reviewer}: ${r.review.reason ?? ''}`}>
-              {r.review.decision === 'false_alarm' ? 'false alarm' : `defect${r.review.defectType ? `: ${r.review.defectType}` : ''}`}
+            <span
+              className={
+                r.review.decision === 'false_alarm' ? 'decision-tag false-alarm' : 'decision-tag defect'
+              }
+              title={`${r.review.reviewer}: ${r.review.reason ?? ''}`}
+            >
+              {r.review.decision === 'false_alarm'
+                ? 'false alarm'
+                : `defect${r.review.defectType ? `: ${r.review.defectType}` : ''}`}
             </span>
           ) : r.verdict === 'PASS' ? (
             <span className="muted">—</span>
@@ -635,12 +809,26 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
           <span className="muted small" data-testid="history-total">
             Page {cursors.length}
             {total !== undefined ? ` · ${formatCount(total)} matching` : ''}
-            {counts.data ? ` · ${formatCount(counts.data.counts.pass)} PASS, ${formatCount(counts.data.counts.review)} REVIEW, ${formatCount(counts.data.counts.fail)} FAIL` : ''}
+            {counts.data
+              ? ` · ${formatCount(counts.data.counts.pass)} PASS, ${formatCount(counts.data.counts.review)} REVIEW, ${formatCount(counts.data.counts.fail)} FAIL`
+              : ''}
           </span>
-          <button type="button" className="btn" disabled={onNewest || list.loading} onClick={() => page(cursors.slice(0, -1))} data-testid="history-newer">
+          <button
+            type="button"
+            className="btn"
+            disabled={onNewest || list.loading}
+            onClick={() => page(cursors.slice(0, -1))}
+            data-testid="history-newer"
+          >
             <Icon name="chevronLeft" /> Newer
           </button>
-          <button type="button" className="btn" disabled={next === null || list.loading} onClick={() => next && page([...cursors, next])} data-testid="history-older">
+          <button
+            type="button"
+            className="btn"
+            disabled={next === null || list.loading}
+            onClick={() => next && page([...cursors, next])}
+            data-testid="history-older"
+          >
             Older <Icon name="chevronRight" />
           </button>
         </div>

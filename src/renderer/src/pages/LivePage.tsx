@@ -58,7 +58,9 @@ export function LivePage() {
     >
       <StatusStrip state={state} stats={stats} />
       <FaultBanner state={state} fault={sourceFault} />
-      {stateApi.error ? <ErrorNotice error={stateApi.error} what="the station state" onRetry={stateApi.reload} /> : null}
+      {stateApi.error ? (
+        <ErrorNotice error={stateApi.error} what="the station state" onRetry={stateApi.reload} />
+      ) : null}
       <div className="live-grid">
         <FrameView result={result} running={state?.status === 'running'} />
         <div className="stack">
@@ -191,7 +193,9 @@ function StatusStrip({ state, stats }: { state: StationState | null; stats: Stat
       </div>
       <div className="status-item">
         <span className="status-label">Since</span>
-        <span className="status-value mono">{stats?.startedAt ? formatTime(stats.startedAt).slice(11) : '—'}</span>
+        <span className="status-value mono">
+          {stats?.startedAt ? formatTime(stats.startedAt).slice(11) : '—'}
+        </span>
       </div>
     </div>
   );
@@ -238,8 +242,8 @@ function FaultBanner({ state, fault }: { state: StationState | null; fault: Stat
   }
   if (state.status === 'idle' || state.status === 'ready') {
     return (
-      <Notice tone="info" title="The line is stopped" testId="live-stopped">
-        {state.message}. Press Start to inspect.
+      <Notice tone="info" title="The line is stopped — no parts are being inspected" testId="live-stopped">
+        Press Start to inspect. {state.model ? `Model ${state.model.id} is loaded and ready.` : state.message}
       </Notice>
     );
   }
@@ -301,7 +305,13 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
   useEffect(() => {
     // Toggle and opacity apply to the frame on screen at once, not only to the next one.
     if (canvasRef.current && frameRef.current) {
-      composeOverlay(canvasRef.current, frameRef.current, overlay ? heatRef.current : null, view.current.fit, opacity);
+      composeOverlay(
+        canvasRef.current,
+        frameRef.current,
+        overlay ? heatRef.current : null,
+        view.current.fit,
+        opacity,
+      );
     }
   }, [overlay, opacity]);
 
@@ -335,7 +345,12 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
     >
       <div className="frame-view">
         {result ? (
-          <canvas ref={canvasRef} className="frame-canvas" data-testid="live-canvas" aria-label="Current frame with heatmap" />
+          <canvas
+            ref={canvasRef}
+            className="frame-canvas"
+            data-testid="live-canvas"
+            aria-label="Current frame with heatmap"
+          />
         ) : (
           <div className="frame-empty" data-testid="live-no-frame">
             No frame inspected yet. {running ? 'Waiting for the source…' : 'Start the line to inspect parts.'}
@@ -393,7 +408,11 @@ function Legend({ rangeMax }: { rangeMax: number | null }) {
     if (ref.current) paintLegend(ref.current);
   }, []);
   return (
-    <div className="legend" data-testid="heat-legend" title={rangeMax !== null ? `Full colour = raw map value ${rangeMax.toFixed(3)}` : undefined}>
+    <div
+      className="legend"
+      data-testid="heat-legend"
+      title={rangeMax !== null ? `Full colour = raw map value ${rangeMax.toFixed(3)}` : undefined}
+    >
       <span className="legend-end">normal</span>
       <canvas ref={ref} className="legend-bar" aria-hidden="true" />
       <span className="legend-end">at FAIL (T2)</span>
@@ -401,11 +420,21 @@ function Legend({ rangeMax }: { rangeMax: number | null }) {
   );
 }
 
-function VerdictPanel({ result, thresholds }: { result: ResultSnapshot | null; thresholds: Thresholds | null }) {
+function VerdictPanel({
+  result,
+  thresholds,
+}: {
+  result: ResultSnapshot | null;
+  thresholds: Thresholds | null;
+}) {
   return (
     <Card title="Verdict" testId="live-verdict" className="verdict-card">
       <div className="verdict-big" data-testid="live-verdict-value">
-        {result ? <StatusBadge verdict={result.verdict} size="xl" /> : <span className="verdict-none">—</span>}
+        {result ? (
+          <StatusBadge verdict={result.verdict} size="xl" />
+        ) : (
+          <span className="verdict-none">—</span>
+        )}
       </div>
       <div className="score-row">
         <span className="muted">Score</span>
@@ -419,7 +448,17 @@ function VerdictPanel({ result, thresholds }: { result: ResultSnapshot | null; t
   );
 }
 
-function Tile({ label, value, testId, tone }: { label: string; value: string; testId: string; tone?: string }) {
+function Tile({
+  label,
+  value,
+  testId,
+  tone,
+}: {
+  label: string;
+  value: string;
+  testId: string;
+  tone?: string;
+}) {
   return (
     <div className={tone ? `tile tile-${tone}` : 'tile'} data-testid={testId}>
       <span className="tile-label">{label}</span>
@@ -444,7 +483,11 @@ function StatsPanel({ stats }: { stats: StationStats | null }) {
           testId="stat-overruns"
           tone={stats && stats.overruns > 0 ? 'warn' : undefined}
         />
-        <Tile label="Inspected" value={stats ? formatCount(stats.framesInspected) : '—'} testId="stat-inspected" />
+        <Tile
+          label="Inspected"
+          value={stats ? formatCount(stats.framesInspected) : '—'}
+          testId="stat-inspected"
+        />
       </div>
       <div className="yield-row" data-testid="stat-yield">
         <div className="yield-cell yield-pass">
@@ -468,8 +511,8 @@ function StatsPanel({ stats }: { stats: StationStats | null }) {
       </div>
       {stats && (stats.storeErrors > 0 || stats.corruptFrames > 0 || stats.inferenceErrors > 0) ? (
         <p className="hint">
-          {stats.corruptFrames} unreadable frames · {stats.inferenceErrors} inference errors · {stats.storeErrors}{' '}
-          image store errors
+          {stats.corruptFrames} unreadable frames · {stats.inferenceErrors} inference errors ·{' '}
+          {stats.storeErrors} image store errors
         </p>
       ) : null}
     </Card>
@@ -532,7 +575,11 @@ function RejectCard({ entry }: { entry: RejectEntry }) {
       data-testid="reject-item"
       title={`Inspection #${entry.inspectionId} — open in Review`}
     >
-      {thumb ? <img src={thumb} alt="" className="reject-img" /> : <span className="reject-img reject-img-empty" />}
+      {thumb ? (
+        <img src={thumb} alt="" className="reject-img" />
+      ) : (
+        <span className="reject-img reject-img-empty" />
+      )}
       <span className="reject-meta">
         <StatusBadge verdict={entry.verdict} size="sm" />
         <span className="mono small">{entry.normScore.toFixed(2)}</span>
@@ -590,9 +637,11 @@ function ThresholdForm({ state }: { state: StationState | null }) {
       {current ? (
         <form className="form" onSubmit={(e) => void submit(e)}>
           <p className="hint">
-            Now: T1 <strong className="mono">{current.t1}</strong> · T2 <strong className="mono">{current.t2}</strong>
+            Now: T1 <strong className="mono">{current.t1}</strong> · T2{' '}
+            <strong className="mono">{current.t2}</strong>
             {state?.model &&
-            (state.model.packageThresholds.t1 !== current.t1 || state.model.packageThresholds.t2 !== current.t2)
+            (state.model.packageThresholds.t1 !== current.t1 ||
+              state.model.packageThresholds.t2 !== current.t2)
               ? ` (model package: ${state.model.packageThresholds.t1} / ${state.model.packageThresholds.t2})`
               : ' (as shipped in the model package)'}
             . Takes effect on the next part.
@@ -600,23 +649,44 @@ function ThresholdForm({ state }: { state: StationState | null }) {
           <div className="field-row">
             <div className="field">
               <label htmlFor="thr-t1">T1 (REVIEW from)</label>
-              <input id="thr-t1" inputMode="decimal" placeholder={String(current.t1)} value={t1} onChange={(e) => setT1(e.target.value)} />
+              <input
+                id="thr-t1"
+                inputMode="decimal"
+                placeholder={String(current.t1)}
+                value={t1}
+                onChange={(e) => setT1(e.target.value)}
+              />
             </div>
             <div className="field">
               <label htmlFor="thr-t2">T2 (FAIL from)</label>
-              <input id="thr-t2" inputMode="decimal" placeholder={String(current.t2)} value={t2} onChange={(e) => setT2(e.target.value)} />
+              <input
+                id="thr-t2"
+                inputMode="decimal"
+                placeholder={String(current.t2)}
+                value={t2}
+                onChange={(e) => setT2(e.target.value)}
+              />
             </div>
           </div>
           <div className="field">
             <label htmlFor="thr-reason">Reason (required, goes to the audit trail)</label>
-            <input id="thr-reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+            <input
+              id="thr-reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              maxLength={500}
+            />
           </div>
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy} data-testid="thr-apply">
               Apply thresholds
             </button>
             {message ? (
-              <span className={message.ok ? 'ok-text' : 'field-error'} data-testid="thr-message" role="status">
+              <span
+                className={message.ok ? 'ok-text' : 'field-error'}
+                data-testid="thr-message"
+                role="status"
+              >
                 {message.text}
               </span>
             ) : null}
@@ -634,10 +704,12 @@ function AboutVerdicts() {
     <Card title="How verdicts read" className="verdict-legend" testId="verdict-legend">
       <ul className="legend-list">
         <li>
-          <StatusBadge verdict="PASS" size="md" /> Score below T1: looks like the good parts the model learnt from.
+          <StatusBadge verdict="PASS" size="md" /> Score below T1: looks like the good parts the model learnt
+          from.
         </li>
         <li>
-          <StatusBadge verdict="REVIEW" size="md" /> Between T1 and T2: uncertain, routed to QA instead of a guess.
+          <StatusBadge verdict="REVIEW" size="md" /> Between T1 and T2: uncertain, routed to QA instead of a
+          guess.
         </li>
         <li>
           <StatusBadge verdict="FAIL" size="md" /> T2 or above: rejected; the image is always kept for review.

@@ -17,7 +17,15 @@ import { composeOverlay, fadeLowValues, loadImage } from '../lib/overlay';
 import { describeError } from '../transport';
 
 const PAGE = 40;
-const DEFECT_TYPES = ['scratch', 'dent', 'crack', 'contamination', 'missing feature', 'discoloration', 'misprint'];
+const DEFECT_TYPES = [
+  'scratch',
+  'dent',
+  'crack',
+  'contamination',
+  'missing feature',
+  'discoloration',
+  'misprint',
+];
 
 type VerdictChoice = 'both' | 'FAIL' | 'REVIEW';
 type ReviewedChoice = 'no' | 'yes' | 'any';
@@ -44,12 +52,23 @@ export function ReviewPage() {
   const { settings } = useSettings();
   const routeQuery = useRouteQuery();
   const routeId = routeQuery.get('id');
-  const [qf, setQf] = useState<QueueFilter>({ verdict: 'both', reviewed: 'no', modelId: '', from: '', to: '' });
+  const [qf, setQf] = useState<QueueFilter>({
+    verdict: 'both',
+    reviewed: 'no',
+    modelId: '',
+    from: '',
+    to: '',
+  });
   const filter = useMemo(() => toApiFilter(qf), [qf]);
   const models = useApi('inspections.models', {});
 
   // The queue: keyset pages appended as the reviewer scrolls ("Load more").
-  const [queue, setQueue] = useState<{ key: string; rows: InspectionDto[]; next: InspectionDto | null; done: boolean }>({
+  const [queue, setQueue] = useState<{
+    key: string;
+    rows: InspectionDto[];
+    next: InspectionDto | null;
+    done: boolean;
+  }>({
     key: '',
     rows: [],
     next: null,
@@ -84,7 +103,11 @@ export function ReviewPage() {
     const last = queue.next;
     if (!last) return;
     try {
-      const page = await client.call('inspections.list', { filter, limit: PAGE, after: { at: last.at, id: last.id } });
+      const page = await client.call('inspections.list', {
+        filter,
+        limit: PAGE,
+        after: { at: last.at, id: last.id },
+      });
       setQueue((q) => ({
         key: q.key,
         rows: [...q.rows, ...page.rows.filter((r) => !q.rows.some((x) => x.id === r.id))],
@@ -97,9 +120,16 @@ export function ReviewPage() {
   };
 
   // Selection: the route's ?id= wins until the reviewer picks another part on this screen.
-  const [picked, setPicked] = useState<{ route: string | null; id: number | null }>({ route: null, id: null });
+  const [picked, setPicked] = useState<{ route: string | null; id: number | null }>({
+    route: null,
+    id: null,
+  });
   const selectedId =
-    picked.route === routeId && picked.id !== null ? picked.id : routeId !== null ? Number(routeId) : (queue.rows[0]?.id ?? null);
+    picked.route === routeId && picked.id !== null
+      ? picked.id
+      : routeId !== null
+        ? Number(routeId)
+        : (queue.rows[0]?.id ?? null);
   const select = useCallback((id: number | null) => setPicked({ route: routeId, id }), [routeId]);
 
   const rows = queue.rows;
@@ -154,11 +184,19 @@ export function ReviewPage() {
     >
       <div className="review-grid">
         <div className="stack">
-          <Card title="Queue" testId="review-queue" aside={<QueueCount rows={rows.length} done={queue.done} loading={loading} />}>
+          <Card
+            title="Queue"
+            testId="review-queue"
+            aside={<QueueCount rows={rows.length} done={queue.done} loading={loading} />}
+          >
             <div className="filter-bar compact">
               <label className="mini-field">
                 Verdict
-                <select value={qf.verdict} onChange={(e) => setQf({ ...qf, verdict: e.target.value as VerdictChoice })} data-testid="rq-verdict">
+                <select
+                  value={qf.verdict}
+                  onChange={(e) => setQf({ ...qf, verdict: e.target.value as VerdictChoice })}
+                  data-testid="rq-verdict"
+                >
                   <option value="both">FAIL + REVIEW</option>
                   <option value="FAIL">FAIL</option>
                   <option value="REVIEW">REVIEW</option>
@@ -166,7 +204,11 @@ export function ReviewPage() {
               </label>
               <label className="mini-field">
                 Reviewed
-                <select value={qf.reviewed} onChange={(e) => setQf({ ...qf, reviewed: e.target.value as ReviewedChoice })} data-testid="rq-reviewed">
+                <select
+                  value={qf.reviewed}
+                  onChange={(e) => setQf({ ...qf, reviewed: e.target.value as ReviewedChoice })}
+                  data-testid="rq-reviewed"
+                >
                   <option value="no">Not yet</option>
                   <option value="yes">Reviewed</option>
                   <option value="any">All</option>
@@ -174,7 +216,11 @@ export function ReviewPage() {
               </label>
               <label className="mini-field">
                 Model
-                <select value={qf.modelId} onChange={(e) => setQf({ ...qf, modelId: e.target.value })} data-testid="rq-model">
+                <select
+                  value={qf.modelId}
+                  onChange={(e) => setQf({ ...qf, modelId: e.target.value })}
+                  data-testid="rq-model"
+                >
                   <option value="">All models</option>
                   {(models.data ?? []).map((m) => (
                     <option key={m.modelId} value={m.modelId}>
@@ -185,21 +231,40 @@ export function ReviewPage() {
               </label>
               <label className="mini-field">
                 From
-                <input type="datetime-local" value={qf.from} onChange={(e) => setQf({ ...qf, from: e.target.value })} data-testid="rq-from" />
+                <input
+                  type="datetime-local"
+                  value={qf.from}
+                  onChange={(e) => setQf({ ...qf, from: e.target.value })}
+                  data-testid="rq-from"
+                />
               </label>
               <label className="mini-field">
                 To
-                <input type="datetime-local" value={qf.to} onChange={(e) => setQf({ ...qf, to: e.target.value })} data-testid="rq-to" />
+                <input
+                  type="datetime-local"
+                  value={qf.to}
+                  onChange={(e) => setQf({ ...qf, to: e.target.value })}
+                  data-testid="rq-to"
+                />
               </label>
-              <button type="button" className="btn" onClick={() => setTick((t) => t + 1)} title="Reload the queue">
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setTick((t) => t + 1)}
+                title="Reload the queue"
+              >
                 <Icon name="refresh" /> Refresh
               </button>
             </div>
-            {queueError ? <ErrorNotice error={queueError} what="the review queue" onRetry={() => setTick((t) => t + 1)} /> : null}
+            {queueError ? (
+              <ErrorNotice error={queueError} what="the review queue" onRetry={() => setTick((t) => t + 1)} />
+            ) : null}
             <ul className="queue-list" data-testid="queue-list" aria-label="Parts to review">
               {rows.length === 0 && !loading ? (
                 <li className="queue-empty">
-                  {qf.reviewed === 'no' ? 'Nothing left to review for this filter.' : 'No parts match this filter.'}
+                  {qf.reviewed === 'no'
+                    ? 'Nothing left to review for this filter.'
+                    : 'No parts match this filter.'}
                 </li>
               ) : null}
               {rows.map((r) => (
@@ -238,7 +303,11 @@ export function ReviewPage() {
               reviewer={settings?.operatorName ?? ''}
               onDecided={onDecided}
               onMove={move}
-              position={index >= 0 ? `${index + 1} of ${rows.length}${queue.done ? '' : '+'}` : 'not in the queue shown'}
+              position={
+                index >= 0
+                  ? `${index + 1} of ${rows.length}${queue.done ? '' : '+'}`
+                  : 'not in the queue shown'
+              }
             />
           ) : (
             <Notice tone="info" title="Nothing selected">
@@ -311,7 +380,10 @@ function Detail({
     async (decision: 'defect_confirmed' | 'false_alarm') => {
       if (!inspection || busy) return;
       if (!reviewer) {
-        setMessage({ ok: false, text: 'Set the operator name in Settings first: decisions are signed with it.' });
+        setMessage({
+          ok: false,
+          text: 'Set the operator name in Settings first: decisions are signed with it.',
+        });
         return;
       }
       if (decision === 'false_alarm' && !reason.trim()) {
@@ -348,7 +420,10 @@ function Detail({
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) {
+      if (
+        t &&
+        (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)
+      ) {
         if (e.key === 'Escape') t.blur();
         return;
       }
@@ -364,7 +439,8 @@ function Detail({
     return () => window.removeEventListener('keydown', onKey);
   }, [decide, onMove]);
 
-  if (detail.error && !inspection) return <ErrorNotice error={detail.error} what={`inspection #${id}`} onRetry={detail.reload} />;
+  if (detail.error && !inspection)
+    return <ErrorNotice error={detail.error} what={`inspection #${id}`} onRetry={detail.reload} />;
   if (!inspection || detail.data?.inspection.id !== id) return <Loading what={`inspection #${id}`} />;
   const decisions = detail.data.decisions;
 
@@ -382,14 +458,25 @@ function Detail({
       <ImageTriptych inspection={inspection} />
       <Facts
         items={[
-          { label: 'Score', value: `${formatScore(inspection.normScore)} (raw ${inspection.rawScore.toFixed(3)})`, mono: true, testId: 'detail-score' },
+          {
+            label: 'Score',
+            value: `${formatScore(inspection.normScore)} (raw ${inspection.rawScore.toFixed(3)})`,
+            mono: true,
+            testId: 'detail-score',
+          },
           { label: 'Inspected', value: formatTime(inspection.at), mono: true },
           { label: 'Model', value: `${inspection.modelId} · v${inspection.modelVersion}`, mono: true },
-          { label: 'Source', value: `${inspection.source}${inspection.frameId ? ` · frame ${inspection.frameId}` : ''}`, mono: true },
+          {
+            label: 'Source',
+            value: `${inspection.source}${inspection.frameId ? ` · frame ${inspection.frameId}` : ''}`,
+            mono: true,
+          },
         ]}
       />
       {inspection.verdict === 'PASS' ? (
-        <Notice tone="info" title="This part passed">Only FAIL and REVIEW parts take a QA decision.</Notice>
+        <Notice tone="info" title="This part passed">
+          Only FAIL and REVIEW parts take a QA decision.
+        </Notice>
       ) : (
         <div className="decide" data-testid="decide">
           <div className="field-row">
@@ -434,16 +521,28 @@ function Detail({
             </div>
           </div>
           <div className="decide-buttons">
-            <button type="button" className="btn btn-defect" disabled={busy} onClick={() => void decide('defect_confirmed')} data-testid="decide-defect">
+            <button
+              type="button"
+              className="btn btn-defect"
+              disabled={busy}
+              onClick={() => void decide('defect_confirmed')}
+              data-testid="decide-defect"
+            >
               <Icon name="cross" /> Defect confirmed <kbd>D</kbd>
             </button>
-            <button type="button" className="btn btn-good" disabled={busy} onClick={() => void decide('false_alarm')} data-testid="decide-false-alarm">
+            <button
+              type="button"
+              className="btn btn-good"
+              disabled={busy}
+              onClick={() => void decide('false_alarm')}
+              data-testid="decide-false-alarm"
+            >
               <Icon name="check" /> False alarm — part is good <kbd>G</kbd>
             </button>
           </div>
           <p className="hint keys">
-            <kbd>D</kbd> defect · <kbd>G</kbd> false alarm · <kbd>J</kbd>/<kbd>↓</kbd> next · <kbd>K</kbd>/<kbd>↑</kbd> previous ·{' '}
-            <kbd>Enter</kbd> in a field decides · <kbd>Esc</kbd> leaves a field
+            <kbd>D</kbd> defect · <kbd>G</kbd> false alarm · <kbd>J</kbd>/<kbd>↓</kbd> next · <kbd>K</kbd>/
+            <kbd>↑</kbd> previous · <kbd>Enter</kbd> in a field decides · <kbd>Esc</kbd> leaves a field
           </p>
           {message ? (
             <p className={message.ok ? 'ok-text' : 'field-error'} role="status" data-testid="decide-message">
@@ -489,15 +588,35 @@ function ImageTriptych({ inspection }: { inspection: InspectionDto }) {
   return (
     <div className="triptych" data-testid="review-images">
       <figure>
-        {image.url ? <img src={image.url} alt={`Part #${inspection.id}`} data-testid="review-image" /> : <Placeholder text={missing ?? (image.error ? describeError(image.error) : 'Loading…')} />}
+        {image.url ? (
+          <img src={image.url} alt={`Part #${inspection.id}`} data-testid="review-image" />
+        ) : (
+          <Placeholder text={missing ?? (image.error ? describeError(image.error) : 'Loading…')} />
+        )}
         <figcaption>Image</figcaption>
       </figure>
       <figure>
-        {heat.url ? <img src={heat.url} alt={`Heatmap of part #${inspection.id}`} data-testid="review-heatmap" /> : <Placeholder text={heat.error ? describeError(heat.error) : inspection.heatmapRef ? 'Loading…' : 'No heatmap stored.'} />}
+        {heat.url ? (
+          <img src={heat.url} alt={`Heatmap of part #${inspection.id}`} data-testid="review-heatmap" />
+        ) : (
+          <Placeholder
+            text={
+              heat.error
+                ? describeError(heat.error)
+                : inspection.heatmapRef
+                  ? 'Loading…'
+                  : 'No heatmap stored.'
+            }
+          />
+        )}
         <figcaption>Heatmap (blue normal → red at FAIL)</figcaption>
       </figure>
       <figure>
-        {image.url && heat.url ? <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} /> : <Placeholder text="—" />}
+        {image.url && heat.url ? (
+          <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} />
+        ) : (
+          <Placeholder text="—" />
+        )}
         <figcaption>Overlay</figcaption>
       </figure>
     </div>
@@ -553,11 +672,15 @@ function CandidatesCard() {
     <Card
       title="Retraining candidates"
       testId="candidates"
-      aside={<Pill tone="info" testId="candidates-total">{data ? `${formatCount(data.total)} false alarm${data.total === 1 ? '' : 's'}` : '…'}</Pill>}
+      aside={
+        <Pill tone="info" testId="candidates-total">
+          {data ? `${formatCount(data.total)} false alarm${data.total === 1 ? '' : 's'}` : '…'}
+        </Pill>
+      }
     >
       <p className="hint">
-        Parts judged “false alarm” look good to QA but not to the model: adding them to the next training set teaches it that
-        they are normal.
+        Parts judged “false alarm” look good to QA but not to the model: adding them to the next training set
+        teaches it that they are normal.
       </p>
       {data && data.rows.length > 0 ? (
         <ul className="candidate-list" data-testid="candidate-list">
@@ -576,12 +699,22 @@ function CandidatesCard() {
         <p className="muted">No false alarms recorded yet.</p>
       )}
       <div className="form-actions">
-        <button type="button" className="btn" disabled={busy || !data || data.total === 0} onClick={() => void exportNow()} data-testid="candidates-export">
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || !data || data.total === 0}
+          onClick={() => void exportNow()}
+          data-testid="candidates-export"
+        >
           Copy to good-candidates folder
         </button>
       </div>
       {message ? (
-        <p className={message.ok ? 'ok-text small' : 'field-error'} data-testid="candidates-message" role="status">
+        <p
+          className={message.ok ? 'ok-text small' : 'field-error'}
+          data-testid="candidates-message"
+          role="status"
+        >
           {message.text}
         </p>
       ) : null}
@@ -589,4 +722,3 @@ function CandidatesCard() {
     </Card>
   );
 }
-
