@@ -261,19 +261,19 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
       page.locator('[data-testid="history-total"]'),
       new RegExp(`${total.total.toLocaleString('en').replace(/,/g, '\u202f')} matching`),
     );
-    expect(await page.locator('[data-testid="history-table"] tbody tr').count()).toBe(
+    // Table and charts load independently; wait for each instead of racing them.
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="history-table"] tbody tr:not(.table-empty)').length === n,
       Math.min(50, total.total),
     );
-    expect(await page.locator('[data-testid="yield-bucket"]').count()).toBeGreaterThan(0);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="yield-bucket"]').length > 0);
     await waitForText(page.locator('[data-testid="yield-overall"]'), /\d+\.\d %/);
 
     // Keyset paging: older and back.
     const firstRow = await page.locator('[data-testid="history-table"] tbody tr').first().textContent();
     await page.click('[data-testid="history-older"]');
     await waitForText(page.locator('[data-testid="history-total"]'), /Page 2/);
-    expect(await page.locator('[data-testid="history-table"] tbody tr').first().textContent()).not.toBe(
-      firstRow,
-    );
+    await waitForText(page.locator('[data-testid="history-table"] tbody tr').first(), (t) => t !== firstRow);
     await page.click('[data-testid="history-newer"]');
     await waitForText(page.locator('[data-testid="history-total"]'), /Page 1/);
 

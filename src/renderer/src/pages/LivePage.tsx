@@ -163,8 +163,8 @@ function StatusStrip({ state, stats }: { state: StationState | null; stats: Stat
             <Pill tone={SOURCE_TONE[source.state.kind]} testId="live-source-status">
               {source.state.kind}
             </Pill>
-            <span className="status-value clip mono" data-testid="live-source">
-              {source.label}
+            <span className="status-value clip mono" data-testid="live-source" title={source.label}>
+              {shortSource(source.label)}
             </span>
           </>
         ) : (
@@ -199,6 +199,15 @@ function StatusStrip({ state, stats }: { state: StationState | null; stats: Stat
       </div>
     </div>
   );
+}
+
+/** "replay:/very/long/path/demo/line" → "replay: …/demo/line": the end of a path is what tells
+ *  folders apart; the full label is in the tooltip. */
+function shortSource(label: string): string {
+  const m = /^(\w+):(.*)$/.exec(label);
+  if (!m) return label;
+  const parts = m[2].split(/[\\/]/).filter(Boolean);
+  return parts.length > 2 ? `${m[1]}: …/${parts.slice(-2).join('/')}` : label;
 }
 
 function FaultBanner({ state, fault }: { state: StationState | null; fault: StationErrorEvent | null }) {
