@@ -1,7 +1,7 @@
 // Opens every core service over one data directory and builds the API handlers on top.
 // The Electron app, the headless server and the tests all start the station through here,
 // so there is exactly one wiring to get right.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ApiError, type ApiParsedRequest, type ImageData64, type SystemInfo } from '@shared/api';
 import type { HeatmapFit, ResultSnapshot } from '@shared/station';
@@ -16,8 +16,18 @@ import { resolveDataDir, type DataDirPaths } from './storage/data-dir';
 import { ImageStore, ImageStoreError } from './storage/image-store';
 import { ReviewRepository } from './storage/reviews';
 import { SettingsStore } from './storage/settings-store';
-import { startDemoLine } from './demo';
+import { ensureDemo } from './demo';
 import { DeviceService } from './devices';
+import { BUZZER_PATTERNS, LAMP_PATTERNS } from './devices/patlite';
+import { EXAMPLE_OUTPUTS_CONFIG } from './devices/config';
+import type { BackboneSource } from './methods/patchcore/types';
+import { compareModels } from './model-store/compare';
+import { importModelPackage } from './model-store/import';
+import { describeExistingPackage, ModelStore } from './model-store/store';
+import { scanTrainingFolders, FolderError } from './training/wizard/scan';
+import { TrainingJobs } from './training/wizard/jobs';
+import { findMethod } from './training/wizard/methods';
+import type { ModelVersionDto } from '@shared/training';
 import { sourceConfigSchema, type SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
 
@@ -27,9 +37,13 @@ export interface OpenStationOptions {
   electronVersion?: string | null;
   /** Watch USB devices and drive line outputs (off in tests that do not need hardware). */
   usb?: boolean;
+  /** Tests fit on a tiny backbone instead of converting MobileNetV2. */
+  trainingBackbone?: (method: string, preset: string) => Promise<BackboneSource>;
 }
 
 const LAST_SOURCE_KEY = 'station.last_source';
+/** The outputs configuration, so stack light and relay survive a restart. */
+const OUTPUTS_CONFIG_KEY = 'devices.outputs';
 const GOOD_CANDIDATES_DIR = 'good-candidates';
 /** Frames are at most a few MB; anything bigger is not for a base64 round trip. */
 const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
@@ -54,6 +68,8 @@ export interface Station {
   handlers: ApiHandlers;
   /** Read side of the QA screens; the headless server streams CSV from it. */
   queries: InspectionQueries;
+  models: ModelStore;
+  training: TrainingJobs;
   /** Image-store file by ref, for `GET /api/images/<ref>` and `images.get`. */
   readImage(ref: string): Promise<ImageData64 & { data: Buffer }>;
   /** Starts the last source, or the demo line on a station that has never been configured. */
@@ -75,6 +91,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const images = await ImageStore.open(paths.images);
   let headlessUrl: string | null = null;
   const devices = new DeviceService();
+  const savedOutputs = settings.getInternal<unknown>(OUTPUTS_CONFIG_KEY);
+  if (savedOutputs !== undefined) {
+    // A saved configuration that no longer validates (schema changed) is dropped, not fatal.
+    await devices.configure(savedOutputs).catch(() => undefined);
+  }
   if (opts.usb !== false) {
     await devices.start();
     devices.onChange((e) => events.emit('devices.changed', e));
@@ -107,6 +128,39 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
   });
+
+  const models = new ModelStore(db, audit, paths.models);
+
+  /** LiveStation loads the package first, so the table never marks a model active that cannot load. */
+  const deployVersion = async (
+    id: string,
+    actor: string,
+    reason: string,
+    change: 'deployed' | 'rolled_back' = 'deployed',
+  ): Promise<ModelVersionDto> => {
+    const v = models.get(id);
+    if (!v) throw new ApiError('not_found', `Model version ${id} does not exist.`);
+    if (!existsSync(v.path)) throw new ApiError('conflict', `The folder of ${id} (${v.path}) is missing.`);
+    await stationCall(() => live.loadModel(v.path, { id: v.id, version: v.version }));
+    const active = models.markActive(id, {
+      actor,
+      action: change === 'rolled_back' ? 'models.rollback' : 'models.deploy',
+      reason,
+    });
+    events.emit('models.changed', { activeId: id, change, id });
+    return active;
+  };
+
+  const training = new TrainingJobs({
+    dataDir: paths.root,
+    modelsDir: paths.models,
+    store: models,
+    settings,
+    emit: (job) => events.emit('training.progress', job),
+    deploy: (id, actor, reason) => deployVersion(id, actor, reason),
+    backboneFor: opts.trainingBackbone,
+  });
+  await training.cleanLeftovers();
 
   const reviews = new ReviewRepository(db, audit);
   const queries = new InspectionQueries(db, images, join(paths.root, GOOD_CANDIDATES_DIR), fitOfModel);
@@ -168,12 +222,37 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
 
   const startLine = async (actor = 'system'): Promise<void> => {
     const last = settings.getInternal<SourceConfig>(LAST_SOURCE_KEY);
+    const active = models.active();
+    // After a restart the deployed version comes back, not whatever the demo would fit.
+    if (!live.state().model && active && existsSync(active.path)) {
+      await live.loadModel(active.path, { id: active.id, version: active.version }).catch(() => undefined);
+    }
     if (last && live.state().model) {
       await startSource(last, actor);
       return;
     }
-    // A new station shows live inspection at once: generated demo parts and a model fitted on them.
-    await startDemoLine(live, paths.root);
+    // A new station shows live inspection at once: generated demo parts and a model fitted on
+    // them, registered as a version so the Models screen and rollback know about it.
+    const demo = await ensureDemo(paths.root);
+    if (!live.state().model) {
+      let version = models.findByPath(demo.modelDir);
+      if (!version) {
+        const described = describeExistingPackage(demo.modelDir, 'demo');
+        if (described) {
+          version = models.register(described, {
+            actor: 'system',
+            action: 'models.create',
+            reason: 'demo model fitted on the generated demo parts',
+          });
+        }
+      }
+      if (version) {
+        await deployVersion(version.id, 'system', 'demo line started on a station without a deployed model');
+      } else {
+        await live.loadModel(demo.modelDir);
+      }
+    }
+    await live.start({ kind: 'replay', folder: demo.lineDir, fps: 5, loop: true });
   };
 
   const fileSize = (file: string): number => {
@@ -250,6 +329,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     'devices.configure': async (req: ApiParsedRequest<'devices.configure'>) => {
       const before = devices.getConfig();
       const after = await devices.configure(req.config);
+      settings.setInternal(OUTPUTS_CONFIG_KEY, after);
       audit.append({
         actor: req.actor,
         action: 'devices.configure',
@@ -315,6 +395,126 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       const { data: _data, ...image } = await readImage(req.ref);
       return image;
     },
+    'devices.config': () => ({
+      config: devices.getConfig() as unknown as Record<string, unknown>,
+      example: EXAMPLE_OUTPUTS_CONFIG as unknown as Record<string, unknown>,
+      lampPatterns: [...LAMP_PATTERNS],
+      buzzerPatterns: [...BUZZER_PATTERNS],
+    }),
+    'training.methods': () => training.costs.methods(),
+    'training.scan': async (req: ApiParsedRequest<'training.scan'>) => {
+      let scan;
+      try {
+        scan = await scanTrainingFolders(req.goodDir, req.defectDir ?? null);
+      } catch (err) {
+        if (err instanceof FolderError) throw new ApiError('bad_request', err.message);
+        throw err;
+      }
+      const estimates = training.costs.methods().flatMap((m) =>
+        m.available
+          ? m.presets.flatMap((p) => {
+              const e = training.estimate(
+                m.id,
+                p.id,
+                scan.report.good.usable,
+                scan.report.defects?.usable ?? 0,
+              );
+              return e ? [e] : [];
+            })
+          : [],
+      );
+      return { ...scan.report, estimates };
+    },
+    'training.start': async (req: ApiParsedRequest<'training.start'>) => {
+      if (!findMethod(req.method))
+        throw new ApiError('bad_request', `Unknown training method "${req.method}".`);
+      const job = await training.start(req);
+      audit.append({
+        actor: req.actor,
+        action: 'training.start',
+        entity: `training:${job.id}`,
+        newValue: JSON.stringify({
+          method: job.method,
+          preset: job.preset,
+          goodDir: job.goodDir,
+          defectDir: job.defectDir,
+          fitImages: job.fitImages,
+          heldOutImages: job.heldOutImages,
+        }),
+        reason: 'training started from the wizard',
+      });
+      return job;
+    },
+    'training.status': () => training.current(),
+    'training.cancel': async (req: ApiParsedRequest<'training.cancel'>) => {
+      const before = training.current();
+      const job = await training.cancel(req.jobId);
+      if (before && before.state !== job.state) {
+        audit.append({
+          actor: req.actor,
+          action: 'training.cancel',
+          entity: `training:${job.id}`,
+          oldValue: before.state,
+          newValue: job.state,
+          reason: 'cancelled by the operator',
+        });
+      }
+      return job;
+    },
+    'training.calibrate': (req: ApiParsedRequest<'training.calibrate'>) =>
+      training.calibration(req.jobId, {
+        targetFalseRejectRate: req.targetFalseRejectRate,
+        reviewBudget: req.reviewBudget,
+        t1: req.t1,
+        t2: req.t2,
+      }),
+    'training.save': async (req: ApiParsedRequest<'training.save'>) => {
+      const saved = await training.save(req);
+      events.emit('models.changed', {
+        activeId: models.active()?.id ?? null,
+        change: 'created',
+        id: saved.id,
+      });
+      return saved;
+    },
+    'training.discard': (req: ApiParsedRequest<'training.discard'>) => training.discard(req.jobId),
+    'models.list': () => {
+      const prev = models.previousDeployed();
+      return {
+        versions: models.list(),
+        activeId: models.active()?.id ?? null,
+        liveModelId: live.state().model?.id ?? null,
+        rollbackTo: prev ? { id: prev.id, version: prev.version } : null,
+      };
+    },
+    'models.get': (req: ApiParsedRequest<'models.get'>) => {
+      const v = models.get(req.id);
+      if (!v) throw new ApiError('not_found', `Model version ${req.id} does not exist.`);
+      return v;
+    },
+    'models.deploy': (req: ApiParsedRequest<'models.deploy'>) => {
+      if (models.active()?.id === req.id && live.state().model?.id === req.id) {
+        throw new ApiError('conflict', `${req.id} is already the active version.`);
+      }
+      return deployVersion(req.id, req.actor, req.reason);
+    },
+    'models.rollback': (req: ApiParsedRequest<'models.rollback'>) => {
+      const prev = models.previousDeployed();
+      if (!prev) throw new ApiError('conflict', 'There is no earlier deployed version to roll back to.');
+      return deployVersion(prev.id, req.actor, req.reason, 'rolled_back');
+    },
+    'models.import': async (req: ApiParsedRequest<'models.import'>) => {
+      const v = await importModelPackage(models, join(paths.root, 'training'), req);
+      events.emit('models.changed', { activeId: models.active()?.id ?? null, change: 'imported', id: v.id });
+      return v;
+    },
+    'models.compare': async (req: ApiParsedRequest<'models.compare'>) => {
+      const a = models.get(req.a);
+      const b = models.get(req.b);
+      if (!a) throw new ApiError('not_found', `Model version ${req.a} does not exist.`);
+      if (!b) throw new ApiError('not_found', `Model version ${req.b} does not exist.`);
+      return compareModels(a, b, req.folder, req.limit);
+    },
   };
 
   return {
@@ -328,12 +528,15 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     events,
     handlers,
     queries,
+    models,
+    training,
     readImage,
     startLine,
     setHeadlessUrl(url) {
       headlessUrl = url;
     },
     async close() {
+      await training.close();
       await live.close();
       await devices.stop();
       db.close();

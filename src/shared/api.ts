@@ -17,6 +17,16 @@ import type {
   YieldOverTime,
 } from './inspections';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
+import type {
+  CalibrationReport,
+  DeviceConfigView,
+  MethodInfo,
+  ModelCompareResult,
+  ModelVersionDto,
+  ScanReport,
+  TrainingEstimate,
+  TrainingJobDto,
+} from './training';
 
 // ---------- DTOs ----------
 
@@ -141,6 +151,32 @@ export const inspectionFilter = z
   .strict();
 export type InspectionFilterInput = z.input<typeof inspectionFilter>;
 
+/**
+ * A path on the station's own file system (in headless mode, the server's). Only the form is
+ * checked here (the shared schema cannot use node:path); the station checks that it exists and
+ * is readable. Operators are authenticated, so any readable folder is fair game.
+ */
+const stationPath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters' })
+  .refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), {
+    message: 'must be an absolute path (e.g. /data/line3/good)',
+  });
+const modelId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'not a model id');
+const jobId = z.string().trim().min(1).max(80);
+const rate = z.number().finite().min(0).max(0.5);
+const threshold = z.number().finite().min(-1e6).max(1e6);
+
+export type StationPathInput = z.input<typeof stationPath>;
+
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
 
 export const requestSchemas = {
@@ -239,6 +275,80 @@ export const requestSchemas = {
     })
     .strict(),
   'candidates.export': z.object({ actor }).strict(),
+  /** Outputs configuration as applied, the example, and the choices a form offers. */
+  'devices.config': z.object({}).strict(),
+  /** Methods and presets the wizard offers, with this station's expected costs. */
+  'training.methods': z.object({}).strict(),
+  'training.scan': z.object({ goodDir: stationPath, defectDir: stationPath.optional() }).strict(),
+  'training.start': z
+    .object({
+      goodDir: stationPath,
+      defectDir: stationPath.optional(),
+      method: z.string().trim().min(1).max(40),
+      preset: z.string().trim().min(1).max(40),
+      actor,
+    })
+    .strict(),
+  /** The current (or last) job; null when none ran since the station started. */
+  'training.status': z.object({}).strict(),
+  'training.cancel': z.object({ jobId, actor }).strict(),
+  /** Calibration of a finished job at a target false-reject rate (and optionally fixed T1/T2). */
+  'training.calibrate': z
+    .object({
+      jobId,
+      targetFalseRejectRate: rate.default(0.02),
+      /** Extra share of good parts allowed into REVIEW: sets T1 below T2. */
+      reviewBudget: rate.default(0.05),
+      t1: threshold.optional(),
+      t2: threshold.optional(),
+    })
+    .strict()
+    .refine((v) => v.t1 === undefined || v.t2 === undefined || v.t1 <= v.t2, {
+      message: 'T1 must not be above T2',
+      path: ['t1'],
+    }),
+  'training.save': z
+    .object({
+      jobId,
+      t1: threshold,
+      t2: threshold,
+      targetFalseRejectRate: rate,
+      deploy: z.boolean(),
+      actor,
+      reason,
+      notes: z.string().trim().max(500).optional(),
+    })
+    .strict()
+    .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
+  'training.discard': z.object({ jobId, actor }).strict(),
+  'models.list': z.object({}).strict(),
+  'models.get': z.object({ id: modelId }).strict(),
+  'models.deploy': z.object({ id: modelId, actor, reason }).strict(),
+  /** Back to the version that was live before the active one. */
+  'models.rollback': z.object({ actor, reason }).strict(),
+  'models.import': z
+    .object({
+      path: stationPath,
+      name: z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .regex(/^[\w .-]+$/, 'letters, digits, space, "_", "." and "-" only')
+        .optional(),
+      actor,
+      reason,
+    })
+    .strict(),
+  'models.compare': z
+    .object({
+      a: modelId,
+      b: modelId,
+      folder: stationPath,
+      limit: z.number().int().min(1).max(500).default(100),
+    })
+    .strict()
+    .refine((v) => v.a !== v.b, { message: 'pick two different versions', path: ['b'] }),
   /** Image-store files for both transports (small JPEG/PNG frames and heatmaps). */
   'images.get': z.object({ ref: z.string().min(1).max(200) }).strict(),
 } as const;
@@ -275,6 +385,30 @@ export interface ApiResults {
   'candidates.list': CandidatePage;
   'candidates.export': CandidateExport;
   'images.get': ImageData64;
+  'devices.config': DeviceConfigView;
+  'training.methods': MethodInfo[];
+  'training.scan': ScanReport & { estimates: TrainingEstimate[] };
+  'training.start': TrainingJobDto;
+  'training.status': TrainingJobDto | null;
+  'training.cancel': TrainingJobDto;
+  'training.calibrate': CalibrationReport;
+  'training.save': ModelVersionDto;
+  'training.discard': TrainingJobDto;
+  'models.list': ModelList;
+  'models.get': ModelVersionDto;
+  'models.deploy': ModelVersionDto;
+  'models.rollback': ModelVersionDto;
+  'models.import': ModelVersionDto;
+  'models.compare': ModelCompareResult;
+}
+
+export interface ModelList {
+  versions: ModelVersionDto[];
+  activeId: string | null;
+  /** The model the live loop runs now (may differ from the active row only while loading). */
+  liveModelId: string | null;
+  /** What models.rollback would go back to; null when there is nothing to roll back to. */
+  rollbackTo: { id: string; version: number } | null;
 }
 
 export const apiMethods = Object.keys(requestSchemas) as ApiMethod[];
@@ -295,6 +429,14 @@ export interface ApiEvents {
   'devices.changed': UsbChangeEvent | { type: 'output'; state: OutputState };
   /** A QA decision was recorded (any client), so queues and tables can refresh. */
   'review.recorded': ReviewDecisionDto;
+  /** Training job state and progress (≤ 4 per second while running). */
+  'training.progress': TrainingJobDto;
+  /** A version was created, imported, deployed or rolled back. */
+  'models.changed': {
+    activeId: string | null;
+    change: 'created' | 'imported' | 'deployed' | 'rolled_back';
+    id: string;
+  };
 }
 export type ApiEventName = keyof ApiEvents;
 
@@ -307,3 +449,4 @@ export interface StationClient {
 
 export { ApiError, type ApiErrorBody } from './errors';
 export type * from './inspections';
+export type * from './training';

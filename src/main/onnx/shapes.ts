@@ -596,6 +596,29 @@ const shapeOp: Rule = (ctx) => {
   return [{ dataType: 'int64', shape: [Math.max(0, end - start)] }];
 };
 
+// Split: sizes from the constant `split` input (opset ≥ 13) or attribute, else equal parts.
+const split: Rule = (ctx) => {
+  const x = need(ctx, 0);
+  const n = ctx.node.outputs.length;
+  if (!x.shape) return ctx.node.outputs.map(() => ({ dataType: x.dataType }));
+  const axis = normAxis(attrInt(ctx.node, 'axis', 0), x.shape.length);
+  const d = x.shape[axis];
+  const sizesT = ctx.inputs[1] ? ctx.constant(1) : undefined;
+  let sizes = sizesT ? tensorNumbers(sizesT) : attrInts(ctx.node, 'split');
+  if (!sizes && isNum(d)) {
+    const part = Math.ceil(d / n);
+    sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(part, d - i * part)));
+  }
+  if (sizes && sizes.length !== n) fail(`split has ${sizes.length} sizes for ${n} outputs`);
+  if (sizes && isNum(d) && sizes.reduce((a, b) => a + b, 0) !== d)
+    fail(`split sizes [${sizes}] do not add up to dim ${axis} = ${d}`);
+  return ctx.node.outputs.map((_, i) => {
+    const shape = [...(x.shape as Shape)];
+    shape[axis] = sizes ? sizes[i] : `${ctx.node.name}_split${i}`;
+    return { dataType: x.dataType, shape };
+  });
+};
+
 const where: Rule = (ctx) => {
   const c = need(ctx, 0);
   const a = need(ctx, 1);
@@ -702,6 +725,7 @@ export const SHAPE_RULES: Record<string, Rule> = {
   ConstantOfShape: constantOfShape,
   Shape: shapeOp,
   Where: where,
+  Split: split,
   BatchNormalization: batchNorm,
   ...Object.fromEntries(UNARY.map((op) => [op, same])),
   ...Object.fromEntries(BINARY.map((op) => [op, elementwise])),

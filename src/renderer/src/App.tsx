@@ -9,7 +9,8 @@ import { useApi } from './hooks/useApi';
 import { AuditPage } from './pages/AuditPage';
 import { HistoryPage } from './pages/HistoryPage';
 import { LivePage } from './pages/LivePage';
-import { ModelsPage, TrainPage } from './pages/Placeholders';
+import { ModelsPage } from './pages/ModelsPage';
+import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import type { ConnectionState } from './transport';
@@ -25,8 +26,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
-  { route: 'train', label: 'Train', icon: 'train', built: false },
-  { route: 'models', label: 'Models', icon: 'models', built: false },
+  { route: 'train', label: 'Train', icon: 'train', built: true },
+  { route: 'models', label: 'Models', icon: 'models', built: true },
   { route: 'history', label: 'History', icon: 'history', built: true },
   { route: 'audit', label: 'Audit', icon: 'audit', built: true },
   { route: 'settings', label: 'Settings', icon: 'settings', built: true },

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { StationClient } from '@shared/api';
+import type { UsbDeviceInfo } from '@shared/devices';
 import type {
   RejectEntry,
   ResultSnapshot,
@@ -57,6 +58,7 @@ export function LivePage() {
       actions={<StartStop state={state} />}
     >
       <StatusStrip state={state} stats={stats} />
+      <CameraBanner />
       <FaultBanner state={state} fault={sourceFault} />
       {stateApi.error ? (
         <ErrorNotice error={stateApi.error} what="the station state" onRetry={stateApi.reload} />
@@ -208,6 +210,26 @@ function shortSource(label: string): string {
   if (!m) return label;
   const parts = m[2].split(/[\\/]/).filter(Boolean);
   return parts.length > 2 ? `${m[1]}: …/${parts.slice(-2).join('/')}` : label;
+}
+
+/**
+ * A USB camera that disappears from the bus is announced by the device watcher at once, before
+ * the source notices the missing frames; the banner stays until the same camera is back.
+ */
+function CameraBanner() {
+  const [gone, setGone] = useState<UsbDeviceInfo[]>([]);
+  useEvent('devices.changed', (e) => {
+    if (e.type === 'output' || e.device.kind !== 'camera') return;
+    if (e.type === 'detach') setGone((g) => [...g.filter((d) => d.id !== e.device.id), e.device]);
+    else setGone((g) => g.filter((d) => d.vidPid !== e.device.vidPid || d.path !== e.device.path));
+  });
+  if (gone.length === 0) return null;
+  return (
+    <Notice tone="bad" title="USB camera unplugged" testId="live-camera-gone">
+      {gone.map((d) => `${d.product ?? 'camera'} (${d.vidPid}) at USB ${d.path}`).join('; ')} is no longer
+      connected. Plug it back in: the source reconnects by itself.
+    </Notice>
+  );
 }
 
 function FaultBanner({ state, fault }: { state: StationState | null; fault: StationErrorEvent | null }) {

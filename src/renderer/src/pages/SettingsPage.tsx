@@ -7,6 +7,7 @@ import { Icon } from '../components/Icon';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Pill } from '../components/StatusBadge';
+import { UsbDevicesCard } from '../components/UsbDevicesCard';
 import { useSettings } from '../hooks/settings';
 import { useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
@@ -56,6 +57,7 @@ export function SettingsPage() {
           {info.data ? <StationCard info={info.data} /> : null}
         </div>
       </div>
+      <UsbDevicesCard />
     </Page>
   );
 }

@@ -1,0 +1,173 @@
+// Measurements for docs/benchmarks.md: DFR fit + evaluation on an MVTec-layout category (image
+// and pixel AUROC through the generic model runner, exactly as the live loop scores), and
+// training-step vs forward-only times of the engine (DFR autoencoder; a ResNet18-sized conv net).
+// Run: npx tsx src/main/methods/dfr/bench.ts eval <categoryDir> <trainCount> <testCount> [preset]
+//      npx tsx src/main/methods/dfr/bench.ts steps
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readMvtecCategory } from '../../eval/datasets';
+import { CategoryEvaluator } from '../../eval/metrics';
+import { loadMask } from '../patchcore/eval';
+import { loadModelPackage } from '../../models/runner';
+import { GraphBuilder } from '../../onnx/builder';
+import { serializeModel } from '../../onnx/serialize';
+import { createSession, float32Tensor } from '../../runtime';
+import { batchNorm, conv2d, linear } from '../../training/engine/layers';
+import { ModelBuilder, initialValue } from '../../training/engine/model';
+import { Rng } from '../../training/engine/rng';
+import { bceWithLogitsLoss } from '../../training/engine/losses';
+import { buildTrainingStep, type TrainingStepGraph } from '../../training/engine/train-step';
+import { Trainer } from '../../training/engine/trainer';
+import { exportDfr } from './export';
+import { fitDfr } from './fit';
+import { autoencoder, buildDfrTrainingStep } from './graph';
+import type { DfrPresetName } from './types';
+
+const evenly = <T>(items: T[], n: number): T[] =>
+  n >= items.length ? items.slice() : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
+
+export async function benchDfrCategory(dir: string, trainCount: number, testCount: number, preset: DfrPresetName, cacheDir: string) {
+  const ds = await readMvtecCategory(dir);
+  const train = evenly(ds.train, trainCount);
+  const t0 = performance.now();
+  let last = '';
+  const fitted = await fitDfr({
+    images: train,
+    preset,
+    cacheDir,
+    onProgress: (p) => {
+      const line = `${p.stage} ${p.done}/${p.total}${p.loss !== undefined ? ` loss ${p.loss.toFixed(5)}` : ''}`;
+      if (p.stage !== 'train' || p.done === p.total || p.done % 50 === 0) if (line !== last) console.error((last = line));
+    },
+  });
+  const fitMs = performance.now() - t0;
+  const out = mkdtempSync(join(tmpdir(), 'dfr-bench-'));
+  await exportDfr(fitted, out, { preset });
+  const runner = await loadModelPackage(out);
+  const ev = new CategoryEvaluator();
+  const test = evenly(ds.test, testCount);
+  const lat: number[] = [];
+  for (const t of test) {
+    const s = performance.now();
+    const o = await runner.score(t.path);
+    lat.push(performance.now() - s);
+    const mask = ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
+    ev.add({
+      path: t.path,
+      label: t.label,
+      score: o.rawScore,
+      map: mask ? o.map : undefined,
+      mask: mask && t.label === 1 ? mask : null,
+      width: o.width,
+      height: o.height,
+    });
+  }
+  await runner.release();
+  const m = ev.finish();
+  lat.sort((a, b) => a - b);
+  return {
+    category: ds.category,
+    preset,
+    train: fitted.trainImageCount,
+    calibration: fitted.calibration.count,
+    test: test.length,
+    imageAuroc: m.imageAuroc,
+    pixelAuroc: m.pixel?.pixelAuroc ?? NaN,
+    latentDim: fitted.latentDim,
+    channels: fitted.channels,
+    explainedVariance: fitted.explainedVariance,
+    finalLoss: fitted.epochLosses.at(-1),
+    fitS: fitMs / 1000,
+    timingsMs: fitted.timings,
+    medianScoreMs: lat[Math.floor(lat.length / 2)],
+  };
+}
+
+async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
+  await f(); // warm-up (allocations, first-run kernels)
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await f();
+  return (performance.now() - t0) / reps;
+}
+
+/** ResNet18 layout (BasicBlocks 2-2-2-2, widths 64…512) + 1-logit head, on [B, 3, S, S]. */
+function resnet18(mb: ModelBuilder, x: string, b: number): string {
+  const g = mb.g;
+  let h = g.relu(batchNorm(mb, conv2d(mb, x, { name: 'stem', inChannels: 3, outChannels: 64, kernel: 7, stride: 2, pad: 3, bias: false }), { name: 'stem.bn', channels: 64 }));
+  h = g.maxPool(h, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  let c = 64;
+  for (const [i, w] of [64, 128, 256, 512].entries()) {
+    for (let k = 0; k < 2; k++) {
+      const stride = k === 0 && i > 0 ? 2 : 1;
+      const n = `l${i}.${k}`;
+      let y = g.relu(batchNorm(mb, conv2d(mb, h, { name: `${n}.c1`, inChannels: c, outChannels: w, kernel: 3, stride, pad: 1, bias: false }), { name: `${n}.bn1`, channels: w }));
+      y = batchNorm(mb, conv2d(mb, y, { name: `${n}.c2`, inChannels: w, outChannels: w, kernel: 3, pad: 1, bias: false }), { name: `${n}.bn2`, channels: w });
+      const skip = stride !== 1 || c !== w
+        ? batchNorm(mb, conv2d(mb, h, { name: `${n}.down`, inChannels: c, outChannels: w, kernel: 1, stride, bias: false }), { name: `${n}.dbn`, channels: w })
+        : h;
+      h = g.relu(g.add(y, skip));
+      c = w;
+    }
+  }
+  return linear(mb, g.reshape(g.op('GlobalAveragePool', [h]), [b, 512]), { name: 'fc', inFeatures: 512, outFeatures: 1 });
+}
+
+async function forwardSession(define: (mb: ModelBuilder) => string, step: TrainingStepGraph, seed: number) {
+  // Inference-mode forward with the same parameters baked in (what an exported model runs).
+  const rng = new Rng(seed);
+  const values = new Map<string, Float32Array>();
+  for (const p of [...step.params, ...step.buffers]) values.set(p.name, initialValue(p, rng));
+  const g = new GraphBuilder('fwd');
+  const mb = new ModelBuilder(g, { training: false, values });
+  g.output(define(mb));
+  return (await createSession(serializeModel(g.toModelProto()), { providerOrder: ['cpu'] })).session;
+}
+
+export async function benchSteps(): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  // DFR autoencoder on one 256-px batch of 8 images = 8 × 64² locations, C = 816, d = 100 (typical).
+  {
+    const [C, d, R] = [816, 100, 8 * 64 * 64];
+    const step = buildDfrTrainingStep(C, d, R);
+    const tr = await Trainer.create(step);
+    const x = new Float32Array(R * C).map((_, i) => ((i * 2654435761) % 1000) / 1000);
+    const trainMs = await timeIt(() => tr.trainStep({ x }, 1e-4), 3);
+    await tr.release();
+    const fwd = await forwardSession((mb) => autoencoder(mb, mb.g.input('x', 'float32', [R, C]), C, d), step, 0);
+    const fwdMs = await timeIt(() => fwd.run({ x: float32Tensor(x, [R, C]) }), 3);
+    await fwd.release();
+    rows.push({ model: 'DFR autoencoder (816→…→100→…→816), 8 imgs × 64² locations', trainStepMs: trainMs, forwardMs: fwdMs, ratio: trainMs / fwdMs });
+  }
+  {
+    const B = 8;
+    const S = 256;
+    const define = (mb: ModelBuilder) => resnet18(mb, mb.g.input('x', 'float32', [B, 3, S, S]), B);
+    const step = buildTrainingStep({
+      optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 1e-4 },
+      define: (mb) => ({ loss: bceWithLogitsLoss(mb.g, define(mb), mb.g.input('y', 'float32', [B, 1])) }),
+    });
+    const tr = await Trainer.create(step);
+    const x = new Float32Array(B * 3 * S * S).map((_, i) => ((i * 2654435761) % 1000) / 500 - 1);
+    const y = Float32Array.from({ length: B }, (_, i) => i % 2);
+    const trainMs = await timeIt(() => tr.trainStep({ x, y }, 0.01), 2);
+    await tr.release();
+    const fwd = await forwardSession(define, step, 0);
+    const fwdMs = await timeIt(() => fwd.run({ x: float32Tensor(x, [B, 3, S, S]) }), 2);
+    await fwd.release();
+    rows.push({ model: 'ResNet18-sized conv net, batch 8 × 3 × 256²', trainStepMs: trainMs, forwardMs: fwdMs, ratio: trainMs / fwdMs });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  void (async () => {
+    const [cmd, ...args] = process.argv.slice(2);
+    if (cmd === 'steps') console.log(JSON.stringify(await benchSteps(), null, 2));
+    else if (cmd === 'eval') {
+      const [dir, train, test, preset] = args;
+      const r = await benchDfrCategory(dir, Number(train), Number(test), (preset ?? 'fast') as DfrPresetName, join(tmpdir(), 'dfr-bench-cache'));
+      console.log(JSON.stringify(r, null, 2));
+    } else console.error('usage: bench.ts steps | eval <categoryDir> <train> <test> [fast|accurate]');
+  })();
+}

@@ -1,0 +1,263 @@
+// DFR fit: regional features of the good images (ONNX Runtime), latent size by PCA, autoencoder
+// trained by the engine's training-step graph, score normalisation calibrated on held-out good
+// images with the exact graph that is exported.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ensureBackbone } from '../../backbones/registry';
+import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { parseModel, serializeModel } from '../../onnx/serialize';
+import { createSession, float32Tensor } from '../../runtime';
+import { CancelledError, runTrainingLoop } from '../../training/engine/loop';
+import { Rng } from '../../training/engine/rng';
+import { constantLr } from '../../training/engine/schedule';
+import { Trainer } from '../../training/engine/trainer';
+import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
+import { componentsFor, covariance, symmetricEigenvalues } from './pca';
+import { resolveDfrConfig, type DfrConfig, type DfrPresetName, type DfrProgress, type DfrTap, type FittedDfr } from './types';
+
+export interface FitDfrOptions {
+  images: ImageInput[];
+  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
+  calibrationImages?: ImageInput[];
+  preset?: DfrPresetName;
+  config?: Partial<DfrConfig>;
+  /** Folder for converted backbones (ensureBackbone's cacheDir). */
+  cacheDir: string;
+  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
+  checkpointPath?: string;
+  onProgress?: (p: DfrProgress) => void;
+  shouldCancel?: () => boolean;
+}
+
+async function imageHash(img: ImageInput): Promise<string> {
+  const h = createHash('sha256');
+  if (typeof img === 'string') h.update(await readFile(img));
+  else if (img instanceof Uint8Array) h.update(img);
+  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
+  return h.digest('hex');
+}
+
+/** sha256 over the sorted per-image sha256s (independent of names and order), as PatchCore's. */
+export async function dfrFingerprint(images: ImageInput[]): Promise<string> {
+  const hashes: string[] = [];
+  for (const img of images) hashes.push(await imageHash(img));
+  return createHash('sha256').update(hashes.sort().join('\n')).digest('hex');
+}
+
+export function splitForCalibration(n: number, cfg: DfrConfig): { fit: number[]; calib: number[] } {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n < 5 || cfg.calibrationFraction <= 0) return { fit: all, calib: [] };
+  const count = Math.min(cfg.maxCalibrationImages, Math.max(1, Math.round(n * cfg.calibrationFraction)));
+  const calib = [...new Rng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
+  const held = new Set(calib);
+  return { fit: all.filter((i) => !held.has(i)), calib };
+}
+
+class Clock {
+  private readonly t0 = performance.now();
+  constructor(
+    private readonly stage: DfrProgress['stage'],
+    private readonly total: number,
+    private readonly emit?: (p: DfrProgress) => void,
+  ) {}
+  report(done: number): void {
+    const el = performance.now() - this.t0;
+    this.emit?.({ stage: this.stage, done, total: this.total, etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null });
+  }
+}
+
+export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
+  const cfg = resolveDfrConfig(opts.preset, opts.config);
+  const timings: Record<string, number> = {};
+  const tStart = performance.now();
+  const cancel = () => {
+    if (opts.shouldCancel?.()) throw new CancelledError();
+  };
+  if (opts.images.length === 0) throw new Error('DFR fit needs at least one good image');
+  if (cfg.backbone !== 'mobilenet_v2') throw new Error(`DFR backbone ${String(cfg.backbone)} is not available`);
+
+  const S = cfg.inputSize;
+  const G = cfg.gridSize;
+  const ensured = await ensureBackbone(cfg.backbone, opts.cacheDir, { taps: cfg.taps, inputSize: [S, S] });
+  const d = ensured.descriptor;
+  const taps: DfrTap[] = d.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels, size: t.size[0] }));
+  for (const t of d.taps)
+    if (t.size[0] !== t.size[1]) throw new Error(`tap ${t.name} is not square (${t.size.join('×')})`);
+  const C = taps.reduce((s, t) => s + t.channels, 0);
+  const backboneBytes = new Uint8Array(await readFile(ensured.path));
+  const backboneProto = parseModel(backboneBytes);
+  const pre: PreprocessSpec = { resize: cfg.resize, crop: S, mean: d.mean, std: d.std, channelOrder: 'RGB' };
+
+  const split = opts.calibrationImages
+    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
+    : splitForCalibration(opts.images.length, cfg);
+  const fitImages = split.fit.map((i) => opts.images[i]);
+  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+
+  // ---- features: sampled grid locations of every training image ----
+  const perImage = Math.max(1, Math.min(cfg.rowsPerImage, G * G, Math.floor(cfg.maxRows / fitImages.length)));
+  const R = perImage * fitImages.length;
+  const rows = new Float32Array(R * C);
+  const feat = await createSession(serializeModel(buildFeatureModel(backboneProto, taps, S, G)), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
+  try {
+    const clock = new Clock('features', fitImages.length, opts.onProgress);
+    clock.report(0);
+    for (let i = 0; i < fitImages.length; i += cfg.featureBatch) {
+      cancel();
+      const batch = fitImages.slice(i, i + cfg.featureBatch);
+      const x = await preprocessBatch(batch, pre);
+      const out = await feat.session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) });
+      const f = out[FEATURES_NHWC].data as Float32Array;
+      for (let b = 0; b < batch.length; b++) {
+        const img = i + b;
+        // Which locations an image contributes depends only on the seed and its index.
+        const locs = perImage === G * G ? null : new Rng(cfg.seed * 1_000_003 + img).permutation(G * G);
+        for (let r = 0; r < perImage; r++) {
+          const loc = locs ? locs[r] : r;
+          const src = (b * G * G + loc) * C;
+          rows.set(f.subarray(src, src + C), (img * perImage + r) * C);
+        }
+      }
+      clock.report(Math.min(i + cfg.featureBatch, fitImages.length));
+    }
+  } finally {
+    await feat.session.release();
+  }
+  timings.featuresMs = performance.now() - tStart;
+
+  // ---- latent size ----
+  const tPca = performance.now();
+  opts.onProgress?.({ stage: 'pca', done: 0, total: 1, etaMs: null });
+  let latentDim: number;
+  let explained: number;
+  if (cfg.latentDim) {
+    latentDim = cfg.latentDim;
+    explained = NaN;
+  } else {
+    const pc = componentsFor(symmetricEigenvalues(await covariance(rows, C, cfg.intraOpNumThreads), C), cfg.varianceKept);
+    latentDim = pc.k;
+    explained = pc.explained;
+  }
+  opts.onProgress?.({ stage: 'pca', done: 1, total: 1, etaMs: 0 });
+  timings.pcaMs = performance.now() - tPca;
+  cancel();
+
+  // ---- autoencoder ----
+  const tTrain = performance.now();
+  const batchRows = Math.min(cfg.batchRows, R);
+  const stepsPerEpoch = Math.max(1, Math.floor(R / batchRows));
+  const trainer = await Trainer.create(buildDfrTrainingStep(C, latentDim, batchRows), {
+    seed: cfg.seed,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
+  const fingerprint = await dfrFingerprint(fitImages);
+  let epochLosses: number[];
+  try {
+    const batch = new Float32Array(batchRows * C);
+    let permEpoch = -1;
+    let perm: Uint32Array = new Uint32Array(0);
+    const key = createHash('sha256')
+      .update(JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, latentDim, R }))
+      .digest('hex');
+    const res = await runTrainingLoop({
+      trainer,
+      epochs: cfg.epochs,
+      stepsPerEpoch,
+      lr: constantLr(cfg.lr),
+      batch: (epoch, step) => {
+        if (epoch !== permEpoch) {
+          perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(R);
+          permEpoch = epoch;
+        }
+        for (let j = 0; j < batchRows; j++) {
+          const r = perm[step * batchRows + j];
+          batch.set(rows.subarray(r * C, (r + 1) * C), j * C);
+        }
+        return { x: batch };
+      },
+      shouldCancel: opts.shouldCancel,
+      checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
+      onProgress: (p) =>
+        opts.onProgress?.({
+          stage: 'train',
+          done: p.step,
+          total: p.totalSteps,
+          etaMs: p.etaMs,
+          epoch: p.epoch,
+          epochs: p.epochs,
+          loss: p.epochLoss,
+        }),
+    });
+    epochLosses = res.epochLosses;
+  } finally {
+    await trainer.release();
+  }
+  const weights = trainer.weights();
+  timings.trainMs = performance.now() - tTrain;
+
+  // ---- calibration with the exported graph ----
+  const tCal = performance.now();
+  cancel();
+  const modelBytes = serializeModel(
+    buildDfrPackageModel(backboneProto, { taps, inputSize: S, grid: G, channels: C, latentDim, weights }),
+  );
+  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
+  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
+  const scores = await scoreImages(modelBytes, calSet, pre, cfg, opts);
+  timings.calibrateMs = performance.now() - tCal;
+  timings.totalMs = performance.now() - tStart;
+  return {
+    config: cfg,
+    backboneId: cfg.backbone,
+    backboneBytes,
+    modelBytes,
+    taps,
+    channels: C,
+    latentDim,
+    explainedVariance: explained,
+    weights,
+    preprocess: { resize: pre.resize, crop: S, mean: pre.mean, std: pre.std },
+    trainImageCount: fitImages.length,
+    trainRows: R,
+    fingerprint,
+    epochLosses,
+    calibration: {
+      source: calSource,
+      count: scores.length,
+      scores,
+      min: Math.min(...scores),
+      max: Math.max(...scores),
+      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+    },
+    timings,
+  };
+}
+
+async function scoreImages(
+  modelBytes: Uint8Array,
+  images: ImageInput[],
+  pre: PreprocessSpec,
+  cfg: DfrConfig,
+  opts: FitDfrOptions,
+): Promise<number[]> {
+  const { session } = await createSession(modelBytes, { providerOrder: ['cpu'], intraOpNumThreads: cfg.intraOpNumThreads });
+  const scores: number[] = [];
+  try {
+    const clock = new Clock('calibrate', images.length, opts.onProgress);
+    for (let i = 0; i < images.length; i += cfg.featureBatch) {
+      if (opts.shouldCancel?.()) throw new CancelledError();
+      const batch = images.slice(i, i + cfg.featureBatch);
+      const x = await preprocessBatch(batch, pre);
+      const S = cfg.inputSize;
+      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
+      scores.push(...(out.pred_score.data as Float32Array));
+      clock.report(scores.length);
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
+}

@@ -1,0 +1,18 @@
+// DFR (deep feature reconstruction) on the training engine.
+export { fitDfr, dfrFingerprint, type FitDfrOptions } from './fit';
+export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
+export { startDfrFit, fitDfrPackage, DFR_FIT_WORKER_ENTRY, type DfrFitJobData, type FitDfrPackageOptions } from './fit-job';
+export { aeWidths, regionalMatrix, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
+export { covariance, symmetricEigenvalues, componentsFor } from './pca';
+export {
+  DFR_PRESETS,
+  DFR_TAPS,
+  DFR_VERSION,
+  DEFAULT_DFR_CONFIG,
+  resolveDfrConfig,
+  type DfrConfig,
+  type DfrFitResult,
+  type DfrPresetName,
+  type DfrProgress,
+  type FittedDfr,
+} from './types';

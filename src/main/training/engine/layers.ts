@@ -1,0 +1,109 @@
+// Layer helpers over ModelBuilder. Initialisation follows PyTorch's defaults (uniform ±1/√fan_in
+// for weights and biases of conv/linear layers; BN γ = 1, β = 0) so recipes written for PyTorch
+// start from the same distribution.
+import type { ModelBuilder } from './model';
+
+export interface Conv2dOptions {
+  name: string;
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride?: number;
+  pad?: number;
+  dilation?: number;
+  group?: number;
+  bias?: boolean;
+}
+
+export function conv2d(mb: ModelBuilder, x: string, o: Conv2dOptions): string {
+  const group = o.group ?? 1;
+  const fanIn = (o.inChannels / group) * o.kernel * o.kernel;
+  const bound = 1 / Math.sqrt(fanIn);
+  const w = mb.param(`${o.name}.weight`, [o.outChannels, o.inChannels / group, o.kernel, o.kernel], {
+    kind: 'uniform',
+    bound,
+  });
+  const b = o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
+  const p = o.pad ?? 0;
+  const s = o.stride ?? 1;
+  const d = o.dilation ?? 1;
+  return mb.g.conv(x, w, b, { strides: [s, s], pads: [p, p, p, p], dilations: [d, d], group });
+}
+
+export interface ConvTranspose2dOptions extends Omit<Conv2dOptions, 'dilation' | 'group'> {
+  outputPadding?: number;
+}
+
+export function convTranspose2d(mb: ModelBuilder, x: string, o: ConvTranspose2dOptions): string {
+  const fanIn = o.outChannels * o.kernel * o.kernel; // PyTorch computes fan_in from weight dim 1
+  const bound = 1 / Math.sqrt(fanIn);
+  const w = mb.param(`${o.name}.weight`, [o.inChannels, o.outChannels, o.kernel, o.kernel], {
+    kind: 'uniform',
+    bound,
+  });
+  const b = o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
+  const p = o.pad ?? 0;
+  const s = o.stride ?? 1;
+  const op = o.outputPadding ?? 0;
+  return mb.g.op('ConvTranspose', b ? [x, w, b] : [x, w], {
+    kernel_shape: [o.kernel, o.kernel],
+    strides: [s, s],
+    pads: [p, p, p, p],
+    output_padding: [op, op],
+  });
+}
+
+/** x [B, in] → [B, out]; weight stored [in, out] so the forward is a plain MatMul. */
+export function linear(
+  mb: ModelBuilder,
+  x: string,
+  o: { name: string; inFeatures: number; outFeatures: number; bias?: boolean },
+): string {
+  const bound = 1 / Math.sqrt(o.inFeatures);
+  const w = mb.param(`${o.name}.weight`, [o.inFeatures, o.outFeatures], { kind: 'uniform', bound });
+  const y = mb.g.matmul(x, w);
+  if (o.bias === false) return y;
+  return mb.g.add(y, mb.param(`${o.name}.bias`, [o.outFeatures], { kind: 'uniform', bound }));
+}
+
+export interface BatchNormOptions {
+  name: string;
+  channels: number;
+  /** PyTorch convention: running = (1 − momentum)·running + momentum·batch. */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * BatchNorm over axis 1 of [N, C] or [N, C, …]. Training: batch statistics from ReduceMean ops (so
+ * the autodiff differentiates through them) and running statistics returned as buffer updates
+ * (unbiased variance, as PyTorch). Inference: the ONNX BatchNormalization op.
+ */
+export function batchNorm(mb: ModelBuilder, x: string, o: BatchNormOptions): string {
+  const g = mb.g;
+  const c = o.channels;
+  const eps = o.eps ?? 1e-5;
+  const m = o.momentum ?? 0.1;
+  const gamma = mb.param(`${o.name}.weight`, [c], { kind: 'ones' });
+  const beta = mb.param(`${o.name}.bias`, [c], { kind: 'zeros' });
+  const runMean = mb.buffer(`${o.name}.running_mean`, [c], { kind: 'zeros' });
+  const runVar = mb.buffer(`${o.name}.running_var`, [c], { kind: 'ones' });
+  if (!mb.training) {
+    return g.op('BatchNormalization', [x, gamma, beta, runMean, runVar], { epsilon: eps });
+  }
+  const xs = g.staticShape(x);
+  const axes = [0, ...xs.slice(2).map((_, i) => i + 2)];
+  const bshape = [1, c, ...xs.slice(2).map(() => 1)];
+  const count = axes.reduce((p, a) => p * xs[a], 1);
+  const mean = g.reduce('ReduceMean', x, axes, true);
+  const xc = g.sub(x, mean);
+  const variance = g.reduce('ReduceMean', g.mul(xc, xc), axes, true);
+  const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
+  const y = g.add(g.mul(g.mul(xc, inv), g.reshape(gamma, bshape)), g.reshape(beta, bshape));
+  const keep = g.constant(1 - m);
+  const take = g.constant(m);
+  mb.updateBuffer(`${o.name}.running_mean`, g.add(g.mul(runMean, keep), g.mul(g.reshape(mean, [c]), take)));
+  const unbiased = g.mul(g.reshape(variance, [c]), g.constant(count > 1 ? count / (count - 1) : 1));
+  mb.updateBuffer(`${o.name}.running_var`, g.add(g.mul(runVar, keep), g.mul(unbiased, take)));
+  return y;
+}

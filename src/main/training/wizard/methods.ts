@@ -1,0 +1,228 @@
+// The methods the wizard offers, as data: each entry says whether it can run here, its presets
+// and how to start a fit. A new method (DFR, once the training engine exists) is one more entry;
+// the UI lists whatever this returns.
+import { join } from 'node:path';
+import type { MethodInfo, PresetInfo, TrainingEstimate } from '@shared/training';
+import { startPatchCoreFit } from '../../methods/patchcore/fit-job';
+import { patchcoreBackbone } from '../../methods/patchcore/backbone';
+import type { BackboneSource, PresetName } from '../../methods/patchcore/types';
+import type { SettingsStore } from '../../storage/settings-store';
+
+export interface FitStart {
+  /** Good images to fit on (paths). */
+  images: string[];
+  /** Held-out good images: the package's score normalisation is set from them. */
+  calibrationImages: string[];
+  preset: string;
+  outDir: string;
+  cacheDir: string;
+  onProgress: (p: { stage: string; done: number; total: number; etaMs: number | null }) => void;
+}
+
+export interface FitRun {
+  result: Promise<void>;
+  cancel(): void;
+}
+
+interface PresetSpec {
+  id: string;
+  label: string;
+  description: string;
+  backbone: string;
+  /**
+   * Prior cost before this station has measured its own: fit ms per good image, fixed ms (backbone,
+   * worker start, export) and scoring ms per calibration image. From docs/benchmarks.md (2-core
+   * CPU, MobileNetV2, 200 magnetic_tile images: fast 12.7–18.5 s, accurate 82.7–129.4 s).
+   */
+  prior: { perImageMs: number; fixedMs: number; scoreMs: number };
+}
+
+export interface WizardMethod {
+  id: string;
+  label: string;
+  description: string;
+  availability(): { available: boolean; reason: string };
+  presets: PresetSpec[];
+  start(args: FitStart, backbone: BackboneSource): FitRun;
+  /** The backbone a preset fits on (tests substitute a tiny one). */
+  backbone(preset: string, cacheDir: string): Promise<BackboneSource>;
+}
+
+const patchcore: WizardMethod = {
+  id: 'patchcore',
+  label: 'PatchCore',
+  description:
+    'Memory bank of features of good parts; a part is as anomalous as its least familiar patch. Learns in one pass, no GPU needed.',
+  availability: () => ({ available: true, reason: 'Runs on this station (ONNX Runtime, CPU or GPU).' }),
+  presets: [
+    {
+      id: 'fast',
+      label: 'Fast',
+      description: '1 % memory bank, features projected to 128 dimensions: fits in seconds, ~10 ms per part.',
+      backbone: 'mobilenet_v2',
+      prior: { perImageMs: 80, fixedMs: 4000, scoreMs: 60 },
+    },
+    {
+      id: 'accurate',
+      label: 'Accurate',
+      description: "The paper's 10 % bank with all 576 dimensions: slower to fit and ~30× slower per part.",
+      backbone: 'mobilenet_v2',
+      prior: { perImageMs: 600, fixedMs: 6000, scoreMs: 400 },
+    },
+  ],
+  start(args, backbone) {
+    const handle = startPatchCoreFit(
+      {
+        images: args.images,
+        calibrationImages: args.calibrationImages,
+        backbone,
+        preset: args.preset as PresetName,
+        outDir: args.outDir,
+        // One thread: the live loop keeps the other core while a model trains.
+        intraOpNumThreads: 1,
+        export: { metrics: { wizard: { preset: args.preset } } },
+      },
+      (p) => args.onProgress(p),
+    );
+    return { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
+  },
+  backbone: (_preset, cacheDir) => patchcoreBackbone('mobilenet_v2', { cacheDir }),
+};
+
+/** DFR arrives with the training engine; listed so operators see it is planned, not forgotten. */
+const dfr: WizardMethod = {
+  id: 'dfr',
+  label: 'DFR',
+  description: 'Deep feature reconstruction: a small auto-encoder over backbone features.',
+  availability: () => ({
+    available: false,
+    reason: 'Needs the training engine (open issue); not available on this station yet.',
+  }),
+  presets: [],
+  start() {
+    throw new Error('DFR is not available yet');
+  },
+  backbone() {
+    return Promise.reject(new Error('DFR is not available yet'));
+  },
+};
+
+export const WIZARD_METHODS: readonly WizardMethod[] = [patchcore, dfr];
+
+export function findMethod(id: string): WizardMethod | undefined {
+  return WIZARD_METHODS.find((m) => m.id === id);
+}
+
+/** Per-station measured costs, updated after every completed fit (settings, internal key). */
+interface Measured {
+  perImageMs: number;
+  fixedMs: number;
+  scoreMs: number;
+  samples: number;
+}
+
+const costKey = (method: string, preset: string): string => `internal.training.cost.${method}.${preset}`;
+
+export class CostModel {
+  constructor(private readonly settings: SettingsStore) {}
+
+  preset(method: WizardMethod, spec: PresetSpec): PresetInfo {
+    const m = this.settings.getInternal<Measured>(costKey(method.id, spec.id));
+    const measured = m && m.samples > 0 && Number.isFinite(m.perImageMs);
+    return {
+      id: spec.id,
+      label: spec.label,
+      description: spec.description,
+      backbone: spec.backbone,
+      perImageMs: measured ? m.perImageMs : spec.prior.perImageMs,
+      fixedMs: measured ? m.fixedMs : spec.prior.fixedMs,
+      scoreMs: measured ? m.scoreMs : spec.prior.scoreMs,
+      basis: measured ? 'measured' : 'benchmark',
+      basisText: measured
+        ? `measured on this station over ${m.samples} ${m.samples === 1 ? 'fit' : 'fits'}`
+        : 'from the benchmark figures (docs/benchmarks.md, 2-core CPU) until this station has trained once',
+    };
+  }
+
+  methods(): MethodInfo[] {
+    return WIZARD_METHODS.map((m) => {
+      const a = m.availability();
+      return {
+        id: m.id,
+        label: m.label,
+        description: m.description,
+        available: a.available,
+        reason: a.reason,
+        presets: m.presets.map((p) => this.preset(m, p)),
+      };
+    });
+  }
+
+  estimate(methodId: string, presetId: string, split: SplitCounts): TrainingEstimate | null {
+    const method = findMethod(methodId);
+    const spec = method?.presets.find((p) => p.id === presetId);
+    if (!method || !spec) return null;
+    const p = this.preset(method, spec);
+    const scored = split.calibration + split.synthetic + split.defects;
+    return {
+      method: methodId,
+      preset: presetId,
+      images: split.fit + split.calibration,
+      fitImages: split.fit,
+      calibrationImages: split.calibration,
+      ms: Math.round(p.fixedMs + p.perImageMs * split.fit + p.scoreMs * scored),
+      basis: p.basis,
+      basisText: p.basisText,
+    };
+  }
+
+  /** Folds one finished job into the running average (recent fits weigh more). */
+  record(
+    methodId: string,
+    presetId: string,
+    sample: { perImageMs: number; fixedMs: number; scoreMs: number },
+  ): void {
+    const key = costKey(methodId, presetId);
+    const m = this.settings.getInternal<Measured>(key);
+    const w = m && m.samples > 0 ? 0.5 : 1;
+    const mix = (old: number | undefined, now: number): number =>
+      old === undefined || !Number.isFinite(old) ? now : old * (1 - w) + now * w;
+    this.settings.setInternal(key, {
+      perImageMs: mix(m?.perImageMs, sample.perImageMs),
+      fixedMs: mix(m?.fixedMs, sample.fixedMs),
+      scoreMs: mix(m?.scoreMs, sample.scoreMs),
+      samples: (m?.samples ?? 0) + 1,
+    } satisfies Measured);
+  }
+}
+
+export interface SplitCounts {
+  fit: number;
+  calibration: number;
+  synthetic: number;
+  defects: number;
+}
+
+/** Held-out share of the good images: 10 % gave a range too narrow for the demo line (see demo/index.ts). */
+export const HOLD_OUT_FRACTION = 0.25;
+export const MAX_HOLD_OUT = 50;
+
+export function splitCounts(usableGood: number, defects: number): SplitCounts {
+  const calibration =
+    usableGood < 4 ? 0 : Math.min(MAX_HOLD_OUT, Math.max(2, Math.round(usableGood * HOLD_OUT_FRACTION)));
+  return {
+    fit: usableGood - calibration,
+    calibration,
+    synthetic: syntheticCount(calibration),
+    defects,
+  };
+}
+
+/** Two synthetic anomalies per held-out image (different textures), at least 8, at most 60. */
+export function syntheticCount(heldOut: number): number {
+  return heldOut === 0 ? 0 : Math.min(60, Math.max(8, heldOut * 2));
+}
+
+export function cacheDirOf(dataDir: string): string {
+  return join(dataDir, 'cache', 'backbones');
+}

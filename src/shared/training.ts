@@ -1,0 +1,255 @@
+// DTOs of the retraining wizard and the model store. Plain JSON only: they cross IPC and HTTP
+// unchanged and the renderer imports them without pulling in anything from the main process.
+
+// ---------- Scan ----------
+
+export interface ScanFile {
+  file: string;
+  reason: string;
+}
+
+export interface SizeCount {
+  width: number;
+  height: number;
+  count: number;
+}
+
+export interface FolderScan {
+  dir: string;
+  /** Files with an image extension (masks excluded). */
+  imageFiles: number;
+  /** Decoded within the pixel limit. */
+  readable: number;
+  /** Readable and not an exact copy of an earlier file: what training would use. */
+  usable: number;
+  unreadable: ScanFile[];
+  /** Groups of byte-identical files (sha256); the first file of each group is kept. */
+  duplicates: Array<{ sha256: string; files: string[] }>;
+  sizes: SizeCount[];
+  /** Channel counts in the files as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA). */
+  channels: Array<{ channels: number; count: number }>;
+  /** Files without an image extension (ignored). */
+  otherFiles: number;
+  /** Defect folders only: masks found next to the images or in an MVTec ground_truth folder. */
+  masks: number;
+  bytes: number;
+}
+
+export type ScanIssueLevel = 'block' | 'warn' | 'info';
+
+export interface ScanIssue {
+  level: ScanIssueLevel;
+  code:
+    | 'too_few'
+    | 'few'
+    | 'unreadable'
+    | 'duplicates'
+    | 'mixed_sizes'
+    | 'mixed_channels'
+    | 'no_defects'
+    | 'other_files'
+    | 'small_images';
+  message: string;
+}
+
+export interface ScanReport {
+  good: FolderScan;
+  defects: FolderScan | null;
+  issues: ScanIssue[];
+  /** False when an issue blocks training (fewer than the minimum usable images). */
+  canTrain: boolean;
+  scannedAt: string;
+  ms: number;
+}
+
+// ---------- Methods ----------
+
+export interface PresetInfo {
+  id: string;
+  label: string;
+  description: string;
+  backbone: string;
+  /** Estimated fit cost per good image (ms) on this station, and what the figure rests on. */
+  perImageMs: number;
+  fixedMs: number;
+  /** Scoring cost per calibration image (ms). */
+  scoreMs: number;
+  basis: 'measured' | 'benchmark';
+  /** e.g. "measured on this station over 3 fits" or "benchmark: docs/benchmarks.md, 2-core CPU". */
+  basisText: string;
+}
+
+export interface MethodInfo {
+  id: string;
+  label: string;
+  description: string;
+  available: boolean;
+  /** Why the method is or is not available here. */
+  reason: string;
+  presets: PresetInfo[];
+}
+
+export interface TrainingEstimate {
+  method: string;
+  preset: string;
+  images: number;
+  fitImages: number;
+  calibrationImages: number;
+  /** Total expected wall time, ms. */
+  ms: number;
+  basis: PresetInfo['basis'];
+  basisText: string;
+}
+
+// ---------- Jobs ----------
+
+export type TrainingJobState =
+  'preparing' | 'fitting' | 'calibrating' | 'ready' | 'saved' | 'failed' | 'cancelled';
+
+export interface TrainingProgress {
+  /** preparing | features | coreset | bank | calibrate | export | scoring */
+  stage: string;
+  stageLabel: string;
+  done: number;
+  total: number;
+  /** Whole job, 0..1. */
+  fraction: number;
+  /** Time left for the whole job, ms; null while unknown. */
+  etaMs: number | null;
+}
+
+export interface TrainingJobDto {
+  id: string;
+  state: TrainingJobState;
+  method: string;
+  preset: string;
+  backbone: string;
+  goodDir: string;
+  defectDir: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  elapsedMs: number;
+  estimateMs: number;
+  progress: TrainingProgress;
+  fitImages: number;
+  heldOutImages: number;
+  defectImages: number;
+  /** Set when state is failed. */
+  error: string | null;
+  /** Model id once saved. */
+  savedAs: string | null;
+  actor: string;
+}
+
+// ---------- Calibration ----------
+
+export interface CalibrationExample {
+  kind: 'good' | 'synthetic' | 'defect';
+  name: string;
+  score: number;
+  verdict: 'PASS' | 'REVIEW' | 'FAIL';
+  /** JPEG of the model's view with the heatmap blended over it. */
+  overlayJpegBase64: string;
+  width: number;
+  height: number;
+}
+
+export interface CalibrationRates {
+  t1: number;
+  t2: number;
+  /** Held-out good images that would FAIL. */
+  falseRejectRate: number;
+  goodReviewRate: number;
+  /** Synthetic anomalies that would PASS. */
+  syntheticEscapeRate: number | null;
+  syntheticReviewRate: number | null;
+  /** Real defects that would PASS (null without a defect folder). */
+  defectEscapeRate: number | null;
+  defectReviewRate: number | null;
+}
+
+export interface CalibrationReport {
+  jobId: string;
+  /** Normalised scores (the scale T1/T2 live on). */
+  goodScores: number[];
+  syntheticScores: number[];
+  defectScores: number[];
+  histogram: {
+    edges: number[];
+    good: number[];
+    synthetic: number[];
+    defect: number[];
+  };
+  targetFalseRejectRate: number;
+  suggested: { t1: number; t2: number };
+  rates: CalibrationRates;
+  /** Image AUROC, good vs synthetic, and good vs real defects when given (NaN → null). */
+  aurocSynthetic: number | null;
+  aurocDefect: number | null;
+  examples: CalibrationExample[];
+  fitMs: number;
+  calibrationMs: number;
+}
+
+// ---------- Model store ----------
+
+export interface ModelVersionDto {
+  id: string;
+  version: number;
+  method: string;
+  kind: 'native' | 'anomalib';
+  backbone: string | null;
+  preset: string | null;
+  path: string;
+  /** Training-set fingerprint (sha256 over the sorted image hashes); null for imports without one. */
+  fingerprint: string | null;
+  createdAt: string;
+  active: boolean;
+  origin: 'trained' | 'imported' | 'demo' | 'registered';
+  thresholds: { t1: number; t2: number };
+  inputSize: { width: number; height: number };
+  training: {
+    goodDir: string | null;
+    defectDir: string | null;
+    imageCount: number | null;
+    calibrationCount: number | null;
+  };
+  /** Calibration metrics at save time (rates, AUROC, target false-reject rate). */
+  metrics: Record<string, unknown>;
+  /** The version it replaced when it was trained (lineage), if any. */
+  parentId: string | null;
+  notes: string | null;
+  importedFrom: string | null;
+  /** Last time it went live, if ever. */
+  deployedAt: string | null;
+}
+
+export interface ModelCompareRow {
+  file: string;
+  a: { score: number; verdict: 'PASS' | 'REVIEW' | 'FAIL' } | null;
+  b: { score: number; verdict: 'PASS' | 'REVIEW' | 'FAIL' } | null;
+  /** Why a model could not score the image. */
+  error: string | null;
+  agree: boolean;
+}
+
+export interface ModelCompareResult {
+  folder: string;
+  a: { id: string; version: number; thresholds: { t1: number; t2: number } };
+  b: { id: string; version: number; thresholds: { t1: number; t2: number } };
+  rows: ModelCompareRow[];
+  scored: number;
+  agreement: number;
+  /** Counts per verdict pair, key "A→B", e.g. "PASS→REVIEW". */
+  matrix: Record<string, number>;
+  /** Images in the folder beyond the limit, not scored. */
+  skipped: number;
+  ms: number;
+}
+
+export interface DeviceConfigView {
+  config: Record<string, unknown>;
+  example: Record<string, unknown>;
+  lampPatterns: string[];
+  buzzerPatterns: string[];
+}
