@@ -7,7 +7,10 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
   allowPositionals = false,
-): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: boolean }>>['values']; positionals: string[] } {
+): {
+  values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: boolean }>>['values'];
+  positionals: string[];
+} {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals });
     return { values, positionals };
@@ -24,11 +27,18 @@ export function requireOption(value: string | undefined, flag: string): string {
 export function intOption(value: string | undefined, flag: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliUsageError(`${flag} must be an integer ≥ ${min}, got "${value}".`);
+  if (!Number.isInteger(n) || n < min)
+    throw new CliUsageError(`${flag} must be an integer ≥ ${min}, got "${value}".`);
   return n;
 }
 
-export function floatOption(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+export function floatOption(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) {

@@ -4,8 +4,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listMvtecCategories, readMvtecCategory } from '../eval/datasets';
 import { CategoryEvaluator } from '../eval/metrics';
-import { categoryResultFromMetrics, selectWorst, writeReport, type CategoryResult, type ContactItem } from '../eval/report';
-import { loadMask } from '../methods/patchcore/eval';
+import {
+  categoryResultFromMetrics,
+  selectWorst,
+  writeReport,
+  type CategoryResult,
+  type ContactItem,
+} from '../eval/report';
+import { loadMask } from '../eval/image-io';
 import { loadModelPackage } from '../models/runner';
 import { resolveDataDir } from '../storage/data-dir';
 import { dataDirOption, intOption, parseOptions, requireOption } from './args';
@@ -18,7 +24,7 @@ export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'fit and evaluate on an MVTec-layout dataset; write report.json, report.md, contact sheets',
   usage:
-    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore] [--backbone ID] [--preset fast|accurate] [--whole-frame] [--data-dir DIR]',
+    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore] [--backbone ID] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,
@@ -34,7 +40,9 @@ export const evalCommand: CliCommand = {
     const trainLimit = intOption(values['train-limit'], '--train-limit', 0, 0);
     const paths = resolveDataDir({ cliArg: dataDirOption(values['data-dir']), fallback: '.data' });
     const isCategory = existsSync(join(root, 'train', 'good'));
-    const categories = isCategory ? [root] : (values.category ?? (await listMvtecCategories(root))).map((c) => join(root, c));
+    const categories = isCategory
+      ? [root]
+      : (values.category ?? (await listMvtecCategories(root))).map((c) => join(root, c));
 
     const results: CategoryResult[] = [];
     const samples: Record<string, ContactItem[]> = {};
@@ -59,7 +67,8 @@ export const evalCommand: CliCommand = {
           const t0 = performance.now();
           const out = await runner.score(t.path);
           const latencyMs = performance.now() - t0;
-          const mask = t.maskPath || ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
+          const mask =
+            t.maskPath || ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
           evaluator.add({
             path: t.path,
             label: t.label,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { isImageFile } from '../eval/datasets';
 import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
 import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
-import type { PresetName } from '../methods/patchcore/types';
+import { PRESET_NAMES, type PresetName } from '../methods/patchcore/types';
 import { resolveDataDir } from '../storage/data-dir';
 import { CliUsageError, dataDirOption, parseOptions, requireOption } from './args';
 import type { CliCommand } from './commands';
@@ -31,9 +31,13 @@ export function parseFitSettings(values: {
     throw new CliUsageError(`--method ${method} is not available (available: ${METHODS.join(', ')}).`);
   }
   const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
-  if (!BACKBONES.includes(backbone)) throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
+  if (!BACKBONES.includes(backbone))
+    throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
   const preset = (values.preset ?? 'fast') as PresetName;
-  if (preset !== 'fast' && preset !== 'accurate') throw new CliUsageError('--preset must be fast or accurate.');
+  if (!PRESET_NAMES.includes(preset))
+    throw new CliUsageError(
+      '--preset must be fast or accurate, or fine (larger input for defects of a few pixels).',
+    );
   return { backbone, preset, wholeFrame: values['whole-frame'] ?? false };
 }
 
@@ -52,7 +56,11 @@ export async function fitPackage(
   settings: FitSettings,
   cacheDir: string,
 ): Promise<FitJobResult> {
-  const backbone = await patchcoreBackbone(settings.backbone, { cacheDir: join(cacheDir, 'backbones') });
+  // The preset can change the input size, i.e. which converted backbone is used.
+  const backbone = await patchcoreBackbone(settings.backbone, {
+    cacheDir: join(cacheDir, 'backbones'),
+    preset: settings.preset,
+  });
   const job = startPatchCoreFit(
     {
       images,
@@ -91,9 +99,13 @@ export const fitCommand: CliCommand = {
   name: 'fit',
   summary: 'fit a model package from a folder of good images',
   usage:
-    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate] [--whole-frame] [--data-dir DIR]',
+    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
   async run(argv) {
-    const { values } = parseOptions(argv, { ...FIT_OPTIONS, data: { type: 'string' }, out: { type: 'string' } });
+    const { values } = parseOptions(argv, {
+      ...FIT_OPTIONS,
+      data: { type: 'string' },
+      out: { type: 'string' },
+    });
     const settings = parseFitSettings(values);
     const images = imagesIn(requireOption(values.data, '--data'));
     const out = resolve(requireOption(values.out, '--out'));
@@ -104,7 +116,9 @@ export const fitCommand: CliCommand = {
     console.log(
       `Fitted ${m.method} on ${images.length} images in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${result.dir}`,
     );
-    console.log(`  model.onnx ${(result.onnxBytes / 1024 ** 2).toFixed(1)} MiB, thresholds T1 ${m.thresholds.t1}, T2 ${m.thresholds.t2}`);
+    console.log(
+      `  model.onnx ${(result.onnxBytes / 1024 ** 2).toFixed(1)} MiB, thresholds T1 ${m.thresholds.t1}, T2 ${m.thresholds.t2}`,
+    );
     return 0;
   },
 };

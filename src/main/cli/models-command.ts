@@ -21,8 +21,12 @@ export const modelsCommand: CliCommand = {
       const t0 = performance.now();
       const { path, descriptor, generated } = await ensureBackbone(id, paths.cache);
       const taps = descriptor.taps.map((t) => `${t.name} (${t.channels} ch, stride ${t.stride})`).join(', ');
-      const how = generated ? `converted in ${((performance.now() - t0) / 1000).toFixed(1)} s` : 'already cached';
-      console.log(`${id}: ${how} → ${path}\n  input ${descriptor.inputSize.join('×')}, taps ${taps}, sha256 ${descriptor.sha256.slice(0, 16)}…`);
+      const how = generated
+        ? `converted in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+        : 'already cached';
+      console.log(
+        `${id}: ${how} → ${path}\n  input ${descriptor.inputSize.join('×')}, taps ${taps}, sha256 ${descriptor.sha256.slice(0, 16)}…`,
+      );
     }
     console.log(`Cache: ${join(paths.cache, 'backbones')}`);
     return 0;

@@ -8,10 +8,20 @@ import { loadRgb } from '../models/preprocess';
 import type { ModelOutput, ModelRunner } from '../models/runner';
 import { heatRange } from '../station/frames';
 
-export async function overlayPng(runner: ModelRunner, path: string, scored?: ModelOutput, alpha = 0.45): Promise<Buffer> {
+export async function overlayPng(
+  runner: ModelRunner,
+  path: string,
+  scored?: ModelOutput,
+  alpha = 0.45,
+): Promise<Buffer> {
   const out = scored ?? (await runner.score(path));
   const rgb = await loadRgb(path, runner.info.preprocess);
   const range = heatRange(runner.info.normalisation, runner.info.thresholds.t2);
   const heat = colorize(out.map, out.width, out.height, range);
-  return encodePng({ width: out.width, height: out.height, channels: 3, data: blendOverlay(rgb, heat, alpha) });
+  return encodePng({
+    width: out.width,
+    height: out.height,
+    channels: 3,
+    data: blendOverlay(rgb, heat, alpha),
+  });
 }

@@ -15,13 +15,20 @@ export const predictCommand: CliCommand = {
   summary: 'score images or folders with a model package; write overlays and results.csv',
   usage: 'Usage: station predict --model PKG_DIR --out OUTDIR IMAGE_OR_FOLDER…',
   async run(argv) {
-    const { values, positionals } = parseOptions(argv, { model: { type: 'string' }, out: { type: 'string' } }, true);
+    const { values, positionals } = parseOptions(
+      argv,
+      { model: { type: 'string' }, out: { type: 'string' } },
+      true,
+    );
     const modelDir = resolve(requireOption(values.model, '--model'));
     const outDir = resolve(requireOption(values.out, '--out'));
     const inputs = positionals.flatMap((p) => {
       const abs = resolve(p);
       return statSync(abs).isDirectory()
-        ? readdirSync(abs).filter(isImageFile).sort().map((f) => join(abs, f))
+        ? readdirSync(abs)
+            .filter(isImageFile)
+            .sort()
+            .map((f) => join(abs, f))
         : [abs];
     });
     if (inputs.length === 0) throw new Error('No images given.');

@@ -5,17 +5,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { createSeededRng } from '../training/synthetic/rng';
+import { IMAGE_EXTENSIONS, isImageFile } from '../imaging/files';
 import { naturalCompare } from './natural-sort';
 
-export const IMAGE_EXTENSIONS: readonly string[] = [
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.bmp',
-  '.tif',
-  '.tiff',
-  '.webp',
-];
+export { IMAGE_EXTENSIONS, isImageFile } from '../imaging/files';
 
 export interface TestItem {
   path: string;
@@ -43,10 +36,6 @@ export class DatasetLayoutError extends Error {
   }
 }
 
-export function isImageFile(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
-}
-
 async function isDir(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
@@ -67,7 +56,7 @@ async function subdirs(dir: string): Promise<string[]> {
 async function imageNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && isImageFile(e.name))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && isImageFile(e.name))
     .map((e) => e.name)
     .sort(naturalCompare);
 }

@@ -56,20 +56,7 @@ export interface FrameSource {
   state(): SourceState;
 }
 
-export const IMAGE_EXTENSIONS: readonly string[] = [
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.bmp',
-  '.tif',
-  '.tiff',
-  '.webp',
-];
-
-export function isImageName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return !lower.startsWith('.') && IMAGE_EXTENSIONS.some((e) => lower.endsWith(e));
-}
+export { IMAGE_EXTENSIONS, isImageFile as isImageName } from '../imaging/files';
 
 /** Small helper so each source reports state changes only when something changed. */
 export class StateCell {

@@ -26,7 +26,15 @@ const tiny = (outDir: string, epochs: number): DfrFitJobData => ({
   images: goodImages(8),
   cacheDir: CACHE,
   outDir,
-  config: { epochs, rowsPerImage: 96, batchRows: 192, maxRows: 100_000, lr: 1e-3, calibrationFraction: 0.25, featureBatch: 4 },
+  config: {
+    epochs,
+    rowsPerImage: 96,
+    batchRows: 192,
+    maxRows: 100_000,
+    lr: 1e-3,
+    calibrationFraction: 0.25,
+    featureBatch: 4,
+  },
 });
 
 describe.skipIf(!present)('DFR package via the worker job', () => {
@@ -35,7 +43,8 @@ describe.skipIf(!present)('DFR package via the worker job', () => {
     const progress: DfrProgress[] = [];
     const result = await startDfrFit(tiny(out, 2), (p) => progress.push(p)).result;
     const stages = new Set(progress.map((p) => p.stage));
-    for (const s of ['features', 'pca', 'train', 'calibrate', 'export'] as const) expect(stages.has(s), s).toBe(true);
+    for (const s of ['features', 'pca', 'train', 'calibrate', 'export'] as const)
+      expect(stages.has(s), s).toBe(true);
     const lastTrain = progress.filter((p) => p.stage === 'train').at(-1)!;
     expect(lastTrain.done).toBe(lastTrain.total);
     expect(lastTrain.epochs).toBe(2);
@@ -60,7 +69,10 @@ describe.skipIf(!present)('DFR package via the worker job', () => {
         let mx = -Infinity;
         for (const v of o.map) mx = Math.max(mx, v);
         expect(o.rawScore).toBeCloseTo(mx, 5);
-        expect(o.normScore).toBeCloseTo((o.rawScore - json.normalisation.min) / (json.normalisation.max - json.normalisation.min), 5);
+        expect(o.normScore).toBeCloseTo(
+          (o.rawScore - json.normalisation.min) / (json.normalisation.max - json.normalisation.min),
+          5,
+        );
       }
     } finally {
       await runner.release();

@@ -9,9 +9,14 @@ import { componentsFor, covariance, symmetricEigenvalues } from '../../../src/ma
 import { Rng } from '../../../src/main/training/engine/rng';
 import { Trainer } from '../../../src/main/training/engine/trainer';
 
-async function run(g: GraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array[]> {
+async function run(
+  g: GraphBuilder,
+  feeds: Record<string, { data: Float32Array; dims: number[] }>,
+): Promise<Float32Array[]> {
   const { session } = await createSession(serializeModel(g.toModelProto()), { providerOrder: ['cpu'] });
-  const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, float32Tensor(v.data, v.dims)])));
+  const out = await session.run(
+    Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, float32Tensor(v.data, v.dims)])),
+  );
   await session.release();
   return g.outputs.map((o) => out[o.name].data as Float32Array);
 }
@@ -25,7 +30,9 @@ describe('regional features', () => {
       { name: 'a', stride: 2, channels: 2, size: 16 },
       { name: 'b', stride: 8, channels: 3, size: 4 },
     ];
-    const data = taps.map((t) => Float32Array.from({ length: 2 * t.channels * t.size * t.size }, () => rng.normal()));
+    const data = taps.map((t) =>
+      Float32Array.from({ length: 2 * t.channels * t.size * t.size }, () => rng.normal()),
+    );
     // Reference: the paper's two steps with ORT's operators.
     const ref = new GraphBuilder('ref');
     const parts = taps.map((t) => {
@@ -37,7 +44,9 @@ describe('regional features', () => {
     const ours = new GraphBuilder('ours');
     for (const t of taps) ours.input(t.name, 'float32', [2, t.channels, t.size, t.size]);
     ours.output(appendRegionalFeatures(ours, taps, input, grid));
-    const feeds = Object.fromEntries(taps.map((t, i) => [t.name, { data: data[i], dims: [2, t.channels, t.size, t.size] }]));
+    const feeds = Object.fromEntries(
+      taps.map((t, i) => [t.name, { data: data[i], dims: [2, t.channels, t.size, t.size] }]),
+    );
     const [a] = await run(ref, feeds);
     const [b] = await run(ours, feeds);
     expect(b.length).toBe(2 * 5 * grid * grid);
@@ -60,10 +69,12 @@ describe('PCA', () => {
       const norm = Math.hypot(...v);
       const u = v.map((x) => x / norm);
       const h = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[i * n + j] = (i === j ? 1 : 0) - 2 * u[i] * u[j];
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) h[i * n + j] = (i === j ? 1 : 0) - 2 * u[i] * u[j];
       const mm = (x: Float64Array, y: Float64Array) => {
         const z = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) z[i * n + j] += x[i * n + k] * y[k * n + j];
+        for (let i = 0; i < n; i++)
+          for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) z[i * n + j] += x[i * n + k] * y[k * n + j];
         return z;
       };
       a = mm(mm(h, a), h);
@@ -115,7 +126,8 @@ describe('autoencoder', () => {
       const x = new Float32Array(rows * c);
       for (let i = 0; i < rows; i++) {
         const z = [r2.normal(), r2.normal(), r2.normal()];
-        for (let j = 0; j < c; j++) x[i * c + j] = Math.max(0, z[0] * basis[j] + z[1] * basis[c + j] + z[2] * basis[2 * c + j]);
+        for (let j = 0; j < c; j++)
+          x[i * c + j] = Math.max(0, z[0] * basis[j] + z[1] * basis[c + j] + z[2] * basis[2 * c + j]);
       }
       return x;
     };

@@ -75,7 +75,15 @@ function generate(rng: Rng, n: number, gen: Gen): Float32Array {
 export async function gradCheck(c: GradCase): Promise<GradReport> {
   const rng = new Rng(c.seed ?? 1);
   const eps = c.eps ?? 1e-2;
-  const values = c.inputs.map((i) => i.data ?? generate(rng, i.shape.reduce((a, b) => a * b, 1), i.gen ?? 'normal'));
+  const values = c.inputs.map(
+    (i) =>
+      i.data ??
+      generate(
+        rng,
+        i.shape.reduce((a, b) => a * b, 1),
+        i.gen ?? 'normal',
+      ),
+  );
 
   // Forward graph (for the differences).
   const fg = new GraphBuilder('fwd');
@@ -91,7 +99,12 @@ export async function gradCheck(c: GradCase): Promise<GradReport> {
   const g = new GraphBuilder('bwd');
   const x = c.inputs.map((i) => g.input(i.name, 'float32', i.shape));
   const y = c.build(g, x);
-  const loss = g.reduce('ReduceSum', g.mul(y, g.initializer('r', r, yShape)), yShape.map((_, i) => i), false);
+  const loss = g.reduce(
+    'ReduceSum',
+    g.mul(y, g.initializer('r', r, yShape)),
+    yShape.map((_, i) => i),
+    false,
+  );
   const wrt = c.inputs.filter((i) => !i.noGrad).map((i) => i.name);
   const grads = gradients(g, loss, wrt);
   for (const w of wrt) {
@@ -99,9 +112,16 @@ export async function gradCheck(c: GradCase): Promise<GradReport> {
     if (!gv) throw new Error(`no gradient reached input '${w}'`);
     g.output(g.node('Identity', [gv], {}, { outputs: [`grad_${w}`] })[0]);
   }
-  const bwd = await createSession(serializeModel(g.toModelProto()), { providerOrder: ['cpu'], intraOpNumThreads: 1 });
-  const fwd = await createSession(serializeModel(fg.toModelProto()), { providerOrder: ['cpu'], intraOpNumThreads: 1 });
-  const feeds = () => Object.fromEntries(c.inputs.map((inp, k) => [inp.name, float32Tensor(values[k].slice(), inp.shape)]));
+  const bwd = await createSession(serializeModel(g.toModelProto()), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: 1,
+  });
+  const fwd = await createSession(serializeModel(fg.toModelProto()), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: 1,
+  });
+  const feeds = () =>
+    Object.fromEntries(c.inputs.map((inp, k) => [inp.name, float32Tensor(values[k].slice(), inp.shape)]));
   try {
     const out = await bwd.session.run(feeds());
     const lossAt = async (k: number, j: number, delta: number): Promise<number> => {
@@ -119,7 +139,8 @@ export async function gradCheck(c: GradCase): Promise<GradReport> {
       if (inp.noGrad) continue;
       const analytic = out[`grad_${inp.name}`].data as Float32Array;
       const n = values[k].length;
-      if (analytic.length !== n) throw new Error(`gradient of '${inp.name}' has ${analytic.length} values, input has ${n}`);
+      if (analytic.length !== n)
+        throw new Error(`gradient of '${inp.name}' has ${analytic.length} values, input has ${n}`);
       const max = c.maxElements ?? 128;
       const idx = n <= max ? [...Array(n).keys()] : [...rng.permutation(n).slice(0, max)];
       let num2 = 0;

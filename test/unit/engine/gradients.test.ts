@@ -9,7 +9,8 @@ const TOL = 1e-3;
 function check(name: string, c: GradCase): void {
   it(name, async () => {
     const r = await gradCheck(c);
-    for (const [k, v] of Object.entries(r.relErr)) expect(v, `${name}: relative error of d/d${k}`).toBeLessThanOrEqual(c.tol ?? TOL);
+    for (const [k, v] of Object.entries(r.relErr))
+      expect(v, `${name}: relative error of d/d${k}`).toBeLessThanOrEqual(c.tol ?? TOL);
   });
 }
 
@@ -70,11 +71,16 @@ describe('unary', () => {
     ['Neg', 'normal', (g, x) => g.op('Neg', [x])],
     ['Reciprocal', 'positive', (g, x) => g.op('Reciprocal', [x])],
     ['Softplus', 'normal', (g, x) => g.op('Softplus', [x])],
-    ['Clip [-0.1, 0.1] (samples away from the bounds)', 'awayFromZero', (g, x) => g.clip(g.mul(x, g.constant(0.1)), -0.1, 0.1)],
+    [
+      'Clip [-0.1, 0.1] (samples away from the bounds)',
+      'awayFromZero',
+      (g, x) => g.clip(g.mul(x, g.constant(0.1)), -0.1, 0.1),
+    ],
     ['Softmax axis 1', 'normal', (g, x) => g.op('Softmax', [x], { axis: 1 })],
     ['LogSoftmax axis -1', 'normal', (g, x) => g.op('LogSoftmax', [x], { axis: -1 })],
   ];
-  for (const [name, gen, f] of cases) check(name, { inputs: [inp('x', [2, 3, 4], gen)], build: (g, [x]) => f(g, x) });
+  for (const [name, gen, f] of cases)
+    check(name, { inputs: [inp('x', [2, 3, 4], gen)], build: (g, [x]) => f(g, x) });
 });
 
 describe('shape ops', () => {
@@ -99,7 +105,8 @@ describe('shape ops', () => {
   });
   check('Pad (constant) then Flatten, Unsqueeze, Squeeze', {
     inputs: [inp('x', [2, 3])],
-    build: (g, [x]) => g.squeeze(g.unsqueeze(g.op('Flatten', [g.pad(x, [1, 0, 0, 2])], { axis: 1 }), [0]), [0]),
+    build: (g, [x]) =>
+      g.squeeze(g.unsqueeze(g.op('Flatten', [g.pad(x, [1, 0, 0, 2])], { axis: 1 }), [0]), [0]),
   });
   check('Expand', {
     inputs: [inp('x', [3, 1])],
@@ -189,19 +196,33 @@ describe('convolution', () => {
     pads: [1, 1, 1, 1],
   });
   convCase('Conv groups 2', [2, 4, 5, 5], [6, 2, 3, 3], { group: 2, pads: [1, 1, 1, 1] });
-  convCase('Conv depthwise stride 2', [1, 3, 6, 6], [3, 1, 3, 3], { group: 3, strides: [2, 2], pads: [1, 1, 1, 1] });
+  convCase('Conv depthwise stride 2', [1, 3, 6, 6], [3, 1, 3, 3], {
+    group: 3,
+    strides: [2, 2],
+    pads: [1, 1, 1, 1],
+  });
   convCase('Conv 1×1 (MatMul fast path), batch 2', [2, 3, 4, 3], [5, 3, 1, 1], {});
   convCase('Conv 1×1 stride 2 (general path)', [1, 3, 5, 5], [2, 3, 1, 1], { strides: [2, 2] }, false);
   convCase('Conv auto_pad SAME_UPPER stride 2', [1, 2, 6, 5], [2, 2, 3, 3], {
     strides: [2, 2],
     auto_pad: 'SAME_UPPER',
   });
-  const ctCase = (name: string, xs: number[], ws: number[], attrs: Record<string, number | number[]>, group = 1) =>
+  const ctCase = (
+    name: string,
+    xs: number[],
+    ws: number[],
+    attrs: Record<string, number | number[]>,
+    group = 1,
+  ) =>
     check(name, {
       inputs: [inp('x', xs), inp('w', ws), inp('b', [ws[1] * group])],
-      build: (g, [x, w, b]) => g.op('ConvTranspose', [x, w, b], { kernel_shape: ws.slice(2), group, ...attrs }),
+      build: (g, [x, w, b]) =>
+        g.op('ConvTranspose', [x, w, b], { kernel_shape: ws.slice(2), group, ...attrs }),
     });
-  ctCase('ConvTranspose 4×4 stride 2 pad 1', [2, 3, 3, 4], [3, 2, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] });
+  ctCase('ConvTranspose 4×4 stride 2 pad 1', [2, 3, 3, 4], [3, 2, 4, 4], {
+    strides: [2, 2],
+    pads: [1, 1, 1, 1],
+  });
   ctCase('ConvTranspose 3×3 stride 2 pad 1 output_padding 1', [1, 2, 3, 3], [2, 3, 3, 3], {
     strides: [2, 2],
     pads: [1, 1, 1, 1],
@@ -225,7 +246,8 @@ describe('normalisation and resize', () => {
   ] as const) {
     check(`Resize ${mode} ${ctm} ${from.join('×')} → ${to.join('×')}`, {
       inputs: [inp('x', [2, 2, ...from])],
-      build: (g, [x]) => g.op('Resize', [x, '', '', g.int64s([2, 2, ...to])], { mode, coordinate_transformation_mode: ctm }),
+      build: (g, [x]) =>
+        g.op('Resize', [x, '', '', g.int64s([2, 2, ...to])], { mode, coordinate_transformation_mode: ctm }),
     });
   }
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
-import { createSession, float32Tensor } from '../../../src/main/runtime';
+import { createSession } from '../../../src/main/runtime';
 import { batchNorm } from '../../../src/main/training/engine/layers';
 import {
   bceLoss,
@@ -37,12 +37,38 @@ describe('loss gradients (finite differences, rel. err ≤ 1e-3)', () => {
   // Log-based losses have large third derivatives near p = 0.1, so they take a smaller ε.
   const cases: Array<[string, GradInput[], (g: GraphBuilder, x: string[]) => string, number?]> = [
     ['MSE', [inp('a', [2, 3, 4]), inp('b', [2, 3, 4])], (g, [a, b]) => mseLoss(g, a, b)],
-    ['L1', [inp('a', [2, 3, 4], 'awayFromZero'), inp('b', [2, 3, 4], 'awayFromZero', true)], (g, [a, b]) => l1Loss(g, a, g.mul(b, g.constant(0.01)))],
-    ['cosine distance (axis 1)', [inp('a', [2, 5, 3]), inp('b', [2, 5, 3])], (g, [a, b]) => cosineDistanceLoss(g, a, b)],
-    ['SSIM (11×11 Gaussian window σ 1.5)', [inp('a', [1, 2, 12, 12], 'unit'), inp('b', [1, 2, 12, 12], 'unit')], (g, [a, b]) => ssimLoss(g, a, b)],
-    ['focal γ 2 α 0.25', [inp('p', [2, 1, 3, 3], 'unit'), inp('t', [2, 1, 3, 3], 'binary', true)], (g, [p, t]) => focalLoss(g, p, t, { gamma: 2, alpha: 0.25 }), 2e-3],
-    ['BCE on probabilities', [inp('p', [4, 3], 'unit'), inp('t', [4, 3], 'binary', true)], (g, [p, t]) => bceLoss(g, p, t), 2e-3],
-    ['BCE with logits', [inp('z', [4, 3], 'awayFromZero'), inp('t', [4, 3], 'binary', true)], (g, [z, t]) => bceWithLogitsLoss(g, z, t)],
+    [
+      'L1',
+      [inp('a', [2, 3, 4], 'awayFromZero'), inp('b', [2, 3, 4], 'awayFromZero', true)],
+      (g, [a, b]) => l1Loss(g, a, g.mul(b, g.constant(0.01))),
+    ],
+    [
+      'cosine distance (axis 1)',
+      [inp('a', [2, 5, 3]), inp('b', [2, 5, 3])],
+      (g, [a, b]) => cosineDistanceLoss(g, a, b),
+    ],
+    [
+      'SSIM (11×11 Gaussian window σ 1.5)',
+      [inp('a', [1, 2, 12, 12], 'unit'), inp('b', [1, 2, 12, 12], 'unit')],
+      (g, [a, b]) => ssimLoss(g, a, b),
+    ],
+    [
+      'focal γ 2 α 0.25',
+      [inp('p', [2, 1, 3, 3], 'unit'), inp('t', [2, 1, 3, 3], 'binary', true)],
+      (g, [p, t]) => focalLoss(g, p, t, { gamma: 2, alpha: 0.25 }),
+      2e-3,
+    ],
+    [
+      'BCE on probabilities',
+      [inp('p', [4, 3], 'unit'), inp('t', [4, 3], 'binary', true)],
+      (g, [p, t]) => bceLoss(g, p, t),
+      2e-3,
+    ],
+    [
+      'BCE with logits',
+      [inp('z', [4, 3], 'awayFromZero'), inp('t', [4, 3], 'binary', true)],
+      (g, [z, t]) => bceWithLogitsLoss(g, z, t),
+    ],
   ];
   for (const [name, inputs, build, eps] of cases) {
     it(name, async () => {
@@ -74,7 +100,8 @@ describe('loss gradients (finite differences, rel. err ≤ 1e-3)', () => {
 describe('loss values', () => {
   const a = [0.2, 0.9, 0.4, 0.7];
   const b = [0.1, 0.5, 0.8, 0.7];
-  const t = (g: GraphBuilder, v: number[]) => g.initializer(g.uniqueName('t'), Float32Array.from(v), [1, 1, 2, 2]);
+  const t = (g: GraphBuilder, v: number[]) =>
+    g.initializer(g.uniqueName('t'), Float32Array.from(v), [1, 1, 2, 2]);
   it('MSE, L1, BCE match their definitions', async () => {
     const mse = a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0) / 4;
     const l1 = a.reduce((s, x, i) => s + Math.abs(x - b[i]), 0) / 4;
@@ -90,14 +117,16 @@ describe('loss values', () => {
   it('SSIM loss is 0 for identical images and grows with noise', async () => {
     const img = Array.from({ length: 256 }, (_, i) => ((i * 37) % 101) / 100);
     const noisy = img.map((v, i) => Math.min(1, Math.max(0, v + (((i * 13) % 7) - 3) * 0.05)));
-    const T = (g: GraphBuilder, v: number[]) => g.initializer(g.uniqueName('t'), Float32Array.from(v), [1, 1, 16, 16]);
+    const T = (g: GraphBuilder, v: number[]) =>
+      g.initializer(g.uniqueName('t'), Float32Array.from(v), [1, 1, 16, 16]);
     const same = await evalScalar((g) => ssimLoss(g, T(g, img), T(g, img)));
     const diff = await evalScalar((g) => ssimLoss(g, T(g, img), T(g, noisy)));
     expect(Math.abs(same)).toBeLessThan(1e-5);
     expect(diff).toBeGreaterThan(0.01);
   });
   it('cosine distance: 0 for parallel, 1 for orthogonal, 2 for opposite vectors', async () => {
-    const V = (g: GraphBuilder, v: number[]) => g.initializer(g.uniqueName('v'), Float32Array.from(v), [1, 2, 1]);
+    const V = (g: GraphBuilder, v: number[]) =>
+      g.initializer(g.uniqueName('v'), Float32Array.from(v), [1, 2, 1]);
     expect(await evalScalar((g) => cosineDistanceLoss(g, V(g, [1, 2]), V(g, [2, 4])))).toBeCloseTo(0, 5);
     expect(await evalScalar((g) => cosineDistanceLoss(g, V(g, [1, 0]), V(g, [0, 3])))).toBeCloseTo(1, 5);
     expect(await evalScalar((g) => cosineDistanceLoss(g, V(g, [1, 1]), V(g, [-1, -1])))).toBeCloseTo(2, 5);

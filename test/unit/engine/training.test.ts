@@ -48,9 +48,12 @@ function refGrad(w: number[], b: number): { gw: number[]; gb: number } {
 describe('optimizers', () => {
   it('Adam with L2 weight decay matches torch.optim.Adam over 5 steps', async () => {
     const [lr, b1, b2, eps, wd] = [0.05, 0.9, 0.999, 1e-8, 0.01];
-    const tr = await Trainer.create(linearStep({ kind: 'adam', beta1: b1, beta2: b2, eps, weightDecay: wd }), {
-      intraOpNumThreads: 1,
-    });
+    const tr = await Trainer.create(
+      linearStep({ kind: 'adam', beta1: b1, beta2: b2, eps, weightDecay: wd }),
+      {
+        intraOpNumThreads: 1,
+      },
+    );
     let w = [0.1, -0.2, 0.3, 0.05];
     let b = 0.2;
     const m = [0, 0, 0, 0, 0];
@@ -78,7 +81,9 @@ describe('optimizers', () => {
 
   it('SGD with momentum 0.9 and weight decay matches torch.optim.SGD over 5 steps', async () => {
     const [lr, mu, wd] = [0.1, 0.9, 0.001];
-    const tr = await Trainer.create(linearStep({ kind: 'sgd', momentum: mu, weightDecay: wd }), { intraOpNumThreads: 1 });
+    const tr = await Trainer.create(linearStep({ kind: 'sgd', momentum: mu, weightDecay: wd }), {
+      intraOpNumThreads: 1,
+    });
     let p = [0.1, -0.2, 0.3, 0.05, 0.2];
     const buf = [0, 0, 0, 0, 0];
     for (let t = 1; t <= 5; t++) {
@@ -142,7 +147,11 @@ function stripeNet(opt: OptimizerSpec = { kind: 'adam' }) {
       const logit = linear(mb, h, { name: 'fc', inFeatures: 4, outFeatures: 1 });
       const acc = g.reduce(
         'ReduceMean',
-        g.op('Cast', [g.op('Equal', [g.op('Cast', [g.op('Greater', [logit, g.constant(0)])], { to: 1 }), y])], { to: 1 }),
+        g.op(
+          'Cast',
+          [g.op('Equal', [g.op('Cast', [g.op('Greater', [logit, g.constant(0)])], { to: 1 }), y])],
+          { to: 1 },
+        ),
         [0, 1],
         false,
       );
@@ -151,7 +160,10 @@ function stripeNet(opt: OptimizerSpec = { kind: 'adam' }) {
   });
 }
 
-async function trainStripes(steps: number, seed: number): Promise<{ losses: number[]; acc: number; w: Float32Array }> {
+async function trainStripes(
+  steps: number,
+  seed: number,
+): Promise<{ losses: number[]; acc: number; w: Float32Array }> {
   const tr = await Trainer.create(stripeNet(), { seed, intraOpNumThreads: 1 });
   const losses: number[] = [];
   let acc = 0;
@@ -192,7 +204,10 @@ describe('learning', () => {
 
 describe('training loop: checkpoint, resume, progress, cancel', () => {
   const run = async (dir: string, cancelAt: number | null, progress?: TrainProgress[]) => {
-    const tr = await Trainer.create(stripeNet({ kind: 'sgd', momentum: 0.9 }), { seed: 5, intraOpNumThreads: 1 });
+    const tr = await Trainer.create(stripeNet({ kind: 'sgd', momentum: 0.9 }), {
+      seed: 5,
+      intraOpNumThreads: 1,
+    });
     try {
       const res = await runTrainingLoop({
         trainer: tr,

@@ -25,9 +25,17 @@ import { autoencoder, buildDfrTrainingStep } from './graph';
 import type { DfrPresetName } from './types';
 
 const evenly = <T>(items: T[], n: number): T[] =>
-  n >= items.length ? items.slice() : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
+  n >= items.length
+    ? items.slice()
+    : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 
-export async function benchDfrCategory(dir: string, trainCount: number, testCount: number, preset: DfrPresetName, cacheDir: string) {
+export async function benchDfrCategory(
+  dir: string,
+  trainCount: number,
+  testCount: number,
+  preset: DfrPresetName,
+  cacheDir: string,
+) {
   const ds = await readMvtecCategory(dir);
   const train = evenly(ds.train, trainCount);
   const t0 = performance.now();
@@ -38,7 +46,8 @@ export async function benchDfrCategory(dir: string, trainCount: number, testCoun
     cacheDir,
     onProgress: (p) => {
       const line = `${p.stage} ${p.done}/${p.total}${p.loss !== undefined ? ` loss ${p.loss.toFixed(5)}` : ''}`;
-      if (p.stage !== 'train' || p.done === p.total || p.done % 50 === 0) if (line !== last) console.error((last = line));
+      if (p.stage !== 'train' || p.done === p.total || p.done % 50 === 0)
+        if (line !== last) console.error((last = line));
     },
   });
   const fitMs = performance.now() - t0;
@@ -94,23 +103,71 @@ async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> 
 /** ResNet18 layout (BasicBlocks 2-2-2-2, widths 64…512) + 1-logit head, on [B, 3, S, S]. */
 function resnet18(mb: ModelBuilder, x: string, b: number): string {
   const g = mb.g;
-  let h = g.relu(batchNorm(mb, conv2d(mb, x, { name: 'stem', inChannels: 3, outChannels: 64, kernel: 7, stride: 2, pad: 3, bias: false }), { name: 'stem.bn', channels: 64 }));
+  let h = g.relu(
+    batchNorm(
+      mb,
+      conv2d(mb, x, {
+        name: 'stem',
+        inChannels: 3,
+        outChannels: 64,
+        kernel: 7,
+        stride: 2,
+        pad: 3,
+        bias: false,
+      }),
+      { name: 'stem.bn', channels: 64 },
+    ),
+  );
   h = g.maxPool(h, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
   let c = 64;
   for (const [i, w] of [64, 128, 256, 512].entries()) {
     for (let k = 0; k < 2; k++) {
       const stride = k === 0 && i > 0 ? 2 : 1;
       const n = `l${i}.${k}`;
-      let y = g.relu(batchNorm(mb, conv2d(mb, h, { name: `${n}.c1`, inChannels: c, outChannels: w, kernel: 3, stride, pad: 1, bias: false }), { name: `${n}.bn1`, channels: w }));
-      y = batchNorm(mb, conv2d(mb, y, { name: `${n}.c2`, inChannels: w, outChannels: w, kernel: 3, pad: 1, bias: false }), { name: `${n}.bn2`, channels: w });
-      const skip = stride !== 1 || c !== w
-        ? batchNorm(mb, conv2d(mb, h, { name: `${n}.down`, inChannels: c, outChannels: w, kernel: 1, stride, bias: false }), { name: `${n}.dbn`, channels: w })
-        : h;
+      let y = g.relu(
+        batchNorm(
+          mb,
+          conv2d(mb, h, {
+            name: `${n}.c1`,
+            inChannels: c,
+            outChannels: w,
+            kernel: 3,
+            stride,
+            pad: 1,
+            bias: false,
+          }),
+          { name: `${n}.bn1`, channels: w },
+        ),
+      );
+      y = batchNorm(
+        mb,
+        conv2d(mb, y, { name: `${n}.c2`, inChannels: w, outChannels: w, kernel: 3, pad: 1, bias: false }),
+        { name: `${n}.bn2`, channels: w },
+      );
+      const skip =
+        stride !== 1 || c !== w
+          ? batchNorm(
+              mb,
+              conv2d(mb, h, {
+                name: `${n}.down`,
+                inChannels: c,
+                outChannels: w,
+                kernel: 1,
+                stride,
+                bias: false,
+              }),
+              { name: `${n}.dbn`, channels: w },
+            )
+          : h;
       h = g.relu(g.add(y, skip));
       c = w;
     }
   }
-  return linear(mb, g.reshape(g.op('GlobalAveragePool', [h]), [b, 512]), { name: 'fc', inFeatures: 512, outFeatures: 1 });
+  return linear(mb, g.reshape(g.op('GlobalAveragePool', [h]), [b, 512]), {
+    name: 'fc',
+    inFeatures: 512,
+    outFeatures: 1,
+  });
 }
 
 async function forwardSession(define: (mb: ModelBuilder) => string, step: TrainingStepGraph, seed: number) {
@@ -134,10 +191,19 @@ export async function benchSteps(): Promise<Record<string, unknown>[]> {
     const x = new Float32Array(R * C).map((_, i) => ((i * 2654435761) % 1000) / 1000);
     const trainMs = await timeIt(() => tr.trainStep({ x }, 1e-4), 3);
     await tr.release();
-    const fwd = await forwardSession((mb) => autoencoder(mb, mb.g.input('x', 'float32', [R, C]), C, d), step, 0);
+    const fwd = await forwardSession(
+      (mb) => autoencoder(mb, mb.g.input('x', 'float32', [R, C]), C, d),
+      step,
+      0,
+    );
     const fwdMs = await timeIt(() => fwd.run({ x: float32Tensor(x, [R, C]) }), 3);
     await fwd.release();
-    rows.push({ model: 'DFR autoencoder (816→…→100→…→816), 8 imgs × 64² locations', trainStepMs: trainMs, forwardMs: fwdMs, ratio: trainMs / fwdMs });
+    rows.push({
+      model: 'DFR autoencoder (816→…→100→…→816), 8 imgs × 64² locations',
+      trainStepMs: trainMs,
+      forwardMs: fwdMs,
+      ratio: trainMs / fwdMs,
+    });
   }
   {
     const B = 8;
@@ -155,7 +221,12 @@ export async function benchSteps(): Promise<Record<string, unknown>[]> {
     const fwd = await forwardSession(define, step, 0);
     const fwdMs = await timeIt(() => fwd.run({ x: float32Tensor(x, [B, 3, S, S]) }), 2);
     await fwd.release();
-    rows.push({ model: 'ResNet18-sized conv net, batch 8 × 3 × 256²', trainStepMs: trainMs, forwardMs: fwdMs, ratio: trainMs / fwdMs });
+    rows.push({
+      model: 'ResNet18-sized conv net, batch 8 × 3 × 256²',
+      trainStepMs: trainMs,
+      forwardMs: fwdMs,
+      ratio: trainMs / fwdMs,
+    });
   }
   return rows;
 }
@@ -166,7 +237,13 @@ if (require.main === module) {
     if (cmd === 'steps') console.log(JSON.stringify(await benchSteps(), null, 2));
     else if (cmd === 'eval') {
       const [dir, train, test, preset] = args;
-      const r = await benchDfrCategory(dir, Number(train), Number(test), (preset ?? 'fast') as DfrPresetName, join(tmpdir(), 'dfr-bench-cache'));
+      const r = await benchDfrCategory(
+        dir,
+        Number(train),
+        Number(test),
+        (preset ?? 'fast') as DfrPresetName,
+        join(tmpdir(), 'dfr-bench-cache'),
+      );
       console.log(JSON.stringify(r, null, 2));
     } else console.error('usage: bench.ts steps | eval <categoryDir> <train> <test> [fast|accurate]');
   })();

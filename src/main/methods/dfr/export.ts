@@ -15,9 +15,14 @@ export interface DfrExportOptions {
   preset?: string;
 }
 
-export function dfrNormalisation(cal: FittedDfr['calibration']): { method: 'minmax'; min: number; max: number } {
+export function dfrNormalisation(cal: FittedDfr['calibration']): {
+  method: 'minmax';
+  min: number;
+  max: number;
+} {
   // Reconstruction errors are ≥ 0, so 0 is the natural floor when calibration gives no range.
-  if (cal.count === 0 || !(cal.max > cal.min)) return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
+  if (cal.count === 0 || !(cal.max > cal.min))
+    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
   return { method: 'minmax', min: cal.min, max: cal.max };
 }
 
@@ -44,7 +49,8 @@ export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): Mo
       preset: opts.preset ?? null,
       deviation: 'backbone MobileNetV2 (nsfwjs ImageNet layers) instead of VGG19; see docs/methods.md DFR',
       gridSize: c.gridSize,
-      regional: 'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
+      regional:
+        'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
       channels: m.channels,
       latentDim: m.latentDim,
       varianceKept: c.latentDim ? null : c.varianceKept,
@@ -67,7 +73,12 @@ export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): Mo
     },
     createdAt: (opts.createdAt ?? new Date()).toISOString(),
     metrics: {
-      calibration: { count: m.calibration.count, min: m.calibration.min, max: m.calibration.max, mean: m.calibration.mean },
+      calibration: {
+        count: m.calibration.count,
+        min: m.calibration.min,
+        max: m.calibration.max,
+        mean: m.calibration.mean,
+      },
       finalLoss: m.epochLosses.at(-1) ?? null,
       epochLosses: m.epochLosses,
       fitTimingsMs: m.timings,

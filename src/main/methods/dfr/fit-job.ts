@@ -19,7 +19,10 @@ export interface DfrFitJobData {
   export?: DfrExportOptions;
 }
 
-export function startDfrFit(data: DfrFitJobData, onProgress?: (p: DfrProgress) => void): JobHandle<DfrFitResult> {
+export function startDfrFit(
+  data: DfrFitJobData,
+  onProgress?: (p: DfrProgress) => void,
+): JobHandle<DfrFitResult> {
   return startWorkerJob<DfrFitJobData, DfrProgress, DfrFitResult>(DFR_FIT_WORKER_ENTRY, data, onProgress);
 }
 
@@ -35,9 +38,20 @@ export interface FitDfrPackageOptions {
  * For `station fit --method dfr`: fits in a worker thread and writes the package to outDir.
  * Ctrl-C cancels the job (the checkpoint stays, so the same command resumes training).
  */
-export async function fitDfrPackage(images: string[], outDir: string, o: FitDfrPackageOptions): Promise<DfrFitResult> {
+export async function fitDfrPackage(
+  images: string[],
+  outDir: string,
+  o: FitDfrPackageOptions,
+): Promise<DfrFitResult> {
   const job = startDfrFit(
-    { images, preset: o.preset ?? 'fast', config: o.config, cacheDir: o.cacheDir, outDir, export: { preset: o.preset ?? 'fast' } },
+    {
+      images,
+      preset: o.preset ?? 'fast',
+      config: o.config,
+      cacheDir: o.cacheDir,
+      outDir,
+      export: { preset: o.preset ?? 'fast' },
+    },
     o.onProgress,
   );
   const stop = (): void => job.cancel();

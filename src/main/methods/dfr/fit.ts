@@ -13,7 +13,14 @@ import { constantLr } from '../../training/engine/schedule';
 import { Trainer } from '../../training/engine/trainer';
 import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
 import { componentsFor, covariance, symmetricEigenvalues } from './pca';
-import { resolveDfrConfig, type DfrConfig, type DfrPresetName, type DfrProgress, type DfrTap, type FittedDfr } from './types';
+import {
+  resolveDfrConfig,
+  type DfrConfig,
+  type DfrPresetName,
+  type DfrProgress,
+  type DfrTap,
+  type FittedDfr,
+} from './types';
 
 export interface FitDfrOptions {
   images: ImageInput[];
@@ -62,7 +69,12 @@ class Clock {
   ) {}
   report(done: number): void {
     const el = performance.now() - this.t0;
-    this.emit?.({ stage: this.stage, done, total: this.total, etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null });
+    this.emit?.({
+      stage: this.stage,
+      done,
+      total: this.total,
+      etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null,
+    });
   }
 }
 
@@ -74,13 +86,19 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     if (opts.shouldCancel?.()) throw new CancelledError();
   };
   if (opts.images.length === 0) throw new Error('DFR fit needs at least one good image');
-  if (cfg.backbone !== 'mobilenet_v2') throw new Error(`DFR backbone ${String(cfg.backbone)} is not available`);
+  if (cfg.backbone !== 'mobilenet_v2')
+    throw new Error(`DFR backbone ${String(cfg.backbone)} is not available`);
 
   const S = cfg.inputSize;
   const G = cfg.gridSize;
   const ensured = await ensureBackbone(cfg.backbone, opts.cacheDir, { taps: cfg.taps, inputSize: [S, S] });
   const d = ensured.descriptor;
-  const taps: DfrTap[] = d.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels, size: t.size[0] }));
+  const taps: DfrTap[] = d.taps.map((t) => ({
+    name: t.name,
+    stride: t.stride,
+    channels: t.channels,
+    size: t.size[0],
+  }));
   for (const t of d.taps)
     if (t.size[0] !== t.size[1]) throw new Error(`tap ${t.name} is not square (${t.size.join('×')})`);
   const C = taps.reduce((s, t) => s + t.channels, 0);
@@ -137,7 +155,10 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     latentDim = cfg.latentDim;
     explained = NaN;
   } else {
-    const pc = componentsFor(symmetricEigenvalues(await covariance(rows, C, cfg.intraOpNumThreads), C), cfg.varianceKept);
+    const pc = componentsFor(
+      symmetricEigenvalues(await covariance(rows, C, cfg.intraOpNumThreads), C),
+      cfg.varianceKept,
+    );
     latentDim = pc.k;
     explained = pc.explained;
   }
@@ -243,7 +264,10 @@ async function scoreImages(
   cfg: DfrConfig,
   opts: FitDfrOptions,
 ): Promise<number[]> {
-  const { session } = await createSession(modelBytes, { providerOrder: ['cpu'], intraOpNumThreads: cfg.intraOpNumThreads });
+  const { session } = await createSession(modelBytes, {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
   const scores: number[] = [];
   try {
     const clock = new Clock('calibrate', images.length, opts.onProgress);

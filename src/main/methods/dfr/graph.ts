@@ -30,18 +30,31 @@ export function regionalMatrix(size: number, inputSize: number, grid: number): F
  * Appends the regional feature pyramid to a backbone graph whose outputs include the taps;
  * returns the [N, C, grid, grid] value.
  */
-export function appendRegionalFeatures(g: GraphBuilder, taps: DfrTap[], inputSize: number, grid: number): string {
+export function appendRegionalFeatures(
+  g: GraphBuilder,
+  taps: DfrTap[],
+  inputSize: number,
+  grid: number,
+): string {
   const parts = taps.map((t) => {
     const m = regionalMatrix(t.size, inputSize, grid);
     const mh = g.initializer(g.uniqueName(`${t.name}_rh`), m, [grid, t.size]);
-    const mwt = g.initializer(g.uniqueName(`${t.name}_rwt`), transposeMatrix(m, grid, t.size), [t.size, grid]);
+    const mwt = g.initializer(g.uniqueName(`${t.name}_rwt`), transposeMatrix(m, grid, t.size), [
+      t.size,
+      grid,
+    ]);
     return g.matmul(mh, g.matmul(t.name, mwt));
   });
   return parts.length === 1 ? parts[0] : g.concat(parts, 1);
 }
 
 /** Backbone + regional features, output [N, grid, grid, C] (rows = locations) for fitting. */
-export function buildFeatureModel(backbone: ModelProto, taps: DfrTap[], inputSize: number, grid: number): ModelProto {
+export function buildFeatureModel(
+  backbone: ModelProto,
+  taps: DfrTap[],
+  inputSize: number,
+  grid: number,
+): ModelProto {
   const g = GraphBuilder.fromModel(backbone, { name: 'dfr_features' });
   const f = appendRegionalFeatures(g, taps, inputSize, grid);
   const nhwc = g.transpose(f, [0, 2, 3, 1], FEATURES_NHWC);
@@ -90,7 +103,14 @@ export function buildDfrTrainingStep(c: number, d: number, rows: number): Traini
  */
 export function buildDfrPackageModel(
   backbone: ModelProto,
-  o: { taps: DfrTap[]; inputSize: number; grid: number; channels: number; latentDim: number; weights: ReadonlyMap<string, Float32Array> },
+  o: {
+    taps: DfrTap[];
+    inputSize: number;
+    grid: number;
+    channels: number;
+    latentDim: number;
+    weights: ReadonlyMap<string, Float32Array>;
+  },
 ): ModelProto {
   const g = GraphBuilder.fromModel(backbone, { name: 'dfr' });
   const feats = appendRegionalFeatures(g, o.taps, o.inputSize, o.grid);

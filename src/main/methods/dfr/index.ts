@@ -1,8 +1,20 @@
 // DFR (deep feature reconstruction) on the training engine.
 export { fitDfr, dfrFingerprint, type FitDfrOptions } from './fit';
 export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
-export { startDfrFit, fitDfrPackage, DFR_FIT_WORKER_ENTRY, type DfrFitJobData, type FitDfrPackageOptions } from './fit-job';
-export { aeWidths, regionalMatrix, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
+export {
+  startDfrFit,
+  fitDfrPackage,
+  DFR_FIT_WORKER_ENTRY,
+  type DfrFitJobData,
+  type FitDfrPackageOptions,
+} from './fit-job';
+export {
+  aeWidths,
+  regionalMatrix,
+  buildDfrPackageModel,
+  buildDfrTrainingStep,
+  buildFeatureModel,
+} from './graph';
 export { covariance, symmetricEigenvalues, componentsFor } from './pca';
 export {
   DFR_PRESETS,

@@ -43,7 +43,12 @@ export interface DfrConfig {
  * block_6_expand_relu (192, stride 8), block_10_expand_relu (384, stride 16): 816 channels, the
  * ImageNet-frozen part of the nsfwjs weights, ReLU outputs at four strides as VGG19's relu taps are.
  */
-export const DFR_TAPS = ['block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', 'block_10_expand_relu'];
+export const DFR_TAPS = [
+  'block_1_expand_relu',
+  'block_3_expand_relu',
+  'block_6_expand_relu',
+  'block_10_expand_relu',
+];
 
 export const DEFAULT_DFR_CONFIG: DfrConfig = {
   backbone: 'mobilenet_v2',
@@ -74,7 +79,10 @@ export const DFR_PRESETS: Record<DfrPresetName, Partial<DfrConfig>> = {
   fast: { epochs: 12, lr: 1e-3, batchRows: 4096, rowsPerImage: 512, maxRows: 65_536 },
 };
 
-export function resolveDfrConfig(preset: DfrPresetName | undefined, overrides: Partial<DfrConfig> = {}): DfrConfig {
+export function resolveDfrConfig(
+  preset: DfrPresetName | undefined,
+  overrides: Partial<DfrConfig> = {},
+): DfrConfig {
   return { ...DEFAULT_DFR_CONFIG, ...(preset ? DFR_PRESETS[preset] : {}), ...overrides };
 }
 
@@ -113,7 +121,14 @@ export interface FittedDfr {
   trainRows: number;
   fingerprint: string;
   epochLosses: number[];
-  calibration: { source: 'held-out' | 'train'; count: number; min: number; max: number; mean: number; scores: number[] };
+  calibration: {
+    source: 'held-out' | 'train';
+    count: number;
+    min: number;
+    max: number;
+    mean: number;
+    scores: number[];
+  };
   timings: Record<string, number>;
 }
 

@@ -4,10 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatasetLayoutError, readMvtecCategory, type EvalDataset } from '../../eval/datasets';
+import { loadMask } from '../../eval/image-io';
+import { imageAuroc, PixelMetricsAccumulator } from '../../eval/metrics';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { loadModelPackage } from '../../models/runner';
 import { patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
-import { auroc, evenSubsample, loadMask, PixelAuroc, readMvtecCategory } from './eval';
 import { exportPatchCore } from './export';
 import { fitPatchCore } from './fit';
 import type { PatchCoreConfig, PresetName } from './types';
@@ -51,6 +53,12 @@ export interface PatchCoreBenchRow {
   modelMiB: number;
 }
 
+/** `count` items spread evenly over `items` (every k-th), deterministic; all of them when fewer. */
+export function evenSubsample<T>(items: T[], count: number): T[] {
+  if (count >= items.length) return items.slice();
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]);
+}
+
 const percentile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
@@ -64,16 +72,20 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
     ...(opts.variants ?? []),
   ];
   for (const bbId of opts.backbones ?? ['mobilenet_v2']) {
-    const backbone = await patchcoreBackbone(bbId, { cacheDir: opts.cacheDir });
     for (const category of opts.categories) {
-      const cat = readMvtecCategory(opts.dataRoot, category);
-      if (!cat) {
-        log(`skip ${category}: not found under ${opts.dataRoot}`);
+      let cat: EvalDataset;
+      try {
+        cat = await readMvtecCategory(join(opts.dataRoot, category));
+      } catch (e) {
+        if (!(e instanceof DatasetLayoutError)) throw e;
+        log(`skip ${category}: ${e.message}`);
         continue;
       }
       const train = evenSubsample(cat.train, opts.trainImages ?? 200);
       const test = opts.testImages ? evenSubsample(cat.test, opts.testImages) : cat.test;
       for (const v of variants) {
+        // The preset may change the input size, i.e. the converted backbone (cached per size).
+        const backbone = await patchcoreBackbone(bbId, { cacheDir: opts.cacheDir, preset: v.preset });
         const t0 = performance.now();
         const fitted = await fitPatchCore({
           images: train,
@@ -109,13 +121,14 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
           const throughputBatch8 = (8 * reps) / ((performance.now() - tb) / 1000);
 
           const scores: number[] = [];
-          const pix = new PixelAuroc(2);
+          const pix = new PixelMetricsAccumulator();
           for (let i = 0; i < test.length; i += 8) {
             const batch = test.slice(i, i + 8);
             const out = await runner.scoreBatch(batch.map((t) => t.path));
             for (let b = 0; b < batch.length; b++) {
               scores.push(out[b].rawScore);
-              pix.add(out[b].map, await loadMask(batch[b].mask, batch[b].path, pre), s);
+              const t = batch[b];
+              pix.add(out[b].map, t.maskPath ? await loadMask(t.maskPath, t.path, pre) : null, s, s);
             }
           }
           await runner.release();
@@ -133,11 +146,11 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
             latencyP50Ms: percentile(lat, 0.5),
             latencyP95Ms: percentile(lat, 0.95),
             throughputBatch8,
-            imageAuroc: auroc(
+            imageAuroc: imageAuroc(
               scores,
               test.map((t) => t.label),
             ),
-            pixelAuroc: pix.value(),
+            pixelAuroc: cat.hasMasks ? pix.result().pixelAuroc : NaN,
             modelMiB: exported.bytes / 2 ** 20,
           };
           log(JSON.stringify(row));

@@ -51,12 +51,19 @@ export const DEFAULT_CONFIG: PatchCoreConfig = {
   maxCalibrationImages: 50,
 };
 
-export type PresetName = 'accurate' | 'fast';
+export type PresetName = 'accurate' | 'fast' | 'fine';
 
-/** Presets measured in bench.ts (see docs/benchmarks.md for the cost of each option). */
+export const PRESET_NAMES: readonly PresetName[] = ['fast', 'accurate', 'fine'];
+
+/**
+ * Presets measured in bench.ts (see docs/benchmarks.md for the cost of each option).
+ * fine: the fast head on a larger input (backbone.ts PRESET_INPUT_SIZE), for defects of a few
+ * pixels; about 4× the fast preset's fit time and latency.
+ */
 export const PRESETS: Record<PresetName, Partial<PatchCoreConfig>> = {
   accurate: { coresetRatio: 0.1, reduceDim: 0 },
   fast: { coresetRatio: 0.01, reduceDim: 128 },
+  fine: { coresetRatio: 0.01, reduceDim: 128 },
 };
 
 export function resolveConfig(

@@ -68,7 +68,9 @@ export function readCheckpoint(path: string): CheckpointData {
   const bodyBytes = buf.subarray(start + hlen);
   if (createHash('sha256').update(bodyBytes).digest('hex') !== header.sha256)
     throw new CheckpointError(`${path}: data does not match its checksum`);
-  const body = new Float32Array(bodyBytes.buffer.slice(bodyBytes.byteOffset, bodyBytes.byteOffset + bodyBytes.length));
+  const body = new Float32Array(
+    bodyBytes.buffer.slice(bodyBytes.byteOffset, bodyBytes.byteOffset + bodyBytes.length),
+  );
   const tensors = new Map<string, Float32Array>();
   for (const e of header.tensors) tensors.set(e.name, body.slice(e.offset, e.offset + e.length));
   return { meta: header.meta, tensors };

@@ -14,7 +14,13 @@ export interface InterpOptions {
   scale?: number;
 }
 
-function sourceCoord(x: number, inSize: number, outSize: number, scale: number, mode: CoordinateMode): number {
+function sourceCoord(
+  x: number,
+  inSize: number,
+  outSize: number,
+  scale: number,
+  mode: CoordinateMode,
+): number {
   switch (mode) {
     case 'half_pixel':
       return (x + 0.5) / scale - 0.5;

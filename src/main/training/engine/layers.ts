@@ -23,7 +23,8 @@ export function conv2d(mb: ModelBuilder, x: string, o: Conv2dOptions): string {
     kind: 'uniform',
     bound,
   });
-  const b = o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
+  const b =
+    o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
   const p = o.pad ?? 0;
   const s = o.stride ?? 1;
   const d = o.dilation ?? 1;
@@ -41,7 +42,8 @@ export function convTranspose2d(mb: ModelBuilder, x: string, o: ConvTranspose2dO
     kind: 'uniform',
     bound,
   });
-  const b = o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
+  const b =
+    o.bias === false ? undefined : mb.param(`${o.name}.bias`, [o.outChannels], { kind: 'uniform', bound });
   const p = o.pad ?? 0;
   const s = o.stride ?? 1;
   const op = o.outputPadding ?? 0;

@@ -31,7 +31,10 @@ export interface TrainLoopOptions {
   trainer: Trainer;
   epochs: number;
   stepsPerEpoch: number;
-  batch: (epoch: number, step: number) => Record<string, Float32Array> | Promise<Record<string, Float32Array>>;
+  batch: (
+    epoch: number,
+    step: number,
+  ) => Record<string, Float32Array> | Promise<Record<string, Float32Array>>;
   lr: LrSchedule;
   onProgress?: (p: TrainProgress) => void;
   shouldCancel?: () => boolean;

@@ -153,7 +153,9 @@ const div: GradRule = (ctx) => {
 };
 
 const sum: GradRule = (ctx) =>
-  ctx.node.inputs.map((_, i) => (ctx.needs[i] ? sumToShape(ctx.g, ctx.dy[0]!, elementwiseShapeOf(ctx, i)) : undefined));
+  ctx.node.inputs.map((_, i) =>
+    ctx.needs[i] ? sumToShape(ctx.g, ctx.dy[0]!, elementwiseShapeOf(ctx, i)) : undefined,
+  );
 
 const pow: GradRule = (ctx) => {
   const { g } = ctx;
@@ -187,8 +189,12 @@ const maxMin =
     const firstWins = g.op(isMax ? 'GreaterOrEqual' : 'LessOrEqual', [a, b]);
     const zero = scalar(g, 0);
     return [
-      ctx.needs[0] ? sumToShape(g, g.op('Where', [firstWins, dy, zero]), elementwiseShapeOf(ctx, 0)) : undefined,
-      ctx.needs[1] ? sumToShape(g, g.op('Where', [firstWins, zero, dy]), elementwiseShapeOf(ctx, 1)) : undefined,
+      ctx.needs[0]
+        ? sumToShape(g, g.op('Where', [firstWins, dy, zero]), elementwiseShapeOf(ctx, 0))
+        : undefined,
+      ctx.needs[1]
+        ? sumToShape(g, g.op('Where', [firstWins, zero, dy]), elementwiseShapeOf(ctx, 1))
+        : undefined,
     ];
   };
 
@@ -212,7 +218,9 @@ const unary =
 
 const identity = unary((_c, dy) => dy);
 const neg = unary((c, dy) => c.g.op('Neg', [dy]));
-const relu = unary((c, dy) => c.g.op('Where', [c.g.op('Greater', [c.x(0), scalar(c.g, 0)]), dy, scalar(c.g, 0)]));
+const relu = unary((c, dy) =>
+  c.g.op('Where', [c.g.op('Greater', [c.x(0), scalar(c.g, 0)]), dy, scalar(c.g, 0)]),
+);
 const leakyRelu = unary((c, dy) => {
   const alpha = aFloat(c.node, 'alpha', 0.01);
   const g = c.g;
@@ -516,9 +524,14 @@ const maxPool: GradRule = (ctx) => {
   const flatIdx = g.reshape(indices, [-1]);
   const flatDy = g.reshape(ctx.dy[0]!, [-1]);
   // Overlapping windows can pick the same input twice: accumulate, don't overwrite.
-  const scattered = g.op('ScatterElements', [zeros(g, [total]), flatIdx, flatDy], { axis: 0, reduction: 'add' }, {
-    outputInfo: [{ dataType: 'float32', shape: [total] }],
-  });
+  const scattered = g.op(
+    'ScatterElements',
+    [zeros(g, [total]), flatIdx, flatDy],
+    { axis: 0, reduction: 'add' },
+    {
+      outputInfo: [{ dataType: 'float32', shape: [total] }],
+    },
+  );
   return [g.reshape(scattered, xs)];
 };
 
@@ -651,7 +664,14 @@ const conv: GradRule = (ctx) => {
       });
       const fs = g.staticShape(full);
       const needCut = range(nsp).some((i) => fs[i + 2] !== win.kernel[i]);
-      const cut = needCut ? g.slice(full, win.kernel.map(() => 0), win.kernel, range(nsp + 2, 2)) : full;
+      const cut = needCut
+        ? g.slice(
+            full,
+            win.kernel.map(() => 0),
+            win.kernel,
+            range(nsp + 2, 2),
+          )
+        : full;
       dw = swapBatchChannel(g, cut);
     }
   }
@@ -694,7 +714,14 @@ const convTranspose: GradRule = (ctx) => {
     });
     const fs = g.staticShape(full);
     const needCut = range(nsp).some((i) => fs[i + 2] !== kernel[i]);
-    const cut = needCut ? g.slice(full, kernel.map(() => 0), kernel, range(nsp + 2, 2)) : full;
+    const cut = needCut
+      ? g.slice(
+          full,
+          kernel.map(() => 0),
+          kernel,
+          range(nsp + 2, 2),
+        )
+      : full;
     dw = swapBatchChannel(g, cut);
   }
   if (ctx.node.inputs[2] && ctx.needs[2]) db = reduceSum(g, dy, [0, ...range(nsp + 2, 2)], false);
@@ -748,7 +775,8 @@ const resize: GradRule = (ctx) => {
   const ys = ctx.shape(ctx.y(0));
   const scales = node.inputs[2] ? constInput(ctx, 2) : undefined;
   const r = xs.length;
-  for (let a = 0; a < r - 2; a++) if (xs[a] !== ys[a]) unsupported(ctx, 'only the last two axes may be resized');
+  for (let a = 0; a < r - 2; a++)
+    if (xs[a] !== ys[a]) unsupported(ctx, 'only the last two axes may be resized');
   let dx = ctx.dy[0]!;
   const matrix = (axis: number) =>
     interpolationMatrix(xs[axis], ys[axis], {

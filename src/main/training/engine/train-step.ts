@@ -52,7 +52,8 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
   const mb = new ModelBuilder(g, { training: true });
   const { loss, metrics = {} } = o.define(mb);
   const ls = g.staticShape(loss);
-  if (ls.reduce((a, b) => a * b, 1) !== 1) throw new GraphError(`loss must be a scalar, is [${ls.join(',')}]`);
+  if (ls.reduce((a, b) => a * b, 1) !== 1)
+    throw new GraphError(`loss must be a scalar, is [${ls.join(',')}]`);
   const frozen = new Set(o.frozen ?? []);
   const trainable = mb.params.map((p) => p.name).filter((n) => !frozen.has(n));
   const grads = gradients(g, loss, trainable);

@@ -71,7 +71,9 @@ export class Trainer {
     }
     for (const [name, v] of [...t.params, ...t.buffers]) {
       if (v.length !== sizeOf(t.shapes.get(name)!))
-        throw new Error(`initial value of '${name}' has ${v.length} values, expected ${sizeOf(t.shapes.get(name)!)}`);
+        throw new Error(
+          `initial value of '${name}' has ${v.length} values, expected ${sizeOf(t.shapes.get(name)!)}`,
+        );
     }
     return t;
   }
@@ -94,7 +96,8 @@ export class Trainer {
       if (!t || t.type !== 'float32') throw new Error(`training step did not return '${name}'`);
       return t.data as Float32Array;
     };
-    for (const m of [this.params, this.buffers, this.state]) for (const name of m.keys()) m.set(name, take(nextName(name)));
+    for (const m of [this.params, this.buffers, this.state])
+      for (const name of m.keys()) m.set(name, take(nextName(name)));
     this.step++;
     const metrics: Record<string, number> = {};
     for (const k of this.graph.metricNames) metrics[k] = take(metricName(k))[0];

@@ -1,11 +1,13 @@
 // The methods the wizard offers, as data: each entry says whether it can run here, its presets
 // and how to start a fit. A new method (DFR, once the training engine exists) is one more entry;
 // the UI lists whatever this returns.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MethodInfo, PresetInfo, TrainingEstimate } from '@shared/training';
-import { startPatchCoreFit } from '../../methods/patchcore/fit-job';
+import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../../methods/patchcore/fit-job';
+import { startWorkerJob, type WorkerEntry } from '../../jobs/worker-job';
 import { patchcoreBackbone } from '../../methods/patchcore/backbone';
-import type { BackboneSource, PresetName } from '../../methods/patchcore/types';
+import type { BackboneSource, FitProgress, PresetName } from '../../methods/patchcore/types';
 import type { SettingsStore } from '../../storage/settings-store';
 
 export interface FitStart {
@@ -71,7 +73,8 @@ const patchcore: WizardMethod = {
     },
   ],
   start(args, backbone) {
-    const handle = startPatchCoreFit(
+    const handle = startWorkerJob<FitJobData, FitProgress, FitJobResult>(
+      fitWorkerEntry(),
       {
         images: args.images,
         calibrationImages: args.calibrationImages,
@@ -88,6 +91,20 @@ const patchcore: WizardMethod = {
   },
   backbone: (_preset, cacheDir) => patchcoreBackbone('mobilenet_v2', { cacheDir }),
 };
+
+/**
+ * startPatchCoreFit looks for out/main/patchcore-fit-worker.js next to the module that resolves
+ * it, but the bundler puts that module in out/main/chunks/, so in the built app the worker is
+ * never found (the demo line silently falls back to fitting on the main thread). Same entry,
+ * named relative to the chunk folder when that is where this code runs; from source (tests)
+ * neither file exists and the .ts source is used as before.
+ */
+function fitWorkerEntry(): WorkerEntry {
+  const file = `${FIT_WORKER_ENTRY.name}.js`;
+  if (existsSync(join(__dirname, file))) return FIT_WORKER_ENTRY;
+  if (existsSync(join(__dirname, '..', file))) return { ...FIT_WORKER_ENTRY, name: `../${FIT_WORKER_ENTRY.name}` };
+  return FIT_WORKER_ENTRY;
+}
 
 /** DFR arrives with the training engine; listed so operators see it is planned, not forgotten. */
 const dfr: WizardMethod = {
