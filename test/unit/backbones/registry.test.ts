@@ -20,7 +20,9 @@ describe('bundled backbone registry and cache', () => {
       inputSize: [224, 224],
       inputName: 'input',
       channelOrder: 'RGB',
-      valueRange: [-1, 1],
+      valueRange: [0, 1],
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
     });
     expect(d.taps).toEqual([
       { name: 'block_6_expand_relu', channels: 192, size: [28, 28], stride: 8 },

@@ -119,7 +119,7 @@ describe('model package runner', () => {
     const bad = join(dir, 'corrupt.png');
     writeFileSync(bad, Buffer.concat([readFileSync(images[0]).subarray(0, 40), Buffer.from('garbage')]));
     await expect(r.score(bad)).rejects.toBeInstanceOf(ImageDecodeError);
-    await expect(r.score(bad)).rejects.toThrow(/cannot decode image .*corrupt\.png/);
+    await expect(r.score(bad)).rejects.toThrow(/Cannot decode .*corrupt\.png/);
     await r.release();
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FolderScan } from '@shared/training';
 import { requestSchemas } from '@shared/api';
-import { ratesAt, suggestThresholds } from '../../../src/main/training/wizard/calibrate';
+import { normalQuantile, ratesAt, suggestThresholds } from '../../../src/main/training/wizard/calibrate';
 import { splitHeldOut } from '../../../src/main/training/wizard/jobs';
 import { splitCounts, syntheticCount, WIZARD_METHODS } from '../../../src/main/training/wizard/methods';
 import { assessScan, type ScannedImage } from '../../../src/main/training/wizard/scan';
@@ -103,6 +103,22 @@ describe('threshold suggestion and rates', () => {
     expect(rates.falseRejectRate).toBe(0.1);
     expect(rates.goodReviewRate).toBeCloseTo(0.2, 9);
     expect(t.t1).toBeLessThan(t.t2);
+  });
+
+  it('extrapolates a normal tail where the sample cannot resolve the quantile', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+    // 8 scores, target 2 %: 0.16 of a part. Mean 0.55, sd ≈ 0.245 → T2 = mean + 2.054·sd.
+    const eight = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    const mean = 0.55;
+    const sd = Math.sqrt(eight.reduce((a, b) => a + (b - mean) ** 2, 0) / 7);
+    const t = suggestThresholds(eight, 0.02, 0.05);
+    expect(t.t2).toBeCloseTo(mean + normalQuantile(0.98) * sd, 9);
+    expect(t.t1).toBeCloseTo(mean + normalQuantile(0.93) * sd, 9);
+    expect(t.t1).toBeLessThan(t.t2);
+    // Never below the empirical quantile: a tight cluster with one outlier keeps T2 above it.
+    const outlier = suggestThresholds([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 3], 0.02, 0);
+    expect(outlier.t2).toBeGreaterThan(3);
   });
 
   it('target 0 puts T2 above every good score; rates count escapes per kind', () => {

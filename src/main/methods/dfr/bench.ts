@@ -22,7 +22,7 @@ import { Trainer } from '../../training/engine/trainer';
 import { exportDfr } from './export';
 import { fitDfr } from './fit';
 import { autoencoder, buildDfrTrainingStep } from './graph';
-import type { DfrPresetName } from './types';
+import type { DfrConfig, DfrPresetName } from './types';
 
 const evenly = <T>(items: T[], n: number): T[] =>
   n >= items.length
@@ -35,6 +35,7 @@ export async function benchDfrCategory(
   testCount: number,
   preset: DfrPresetName,
   cacheDir: string,
+  config: Partial<DfrConfig> = {},
 ) {
   const ds = await readMvtecCategory(dir);
   const train = evenly(ds.train, trainCount);
@@ -43,6 +44,7 @@ export async function benchDfrCategory(
   const fitted = await fitDfr({
     images: train,
     preset,
+    config,
     cacheDir,
     onProgress: (p) => {
       const line = `${p.stage} ${p.done}/${p.total}${p.loss !== undefined ? ` loss ${p.loss.toFixed(5)}` : ''}`;
@@ -236,15 +238,19 @@ if (require.main === module) {
     const [cmd, ...args] = process.argv.slice(2);
     if (cmd === 'steps') console.log(JSON.stringify(await benchSteps(), null, 2));
     else if (cmd === 'eval') {
-      const [dir, train, test, preset] = args;
+      const [dir, train, test, preset, overrides] = args;
       const r = await benchDfrCategory(
         dir,
         Number(train),
         Number(test),
         (preset ?? 'fast') as DfrPresetName,
         join(tmpdir(), 'dfr-bench-cache'),
+        overrides ? (JSON.parse(overrides) as Partial<DfrConfig>) : {},
       );
       console.log(JSON.stringify(r, null, 2));
-    } else console.error('usage: bench.ts steps | eval <categoryDir> <train> <test> [fast|accurate]');
+    } else
+      console.error(
+        'usage: bench.ts steps | eval <categoryDir> <train> <test> [fast|accurate] [config JSON]',
+      );
   })();
 }

@@ -205,6 +205,11 @@ async function overlayExample(
  * T2 (FAIL) is the good-score quantile for the target false-reject rate; T1 (REVIEW) is the
  * quantile that lets `reviewBudget` more of the good parts into REVIEW. Both come from
  * suggestThreshold, so ties are never split.
+ *
+ * A handful of held-out images cannot resolve a 1 % quantile: with 8 of them every target below
+ * 12.5 % lands just above the worst one, T1 collapses onto T2 and the next good part that scores
+ * a hair higher fails. Where rate × n < 1 the threshold is therefore extrapolated from the good
+ * scores' mean and spread (normal tail), and never set below the empirical quantile.
  */
 export function suggestThresholds(
   goodScores: number[],
@@ -212,9 +217,54 @@ export function suggestThresholds(
   reviewBudget: number,
 ): { t1: number; t2: number } {
   if (goodScores.length === 0) return { t1: 1, t2: 1.5 };
-  const t2 = suggestThreshold(goodScores, Math.min(0.99, targetFalseRejectRate)).threshold;
-  const t1 = suggestThreshold(goodScores, Math.min(0.99, targetFalseRejectRate + reviewBudget)).threshold;
+  const t2 = suggestAt(goodScores, Math.min(0.99, targetFalseRejectRate));
+  const t1 = suggestAt(goodScores, Math.min(0.99, targetFalseRejectRate + reviewBudget));
   return { t1: Math.min(t1, t2), t2 };
+}
+
+/** Rates below this are treated as this one for the tail (z ≈ 3.1): "zero" is not a quantile. */
+const MIN_TAIL_RATE = 0.001;
+
+function suggestAt(good: number[], rate: number): number {
+  const empirical = suggestThreshold(good, rate).threshold;
+  const n = good.length;
+  if (n < 3 || rate * n >= 1) return empirical;
+  const mean = good.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(good.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const tail = mean + normalQuantile(1 - Math.max(MIN_TAIL_RATE, rate)) * sd;
+  return Math.max(empirical, tail);
+}
+
+/** Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`p must be in (0, 1), got ${p}`);
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  if (p > 1 - lo) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 export function ratesAt(

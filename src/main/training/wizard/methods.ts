@@ -102,7 +102,8 @@ const patchcore: WizardMethod = {
 function fitWorkerEntry(): WorkerEntry {
   const file = `${FIT_WORKER_ENTRY.name}.js`;
   if (existsSync(join(__dirname, file))) return FIT_WORKER_ENTRY;
-  if (existsSync(join(__dirname, '..', file))) return { ...FIT_WORKER_ENTRY, name: `../${FIT_WORKER_ENTRY.name}` };
+  if (existsSync(join(__dirname, '..', file)))
+    return { ...FIT_WORKER_ENTRY, name: `../${FIT_WORKER_ENTRY.name}` };
   return FIT_WORKER_ENTRY;
 }
 
