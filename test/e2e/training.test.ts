@@ -115,6 +115,8 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
 
   it('step 4–6: trains with progress, calibrates, saves and deploys; the live loop carries the new id', async () => {
     await page.click('[data-testid="training-start"]');
+    await page.locator('[data-testid="training-progress"]').waitFor();
+    await screenshot(page, 'train-4-training');
     // 30 images train in seconds, so the progress screen may already be gone; the event stream
     // (what the progress bar is drawn from) is checked through training.status instead.
     const job = await until('the job to finish', async () => {
@@ -180,15 +182,13 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     // The accurate preset takes long enough to be cancelled in the middle of the fit.
     await page.click('[data-testid="preset-accurate"]');
     await page.click('[data-testid="training-start"]');
-    // Cancel as soon as the button is there: the fit takes a few seconds on 22 images.
-    await page.locator('[data-testid="training-cancel"]').waitFor({ timeout: 10_000 });
-    await waitForText(page.locator('[data-testid="training-stage"]'), /Preparing|features|coreset|bank/i);
-    await screenshot(page, 'train-4-training');
+    // Cancel as soon as the button is there: the fit takes a few seconds on 22 images, and the
+    // button only exists while the job runs.
+    await page.locator('[data-testid="training-cancel"]').click({ timeout: 10_000 });
+    await waitForText(page.locator('[data-testid="training-cancelled"]'), /Nothing was written/, 20_000);
     expect(await page.locator('[data-testid="training-live-model"]').textContent()).toMatch(
       new RegExp(`still inspecting with ${savedId}`),
     );
-    await page.click('[data-testid="training-cancel"]');
-    await waitForText(page.locator('[data-testid="training-cancelled"]'), /Nothing was written/, 20_000);
     await screenshot(page, 'train-4-cancelled');
     const job = await rpc<TrainingJobDto | null>(station.url, 'training.status', {});
     expect(job?.state).toBe('cancelled');
