@@ -18,6 +18,7 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/server/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           'patchcore-fit-worker': resolve(__dirname, 'src/main/methods/patchcore/fit.worker.ts'),
+          'dfr-fit-worker': resolve(__dirname, 'src/main/methods/dfr/fit.worker.ts'),
         },
       },
     },

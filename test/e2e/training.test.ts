@@ -176,7 +176,8 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     const before = await rpc<ModelList>(station.url, 'models.list', {});
     const folders = readdirSync(join(station.dataDir, 'models')).sort();
     await page.click('[data-testid="nav-train"]');
-    await page.click('[data-testid="wizard-step-folders"]');
+    // A fresh visit starts at the folders, filled in from the last job.
+    expect(await page.inputValue('#goodDir')).toBe(goodDir);
     await page.click('[data-testid="wizard-scan"]');
     await page.click('[data-testid="scan-continue"]');
     // The accurate preset takes long enough to be cancelled in the middle of the fit.

@@ -24,7 +24,7 @@ export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'fit and evaluate on an MVTec-layout dataset; write report.json, report.md, contact sheets',
   usage:
-    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore] [--backbone ID] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
+    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore|dfr] [--backbone ID] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,
@@ -87,7 +87,7 @@ export const evalCommand: CliCommand = {
         const result = categoryResultFromMetrics(ds.category, metrics, {
           nTrain: train.length,
           fitMs,
-          model: { method: 'patchcore', backbone: settings.backbone, preset: settings.preset },
+          model: { method: settings.method, backbone: settings.backbone, preset: settings.preset },
         });
         results.push(result);
         thresholds[ds.category] = json.t2;

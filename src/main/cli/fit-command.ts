@@ -1,7 +1,9 @@
 // `station fit`: a model package from a folder of good images (or an MVTec category's train/good).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isImageFile } from '../eval/datasets';
+import { isImageFile } from '../imaging/files';
+import { fitDfrPackage } from '../methods/dfr/fit-job';
+import { DFR_PRESETS, type DfrPresetName } from '../methods/dfr/types';
 import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
 import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
 import { PRESET_NAMES, type PresetName } from '../methods/patchcore/types';
@@ -10,10 +12,12 @@ import { CliUsageError, dataDirOption, parseOptions, requireOption } from './arg
 import type { CliCommand } from './commands';
 import { progressLine } from './progress';
 
-export const METHODS = ['patchcore'] as const;
+export const METHODS = ['patchcore', 'dfr'] as const;
+export type MethodName = (typeof METHODS)[number];
 export const BACKBONES: PatchCoreBackboneId[] = ['mobilenet_v2', 'inception_v3'];
 
 export interface FitSettings {
+  method: MethodName;
   backbone: PatchCoreBackboneId;
   preset: PresetName;
   /** Squash the whole frame to the input (for elongated parts) instead of resize + centre-crop. */
@@ -27,18 +31,26 @@ export function parseFitSettings(values: {
   'whole-frame'?: boolean;
 }): FitSettings {
   const method = values.method ?? 'patchcore';
-  if (!(METHODS as readonly string[]).includes(method)) {
+  if (!isMethod(method)) {
     throw new CliUsageError(`--method ${method} is not available (available: ${METHODS.join(', ')}).`);
   }
   const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
   if (!BACKBONES.includes(backbone))
     throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
   const preset = (values.preset ?? 'fast') as PresetName;
-  if (!PRESET_NAMES.includes(preset))
-    throw new CliUsageError(
-      '--preset must be fast or accurate, or fine (larger input for defects of a few pixels).',
-    );
-  return { backbone, preset, wholeFrame: values['whole-frame'] ?? false };
+  const presets: readonly string[] = method === 'dfr' ? Object.keys(DFR_PRESETS) : PRESET_NAMES;
+  if (!presets.includes(preset)) {
+    const fine = method === 'dfr' ? '' : ' (fine: larger input for defects of a few pixels)';
+    throw new CliUsageError(`--preset must be one of ${presets.join(', ')} for ${method}${fine}.`);
+  }
+  if (method === 'dfr' && values.backbone && backbone !== 'mobilenet_v2') {
+    throw new CliUsageError('DFR uses MobileNetV2 taps; --backbone cannot be changed for it.');
+  }
+  return { method, backbone, preset, wholeFrame: values['whole-frame'] ?? false };
+}
+
+function isMethod(name: string): name is MethodName {
+  return (METHODS as readonly string[]).includes(name);
 }
 
 export const FIT_OPTIONS = {
@@ -55,7 +67,15 @@ export async function fitPackage(
   outDir: string,
   settings: FitSettings,
   cacheDir: string,
-): Promise<FitJobResult> {
+): Promise<Pick<FitJobResult, 'dir' | 'modelJson' | 'onnxBytes'>> {
+  if (settings.method === 'dfr') {
+    // DFR keeps a checkpoint in outDir while training, so an interrupted fit resumes when rerun.
+    return fitDfrPackage(images, outDir, {
+      preset: settings.preset as DfrPresetName,
+      cacheDir,
+      onProgress: (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
+    });
+  }
   // The preset can change the input size, i.e. which converted backbone is used.
   const backbone = await patchcoreBackbone(settings.backbone, {
     cacheDir: join(cacheDir, 'backbones'),
@@ -99,7 +119,7 @@ export const fitCommand: CliCommand = {
   name: 'fit',
   summary: 'fit a model package from a folder of good images',
   usage:
-    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
+    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--whole-frame] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,

@@ -3,7 +3,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { isImageFile } from '../eval/datasets';
+import { isImageFile } from '../imaging/files';
 import { loadModelPackage } from '../models/runner';
 import { verdictOf } from '../models/schema';
 import { parseOptions, requireOption } from './args';

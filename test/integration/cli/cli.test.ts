@@ -53,7 +53,7 @@ describe('station CLI', () => {
     expect((await station(['frobnicate'])).code).toBe(2);
     const bad = await station(['fit', '--data', good, '--out', pkg, '--preset', 'turbo']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--preset must be fast or accurate/);
+    expect(bad.stderr).toMatch(/--preset must be one of fast, accurate/);
   });
 
   it('fits a package, then predicts with verdicts, overlays and a clear error for a corrupt file', async () => {

@@ -891,7 +891,8 @@ function CalibrationStep({
                 {report.syntheticScores.length} synthetic and {report.defectScores.length} real defects. Image
                 AUROC: synthetic {report.aurocSynthetic === null ? '—' : report.aurocSynthetic.toFixed(3)},
                 real {report.aurocDefect === null ? '—' : report.aurocDefect.toFixed(3)}. Few images make
-                these rough.
+                these rough: targets finer than 1 in {report.goodScores.length} are set from the held-out
+                scores&apos; mean and spread (normal tail), not counted.
               </p>
             </Card>
           </div>
