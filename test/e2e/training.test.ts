@@ -177,7 +177,11 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     const folders = readdirSync(join(station.dataDir, 'models')).sort();
     await page.click('[data-testid="nav-train"]');
     // A fresh visit starts at the folders, filled in from the last job.
-    expect(await page.inputValue('#goodDir')).toBe(goodDir);
+    await until(
+      'the folders from the last job',
+      async () => (await page.inputValue('#goodDir')) === goodDir,
+      10_000,
+    );
     await page.click('[data-testid="wizard-scan"]');
     await page.click('[data-testid="scan-continue"]');
     // The accurate preset takes long enough to be cancelled in the middle of the fit.

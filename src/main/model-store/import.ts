@@ -71,7 +71,8 @@ async function locate(
         ? join(dir, 'model.json')
         : null,
     metadata: (await exists(join(dir, 'metadata.json'))) ? join(dir, 'metadata.json') : null,
-    label: basename(full, extname(full)),
+    // anomalib names every export model.onnx; the folder says which model it is.
+    label: basename(full) === 'model.onnx' ? basename(dir) : basename(full, extname(full)),
   };
 }
 

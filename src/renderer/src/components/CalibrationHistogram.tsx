@@ -108,7 +108,7 @@ export function CalibrationHistogram({
             <line x1={x(t.v)} x2={x(t.v)} y1={PADT} y2={H - PADB} className="thr-line" />
             <text
               x={x(t.v) + (t.label === 'T1' ? -4 : 4)}
-              y={PADT + 12}
+              y={PADT + (t.label === 'T1' ? 12 : 26)}
               textAnchor={t.label === 'T1' ? 'end' : 'start'}
               className="thr-label"
             >

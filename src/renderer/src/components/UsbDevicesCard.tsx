@@ -126,7 +126,13 @@ function OutputRow({ state }: { state: OutputState }) {
     setResult(null);
     client
       .call('devices.test', { deviceId: state.deviceId, action })
-      .then((s) => setResult(`${label}: sent (${s.status}${s.message ? ` — ${s.message}` : ''})`))
+      .then((s) =>
+        setResult(
+          s.status === 'ok'
+            ? `${label}: sent.`
+            : `${label}: not delivered, the output is ${s.status} (see above); it is retried while the command is recent.`,
+        ),
+      )
       .catch((err: unknown) => setResult(`${label}: ${describeError(err)}`));
   };
   return (

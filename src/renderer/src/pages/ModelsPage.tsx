@@ -125,7 +125,7 @@ function VersionsTable({
     {
       key: 'thr',
       header: 'T1 / T2',
-      className: 'col-score',
+      className: 'col-thr',
       render: (v) => (
         <span className="mono">{`${formatThreshold(v.thresholds.t1)} / ${formatThreshold(v.thresholds.t2)}`}</span>
       ),

@@ -357,10 +357,9 @@ function ScanStep({
         <Tile
           label="Sizes"
           value={
-            g.sizes
-              .map((s) => `${s.width}×${s.height}`)
-              .slice(0, 2)
-              .join(', ') || '—'
+            g.sizes.length > 2
+              ? `${g.sizes.length} different`
+              : g.sizes.map((s) => `${s.width}×${s.height}`).join(', ') || '—'
           }
           warn={g.sizes.length > 1}
         />
@@ -437,7 +436,12 @@ function FolderCard({ title, scan }: { title: string; scan: ScanReport['good'] }
           },
           {
             label: 'Sizes',
-            value: scan.sizes.map((s) => `${s.count} × ${s.width}×${s.height}`).join(', ') || '—',
+            // Cropped parts can come in dozens of sizes; the most common ones say enough.
+            value:
+              (scan.sizes
+                .slice(0, 6)
+                .map((s) => `${s.count} × ${s.width}×${s.height}`)
+                .join(', ') || '—') + (scan.sizes.length > 6 ? `, and ${scan.sizes.length - 6} more` : ''),
           },
           ...(scan.masks > 0 ? [{ label: 'Masks', value: String(scan.masks) }] : []),
         ]}
