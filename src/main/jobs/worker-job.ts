@@ -37,9 +37,14 @@ export interface ResolvedWorker {
   eval: boolean;
 }
 
-/** Picks the bundled .js when it exists beside this module (bundle), else the .ts source through tsx. */
+/**
+ * Picks the bundled .js when it exists (bundle), else the .ts source through tsx. In the bundle
+ * this module may sit in a shared chunk (out/main/chunks/) while entries sit in out/main/, so
+ * both folders are looked at.
+ */
 export function resolveWorkerEntry(entry: WorkerEntry, hereDir: string = __dirname): ResolvedWorker {
-  const bundled = join(hereDir, `${entry.name}.js`);
+  const candidates = [join(hereDir, `${entry.name}.js`), join(hereDir, '..', `${entry.name}.js`)];
+  const bundled = candidates.find((f) => existsSync(f)) ?? candidates[0];
   if (existsSync(bundled)) return { file: bundled, mode: 'bundle', script: bundled, eval: false };
   if (existsSync(entry.source)) {
     const tsx = createRequire(__filename).resolve('tsx/cjs/api');

@@ -140,12 +140,13 @@ describe('threshold suggestion and rates', () => {
 });
 
 describe('method list and request validation', () => {
-  it('is data: PatchCore with fast and accurate, DFR listed but unavailable', () => {
+  it('is data: PatchCore with fast and accurate, DFR with fast', () => {
     const pc = WIZARD_METHODS.find((m) => m.id === 'patchcore')!;
     expect(pc.availability().available).toBe(true);
     expect(pc.presets.map((p) => p.id)).toEqual(['fast', 'accurate']);
     const dfr = WIZARD_METHODS.find((m) => m.id === 'dfr')!;
-    expect(dfr.availability()).toMatchObject({ available: false });
+    expect(dfr.availability()).toMatchObject({ available: true });
+    expect(dfr.presets.map((p) => p.id)).toEqual(['fast']);
   });
 
   it('accepts absolute paths only and refuses T1 above T2', () => {
