@@ -18,6 +18,7 @@ import { ReviewRepository } from './storage/reviews';
 import { SettingsStore } from './storage/settings-store';
 import { ensureDemo } from './demo';
 import { DeviceService } from './devices';
+import type { DeviceServiceOptions } from './devices/service';
 import { BUZZER_PATTERNS, LAMP_PATTERNS } from './devices/patlite';
 import { EXAMPLE_OUTPUTS_CONFIG } from './devices/config';
 import type { BackboneSource } from './methods/patchcore/types';
@@ -37,6 +38,8 @@ export interface OpenStationOptions {
   electronVersion?: string | null;
   /** Watch USB devices and drive line outputs (off in tests that do not need hardware). */
   usb?: boolean;
+  /** How the device layer reaches USB (tests pass a node-usb double). */
+  devices?: DeviceServiceOptions;
   /** Tests fit on a tiny backbone instead of converting MobileNetV2. */
   trainingBackbone?: (method: string, preset: string) => Promise<BackboneSource>;
 }
@@ -90,7 +93,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const settings = new SettingsStore(db, audit);
   const images = await ImageStore.open(paths.images);
   let headlessUrl: string | null = null;
-  const devices = new DeviceService();
+  const devices = new DeviceService(opts.devices);
   const savedOutputs = settings.getInternal<unknown>(OUTPUTS_CONFIG_KEY);
   if (savedOutputs !== undefined) {
     // A saved configuration that no longer validates (schema changed) is dropped, not fatal.

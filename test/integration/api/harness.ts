@@ -10,7 +10,7 @@ import type { StationClient } from '@shared/api';
 import { createIpcClient, type IpcRendererLike } from '@shared/ipc';
 import { bindIpc, type IpcMainLike } from '../../../src/main/api/ipc-binding';
 import { startHeadlessServer, type HeadlessServer } from '../../../src/main/server/http-server';
-import { openStation, type Station } from '../../../src/main/station-services';
+import { openStation, type OpenStationOptions, type Station } from '../../../src/main/station-services';
 import { createHttpClient } from '../../../src/renderer/src/transport/http';
 
 export interface Harness {
@@ -23,8 +23,15 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function httpHarness(): Promise<Harness & { server: HeadlessServer }> {
-  const station = await openStation({ dataDir: tempDir('contract-http-'), mode: 'headless', usb: false });
+export async function httpHarness(
+  options: Partial<OpenStationOptions> = {},
+): Promise<Harness & { server: HeadlessServer }> {
+  const station = await openStation({
+    dataDir: tempDir('contract-http-'),
+    mode: 'headless',
+    usb: false,
+    ...options,
+  });
   const staticDir = tempDir('contract-static-');
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
   const server: HeadlessServer = await startHeadlessServer({
