@@ -1,0 +1,52 @@
+// What the API handlers work on: the station's open services plus the few operations that
+// several handler groups share (deploying a version, starting the line, mapping station errors).
+import type { ImageData64, SystemInfo } from '@shared/api';
+import type { HeatmapFit } from '@shared/station';
+import type { ModelVersionDto } from '@shared/training';
+import type { DeviceService } from '../../devices';
+import type { ModelStore } from '../../model-store/store';
+import type { SourceConfig } from '../../sources/config';
+import type { LiveStation } from '../../station';
+import type { AuditTrail } from '../../storage/audit-trail';
+import type { Db } from '../../storage/database';
+import type { DataDirPaths } from '../../storage/data-dir';
+import type { ImageStore } from '../../storage/image-store';
+import type { ReviewRepository } from '../../storage/reviews';
+import type { SettingsStore } from '../../storage/settings-store';
+import type { TrainingJobs } from '../../training/wizard/jobs';
+import type { EventBus } from '../event-bus';
+import type { InspectionQueries } from '../inspection-queries';
+
+export const LAST_SOURCE_KEY = 'station.last_source';
+/** The outputs configuration, so stack light and relay survive a restart. */
+export const OUTPUTS_CONFIG_KEY = 'devices.outputs';
+export const GOOD_CANDIDATES_DIR = 'good-candidates';
+
+export interface StationContext {
+  opts: { mode: SystemInfo['mode']; electronVersion?: string | null };
+  paths: DataDirPaths;
+  db: Db;
+  audit: AuditTrail;
+  settings: SettingsStore;
+  images: ImageStore;
+  live: LiveStation;
+  devices: DeviceService;
+  events: EventBus;
+  queries: InspectionQueries;
+  reviews: ReviewRepository;
+  models: ModelStore;
+  training: TrainingJobs;
+  headlessUrl(): string | null;
+  /** Runs station work, turning StationError into the matching ApiError. */
+  stationCall<T>(work: () => Promise<T> | T): Promise<T>;
+  startLine(actor?: string): Promise<void>;
+  startSource(source: SourceConfig, actor: string): Promise<void>;
+  deployVersion(
+    id: string,
+    actor: string,
+    reason: string,
+    change?: 'deployed' | 'rolled_back',
+  ): Promise<ModelVersionDto>;
+  readImage(ref: string): Promise<ImageData64 & { data: Buffer }>;
+  fitOfDir(dir: string): HeatmapFit | null;
+}

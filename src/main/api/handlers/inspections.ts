@@ -1,0 +1,80 @@
+// QA read side and decisions: inspections, reviews, retraining candidates, stored images.
+import { ApiError, type ApiParsedRequest } from '@shared/api';
+import type { ApiHandlers } from '../dispatch';
+import type { StationContext } from './context';
+
+export function inspectionHandlers(
+  s: StationContext,
+): Pick<
+  ApiHandlers,
+  | 'inspections.list'
+  | 'inspections.get'
+  | 'inspections.models'
+  | 'inspections.histogram'
+  | 'inspections.whatIf'
+  | 'inspections.yieldOverTime'
+  | 'inspections.exportCsv'
+  | 'reviews.record'
+  | 'reviews.list'
+  | 'candidates.list'
+  | 'candidates.export'
+  | 'images.get'
+> {
+  const { audit, events, queries, reviews, readImage } = s;
+  return {
+    'inspections.list': (req: ApiParsedRequest<'inspections.list'>) =>
+      queries.list(req.filter, req.after, req.limit),
+    'inspections.get': (req: ApiParsedRequest<'inspections.get'>) => {
+      const inspection = queries.get(req.id);
+      if (!inspection) throw new ApiError('not_found', `Inspection ${req.id} does not exist.`);
+      return { inspection, decisions: queries.decisions(req.id) };
+    },
+    'inspections.models': () => queries.models(),
+    'inspections.histogram': (req: ApiParsedRequest<'inspections.histogram'>) =>
+      queries.histogram(req.filter, req.bins, req.include, req.max),
+    'inspections.whatIf': (req: ApiParsedRequest<'inspections.whatIf'>) =>
+      queries.whatIf(req.filter, req.t1, req.t2),
+    'inspections.yieldOverTime': (req: ApiParsedRequest<'inspections.yieldOverTime'>) =>
+      queries.yieldOverTime(req.filter, req.bucket),
+    'inspections.exportCsv': (req: ApiParsedRequest<'inspections.exportCsv'>) =>
+      queries.csvChunk(req.filter, req.after, req.limit),
+    'reviews.record': (req: ApiParsedRequest<'reviews.record'>) => {
+      const inspection = queries.get(req.inspectionId);
+      if (!inspection) throw new ApiError('not_found', `Inspection ${req.inspectionId} does not exist.`);
+      if (inspection.verdict === 'PASS') {
+        throw new ApiError(
+          'bad_request',
+          `Inspection ${req.inspectionId} passed; only FAIL and REVIEW parts are reviewed.`,
+        );
+      }
+      // Decision and audit row commit in one transaction (ReviewRepository.record).
+      const { decision, audit: row } = reviews.record({
+        inspectionId: req.inspectionId,
+        reviewer: req.reviewer,
+        decision: req.decision,
+        defectType: req.decision === 'defect_confirmed' ? (req.defectType ?? null) : null,
+        reason: req.reason ? req.reason : null,
+      });
+      events.emit('review.recorded', decision);
+      return { decision, auditId: row.id };
+    },
+    'reviews.list': (req: ApiParsedRequest<'reviews.list'>) => queries.decisions(req.inspectionId),
+    'candidates.list': (req: ApiParsedRequest<'candidates.list'>) =>
+      queries.candidates(req.beforeId, req.limit),
+    'candidates.export': async (req: ApiParsedRequest<'candidates.export'>) => {
+      const result = await queries.exportCandidates();
+      audit.append({
+        actor: req.actor,
+        action: 'training.export_candidates',
+        entity: 'training.good_candidates',
+        newValue: JSON.stringify(result),
+        reason: 'false alarms copied as candidates for the next training set',
+      });
+      return result;
+    },
+    'images.get': async (req: ApiParsedRequest<'images.get'>) => {
+      const { data: _data, ...image } = await readImage(req.ref);
+      return image;
+    },
+  };
+}

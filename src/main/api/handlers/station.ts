@@ -1,0 +1,62 @@
+// The live line: state, start/stop, thresholds, "save this frame as good".
+import { join } from 'node:path';
+import { ApiError, type ApiParsedRequest } from '@shared/api';
+import { sourceConfigSchema } from '../../sources/config';
+import { withFit } from '../../model-store/heatmap-fit';
+import { GOOD_CANDIDATES_DIR } from './context';
+import type { ApiHandlers } from '../dispatch';
+import type { StationContext } from './context';
+
+export function stationHandlers(
+  s: StationContext,
+): Pick<
+  ApiHandlers,
+  | 'station.state'
+  | 'station.stats'
+  | 'station.lastResult'
+  | 'station.start'
+  | 'station.stop'
+  | 'station.setThresholds'
+  | 'station.saveFrameAsGood'
+> {
+  const { paths, audit, settings, live, stationCall, startLine, startSource, fitOfDir } = s;
+  return {
+    'station.state': () => live.state(),
+    'station.stats': () => live.stats(),
+    'station.lastResult': () => {
+      const snap = live.lastResult();
+      return snap ? withFit(snap, live.state().model?.dir ?? null, fitOfDir) : null;
+    },
+    'station.start': (req: ApiParsedRequest<'station.start'>) =>
+      stationCall(async () => {
+        if (!req.source) {
+          await startLine(req.actor);
+          return live.state();
+        }
+        const parsed = sourceConfigSchema.safeParse(req.source);
+        if (!parsed.success) {
+          throw new ApiError(
+            'bad_request',
+            `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
+        }
+        await startSource(parsed.data, req.actor ?? settings.get().operatorName);
+        return live.state();
+      }),
+    'station.stop': () => stationCall(() => live.stop()),
+    'station.setThresholds': (req: ApiParsedRequest<'station.setThresholds'>) =>
+      stationCall(() => live.setThresholds({ t1: req.t1, t2: req.t2 }, req.actor, req.reason).new),
+    'station.saveFrameAsGood': (req: ApiParsedRequest<'station.saveFrameAsGood'>) =>
+      stationCall(async () => {
+        const saved = await live.saveFrameAsGood(req.frameId, join(paths.root, GOOD_CANDIDATES_DIR));
+        audit.append({
+          actor: req.actor,
+          action: 'training.add_good',
+          entity: `frame:${req.frameId}`,
+          newValue: saved.path,
+          reason: 'operator saved this frame as good',
+        });
+        return saved;
+      }),
+  };
+}

@@ -1,0 +1,48 @@
+// System facts, settings and the audit trail.
+import { statSync } from 'node:fs';
+import type { ApiParsedRequest } from '@shared/api';
+import { APP_VERSION } from '../../app-version';
+import { listExecutionProviders, onnxRuntimeVersion } from '../../runtime';
+import { schemaVersion } from '../../storage/database';
+import type { ApiHandlers } from '../dispatch';
+import type { StationContext } from './context';
+
+export function systemHandlers(
+  s: StationContext,
+): Pick<ApiHandlers, 'system.info' | 'settings.get' | 'settings.update' | 'audit.list' | 'audit.verify'> {
+  const { opts, paths, db, audit, settings, images, events } = s;
+  return {
+    'system.info': async () => ({
+      appVersion: APP_VERSION,
+      onnxRuntimeVersion: onnxRuntimeVersion(),
+      executionProviders: await listExecutionProviders(),
+      providerOrder: settings.get().providerOrder,
+      dataDir: paths.root,
+      databasePath: paths.database,
+      databaseSizeBytes: fileSize(paths.database) + fileSize(`${paths.database}-wal`),
+      schemaVersion: schemaVersion(db),
+      imageStoreBytes: images.totalBytes,
+      headlessUrl: s.headlessUrl(),
+      mode: opts.mode,
+      platform: `${process.platform} ${process.arch}`,
+      nodeVersion: process.versions.node,
+      electronVersion: opts.electronVersion ?? null,
+    }),
+    'settings.get': () => settings.get(),
+    'settings.update': (req: ApiParsedRequest<'settings.update'>) => {
+      const { settings: next, audit: changes } = settings.update(req.patch, req.actor, req.reason);
+      if (changes.length > 0) events.emit('settings.changed', next);
+      return next;
+    },
+    'audit.list': (req: ApiParsedRequest<'audit.list'>) => audit.list(req),
+    'audit.verify': () => audit.verify(),
+  };
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
