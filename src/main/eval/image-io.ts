@@ -47,6 +47,7 @@ export async function loadMask(
   const fitted = await fitToInput(img, spec, 'nearest');
   const out = new Uint8Array(s * s);
   const d = fitted.data;
-  for (let p = 0; p < out.length; p++) out[p] = d[p * 3] > 127 || d[p * 3 + 1] > 127 || d[p * 3 + 2] > 127 ? 1 : 0;
+  for (let p = 0; p < out.length; p++)
+    out[p] = d[p * 3] > 127 || d[p * 3 + 1] > 127 || d[p * 3 + 2] > 127 ? 1 : 0;
   return out;
 }

@@ -76,7 +76,11 @@ export function fitToInput(
 ): Promise<RgbImage> {
   if (spec.resize > 0) {
     // A shorter side below the crop would have nothing to crop; never shrink below it.
-    return resizeShorterCenterCrop(img, { shorter: Math.max(spec.resize, spec.crop), crop: spec.crop, kernel });
+    return resizeShorterCenterCrop(img, {
+      shorter: Math.max(spec.resize, spec.crop),
+      crop: spec.crop,
+      kernel,
+    });
   }
   return resize(img, spec.crop, spec.crop, { kernel });
 }

@@ -15,11 +15,14 @@ import { loadModelPackage } from '../../../src/main/models/runner';
 
 const DATA = resolve(__dirname, '../../../../shared/data');
 
-// Floors sit a few points under what this exact setup measured (see the report/benchmarks).
+// Floors sit a few points under what this exact setup measured (seeded, so a drop is a regression).
+// Before the input-range and whole-frame fixes the same setup measured 0.706 / 0.535.
 const CASES: Array<{ category: string; preset: PresetName; train: number; test: number; floor: number }> = [
-  { category: 'magnetic_tile', preset: 'fast', train: 150, test: 160, floor: 0.68 }, // TODO measured
-  { category: 'deeppcb', preset: 'fast', train: 150, test: 160, floor: 0.5 },
-  { category: 'deeppcb', preset: 'fine', train: 150, test: 160, floor: 0.5 },
+  { category: 'magnetic_tile', preset: 'fast', train: 150, test: 160, floor: 0.82 }, // measured 0.848
+  // DeepPCB defects are a few pixels at 256 px: stride-8 cells of a 224-px input blur them away
+  // (fast measured 0.553); the 448-px 'fine' preset resolves them (measured 0.703).
+  { category: 'deeppcb', preset: 'fast', train: 150, test: 160, floor: 0.52 },
+  { category: 'deeppcb', preset: 'fine', train: 150, test: 160, floor: 0.67 },
 ];
 
 for (const c of CASES) {
@@ -59,6 +62,6 @@ for (const c of CASES) {
         `[patchcore e2e] ${c.category} ${c.preset}: image AUROC ${value.toFixed(4)} on ${test.length} test images, bank ${model.bank.length / model.dim}`,
       );
       expect(value).toBeGreaterThanOrEqual(c.floor);
-    }, 240_000);
+    }, 400_000); // the fine preset fits at 448 px: ~70 s alone, more on a shared machine
   });
 }

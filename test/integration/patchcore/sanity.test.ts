@@ -29,7 +29,9 @@ function goodImage(seed: number): { data: Uint8Array; width: number; height: num
 
 describe('PatchCore feature sanity', () => {
   it('a pasted defect gets the highest patch score at its location', async () => {
-    const backbone = await patchcoreBackbone('mobilenet_v2', { cacheDir: join(tmpdir(), 'patchcore-backbones') });
+    const backbone = await patchcoreBackbone('mobilenet_v2', {
+      cacheDir: join(tmpdir(), 'patchcore-backbones'),
+    });
     const model = await fitPatchCore({
       images: Array.from({ length: 12 }, (_, i) => goodImage(100 + i)),
       calibrationImages: [goodImage(99)],
@@ -44,11 +46,13 @@ describe('PatchCore feature sanity', () => {
       const cx = 180;
       const cy = 60;
       for (let y = cy - 6; y <= cy + 6; y++)
-        for (let x = cx - 10; x <= cx + 10; x++) if (Math.abs(y - cy + (x - cx) * 0.4) < 3) bad.data[y * W + x] = 15;
+        for (let x = cx - 10; x <= cx + 10; x++)
+          if (Math.abs(y - cy + (x - cx) * 0.4) < 3) bad.data[y * W + x] = 15;
       const [rg, rb] = await scorer.scoreImages([good, bad]);
       const grid = Math.sqrt(rb.patchScores.length);
       let worst = 0;
-      for (let p = 0; p < rb.patchScores.length; p++) if (rb.patchScores[p] > rb.patchScores[worst]) worst = p;
+      for (let p = 0; p < rb.patchScores.length; p++)
+        if (rb.patchScores[p] > rb.patchScores[worst]) worst = p;
       // The whole frame is squashed to the square input: map the defect centre onto the grid.
       const gx = (cx / W) * grid;
       const gy = (cy / H) * grid;

@@ -58,7 +58,8 @@ export const PRESET_NAMES: readonly PresetName[] = ['fast', 'accurate', 'fine'];
 /**
  * Presets measured in bench.ts (see docs/benchmarks.md for the cost of each option).
  * fine: the fast head on a larger input (backbone.ts PRESET_INPUT_SIZE), for defects of a few
- * pixels; about 4× the fast preset's fit time and latency.
+ * pixels; ~7× the fast preset's fit time and latency (numbers in backbone.ts), above the live
+ * loop's 25 ms budget: for offline or slow lines.
  */
 export const PRESETS: Record<PresetName, Partial<PatchCoreConfig>> = {
   accurate: { coresetRatio: 0.1, reduceDim: 0 },
