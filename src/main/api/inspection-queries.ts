@@ -23,47 +23,16 @@ import type {
 import type { HeatmapFit, Verdict } from '@shared/station';
 import type { Db } from '../storage/database';
 import type { ImageStore } from '../storage/image-store';
-import { InspectionRepository, type InspectionFilter, type InspectionRow } from '../storage/inspections';
+import {
+  buildWhere,
+  InspectionRepository,
+  type InspectionFilter,
+  type InspectionRow,
+} from '../storage/inspections';
 
-const VERDICTS: readonly Verdict[] = ['PASS', 'REVIEW', 'FAIL'];
-
-/**
- * Same semantics as InspectionRepository's filter (which does not export its builder). Values
- * are always bound parameters; only fixed SQL fragments are concatenated.
- */
+/** The repository's filter as one WHERE clause, for the aggregate queries of the QA screens. */
 export function filterSql(f: InspectionFilter): { where: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.verdicts && f.verdicts.length > 0) {
-    const vs = [...new Set(f.verdicts)].filter((v) => VERDICTS.includes(v));
-    where.push(`i.verdict IN (${vs.map(() => '?').join(', ')})`);
-    params.push(...vs);
-  }
-  if (f.modelId !== undefined) {
-    where.push('i.model_id = ?');
-    params.push(f.modelId);
-  }
-  if (f.from !== undefined) {
-    where.push('i.at >= ?');
-    params.push(f.from);
-  }
-  if (f.to !== undefined) {
-    where.push('i.at < ?');
-    params.push(f.to);
-  }
-  if (f.minScore !== undefined) {
-    where.push('i.norm_score >= ?');
-    params.push(f.minScore);
-  }
-  if (f.maxScore !== undefined) {
-    where.push('i.norm_score <= ?');
-    params.push(f.maxScore);
-  }
-  if (f.reviewed !== undefined) {
-    where.push(
-      `${f.reviewed ? '' : 'NOT '}EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id)`,
-    );
-  }
+  const { where, params } = buildWhere(f);
   return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
 

@@ -211,7 +211,8 @@ export class InspectionRepository {
   }
 }
 
-function buildWhere(f: InspectionFilter): { where: string[]; params: unknown[] } {
+/** The filter as SQL conditions on alias `i`; values are always bound parameters. */
+export function buildWhere(f: InspectionFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.verdicts && f.verdicts.length > 0) {
