@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemo } from '../demo';
+import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
 import { AuditTrail } from '../storage/audit-trail';
 import { openDatabase } from '../storage/database';
 import { ImageStore } from '../storage/image-store';
@@ -15,6 +16,8 @@ import type { Stage } from './stats';
 export interface BenchOptions {
   /** Data directory holding (or receiving) the demo set and model; the run's DB and images go to a temp dir. */
   dataDir: string;
+  /** Backbone of the demo model (default MobileNetV2). */
+  backbone?: PatchCoreBackboneId;
   frames?: number;
   /** Replay rate; 0 = as fast as the station inspects (throughput, no drops). */
   fps?: number;
@@ -42,7 +45,10 @@ export interface BenchResult {
 
 export async function benchDemoLine(opts: BenchOptions): Promise<BenchResult> {
   const frames = opts.frames ?? 200;
-  const demo = await ensureDemo(opts.dataDir);
+  const backbone = opts.backbone
+    ? await patchcoreBackbone(opts.backbone, { cacheDir: join(opts.dataDir, 'cache', 'backbones') })
+    : undefined;
+  const demo = await ensureDemo(opts.dataDir, { backbone });
   const runDir = mkdtempSync(join(tmpdir(), 'station-bench-'));
   const db = openDatabase(join(runDir, 'station.db'));
   try {
