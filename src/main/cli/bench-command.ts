@@ -42,7 +42,7 @@ const SECTIONS: BenchSection[] = [
         cacheDir,
         log: (line) => console.error(line),
       });
-      return `### PatchCore (MobileNetV2 taps, 224 px)\n\n${benchRowsToMarkdown(rows)}`;
+      return `### PatchCore (fast preset, whole frame, 180 fitted + 20 calibration of 200 training images, 200-image test subsample)\n\n${benchRowsToMarkdown(rows)}`;
     },
   },
   {
