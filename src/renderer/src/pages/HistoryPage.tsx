@@ -1,3 +1,4 @@
+import { ModelTimeFields } from '../components/ModelTimeFields';
 import {
   useEffect,
   useMemo,
@@ -116,39 +117,12 @@ function FilterCard({
             </label>
           ))}
         </fieldset>
-        <label className="mini-field">
-          Model
-          <select
-            value={draft.modelId}
-            onChange={(e) => setDraft({ ...draft, modelId: e.target.value })}
-            data-testid="hf-model"
-          >
-            <option value="">All models</option>
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="mini-field">
-          From
-          <input
-            type="datetime-local"
-            value={draft.from}
-            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-            data-testid="hf-from"
-          />
-        </label>
-        <label className="mini-field">
-          To
-          <input
-            type="datetime-local"
-            value={draft.to}
-            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
-            data-testid="hf-to"
-          />
-        </label>
+        <ModelTimeFields
+          value={draft}
+          onChange={(patch) => setDraft({ ...draft, ...patch })}
+          models={models}
+          testIdPrefix="hf"
+        />
         <label className="mini-field narrow">
           Score ≥
           <input

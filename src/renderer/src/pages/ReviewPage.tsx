@@ -1,3 +1,4 @@
+import { ModelTimeFields } from '../components/ModelTimeFields';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { InspectionDto, InspectionFilterInput, ReviewDecisionDto } from '@shared/api';
 import type { HeatmapFit } from '@shared/station';
@@ -214,39 +215,12 @@ export function ReviewPage() {
                   <option value="any">All</option>
                 </select>
               </label>
-              <label className="mini-field">
-                Model
-                <select
-                  value={qf.modelId}
-                  onChange={(e) => setQf({ ...qf, modelId: e.target.value })}
-                  data-testid="rq-model"
-                >
-                  <option value="">All models</option>
-                  {(models.data ?? []).map((m) => (
-                    <option key={m.modelId} value={m.modelId}>
-                      {m.modelId}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="mini-field">
-                From
-                <input
-                  type="datetime-local"
-                  value={qf.from}
-                  onChange={(e) => setQf({ ...qf, from: e.target.value })}
-                  data-testid="rq-from"
-                />
-              </label>
-              <label className="mini-field">
-                To
-                <input
-                  type="datetime-local"
-                  value={qf.to}
-                  onChange={(e) => setQf({ ...qf, to: e.target.value })}
-                  data-testid="rq-to"
-                />
-              </label>
+              <ModelTimeFields
+                value={qf}
+                onChange={(patch) => setQf({ ...qf, ...patch })}
+                models={(models.data ?? []).map((m) => m.modelId)}
+                testIdPrefix="rq"
+              />
               <button
                 type="button"
                 className="btn"
