@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemo, type DemoPaths } from '../../../src/main/demo';
-import { createRng } from '../../../src/main/methods/patchcore/prng';
 import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
-import { GraphBuilder } from '../../../src/main/onnx/builder';
-import { serializeModel } from '../../../src/main/onnx/serialize';
+import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import {
   LiveStation,
   type LiveStationOptions,
@@ -27,42 +25,13 @@ export const TINY_INPUT = 64;
 
 /** 64 px input → tap "t8" 8 ch @ 8×8 (stride 8), tap "t16" 8 ch @ 4×4 (stride 16). */
 export function tinyBackbone(seed = 7): BackboneSource {
-  const rng = createRng(seed);
-  const g = new GraphBuilder('tiny-station');
-  const x = g.input('input', 'float32', ['N', 3, TINY_INPUT, TINY_INPUT]);
-  const convRelu = (inp: string, cin: number, cout: number, name: string): string => {
-    const w = new Float32Array(cout * cin * 9).map(() => rng.normal() * Math.sqrt(2 / (cin * 9)));
-    const b = new Float32Array(cout).map(() => rng.normal() * 0.05);
-    const y = g.conv(
-      inp,
-      g.initializer(`${name}_w`, w, [cout, cin, 3, 3]),
-      g.initializer(`${name}_b`, b, [cout]),
-      { strides: [2, 2], pads: [1, 1, 1, 1] },
-    );
-    return g.relu(y, name);
-  };
-  const c1 = convRelu(x, 3, 8, 'c1');
-  const c2 = convRelu(c1, 8, 8, 'c2');
-  const t8 = convRelu(c2, 8, 8, 't8');
-  const t16 = convRelu(t8, 8, 8, 't16');
-  g.output(t8);
-  g.output(t16);
-  return {
-    id: 'tiny',
-    model: serializeModel(g.toModelProto()),
-    inputName: 'input',
-    taps: [
-      { name: 't8', stride: 8, channels: 8 },
-      { name: 't16', stride: 16, channels: 8 },
-    ],
-    preprocess: {
-      resize: 0,
-      crop: TINY_INPUT,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.25, 0.25, 0.25],
-      channelOrder: 'RGB',
-    },
-  };
+  return buildTinyBackbone({
+    graphName: 'tiny-station',
+    seed,
+    size: TINY_INPUT,
+    channels: [8, 8, 8, 8],
+    biasStd: 0.05,
+  });
 }
 
 /** The demo path (generator + PatchCore fit + export) at test size. */

@@ -5,8 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { GraphBuilder } from '../../../src/main/onnx/builder';
-import { serializeModel } from '../../../src/main/onnx/serialize';
+import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import { createRng } from '../../../src/main/methods/patchcore/prng';
 import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
 
@@ -14,42 +13,13 @@ export const TINY_SIZE = 32;
 
 /** 32 px input → tap "t8" 6 ch @ 4×4 (stride 8), tap "t16" 5 ch @ 2×2 (stride 16). */
 export function tinyBackbone(seed = 1): BackboneSource {
-  const rng = createRng(seed);
-  const g = new GraphBuilder('tiny');
-  let x = g.input('input', 'float32', ['N', 3, TINY_SIZE, TINY_SIZE]);
-  const convRelu = (inp: string, cin: number, cout: number, name: string): string => {
-    const w = new Float32Array(cout * cin * 9).map(() => rng.normal() * Math.sqrt(2 / (cin * 9)));
-    const b = new Float32Array(cout).map(() => rng.normal() * 0.1);
-    const y = g.conv(
-      inp,
-      g.initializer(`${name}_w`, w, [cout, cin, 3, 3]),
-      g.initializer(`${name}_b`, b, [cout]),
-      { strides: [2, 2], pads: [1, 1, 1, 1] },
-    );
-    return g.relu(y, name);
-  };
-  x = convRelu(x, 3, 8, 'c1');
-  x = convRelu(x, 8, 8, 'c2');
-  const t8 = convRelu(x, 8, 6, 't8');
-  const t16 = convRelu(t8, 6, 5, 't16');
-  g.output(t8);
-  g.output(t16);
-  return {
-    id: 'tiny',
-    model: serializeModel(g.toModelProto()),
-    inputName: 'input',
-    taps: [
-      { name: 't8', stride: 8, channels: 6 },
-      { name: 't16', stride: 16, channels: 5 },
-    ],
-    preprocess: {
-      resize: 0,
-      crop: TINY_SIZE,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.25, 0.25, 0.25],
-      channelOrder: 'RGB',
-    },
-  };
+  return buildTinyBackbone({
+    graphName: 'tiny',
+    seed,
+    size: TINY_SIZE,
+    channels: [8, 8, 6, 5],
+    biasStd: 0.1,
+  });
 }
 
 /** Writes `count` seeded PNGs (smooth texture; `defect` adds a bright square) and returns their paths. */
