@@ -32,7 +32,7 @@ import { DeviceService } from './devices';
 import type { DeviceServiceOptions } from './devices/service';
 import type { BackboneSource } from './methods/patchcore/types';
 import { describeExistingPackage, ModelStore } from './model-store/store';
-import { TrainingJobs } from './training/wizard/jobs';
+import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';

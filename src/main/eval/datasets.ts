@@ -4,7 +4,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { createSeededRng } from '../training/synthetic/rng';
+import { createSeededRng } from '../synthetic/rng';
 import { IMAGE_EXTENSIONS, isImageFile } from '../imaging/files';
 import { naturalCompare } from './natural-sort';
 

@@ -9,7 +9,7 @@ import { isImageFile } from '../eval/datasets';
 import { naturalCompare } from '../eval/natural-sort';
 import { loadModelPackage, type ModelRunner } from '../models/runner';
 import { verdictOf } from '../models/schema';
-import { checkFolder, FolderError } from '../training/wizard/scan';
+import { checkFolder, FolderError } from '../wizard/scan';
 
 export async function compareModels(
   a: ModelVersionDto,

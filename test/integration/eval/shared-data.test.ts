@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../src/main/imaging';
 import { listMvtecCategories, readMask, readMvtecCategory } from '../../../src/main/eval';
-import { synthesizeAnomaly } from '../../../src/main/training/synthetic';
+import { synthesizeAnomaly } from '../../../src/main/synthetic';
 
 const DATA = resolve(__dirname, '../../../../shared/data');
 const present = existsSync(DATA);

@@ -14,7 +14,7 @@ import {
   readMvtecCategory,
   writeReport,
 } from '../../../src/main/eval';
-import { createSeededRng, writeSyntheticDataset } from '../../../src/main/training/synthetic';
+import { createSeededRng, writeSyntheticDataset } from '../../../src/main/synthetic';
 import { writeFileSync } from 'node:fs';
 
 let dir: string;

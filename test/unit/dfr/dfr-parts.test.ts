@@ -6,8 +6,8 @@ import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession, float32Tensor } from '../../../src/main/runtime';
 import { aeWidths, appendRegionalFeatures, buildDfrTrainingStep } from '../../../src/main/methods/dfr/graph';
 import { componentsFor, covariance, symmetricEigenvalues } from '../../../src/main/methods/dfr/pca';
-import { Rng } from '../../../src/main/training/engine/rng';
-import { Trainer } from '../../../src/main/training/engine/trainer';
+import { Rng } from '../../../src/main/engine/rng';
+import { Trainer } from '../../../src/main/engine/trainer';
 
 async function run(
   g: GraphBuilder,

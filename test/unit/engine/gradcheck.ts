@@ -5,8 +5,8 @@
 import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession, float32Tensor } from '../../../src/main/runtime';
-import { gradients } from '../../../src/main/training/engine/autodiff';
-import { Rng } from '../../../src/main/training/engine/rng';
+import { gradients } from '../../../src/main/engine/autodiff';
+import { Rng } from '../../../src/main/engine/rng';
 
 export type Gen = 'normal' | 'positive' | 'awayFromZero' | 'distinct' | 'unit' | 'binary';
 

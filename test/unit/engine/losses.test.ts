@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession } from '../../../src/main/runtime';
-import { batchNorm } from '../../../src/main/training/engine/layers';
+import { batchNorm } from '../../../src/main/engine/layers';
 import {
   bceLoss,
   bceWithLogitsLoss,
@@ -13,8 +13,8 @@ import {
   l1Loss,
   mseLoss,
   ssimLoss,
-} from '../../../src/main/training/engine/losses';
-import { ModelBuilder } from '../../../src/main/training/engine/model';
+} from '../../../src/main/engine/losses';
+import { ModelBuilder } from '../../../src/main/engine/model';
 import { gradCheck, type GradInput } from './gradcheck';
 
 const inp = (name: string, shape: number[], gen: GradInput['gen'] = 'normal', noGrad = false): GradInput => ({

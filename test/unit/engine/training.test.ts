@@ -4,14 +4,14 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchNorm, conv2d, linear } from '../../../src/main/training/engine/layers';
-import { bceWithLogitsLoss, mseLoss } from '../../../src/main/training/engine/losses';
-import { CancelledError, runTrainingLoop, type TrainProgress } from '../../../src/main/training/engine/loop';
-import type { OptimizerSpec } from '../../../src/main/training/engine/optimizers';
-import { Rng } from '../../../src/main/training/engine/rng';
-import { multiStepLr, stepLr } from '../../../src/main/training/engine/schedule';
-import { buildTrainingStep } from '../../../src/main/training/engine/train-step';
-import { Trainer } from '../../../src/main/training/engine/trainer';
+import { batchNorm, conv2d, linear } from '../../../src/main/engine/layers';
+import { bceWithLogitsLoss, mseLoss } from '../../../src/main/engine/losses';
+import { CancelledError, runTrainingLoop, type TrainProgress } from '../../../src/main/engine/loop';
+import type { OptimizerSpec } from '../../../src/main/engine/optimizers';
+import { Rng } from '../../../src/main/engine/rng';
+import { multiStepLr, stepLr } from '../../../src/main/engine/schedule';
+import { buildTrainingStep } from '../../../src/main/engine/train-step';
+import { Trainer } from '../../../src/main/engine/trainer';
 
 // ---------- optimizer updates vs. PyTorch's formulas in float64 ----------
 

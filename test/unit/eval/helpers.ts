@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSeededRng, type SeededRng } from '../../../src/main/training/synthetic/rng';
+import { createSeededRng, type SeededRng } from '../../../src/main/synthetic/rng';
 
 export function tempDir(prefix = 'station-eval-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -11,7 +11,7 @@ import {
   randomAugment,
   synthesizeAnomaly,
   type RgbPixels,
-} from '../../../src/main/training/synthetic';
+} from '../../../src/main/synthetic';
 
 /** A textured test image: gradients plus a seeded speckle, so every augmentation has work to do. */
 function texturedImage(w: number, h: number, seed: number): RgbPixels {

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FolderScan } from '@shared/training';
 import { requestSchemas } from '@shared/api';
-import { normalQuantile, ratesAt, suggestThresholds } from '../../../src/main/training/wizard/calibrate';
-import { splitHeldOut } from '../../../src/main/training/wizard/jobs';
-import { splitCounts, syntheticCount, WIZARD_METHODS } from '../../../src/main/training/wizard/methods';
-import { assessScan, type ScannedImage } from '../../../src/main/training/wizard/scan';
+import { normalQuantile, ratesAt, suggestThresholds } from '../../../src/main/wizard/calibrate';
+import { splitHeldOut } from '../../../src/main/wizard/jobs';
+import { splitCounts, syntheticCount, WIZARD_METHODS } from '../../../src/main/wizard/methods';
+import { assessScan, type ScannedImage } from '../../../src/main/wizard/scan';
 
 function scan(over: Partial<FolderScan>): FolderScan {
   return {

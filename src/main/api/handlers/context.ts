@@ -13,7 +13,7 @@ import type { DataDirPaths } from '../../storage/data-dir';
 import type { ImageStore } from '../../storage/image-store';
 import type { ReviewRepository } from '../../storage/reviews';
 import type { SettingsStore } from '../../storage/settings-store';
-import type { TrainingJobs } from '../../training/wizard/jobs';
+import type { TrainingJobs } from '../../wizard/jobs';
 import type { EventBus } from '../event-bus';
 import type { InspectionQueries } from '../inspection-queries';
 

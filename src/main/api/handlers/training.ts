@@ -1,7 +1,7 @@
 // The retraining wizard's backend: scan, train, calibrate, save.
 import { ApiError, type ApiParsedRequest } from '@shared/api';
-import { FolderError, scanTrainingFolders } from '../../training/wizard/scan';
-import { findMethod } from '../../training/wizard/methods';
+import { FolderError, scanTrainingFolders } from '../../wizard/scan';
+import { findMethod } from '../../wizard/methods';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 

@@ -7,10 +7,10 @@ import { ensureBackbone } from '../../backbones/registry';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
-import { CancelledError, runTrainingLoop } from '../../training/engine/loop';
-import { Rng } from '../../training/engine/rng';
-import { constantLr } from '../../training/engine/schedule';
-import { Trainer } from '../../training/engine/trainer';
+import { CancelledError, runTrainingLoop } from '../../engine/loop';
+import { Rng } from '../../engine/rng';
+import { constantLr } from '../../engine/schedule';
+import { Trainer } from '../../engine/trainer';
 import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
 import { componentsFor, covariance, symmetricEigenvalues } from './pca';
 import {

@@ -8,11 +8,11 @@
 // arithmetic (not an approximation) without ever materialising the 256×256×C upsampled maps.
 import { GraphBuilder } from '../../onnx/builder';
 import type { ModelProto } from '../../onnx/schema';
-import { batchNorm, linear } from '../../training/engine/layers';
-import { mseLoss } from '../../training/engine/losses';
-import { ModelBuilder } from '../../training/engine/model';
-import { interpolationMatrix, matMul, meanPoolMatrix, transposeMatrix } from '../../training/engine/interp';
-import { buildTrainingStep, type TrainingStepGraph } from '../../training/engine/train-step';
+import { batchNorm, linear } from '../../engine/layers';
+import { mseLoss } from '../../engine/losses';
+import { ModelBuilder } from '../../engine/model';
+import { interpolationMatrix, matMul, meanPoolMatrix, transposeMatrix } from '../../engine/interp';
+import { buildTrainingStep, type TrainingStepGraph } from '../../engine/train-step';
 import type { DfrTap } from './types';
 
 export const INPUT = 'input';

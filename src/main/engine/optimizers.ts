@@ -1,6 +1,6 @@
 // Optimizer updates as graph fragments, appended to the training-step graph after the gradients.
 // Formulas follow PyTorch (torch.optim.SGD / Adam / AdamW) so published recipes transfer.
-import type { GraphBuilder } from '../../onnx/builder';
+import type { GraphBuilder } from '../onnx/builder';
 
 export type OptimizerSpec =
   | { kind: 'sgd'; momentum?: number; weightDecay?: number; nesterov?: boolean }

@@ -1,9 +1,9 @@
 // Vector–Jacobian products, one rule per ONNX op: given the gradient of each output, emit nodes
 // computing the gradient of each input that needs one. Every rule is checked against central
 // finite differences in test/unit/engine.
-import type { GraphBuilder } from '../../onnx/builder';
-import { float32Tensor, tensorNumbers } from '../../onnx/tensor';
-import { GraphError, type Attribute, type NodeDef } from '../../onnx/types';
+import type { GraphBuilder } from '../onnx/builder';
+import { float32Tensor, tensorNumbers } from '../onnx/tensor';
+import { GraphError, type Attribute, type NodeDef } from '../onnx/types';
 import { interpolationMatrix, transposeMatrix, type CoordinateMode, type NearestMode } from './interp';
 
 export interface GradContext {

@@ -1,6 +1,6 @@
 // Owns one training-step session and the tensors it threads through: parameters, optimizer state
 // and buffers live in Float32Arrays here; each step feeds them in and swaps in the updated ones.
-import { createSession, float32Tensor, type ort, type SessionHandle } from '../../runtime';
+import { createSession, float32Tensor, type ort, type SessionHandle } from '../runtime';
 import { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
 import { initialValue } from './model';
 import { Rng } from './rng';

@@ -1,12 +1,12 @@
 // Step 5 of the wizard: score the freshly fitted package on images it never saw — held-out good
-// parts, synthetic anomalies made from them (DRAEM-style, src/main/training/synthetic) and the
+// parts, synthetic anomalies made from them (DRAEM-style, src/main/synthetic) and the
 // operator's known defects — and derive T1/T2 from the good scores for a target false-reject rate.
 import sharp from 'sharp';
 import type { CalibrationExample, CalibrationRates } from '@shared/training';
-import { imageAuroc, lineRates, suggestThreshold } from '../../eval/metrics';
-import { blendOverlay, colorize, decodeImage, encodeJpeg } from '../../imaging';
-import { loadModelPackage, type ModelRunner } from '../../models/runner';
-import { loadRgb, type ImageInput } from '../../models/preprocess';
+import { imageAuroc, lineRates, suggestThreshold } from '../eval/metrics';
+import { blendOverlay, colorize, decodeImage, encodeJpeg } from '../imaging';
+import { loadModelPackage, type ModelRunner } from '../models/runner';
+import { loadRgb, type ImageInput } from '../models/preprocess';
 import { deriveSeed, synthesizeAnomaly } from '../synthetic';
 import { syntheticCount } from './methods';
 import type { ScannedImage } from './scan';

@@ -2,9 +2,9 @@
 // gradients, optimizer update. Inputs: the batch, every parameter, every optimizer-state tensor,
 // BN buffers, `lr` and `step`; outputs: `loss`, metrics, and the updated parameters, state and
 // buffers. Parameters live in typed arrays between steps (Trainer), so the graph is stateless.
-import { GraphBuilder } from '../../onnx/builder';
-import { serializeModel } from '../../onnx/serialize';
-import { GraphError } from '../../onnx/types';
+import { GraphBuilder } from '../onnx/builder';
+import { serializeModel } from '../onnx/serialize';
+import { GraphError } from '../onnx/types';
 import { gradients } from './autodiff';
 import { ModelBuilder, type BufferSpec, type TensorSpec } from './model';
 import { emitUpdate, optimizerSlots, type OptimizerSpec } from './optimizers';

@@ -1,6 +1,6 @@
 // Loss functions as graph fragments; each returns a scalar (shape []) value. They are built only
 // from ops that have gradient rules, so any of them can sit at the end of a training step.
-import type { GraphBuilder } from '../../onnx/builder';
+import type { GraphBuilder } from '../onnx/builder';
 
 const allAxes = (g: GraphBuilder, x: string) => g.staticShape(x).map((_, i) => i);
 const meanAll = (g: GraphBuilder, x: string) => g.reduce('ReduceMean', x, allAxes(g, x), false);

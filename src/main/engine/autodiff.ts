@@ -4,9 +4,9 @@
 //
 // Shapes must be static wherever a rule needs them (training graphs fix the batch size); a rule
 // that meets a symbolic dim fails with the node's name rather than emitting a wrong graph.
-import type { GraphBuilder } from '../../onnx/builder';
-import { float32Tensor } from '../../onnx/tensor';
-import { GraphError, type NodeDef } from '../../onnx/types';
+import type { GraphBuilder } from '../onnx/builder';
+import { float32Tensor } from '../onnx/tensor';
+import { GraphError, type NodeDef } from '../onnx/types';
 import { GRAD_RULES, type GradContext } from './rules';
 
 const FLOAT_TYPES = new Set(['float32', 'float64', 'float16']);

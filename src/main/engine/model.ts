@@ -2,8 +2,8 @@
 // for training (parameters and buffers are graph inputs fed from typed arrays each step, BN uses
 // batch statistics) and for export (parameters become initializers holding the trained values,
 // BN uses its running statistics).
-import type { GraphBuilder } from '../../onnx/builder';
-import { GraphError } from '../../onnx/types';
+import type { GraphBuilder } from '../onnx/builder';
+import { GraphError } from '../onnx/types';
 import type { Rng } from './rng';
 
 export type InitSpec =

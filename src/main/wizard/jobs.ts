@@ -14,11 +14,11 @@ import type {
   TrainingJobDto,
   TrainingProgress,
 } from '@shared/training';
-import { JobCancelledError } from '../../jobs/worker-job';
-import { modelJsonSchema } from '../../models/schema';
-import { presetOf, type ModelStore } from '../../model-store/store';
-import type { BackboneSource } from '../../methods/patchcore/types';
-import type { SettingsStore } from '../../storage/settings-store';
+import { JobCancelledError } from '../jobs/worker-job';
+import { modelJsonSchema } from '../models/schema';
+import { presetOf, type ModelStore } from '../model-store/store';
+import type { BackboneSource } from '../methods/patchcore/types';
+import type { SettingsStore } from '../storage/settings-store';
 import {
   CalibrationCancelled,
   calibrate,

@@ -3,13 +3,13 @@
 // the UI lists whatever this returns.
 import { dirname, join } from 'node:path';
 import type { MethodInfo, PresetInfo, TrainingEstimate } from '@shared/training';
-import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../../methods/patchcore/fit-job';
-import { startWorkerJob } from '../../jobs/worker-job';
-import { startDfrFit } from '../../methods/dfr/fit-job';
-import type { DfrPresetName } from '../../methods/dfr/types';
-import { patchcoreBackbone } from '../../methods/patchcore/backbone';
-import type { BackboneSource, FitProgress, PresetName } from '../../methods/patchcore/types';
-import type { SettingsStore } from '../../storage/settings-store';
+import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../methods/patchcore/fit-job';
+import { startWorkerJob } from '../jobs/worker-job';
+import { startDfrFit } from '../methods/dfr/fit-job';
+import type { DfrPresetName } from '../methods/dfr/types';
+import { patchcoreBackbone } from '../methods/patchcore/backbone';
+import type { BackboneSource, FitProgress, PresetName } from '../methods/patchcore/types';
+import type { SettingsStore } from '../storage/settings-store';
 
 export interface FitStart {
   /** Good images to fit on (paths). */

@@ -4,7 +4,7 @@
 
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { decodeImage, encodePng } from '../../imaging';
+import { decodeImage, encodePng } from '../imaging';
 import type { AppliedAugmentation } from './augment';
 import type { RgbPixels } from './pixels';
 import { createSeededRng, deriveSeed } from './rng';

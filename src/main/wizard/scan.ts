@@ -6,9 +6,9 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize } from 'node:path';
 import sharp from 'sharp';
 import type { FolderScan, ScanIssue, ScanReport } from '@shared/training';
-import { isImageFile } from '../../eval/datasets';
-import { naturalCompare } from '../../eval/natural-sort';
-import { decodeImage } from '../../imaging';
+import { isImageFile } from '../eval/datasets';
+import { naturalCompare } from '../eval/natural-sort';
+import { decodeImage } from '../imaging';
 
 /** Below this many usable good images training is refused; below WARN_BELOW it is allowed with a warning. */
 export const BLOCK_BELOW = 5;
