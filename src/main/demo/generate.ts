@@ -3,7 +3,7 @@
 // dents, missing holes and stains. Everything derives from a seed so every station generates the
 // same demo set byte for byte (same PRNG, same arithmetic, PNG encoding by sharp). We generate
 // instead of shipping images so the demo carries no third-party data and no licence question.
-import { createRng, type Rng } from '../methods/patchcore/prng';
+import { createRng, type Rng } from '../util/rng';
 
 export type DefectKind = 'scratch' | 'dent' | 'missing_hole' | 'stain';
 export const DEFECT_KINDS: readonly DefectKind[] = ['scratch', 'dent', 'missing_hole', 'stain'];

@@ -10,7 +10,7 @@ import { fitPatchCore } from '../methods/patchcore/fit';
 import { startPatchCoreFit, type FitJobData } from '../methods/patchcore/fit-job';
 import { patchcoreBackbone } from '../methods/patchcore/backbone';
 import type { BackboneSource, FitProgress, PatchCoreConfig, PresetName } from '../methods/patchcore/types';
-import { createRng } from '../methods/patchcore/prng';
+import { createRng } from '../util/rng';
 import { modelJsonSchema } from '../models/schema';
 import { DEFECT_KINDS, renderPart, type DefectKind } from './generate';
 

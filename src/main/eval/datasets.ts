@@ -4,7 +4,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { createSeededRng } from '../synthetic/rng';
+import { createRng } from '../util/rng';
 import { IMAGE_EXTENSIONS, isImageFile } from '../imaging/files';
 import { naturalCompare } from './natural-sort';
 
@@ -202,7 +202,7 @@ export async function readFolderDataset(opts: FolderDatasetOptions): Promise<Eva
   } else {
     // Shuffle a copy with a seeded Fisher–Yates; both halves are re-sorted so their order does
     // not depend on the shuffle, only their membership does.
-    const idx = createSeededRng(opts.seed ?? 0).choose(normals.length, normals.length);
+    const idx = createRng(opts.seed ?? 0).choose(normals.length, normals.length);
     const nTest = Math.round(ratio * normals.length);
     if (ratio > 0 && normals.length - nTest < 1) {
       throw new DatasetLayoutError(

@@ -37,6 +37,8 @@ export const modelJsonSchema = z.object({
     .object({ score: z.string().default('pred_score'), map: z.string().default('anomaly_map') })
     .default({ score: 'pred_score', map: 'anomaly_map' }),
   params: z.record(z.string(), z.unknown()).default({}),
+  /** How the method as fitted here differs from its published recipe (docs/methods.md); every method writes it. */
+  deviations: z.array(z.string()).default([]),
   normalisation: z.discriminatedUnion('method', [
     z.object({ method: z.literal('minmax'), min: z.number(), max: z.number() }),
     z.object({

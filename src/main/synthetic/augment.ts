@@ -9,7 +9,7 @@
 // (8 bits is the identity). Each function draws its parameters from the rng in a fixed order.
 
 import { rotateRgb, type RgbPixels } from './pixels';
-import type { SeededRng } from './rng';
+import type { Rng } from '../util/rng';
 
 export const AUGMENTATION_NAMES = [
   'gamma',
@@ -33,7 +33,7 @@ export interface AppliedAugmentation {
 
 type Aug = (
   img: RgbPixels,
-  rng: SeededRng,
+  rng: Rng,
 ) => { data: Uint8Array; params: Record<string, number | number[]> };
 
 function clamp255(v: number): number {
@@ -262,7 +262,7 @@ const AUGS: Record<AugmentationName, Aug> = {
 export function applyAugmentation(
   name: AugmentationName,
   img: RgbPixels,
-  rng: SeededRng,
+  rng: Rng,
 ): { data: Uint8Array; applied: AppliedAugmentation } {
   const r = AUGS[name](img, rng);
   return { data: r.data, applied: { name, params: r.params } };
@@ -273,7 +273,7 @@ export function applyAugmentation(
  */
 export function randomAugment(
   img: RgbPixels,
-  rng: SeededRng,
+  rng: Rng,
   count = 3,
   pool: readonly AugmentationName[] = AUGMENTATION_NAMES,
 ): { data: Uint8Array; applied: AppliedAugmentation[] } {

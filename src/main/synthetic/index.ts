@@ -1,5 +1,5 @@
 // DRAEM-style synthetic anomalies: for DRAEM training and for synthetic evaluation sets.
-export * from './rng';
+export * from '../util/rng';
 export * from './pixels';
 export * from './perlin';
 export * from './augment';

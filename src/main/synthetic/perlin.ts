@@ -5,7 +5,7 @@
 // values agree with DRAEM's wherever DRAEM's is defined. Same √2 scaling as DRAEM, so the 0.5
 // threshold selects a similar fraction of the image.
 
-import type { SeededRng } from './rng';
+import type { Rng } from '../util/rng';
 
 /** 6t⁵ − 15t⁴ + 10t³: C² continuous, what Perlin's "improved noise" and DRAEM use. */
 function fade(t: number): number {
@@ -20,7 +20,7 @@ export interface PerlinField {
   gy: Float64Array;
 }
 
-export function makePerlinField(rng: SeededRng, resX: number, resY: number): PerlinField {
+export function makePerlinField(rng: Rng, resX: number, resY: number): PerlinField {
   const n = (resX + 1) * (resY + 1);
   const gx = new Float64Array(n);
   const gy = new Float64Array(n);
@@ -103,7 +103,7 @@ export interface PerlinMask {
 }
 
 export function perlinMask(
-  rng: SeededRng,
+  rng: Rng,
   width: number,
   height: number,
   opts: PerlinMaskOptions = {},

@@ -10,7 +10,7 @@
 import { randomAugment, type AppliedAugmentation, type AugmentationName } from './augment';
 import { perlinMask, type PerlinMaskOptions } from './perlin';
 import { checkRgb, resizeBilinear, rotateRgb, type RgbPixels } from './pixels';
-import { toRng, type SeededRng } from './rng';
+import { toRng, type Rng } from '../util/rng';
 
 export interface SynthesizeOptions extends PerlinMaskOptions {
   /** Probability that the sample is returned clean (mask all 0). DRAEM training: 0.5. Default 0. */
@@ -75,7 +75,7 @@ export function blendAnomaly(
 export function synthesizeAnomaly(
   image: RgbPixels,
   source: RgbPixels | null,
-  rngOrSeed: SeededRng | number,
+  rngOrSeed: Rng | number,
   opts: SynthesizeOptions = {},
 ): SyntheticAnomaly {
   checkRgb(image, 'image');

@@ -7,7 +7,7 @@ import { basename, extname, join } from 'node:path';
 import { decodeImage, encodePng } from '../imaging';
 import type { AppliedAugmentation } from './augment';
 import type { RgbPixels } from './pixels';
-import { createSeededRng, deriveSeed } from './rng';
+import { createRng, deriveSeed } from '../util/rng';
 import { synthesizeAnomaly, type SynthesizeOptions } from './synthesize';
 
 export interface SyntheticSetOptions {
@@ -45,7 +45,7 @@ function plan(nGoods: number, nTextures: number, opts: SyntheticSetOptions): Pla
   if (nGoods === 0) throw new Error('a synthetic set needs at least one good image');
   if (!(cleanFraction >= 0 && cleanFraction <= 1))
     throw new RangeError(`cleanFraction must be in [0, 1], got ${cleanFraction}`);
-  const rng = createSeededRng(opts.seed);
+  const rng = createRng(opts.seed);
   const nClean = Math.round(count * cleanFraction);
   const cleanSet = new Set(rng.choose(count, nClean));
   const out: Plan[] = [];
@@ -54,7 +54,7 @@ function plan(nGoods: number, nTextures: number, opts: SyntheticSetOptions): Pla
     const seed = deriveSeed(opts.seed, i);
     let textureIndex = -1;
     if (!cleanSet.has(i)) {
-      const tr = createSeededRng(seed ^ 0x5bd1e995);
+      const tr = createRng(seed ^ 0x5bd1e995);
       if (nTextures > 0) textureIndex = tr.int(nTextures);
       else if (nGoods === 1) textureIndex = 0;
       else {

@@ -28,7 +28,7 @@ import {
 } from './calibrate';
 import { CostModel, findMethod, splitCounts, type FitRun } from './methods';
 import { FolderError, scanTrainingFolders, type ScannedImage } from './scan';
-import { createSeededRng } from '../synthetic/rng';
+import { createRng } from '../util/rng';
 
 export interface TrainingDeps {
   dataDir: string;
@@ -504,7 +504,7 @@ export function splitHeldOut(
     16,
   );
   const picked = new Set(
-    createSeededRng(seed)
+    createRng(seed)
       .choose(byContent.length, count)
       .map((i) => byContent[i]),
   );

@@ -14,7 +14,7 @@ import {
   readMvtecCategory,
   writeReport,
 } from '../../../src/main/eval';
-import { createSeededRng, writeSyntheticDataset } from '../../../src/main/synthetic';
+import { createRng, writeSyntheticDataset } from '../../../src/main/synthetic';
 import { writeFileSync } from 'node:fs';
 
 let dir: string;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'src'));
   // Six 64×48 "parts": smooth shading plus seeded speckle, so textures differ between images.
   for (let k = 0; k < 6; k++) {
-    const r = createSeededRng(k);
+    const r = createRng(k);
     const w = 64;
     const h = 48;
     const data = new Uint8Array(w * h * 3);

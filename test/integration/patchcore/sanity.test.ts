@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { patchcoreBackbone } from '../../../src/main/methods/patchcore/backbone';
 import { fitPatchCore } from '../../../src/main/methods/patchcore/fit';
-import { createRng } from '../../../src/main/methods/patchcore/prng';
+import { createRng } from '../../../src/main/util/rng';
 import { PatchCoreScorer } from '../../../src/main/methods/patchcore/scorer';
 
 const W = 256;

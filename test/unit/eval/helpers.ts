@@ -2,26 +2,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSeededRng, type SeededRng } from '../../../src/main/synthetic/rng';
+import { createRng, type Rng } from '../../../src/main/util/rng';
 
 export function tempDir(prefix = 'station-eval-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function rng(seed: number): SeededRng {
-  return createSeededRng(seed);
+export function rng(seed: number): Rng {
+  return createRng(seed);
 }
 
 /** Standard normal from a seeded RNG (Box–Muller). */
-export function gauss(r: SeededRng): number {
+export function gauss(r: Rng): number {
   let u = 0;
   while (u === 0) u = r.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next());
 }
 
 /** Random rectangles/blobs as a 0/1 mask. */
-export function randomMask(r: SeededRng, w: number, h: number, nBlobs: number): Uint8Array {
+export function randomMask(r: Rng, w: number, h: number, nBlobs: number): Uint8Array {
   const m = new Uint8Array(w * h);
   for (let k = 0; k < nBlobs; k++) {
     const cx = r.int(w);

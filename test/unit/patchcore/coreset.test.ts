@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, coveringRadius, greedyCoreset } from '../../../src/main/methods/patchcore/coreset';
-import { createRng, sampleWithoutReplacement } from '../../../src/main/methods/patchcore/prng';
+import { createRng, sampleWithoutReplacement } from '../../../src/main/util/rng';
 
 /** Gaussian blobs of different spreads plus a few outliers: shaped like patch features. */
 function blobs(n: number, dim: number, seed: number): Float32Array {

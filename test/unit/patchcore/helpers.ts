@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildTinyBackbone } from '../../helpers/tiny-backbone';
-import { createRng } from '../../../src/main/methods/patchcore/prng';
+import { createRng } from '../../../src/main/util/rng';
 import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
 
 export const TINY_SIZE = 32;

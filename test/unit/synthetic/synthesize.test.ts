@@ -3,7 +3,7 @@ import {
   AUGMENTATION_NAMES,
   applyAugmentation,
   blendAnomaly,
-  createSeededRng,
+  createRng,
   makePerlinField,
   makeSyntheticSet,
   perlinAt,
@@ -15,7 +15,7 @@ import {
 
 /** A textured test image: gradients plus a seeded speckle, so every augmentation has work to do. */
 function texturedImage(w: number, h: number, seed: number): RgbPixels {
-  const r = createSeededRng(seed);
+  const r = createRng(seed);
   const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -30,20 +30,20 @@ function texturedImage(w: number, h: number, seed: number): RgbPixels {
 
 describe('seeded rng', () => {
   it('is reproducible and chooses distinct indices', () => {
-    const a = createSeededRng(5);
-    const b = createSeededRng(5);
+    const a = createRng(5);
+    const b = createRng(5);
     const xs = Array.from({ length: 50 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 50 }, () => b.next()));
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-    const c = createSeededRng(6).choose(10, 10);
+    const c = createRng(6).choose(10, 10);
     expect(new Set(c).size).toBe(10);
-    expect(createSeededRng(6).choose(10, 3)).toEqual(c.slice(0, 3));
+    expect(createRng(6).choose(10, 3)).toEqual(c.slice(0, 3));
   });
 });
 
 describe('Perlin noise and masks', () => {
   it('is zero on lattice points, continuous, and bounded', () => {
-    const f = makePerlinField(createSeededRng(1), 4, 2);
+    const f = makePerlinField(createRng(1), 4, 2);
     expect(perlinAt(f, 0, 0)).toBe(0);
     expect(Math.abs(perlinAt(f, 3, 1))).toBeLessThan(1e-12);
     let maxAbs = 0;
@@ -64,7 +64,7 @@ describe('Perlin noise and masks', () => {
     const scales = new Set<number>();
     let anisotropic = 0;
     for (let s = 0; s < 80; s++) {
-      const m = perlinMask(createSeededRng(s), 40, 30);
+      const m = perlinMask(createRng(s), 40, 30);
       if (m.scaleX !== m.scaleY) anisotropic++; // each axis draws its own scale
       scales.add(m.scaleX);
       scales.add(m.scaleY);
@@ -77,7 +77,7 @@ describe('Perlin noise and masks', () => {
 
   it('gives mask fractions in a sensible range over many seeds', () => {
     const fr: number[] = [];
-    for (let s = 0; s < 150; s++) fr.push(perlinMask(createSeededRng(1000 + s), 48, 48).fraction);
+    for (let s = 0; s < 150; s++) fr.push(perlinMask(createRng(1000 + s), 48, 48).fraction);
     const mean = fr.reduce((a, b) => a + b, 0) / fr.length;
     const empty = fr.filter((f) => f === 0).length;
     expect(mean).toBeGreaterThan(0.01);
@@ -92,8 +92,8 @@ describe('augmentations', () => {
 
   it('every augmentation changes a textured image, deterministically', () => {
     for (const name of AUGMENTATION_NAMES) {
-      const a = applyAugmentation(name, img, createSeededRng(77));
-      const b = applyAugmentation(name, img, createSeededRng(77));
+      const a = applyAugmentation(name, img, createRng(77));
+      const b = applyAugmentation(name, img, createRng(77));
       expect(a.data.length, name).toBe(img.data.length);
       expect(Buffer.from(a.data).equals(Buffer.from(b.data)), name).toBe(true);
       expect(Buffer.from(a.data).equals(Buffer.from(img.data)), `${name} should change the image`).toBe(
@@ -104,14 +104,14 @@ describe('augmentations', () => {
   });
 
   it('invert, posterize and solarize follow their definitions', () => {
-    const inv = applyAugmentation('invert', img, createSeededRng(1)).data;
+    const inv = applyAugmentation('invert', img, createRng(1)).data;
     expect(inv.every((v, i) => v === 255 - img.data[i])).toBe(true);
-    const post = applyAugmentation('posterize', img, createSeededRng(2));
+    const post = applyAugmentation('posterize', img, createRng(2));
     const bits = post.applied.params.bits as number;
     expect(bits).toBeGreaterThanOrEqual(1);
     expect(bits).toBeLessThanOrEqual(7);
     expect(post.data.every((v, i) => v === (img.data[i] & ((0xff << (8 - bits)) & 0xff)))).toBe(true);
-    const sol = applyAugmentation('solarize', img, createSeededRng(3));
+    const sol = applyAugmentation('solarize', img, createRng(3));
     const t = sol.applied.params.threshold as number;
     expect(sol.data.every((v, i) => v === (img.data[i] >= t ? 255 - img.data[i] : img.data[i]))).toBe(true);
   });
@@ -119,14 +119,14 @@ describe('augmentations', () => {
   it('equalize and autocontrast stretch a narrow-range image to the full range', () => {
     const narrow = { ...img, data: img.data.map((v) => 100 + (v % 40)) };
     for (const name of ['equalize', 'autocontrast'] as const) {
-      const out = applyAugmentation(name, narrow, createSeededRng(4)).data;
+      const out = applyAugmentation(name, narrow, createRng(4)).data;
       expect(Math.min(...out), name).toBeLessThan(20);
       expect(Math.max(...out), name).toBeGreaterThan(230);
     }
   });
 
   it('randomAugment applies three distinct augmentations', () => {
-    const r = randomAugment(img, createSeededRng(9));
+    const r = randomAugment(img, createRng(9));
     expect(r.applied).toHaveLength(3);
     expect(new Set(r.applied.map((a) => a.name)).size).toBe(3);
   });

@@ -1,9 +1,8 @@
 // DFR model package: model.onnx (backbone + regional features + autoencoder + map + score, one
-// graph) and model.json in the shared schema (src/main/models/schema.ts); no schema change needed:
-// method-specific settings go under `params`.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { modelJsonSchema, type ModelJson } from '../../models/schema';
+// graph) and model.json in the shared schema (src/main/models/schema.ts); method-specific
+// settings go under `params`.
+import type { ModelJson } from '../../models/schema';
+import { buildModelJson, writePackage } from '../common';
 import { aeWidths } from './graph';
 import { DFR_VERSION, type FittedDfr } from './types';
 
@@ -15,22 +14,28 @@ export interface DfrExportOptions {
   preset?: string;
 }
 
-export function dfrNormalisation(cal: FittedDfr['calibration']): {
-  method: 'minmax';
-  min: number;
-  max: number;
-} {
-  // Reconstruction errors are ≥ 0, so 0 is the natural floor when calibration gives no range.
-  if (cal.count === 0 || !(cal.max > cal.min))
-    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
-  return { method: 'minmax', min: cal.min, max: cal.max };
+/** How this station's DFR differs from the published recipe (docs/methods.md "DFR"). */
+export function dfrDeviations(m: FittedDfr): string[] {
+  const c = m.config;
+  const out = [
+    `backbone ${m.backboneId} (taps ${m.taps.map((t) => t.name).join(', ')}; ${m.channels} channels) instead of VGG19's 12 relu taps (3456 channels)`,
+    m.preprocess.resize === 0
+      ? `whole frame resized to ${c.inputSize}×${c.inputSize}`
+      : `resize ${m.preprocess.resize} + centre crop ${c.inputSize}`,
+    'regional features computed as one upsample-and-pool matrix per tap and axis (same arithmetic, no 256×256 maps)',
+    'score normalisation: min/max of held-out good images',
+  ];
+  if (c.rowsPerImage < c.gridSize * c.gridSize)
+    out.push(`trained on ${c.rowsPerImage} sampled locations per image (authors: every location)`);
+  if (c.epochs !== 150 || c.lr !== 1e-4)
+    out.push(`Adam lr ${c.lr} for ${c.epochs} epochs (authors: lr 1e-4, 150 epochs)`);
+  if (c.latentDim) out.push(`latent size fixed at ${c.latentDim} (authors: PCA, 90 % of the variance)`);
+  return out;
 }
 
 export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): ModelJson {
   const c = m.config;
-  return modelJsonSchema.parse({
-    format: 'inspection-model',
-    formatVersion: 1,
+  return buildModelJson({
     method: 'dfr',
     version: DFR_VERSION,
     backbone: { id: m.backboneId, taps: m.taps },
@@ -44,10 +49,8 @@ export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): Mo
       std: m.preprocess.std,
       channelOrder: 'RGB',
     },
-    outputs: { score: 'pred_score', map: 'anomaly_map' },
     params: {
       preset: opts.preset ?? null,
-      deviation: 'backbone MobileNetV2 (nsfwjs ImageNet layers) instead of VGG19; see docs/methods.md DFR',
       gridSize: c.gridSize,
       regional:
         'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
@@ -63,27 +66,18 @@ export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): Mo
       map: 'per-location squared error, mean over channels, bilinear upsampling to the input',
       score: 'max of the map',
     },
-    normalisation: dfrNormalisation(m.calibration),
-    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
-    training: {
-      fingerprint: m.fingerprint,
-      imageCount: m.trainImageCount,
-      calibrationCount: m.calibration.count,
-      calibrationSource: m.calibration.source,
-    },
-    createdAt: (opts.createdAt ?? new Date()).toISOString(),
+    deviations: dfrDeviations(m),
+    calibration: m.calibration,
+    fingerprint: m.fingerprint,
+    trainImageCount: m.trainImageCount,
+    thresholds: opts.thresholds,
+    createdAt: opts.createdAt,
     metrics: {
-      calibration: {
-        count: m.calibration.count,
-        min: m.calibration.min,
-        max: m.calibration.max,
-        mean: m.calibration.mean,
-      },
       finalLoss: m.epochLosses.at(-1) ?? null,
       epochLosses: m.epochLosses,
       fitTimingsMs: m.timings,
-      ...(opts.metrics ?? {}),
     },
+    extraMetrics: opts.metrics,
   });
 }
 
@@ -93,11 +87,5 @@ export async function exportDfr(
   dir: string,
   opts: DfrExportOptions = {},
 ): Promise<{ dir: string; json: ModelJson; bytes: number }> {
-  const json = buildDfrModelJson(m, opts);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'model.onnx.tmp'), m.modelBytes);
-  await rename(join(dir, 'model.onnx.tmp'), join(dir, 'model.onnx'));
-  await writeFile(join(dir, 'model.json.tmp'), `${JSON.stringify(json, null, 2)}\n`);
-  await rename(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
-  return { dir, json, bytes: m.modelBytes.length };
+  return writePackage(dir, m.modelBytes, buildDfrModelJson(m, opts));
 }

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
+import type { BackboneSource } from '../patchcore/types';
+import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
@@ -34,81 +36,86 @@ export interface FitDfrOptions {
   checkpointPath?: string;
   onProgress?: (p: DfrProgress) => void;
   shouldCancel?: () => boolean;
+  /**
+   * A backbone instead of the bundled MobileNetV2 (the conformance test's tiny one): its taps'
+   * outputs must be square; the input size is its crop and the grid a quarter of it.
+   */
+  backbone?: BackboneSource;
 }
 
-async function imageHash(img: ImageInput): Promise<string> {
-  const h = createHash('sha256');
-  if (typeof img === 'string') h.update(await readFile(img));
-  else if (img instanceof Uint8Array) h.update(img);
-  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
-  return h.digest('hex');
+interface DfrBackbone {
+  id: string;
+  bytes: Uint8Array;
+  taps: DfrTap[];
+  mean: [number, number, number];
+  std: [number, number, number];
 }
 
-/** sha256 over the sorted per-image sha256s (independent of names and order), as PatchCore's. */
-export async function dfrFingerprint(images: ImageInput[]): Promise<string> {
-  const hashes: string[] = [];
-  for (const img of images) hashes.push(await imageHash(img));
-  return createHash('sha256').update(hashes.sort().join('\n')).digest('hex');
-}
-
-export function splitForCalibration(n: number, cfg: DfrConfig): { fit: number[]; calib: number[] } {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n < 5 || cfg.calibrationFraction <= 0) return { fit: all, calib: [] };
-  const count = Math.min(cfg.maxCalibrationImages, Math.max(1, Math.round(n * cfg.calibrationFraction)));
-  const calib = [...new Rng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
-  const held = new Set(calib);
-  return { fit: all.filter((i) => !held.has(i)), calib };
-}
-
-class Clock {
-  private readonly t0 = performance.now();
-  constructor(
-    private readonly stage: DfrProgress['stage'],
-    private readonly total: number,
-    private readonly emit?: (p: DfrProgress) => void,
-  ) {}
-  report(done: number): void {
-    const el = performance.now() - this.t0;
-    this.emit?.({
-      stage: this.stage,
-      done,
-      total: this.total,
-      etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null,
-    });
+async function loadBackbone(cfg: DfrConfig, opts: FitDfrOptions): Promise<DfrBackbone> {
+  const S = cfg.inputSize;
+  if (opts.backbone) {
+    const b = opts.backbone;
+    return {
+      id: b.id,
+      bytes: typeof b.model === 'string' ? new Uint8Array(await readFile(b.model)) : b.model,
+      taps: b.taps.map((t) => ({
+        name: t.name,
+        stride: t.stride,
+        channels: t.channels,
+        size: t.size ?? Math.ceil(S / t.stride),
+      })),
+      mean: b.preprocess.mean,
+      std: b.preprocess.std,
+    };
   }
+  if (cfg.backbone !== 'mobilenet_v2')
+    throw new Error(`DFR backbone ${String(cfg.backbone)} is not available`);
+  const ensured = await ensureBackbone(cfg.backbone, opts.cacheDir, { taps: cfg.taps, inputSize: [S, S] });
+  const d = ensured.descriptor;
+  for (const t of d.taps)
+    if (t.size[0] !== t.size[1]) throw new Error(`tap ${t.name} is not square (${t.size.join('×')})`);
+  return {
+    id: cfg.backbone,
+    bytes: new Uint8Array(await readFile(ensured.path)),
+    taps: d.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels, size: t.size[0] })),
+    mean: d.mean,
+    std: d.std,
+  };
 }
 
 export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
-  const cfg = resolveDfrConfig(opts.preset, opts.config);
+  const base = resolveDfrConfig(opts.preset, opts.config);
+  const cfg: DfrConfig = opts.backbone
+    ? {
+        ...base,
+        inputSize: opts.backbone.preprocess.crop,
+        gridSize: opts.backbone.preprocess.crop / (base.inputSize / base.gridSize),
+      }
+    : base;
   const timings: Record<string, number> = {};
   const tStart = performance.now();
   const cancel = () => {
     if (opts.shouldCancel?.()) throw new CancelledError();
   };
   if (opts.images.length === 0) throw new Error('DFR fit needs at least one good image');
-  if (cfg.backbone !== 'mobilenet_v2')
-    throw new Error(`DFR backbone ${String(cfg.backbone)} is not available`);
 
   const S = cfg.inputSize;
   const G = cfg.gridSize;
-  const ensured = await ensureBackbone(cfg.backbone, opts.cacheDir, { taps: cfg.taps, inputSize: [S, S] });
-  const d = ensured.descriptor;
-  const taps: DfrTap[] = d.taps.map((t) => ({
-    name: t.name,
-    stride: t.stride,
-    channels: t.channels,
-    size: t.size[0],
-  }));
-  for (const t of d.taps)
-    if (t.size[0] !== t.size[1]) throw new Error(`tap ${t.name} is not square (${t.size.join('×')})`);
+  const bb = await loadBackbone(cfg, opts);
+  const taps = bb.taps;
   const C = taps.reduce((s, t) => s + t.channels, 0);
-  const backboneBytes = new Uint8Array(await readFile(ensured.path));
+  const backboneBytes = bb.bytes;
   const backboneProto = parseModel(backboneBytes);
-  const pre: PreprocessSpec = { resize: cfg.resize, crop: S, mean: d.mean, std: d.std, channelOrder: 'RGB' };
+  const pre: PreprocessSpec = { resize: cfg.resize, crop: S, mean: bb.mean, std: bb.std, channelOrder: 'RGB' };
 
   const split = opts.calibrationImages
     ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitForCalibration(opts.images.length, cfg);
+    : splitCalibration(opts.images.length, {
+        fraction: cfg.calibrationFraction,
+        max: cfg.maxCalibrationImages,
+        seed: cfg.seed,
+        minImages: 5,
+      });
   const fitImages = split.fit.map((i) => opts.images[i]);
   const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
 
@@ -121,7 +128,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     intraOpNumThreads: cfg.intraOpNumThreads,
   });
   try {
-    const clock = new Clock('features', fitImages.length, opts.onProgress);
+    const clock = new StageClock('features', fitImages.length, opts.onProgress);
     clock.report(0);
     for (let i = 0; i < fitImages.length; i += cfg.featureBatch) {
       cancel();
@@ -174,7 +181,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     seed: cfg.seed,
     intraOpNumThreads: cfg.intraOpNumThreads,
   });
-  const fingerprint = await dfrFingerprint(fitImages);
+  const fingerprint = await trainingFingerprint(fitImages);
   let epochLosses: number[];
   try {
     const batch = new Float32Array(batchRows * C);
@@ -232,7 +239,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   timings.totalMs = performance.now() - tStart;
   return {
     config: cfg,
-    backboneId: cfg.backbone,
+    backboneId: bb.id,
     backboneBytes,
     modelBytes,
     taps,
@@ -245,14 +252,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     trainRows: R,
     fingerprint,
     epochLosses,
-    calibration: {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration: summariseCalibration(scores, calSource),
     timings,
   };
 }
@@ -270,7 +270,7 @@ async function scoreImages(
   });
   const scores: number[] = [];
   try {
-    const clock = new Clock('calibrate', images.length, opts.onProgress);
+    const clock = new StageClock('calibrate', images.length, opts.onProgress);
     for (let i = 0; i < images.length; i += cfg.featureBatch) {
       if (opts.shouldCancel?.()) throw new CancelledError();
       const batch = images.slice(i, i + cfg.featureBatch);

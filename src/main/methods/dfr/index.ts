@@ -1,5 +1,5 @@
 // DFR (deep feature reconstruction) on the training engine.
-export { fitDfr, dfrFingerprint, type FitDfrOptions } from './fit';
+export { fitDfr, type FitDfrOptions } from './fit';
 export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
 export {
   startDfrFit,

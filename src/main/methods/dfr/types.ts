@@ -1,6 +1,7 @@
 // DFR (deep feature reconstruction) configuration, presets and results. Recipe: docs/methods.md
-// "DFR"; deviations (backbone, taps, fast preset) are recorded in model.json params.
+// "DFR"; deviations (backbone, taps, fast preset) are recorded in model.json `deviations`.
 import type { ModelJson } from '../../models/schema';
+import type { Calibration } from '../common';
 
 export const DFR_VERSION = '1.0.0';
 
@@ -121,14 +122,7 @@ export interface FittedDfr {
   trainRows: number;
   fingerprint: string;
   epochLosses: number[];
-  calibration: {
-    source: 'held-out' | 'train';
-    count: number;
-    min: number;
-    max: number;
-    mean: number;
-    scores: number[];
-  };
+  calibration: Calibration;
   timings: Record<string, number>;
 }
 

@@ -1,9 +1,8 @@
 // Model package export: one self-contained model.onnx (backbone, aggregation, bank, chunked NN
 // search, reweighting, map) and model.json (src/main/models/schema.ts).
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseModel, serializeModel } from '../../onnx/serialize';
-import { modelJsonSchema, type ModelJson } from '../../models/schema';
+import type { ModelJson } from '../../models/schema';
+import { buildModelJson as buildPackageJson, writePackage } from '../common';
 import { buildScoringModel } from './graph';
 import { featureSpecOf } from './scorer';
 import { PATCHCORE_VERSION, type FittedPatchCore } from './types';
@@ -31,16 +30,32 @@ export function buildPackageGraph(
   return { bytes: serializeModel(graph), chunks };
 }
 
+/** How this station's PatchCore differs from the published recipe (docs/methods.md "PatchCore"). */
+export function patchcoreDeviations(model: FittedPatchCore): string[] {
+  const p = model.backbone.preprocess;
+  const cfg = model.config;
+  const out = [
+    `backbone ${model.backbone.id} (taps ${model.backbone.taps.map((t) => t.name).join(', ')}) instead of WideResNet-50 layer2 + layer3`,
+    p.resize === 0
+      ? `whole frame resized to ${p.crop}×${p.crop} (no resize 256 + centre crop 224)`
+      : `resize ${p.resize} + centre crop ${p.crop} (paper: 256 + 224)`,
+    'features kept at full tap width and concatenated (no adaptive mean pooling to 1024-d)',
+  ];
+  if (cfg.reduceDim > 0)
+    out.push(`features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`);
+  if (cfg.coresetRatio !== 0.1) out.push(`coreset ratio ${cfg.coresetRatio} (paper: 0.1)`);
+  out.push('coreset greedy selection on PCA-rotated 128-d projections (same distances, early exit)');
+  out.push('score normalisation: min/max of held-out good images');
+  return out;
+}
+
 export function buildModelJson(
   model: FittedPatchCore,
   opts: ExportOptions & { chunks: number; chunkSize: number },
 ): ModelJson {
   const p = model.backbone.preprocess;
   const cfg = model.config;
-  const cal = model.calibration;
-  return modelJsonSchema.parse({
-    format: 'inspection-model',
-    formatVersion: 1,
+  return buildPackageJson({
     method: 'patchcore',
     version: PATCHCORE_VERSION,
     backbone: { id: model.backbone.id, taps: model.backbone.taps },
@@ -54,7 +69,6 @@ export function buildModelJson(
       std: p.std,
       channelOrder: p.channelOrder,
     },
-    outputs: { score: 'pred_score', map: 'anomaly_map' },
     params: {
       coresetRatio: cfg.coresetRatio,
       coresetProjectionDim: cfg.coresetProjectionDim,
@@ -71,36 +85,15 @@ export function buildModelJson(
       seed: cfg.seed,
       patchCount: model.patchCount,
     },
-    normalisation: normalisationOf(cal),
-    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
-    training: {
-      fingerprint: model.fingerprint,
-      imageCount: model.trainImageCount,
-      calibrationCount: cal.count,
-      calibrationSource: cal.source,
-    },
-    createdAt: (opts.createdAt ?? new Date()).toISOString(),
-    metrics: {
-      calibration: { count: cal.count, min: cal.min, max: cal.max, mean: cal.mean },
-      fitTimingsMs: model.timings,
-      ...(opts.metrics ?? {}),
-    },
+    deviations: patchcoreDeviations(model),
+    calibration: model.calibration,
+    fingerprint: model.fingerprint,
+    trainImageCount: model.trainImageCount,
+    thresholds: opts.thresholds,
+    createdAt: opts.createdAt,
+    metrics: { fitTimingsMs: model.timings },
+    extraMetrics: opts.metrics,
   });
-}
-
-/**
- * Min/max of the good calibration scores map to 0 and 1. With too few calibration images to
- * span a range (one image, or identical scores) the lower end falls back to 0: PatchCore scores
- * are distances, so 0 is their natural floor.
- */
-export function normalisationOf(cal: FittedPatchCore['calibration']): {
-  method: 'minmax';
-  min: number;
-  max: number;
-} {
-  if (cal.count === 0 || !(cal.max > cal.min))
-    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
-  return { method: 'minmax', min: cal.min, max: cal.max };
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json (each via a temp file + rename, so readers never see half a file). */
@@ -111,11 +104,6 @@ export async function exportPatchCore(
 ): Promise<{ dir: string; json: ModelJson; chunks: number; bytes: number }> {
   const chunkSize = opts.chunkSize ?? model.config.chunkSize;
   const { bytes, chunks } = buildPackageGraph(model, chunkSize);
-  const json = buildModelJson(model, { ...opts, chunks, chunkSize });
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'model.onnx.tmp'), bytes);
-  await rename(join(dir, 'model.onnx.tmp'), join(dir, 'model.onnx'));
-  await writeFile(join(dir, 'model.json.tmp'), `${JSON.stringify(json, null, 2)}\n`);
-  await rename(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
-  return { dir, json, chunks, bytes: bytes.length };
+  const written = await writePackage(dir, bytes, buildModelJson(model, { ...opts, chunks, chunkSize }));
+  return { ...written, chunks };
 }

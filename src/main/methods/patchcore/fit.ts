@@ -8,7 +8,6 @@
 // re-computes features of the images that own selected patches and copies just those rows, which
 // trades one more backbone pass for O(bank) memory. A fixed random reduction (reduceDim) shrinks
 // both the features and the exported bank.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
@@ -16,7 +15,8 @@ import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../mod
 import { GraphBuilder } from '../../onnx/builder';
 import { CancelledError, greedyCoreset, pcaRotation } from './coreset';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
-import { createRng, gaussianMatrix, sampleWithoutReplacement } from './prng';
+import { createRng, gaussianMatrix } from '../../util/rng';
+import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
 import { PatchCoreScorer, featureSpecOf } from './scorer';
 import {
   resolveConfig,
@@ -43,46 +43,6 @@ export interface FitOptions {
   onProgress?: (p: FitProgress) => void;
   shouldCancel?: () => boolean;
   intraOpNumThreads?: number;
-}
-
-class StageClock {
-  private t0 = performance.now();
-  constructor(
-    private readonly stage: FitProgress['stage'],
-    private readonly total: number,
-    private readonly emit?: (p: FitProgress) => void,
-  ) {}
-  report(done: number): void {
-    if (!this.emit) return;
-    const el = performance.now() - this.t0;
-    const etaMs = done > 0 ? Math.round((el / done) * (this.total - done)) : null;
-    this.emit({ stage: this.stage, done, total: this.total, etaMs });
-  }
-}
-
-async function imageBytesHash(img: ImageInput): Promise<string> {
-  const h = createHash('sha256');
-  if (typeof img === 'string') h.update(await readFile(img));
-  else if (img instanceof Uint8Array) h.update(img);
-  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
-  return h.digest('hex');
-}
-
-/** sha256 over the sorted per-image sha256s: independent of file names and order. */
-export async function trainingFingerprint(images: ImageInput[]): Promise<string> {
-  const hashes: string[] = [];
-  for (const img of images) hashes.push(await imageBytesHash(img));
-  hashes.sort();
-  return createHash('sha256').update(hashes.join('\n')).digest('hex');
-}
-
-export function splitCalibration(n: number, cfg: PatchCoreConfig): { fit: number[]; calib: number[] } {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n < 10 || cfg.calibrationFraction <= 0) return { fit: all, calib: [] };
-  const count = Math.min(cfg.maxCalibrationImages, Math.max(1, Math.round(n * cfg.calibrationFraction)));
-  const calib = sampleWithoutReplacement(createRng(cfg.seed ^ 0x5eed), n, count).sort((a, b) => a - b);
-  const held = new Set(calib);
-  return { fit: all.filter((i) => !held.has(i)), calib };
 }
 
 function checkCancel(opts: FitOptions): void {
@@ -138,7 +98,12 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
 
   const split = opts.calibrationImages
     ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, cfg);
+    : splitCalibration(opts.images.length, {
+        fraction: cfg.calibrationFraction,
+        max: cfg.maxCalibrationImages,
+        seed: cfg.seed,
+        minImages: 10,
+      });
   const fitImages = split.fit.map((i) => opts.images[i]);
   const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
 
@@ -275,14 +240,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     } finally {
       await scorer.release();
     }
-    fitted.calibration = {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    };
+    fitted.calibration = summariseCalibration(scores, calSource);
     timings.calibrateMs = performance.now() - tCal;
     timings.totalMs = performance.now() - tStart;
     return fitted;

@@ -74,14 +74,8 @@ export function resolveConfig(
   return { ...DEFAULT_CONFIG, ...(preset ? PRESETS[preset] : {}), ...overrides };
 }
 
-export interface Calibration {
-  source: 'held-out' | 'train';
-  count: number;
-  scores: number[];
-  min: number;
-  max: number;
-  mean: number;
-}
+export type { Calibration } from '../common';
+import type { Calibration } from '../common';
 
 export interface FittedPatchCore {
   config: PatchCoreConfig;

@@ -1,0 +1,59 @@
+// Score calibration shared by every method: which good images are held out of the fit, what their
+// scores say, and the min/max normalisation that maps them onto the verdict scale.
+import { createRng, sampleWithoutReplacement } from '../../util/rng';
+
+export interface CalibrationSplitOptions {
+  /** Fraction of the good images held out (0: none). */
+  fraction: number;
+  /** At most this many held out. */
+  max: number;
+  seed: number;
+  /** Below this many images nothing is held out: each one is needed for the fit. */
+  minImages: number;
+}
+
+/** A seeded split of n good images into fitted and held-out (calibration) indices, both ascending. */
+export function splitCalibration(n: number, o: CalibrationSplitOptions): { fit: number[]; calib: number[] } {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n < o.minImages || o.fraction <= 0) return { fit: all, calib: [] };
+  const count = Math.min(o.max, Math.max(1, Math.round(n * o.fraction)));
+  const calib = sampleWithoutReplacement(createRng(o.seed ^ 0x5eed), n, count).sort((a, b) => a - b);
+  const held = new Set(calib);
+  return { fit: all.filter((i) => !held.has(i)), calib };
+}
+
+export interface Calibration {
+  /** 'held-out': images not fitted on; 'train': fitted images (too few to hold any out). */
+  source: 'held-out' | 'train';
+  count: number;
+  scores: number[];
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export function summariseCalibration(scores: number[], source: Calibration['source']): Calibration {
+  return {
+    source,
+    count: scores.length,
+    scores,
+    min: Math.min(...scores),
+    max: Math.max(...scores),
+    mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+  };
+}
+
+/**
+ * Min/max of the good calibration scores map to 0 and 1. With too few calibration images to span
+ * a range (one image, or identical scores) the lower end falls back to 0: every method's raw
+ * score is a distance or an error, so 0 is its natural floor.
+ */
+export function minmaxNormalisation(cal: Pick<Calibration, 'count' | 'min' | 'max'>): {
+  method: 'minmax';
+  min: number;
+  max: number;
+} {
+  if (cal.count === 0 || !(cal.max > cal.min))
+    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
+  return { method: 'minmax', min: cal.min, max: cal.max };
+}

@@ -1,0 +1,72 @@
+// The one model package shape (model.onnx + model.json, src/main/models/schema.ts): the envelope
+// every method fills and the writer that never leaves half a file for a reader to find.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { modelJsonSchema, type ModelJson } from '../../models/schema';
+import { minmaxNormalisation, type Calibration } from './calibration';
+
+export interface PackageEnvelope {
+  method: string;
+  version: string;
+  backbone: { id: string; taps: unknown[] };
+  input: ModelJson['input'];
+  /** Method-specific settings. */
+  params: Record<string, unknown>;
+  /** How this station's recipe differs from the published one (docs/methods.md). */
+  deviations: string[];
+  calibration: Calibration;
+  fingerprint: string;
+  trainImageCount: number;
+  thresholds?: { t1: number; t2: number };
+  createdAt?: Date;
+  /** Method metrics after the calibration summary, before the caller's. */
+  metrics?: Record<string, unknown>;
+  extraMetrics?: Record<string, unknown>;
+}
+
+/** Normalised thresholds default to t1 = 1 (the worst good calibration image) and t2 = 1.5. */
+export function buildModelJson(e: PackageEnvelope): ModelJson {
+  const cal = e.calibration;
+  return modelJsonSchema.parse({
+    format: 'inspection-model',
+    formatVersion: 1,
+    method: e.method,
+    version: e.version,
+    backbone: e.backbone,
+    input: e.input,
+    outputs: { score: 'pred_score', map: 'anomaly_map' },
+    params: e.params,
+    deviations: e.deviations,
+    normalisation: minmaxNormalisation(cal),
+    thresholds: e.thresholds ?? { t1: 1, t2: 1.5 },
+    training: {
+      fingerprint: e.fingerprint,
+      imageCount: e.trainImageCount,
+      calibrationCount: cal.count,
+      calibrationSource: cal.source,
+    },
+    createdAt: (e.createdAt ?? new Date()).toISOString(),
+    metrics: {
+      calibration: { count: cal.count, min: cal.min, max: cal.max, mean: cal.mean },
+      ...(e.metrics ?? {}),
+      ...(e.extraMetrics ?? {}),
+    },
+  });
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Writes `dir`/model.onnx then `dir`/model.json, each through a temp file + rename. */
+export async function writePackage(
+  dir: string,
+  onnx: Uint8Array,
+  json: ModelJson,
+): Promise<{ dir: string; json: ModelJson; bytes: number }> {
+  await mkdir(dir, { recursive: true });
+  await writeAtomically(join(dir, 'model.onnx'), onnx);
+  await writeAtomically(join(dir, 'model.json'), `${JSON.stringify(json, null, 2)}\n`);
+  return { dir, json, bytes: onnx.length };
+}
