@@ -1,8 +1,23 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
 const shared = { '@shared': resolve(__dirname, 'src/shared') };
+
+/**
+ * One worker entry per method folder that has a fit.worker.ts, named '<folder>-fit-worker' (the
+ * name each method's workerEntry gives; test/unit/methods/registry.test.ts checks they agree).
+ */
+export function methodWorkerEntries(root = __dirname): Record<string, string> {
+  const dir = resolve(root, 'src/main/methods');
+  const entries: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const file = resolve(dir, name, 'fit.worker.ts');
+    if (existsSync(file)) entries[`${name}-fit-worker`] = file;
+  }
+  return entries;
+}
 
 // One build feeds three runtimes: the Electron main process (index), plain Node for the
 // headless server (serve) and the CLI (cli). Worker entries are listed here so that worker
@@ -17,8 +32,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/app/index.ts'),
           serve: resolve(__dirname, 'src/main/server/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
-          'patchcore-fit-worker': resolve(__dirname, 'src/main/methods/patchcore/fit.worker.ts'),
-          'dfr-fit-worker': resolve(__dirname, 'src/main/methods/dfr/fit.worker.ts'),
+          ...methodWorkerEntries(),
         },
       },
     },

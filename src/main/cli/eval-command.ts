@@ -16,15 +16,16 @@ import { loadModelPackage } from '../models/runner';
 import { resolveDataDir } from '../storage/data-dir';
 import { dataDirOption, intOption, parseOptions, requireOption } from './args';
 import type { CliCommand } from './commands';
-import { FIT_OPTIONS, fitPackage, parseFitSettings } from './fit-command';
+import { FIT_OPTIONS, fitPackage, fitUsageOptions, parseFitSettings } from './fit-command';
 import { overlayPng } from './overlay';
 import { progressLine } from './progress';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'fit and evaluate on an MVTec-layout dataset; write report.json, report.md, contact sheets',
-  usage:
-    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore|dfr] [--backbone ID] [--preset fast|accurate|fine] [--center-crop] [--data-dir DIR]',
+  get usage() {
+    return `Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] ${fitUsageOptions()} [--data-dir DIR]`;
+  },
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,
@@ -87,7 +88,7 @@ export const evalCommand: CliCommand = {
         const result = categoryResultFromMetrics(ds.category, metrics, {
           nTrain: train.length,
           fitMs,
-          model: { method: settings.method, backbone: settings.backbone, preset: settings.preset },
+          model: { method: settings.method.id, backbone: settings.backbone, preset: settings.preset },
         });
         results.push(result);
         thresholds[ds.category] = json.t2;

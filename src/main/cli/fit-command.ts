@@ -2,24 +2,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isImageFile } from '../imaging/files';
-import { fitDfrPackage } from '../methods/dfr/fit-job';
-import { DFR_PRESETS, type DfrPresetName } from '../methods/dfr/types';
-import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
-import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
-import { PRESET_NAMES, type PresetName } from '../methods/patchcore/types';
+import { DEFAULT_METHOD, METHODS, findMethod, methodIds } from '../methods/registry';
+import type { AnomalyMethod, MethodFitResult } from '../methods/types';
 import { resolveDataDir } from '../storage/data-dir';
 import { CliUsageError, dataDirOption, parseOptions, requireOption } from './args';
 import type { CliCommand } from './commands';
 import { progressLine } from './progress';
 
-export const METHODS = ['patchcore', 'dfr'] as const;
-export type MethodName = (typeof METHODS)[number];
-export const BACKBONES: PatchCoreBackboneId[] = ['mobilenet_v2', 'inception_v3'];
-
 export interface FitSettings {
-  method: MethodName;
-  backbone: PatchCoreBackboneId;
-  preset: PresetName;
+  method: AnomalyMethod;
+  backbone: string;
+  preset: string;
   /**
    * The paper's resize (256/224 of the input) + centre crop instead of the default whole frame,
    * which keeps the ends of elongated parts where defects often sit.
@@ -33,27 +26,30 @@ export function parseFitSettings(values: {
   preset?: string;
   'center-crop'?: boolean;
 }): FitSettings {
-  const method = values.method ?? 'patchcore';
-  if (!isMethod(method)) {
-    throw new CliUsageError(`--method ${method} is not available (available: ${METHODS.join(', ')}).`);
+  const name = values.method ?? DEFAULT_METHOD.id;
+  const method = findMethod(name);
+  if (!method) {
+    throw new CliUsageError(`--method ${name} is not available (available: ${methodIds().join(', ')}).`);
   }
-  const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
-  if (!BACKBONES.includes(backbone))
-    throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
-  const preset = (values.preset ?? 'fast') as PresetName;
-  const presets: readonly string[] = method === 'dfr' ? Object.keys(DFR_PRESETS) : PRESET_NAMES;
-  if (!presets.includes(preset)) {
-    const fine = method === 'dfr' ? '' : ' (fine: larger input for defects of a few pixels)';
-    throw new CliUsageError(`--preset must be one of ${presets.join(', ')} for ${method}${fine}.`);
+  const backbone = values.backbone ?? method.backbones[0];
+  if (!method.backbones.includes(backbone)) {
+    throw new CliUsageError(
+      method.backbones.length === 1
+        ? `${method.label} uses ${method.backbones[0]}; --backbone cannot be changed for it.`
+        : `--backbone must be one of ${method.backbones.join(', ')} for ${method.id}.`,
+    );
   }
-  if (method === 'dfr' && values.backbone && backbone !== 'mobilenet_v2') {
-    throw new CliUsageError('DFR uses MobileNetV2 taps; --backbone cannot be changed for it.');
+  const preset = values.preset ?? method.defaultPreset;
+  if (!method.presets.some((p) => p.id === preset)) {
+    const notes = method.presets.filter((p) => p.note).map((p) => `${p.id}: ${p.note}`);
+    throw new CliUsageError(
+      `--preset must be one of ${method.presets.map((p) => p.id).join(', ')} for ${method.id}${notes.length ? ` (${notes.join('; ')})` : ''}.`,
+    );
   }
-  return { method, backbone, preset, centerCrop: values['center-crop'] ?? false };
-}
-
-function isMethod(name: string): name is MethodName {
-  return (METHODS as readonly string[]).includes(name);
+  const centerCrop = values['center-crop'] ?? false;
+  if (centerCrop && !method.centerCrop)
+    throw new CliUsageError(`--center-crop is not available for ${method.id}.`);
+  return { method, backbone, preset, centerCrop };
 }
 
 export const FIT_OPTIONS = {
@@ -64,39 +60,21 @@ export const FIT_OPTIONS = {
   'data-dir': { type: 'string' },
 } as const;
 
-/** Fits in a worker thread (the process stays responsive to Ctrl-C) and exports to outDir. */
+/**
+ * Fits in a worker thread (the process stays responsive to Ctrl-C) and exports to outDir. Ctrl-C
+ * cancels; a method that trains keeps its checkpoint in outDir, so the same command resumes.
+ */
 export async function fitPackage(
   images: string[],
   outDir: string,
   settings: FitSettings,
   cacheDir: string,
-): Promise<Pick<FitJobResult, 'dir' | 'modelJson' | 'onnxBytes'>> {
-  if (settings.method === 'dfr') {
-    // DFR keeps a checkpoint in outDir while training, so an interrupted fit resumes when rerun.
-    return fitDfrPackage(images, outDir, {
-      preset: settings.preset as DfrPresetName,
-      cacheDir,
-      onProgress: (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
-    });
-  }
+): Promise<MethodFitResult> {
+  const { method, preset } = settings;
   // The preset can change the input size, i.e. which converted backbone is used.
-  const backbone = await patchcoreBackbone(settings.backbone, {
-    cacheDir: join(cacheDir, 'backbones'),
-    preset: settings.preset,
-  });
-  const job = startPatchCoreFit(
-    {
-      images,
-      backbone,
-      preset: settings.preset,
-      // Min–max normalisation over the default 10 % (2–3 images of a small set) is a range of
-      // noise and puts ordinary good parts above T1; a quarter held out, as the demo line does.
-      config: { calibrationFraction: 0.25 },
-      preprocess: settings.centerCrop
-        ? { resize: Math.round((backbone.preprocess.crop * 256) / 224) }
-        : undefined,
-      outDir,
-    },
+  const backbone = await method.resolveBackbone({ preset, cacheDir, backboneId: settings.backbone });
+  const job = method.fit(
+    { images, preset, outDir, cacheDir, backbone, centerCrop: settings.centerCrop },
     (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
   );
   const stop = (): void => job.cancel();
@@ -106,6 +84,13 @@ export async function fitPackage(
   } finally {
     process.off('SIGINT', stop);
   }
+}
+
+/** Help text fragments from the registry. */
+export function fitUsageOptions(): string {
+  const backbones = [...new Set(METHODS.flatMap((m) => m.backbones))];
+  const presets = [...new Set(METHODS.flatMap((m) => m.presets.map((p) => p.id)))];
+  return `[--method ${methodIds().join('|')}] [--backbone ${backbones.join('|')}] [--preset ${presets.join('|')}] [--center-crop]`;
 }
 
 export function imagesIn(dir: string): string[] {
@@ -123,8 +108,9 @@ export function imagesIn(dir: string): string[] {
 export const fitCommand: CliCommand = {
   name: 'fit',
   summary: 'fit a model package from a folder of good images',
-  usage:
-    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--center-crop] [--data-dir DIR]',
+  get usage() {
+    return `Usage: station fit --data DIR --out PKG_DIR ${fitUsageOptions()} [--data-dir DIR]`;
+  },
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ModelVersionDto } from '@shared/training';
 import { modelJsonSchema, type ModelJson } from '../models/schema';
+import { packagePreset } from '../methods/registry';
 import type { AuditTrail } from '../storage/audit-trail';
 import type { Db } from '../storage/database';
 
@@ -271,12 +272,7 @@ export function describeExistingPackage(
   };
 }
 
-/** PatchCore packages record their preset only through its parameters. */
+/** The preset a package was fitted with (the registered method infers it for older packages). */
 export function presetOf(json: ModelJson): string | null {
-  const p = json.params as { coresetRatio?: unknown; reduction?: unknown; preset?: unknown };
-  if (typeof p.preset === 'string') return p.preset;
-  if (json.method !== 'patchcore') return null;
-  if (p.coresetRatio === 0.01 && p.reduction) return 'fast';
-  if (p.coresetRatio === 0.1 && !p.reduction) return 'accurate';
-  return 'custom';
+  return packagePreset(json);
 }

@@ -17,7 +17,7 @@ import type {
 import { JobCancelledError } from '../jobs/worker-job';
 import { modelJsonSchema } from '../models/schema';
 import { presetOf, type ModelStore } from '../model-store/store';
-import type { BackboneSource } from '../methods/patchcore/types';
+import type { BackboneSource } from '../methods/types';
 import type { SettingsStore } from '../storage/settings-store';
 import {
   CalibrationCancelled,
@@ -26,7 +26,7 @@ import {
   suggestThresholds,
   type CalibrationData,
 } from './calibrate';
-import { CostModel, findMethod, splitCounts, type FitRun } from './methods';
+import { CostModel, cacheDirOf, findMethod, splitCounts } from './methods';
 import { FolderError, scanTrainingFolders, type ScannedImage } from './scan';
 import { createRng } from '../util/rng';
 
@@ -90,7 +90,7 @@ interface Job {
   heldOut: ScannedImage[];
   defects: ScannedImage[];
   masks: Map<string, string>;
-  run: FitRun | null;
+  run: { result: Promise<void>; cancel(): void } | null;
   cancelled: boolean;
   /** Settles when the job stops working (ready, failed or cancelled) and its files are final. */
   done: Promise<void>;
@@ -211,35 +211,32 @@ export class TrainingJobs {
   private async execute(job: Job, methodId: string, presetId: string): Promise<void> {
     const method = findMethod(methodId)!;
     try {
-      const cacheDir = join(this.deps.dataDir, 'cache', 'backbones');
+      const cacheDir = cacheDirOf(this.deps.dataDir);
       const backbone = this.deps.backboneFor
         ? await this.deps.backboneFor(methodId, presetId)
-        : await method.backbone(presetId, cacheDir);
+        : await method.resolveBackbone({ preset: presetId, cacheDir });
       if (job.cancelled) throw new JobCancelledError();
       job.dto.state = 'fitting';
       this.publish(job);
-      job.run = method.start(
+      const handle = method.fit(
         {
           images: job.fit.map((i) => i.path),
           calibrationImages: job.heldOut.map((i) => i.path),
           preset: presetId,
           outDir: job.staging,
           cacheDir,
-          onProgress: (p) => {
-            if (job.cancelled) return;
-            if (p.stage === 'features' && job.firstFeatureAt === null) job.firstFeatureAt = performance.now();
-            job.dto.progress = progressOf(
-              p.stage,
-              p.done,
-              p.total,
-              p.etaMs,
-              this.remainingGuess(job, p.stage),
-            );
-            this.publish(job, true);
-          },
+          backbone,
+          background: true,
+          metrics: { wizard: { preset: presetId } },
         },
-        backbone,
+        (p) => {
+          if (job.cancelled) return;
+          if (p.stage === 'features' && job.firstFeatureAt === null) job.firstFeatureAt = performance.now();
+          job.dto.progress = progressOf(p.stage, p.done, p.total, p.etaMs, this.remainingGuess(job, p.stage));
+          this.publish(job, true);
+        },
       );
+      job.run = { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
       await job.run.result;
       job.run = null;
       if (job.cancelled) throw new JobCancelledError();

@@ -1,147 +1,22 @@
-// The methods the wizard offers, as data: each entry says whether it can run here, its presets
-// and how to start a fit. A new method (DFR, once the training engine exists) is one more entry;
-// the UI lists whatever this returns.
-import { dirname, join } from 'node:path';
+// The methods the wizard offers: the registered methods (src/main/methods/registry.ts) with the
+// presets that have a benchmark prior. The UI lists whatever this returns; nothing here names a
+// method.
+import { join } from 'node:path';
 import type { MethodInfo, PresetInfo, TrainingEstimate } from '@shared/training';
-import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../methods/patchcore/fit-job';
-import { startWorkerJob } from '../jobs/worker-job';
-import { startDfrFit } from '../methods/dfr/fit-job';
-import type { DfrPresetName } from '../methods/dfr/types';
-import { patchcoreBackbone } from '../methods/patchcore/backbone';
-import type { BackboneSource, FitProgress, PresetName } from '../methods/patchcore/types';
+import { METHODS } from '../methods/registry';
+import type { AnomalyMethod, MethodPreset, PresetCost } from '../methods/types';
 import type { SettingsStore } from '../storage/settings-store';
 
-export interface FitStart {
-  /** Good images to fit on (paths). */
-  images: string[];
-  /** Held-out good images: the package's score normalisation is set from them. */
-  calibrationImages: string[];
-  preset: string;
-  outDir: string;
-  cacheDir: string;
-  onProgress: (p: { stage: string; done: number; total: number; etaMs: number | null }) => void;
-}
+type WizardPreset = MethodPreset & { prior: PresetCost };
 
-export interface FitRun {
-  result: Promise<void>;
-  cancel(): void;
-}
+export type WizardMethod = Omit<AnomalyMethod, 'presets'> & { presets: readonly WizardPreset[] };
 
-interface PresetSpec {
-  id: string;
-  label: string;
-  description: string;
-  backbone: string;
-  /**
-   * Prior cost before this station has measured its own: fit ms per good image, fixed ms (backbone,
-   * worker start, export) and scoring ms per calibration image. From docs/benchmarks.md (2-core
-   * CPU, MobileNetV2, 200 magnetic_tile images: fast 12.7–18.5 s, accurate 82.7–129.4 s).
-   */
-  prior: { perImageMs: number; fixedMs: number; scoreMs: number };
-}
+const offered = (p: MethodPreset): p is WizardPreset => p.wizard && p.prior !== undefined;
 
-export interface WizardMethod {
-  id: string;
-  label: string;
-  description: string;
-  availability(): { available: boolean; reason: string };
-  presets: PresetSpec[];
-  /** `backbone` is null for methods that pick their own feature extractor (DFR). */
-  start(args: FitStart, backbone: BackboneSource | null): FitRun;
-  /** The backbone a preset fits on (tests substitute a tiny one); null when the method has none to choose. */
-  backbone(preset: string, cacheDir: string): Promise<BackboneSource | null>;
-}
-
-const patchcore: WizardMethod = {
-  id: 'patchcore',
-  label: 'PatchCore',
-  description:
-    'Memory bank of features of good parts; a part is as anomalous as its least familiar patch. Learns in one pass, no GPU needed.',
-  availability: () => ({ available: true, reason: 'Runs on this station (ONNX Runtime, CPU or GPU).' }),
-  presets: [
-    {
-      id: 'fast',
-      label: 'Fast',
-      description: '1 % memory bank, features projected to 128 dimensions: fits in seconds, ~10 ms per part.',
-      backbone: 'mobilenet_v2',
-      prior: { perImageMs: 80, fixedMs: 4000, scoreMs: 60 },
-    },
-    {
-      id: 'accurate',
-      label: 'Accurate',
-      description: "The paper's 10 % bank with all 576 dimensions: slower to fit and ~30× slower per part.",
-      backbone: 'mobilenet_v2',
-      prior: { perImageMs: 600, fixedMs: 6000, scoreMs: 400 },
-    },
-  ],
-  start(args, backbone) {
-    if (!backbone) throw new Error('PatchCore needs a backbone.');
-    const handle = startWorkerJob<FitJobData, FitProgress, FitJobResult>(
-      FIT_WORKER_ENTRY,
-      {
-        images: args.images,
-        calibrationImages: args.calibrationImages,
-        backbone,
-        preset: args.preset as PresetName,
-        outDir: args.outDir,
-        // One thread: the live loop keeps the other core while a model trains.
-        intraOpNumThreads: 1,
-        export: { metrics: { wizard: { preset: args.preset } } },
-      },
-      (p) => args.onProgress(p),
-    );
-    return { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
-  },
-  backbone: (_preset, cacheDir) => patchcoreBackbone('mobilenet_v2', { cacheDir }),
-};
-
-/**
- * startPatchCoreFit looks for out/main/patchcore-fit-worker.js next to the module that resolves
- * it, but the bundler puts that module in out/main/chunks/, so in the built app the worker is
- * never found (the demo line silently falls back to fitting on the main thread). Same entry,
- * named relative to the chunk folder when that is where this code runs; from source (tests)
- * neither file exists and the .ts source is used as before.
- */
-/** DFR on the station's own training engine: an auto-encoder learns to reconstruct backbone features. */
-const dfr: WizardMethod = {
-  id: 'dfr',
-  label: 'DFR',
-  description:
-    'Deep feature reconstruction: a small auto-encoder learns the features of good parts; a part is as anomalous as its worst-reconstructed region. Trains for minutes on a CPU.',
-  availability: () => ({
-    available: true,
-    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
-  presets: [
-    {
-      id: 'fast',
-      label: 'Fast',
-      description:
-        '12 epochs over sampled feature locations: about a minute for 100 images here, ~165 ms per part.',
-      backbone: 'mobilenet_v2',
-      // Measured: 120 images in 116–127 s on the 2-core development CPU (docs/benchmarks.md).
-      prior: { perImageMs: 1000, fixedMs: 5000, scoreMs: 170 },
-    },
-  ],
-  start(args) {
-    const handle = startDfrFit(
-      {
-        images: args.images,
-        calibrationImages: args.calibrationImages,
-        preset: args.preset as DfrPresetName,
-        // DFR converts its backbone under <cache>/backbones itself.
-        cacheDir: dirname(args.cacheDir),
-        outDir: args.outDir,
-        export: { preset: args.preset as DfrPresetName },
-      },
-      (p) => args.onProgress(p),
-    );
-    return { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
-  },
-  backbone: () => Promise.resolve(null),
-};
-
-export const WIZARD_METHODS: readonly WizardMethod[] = [patchcore, dfr];
+export const WIZARD_METHODS: readonly WizardMethod[] = METHODS.map((m) => ({
+  ...m,
+  presets: m.presets.filter(offered),
+}));
 
 export function findMethod(id: string): WizardMethod | undefined {
   return WIZARD_METHODS.find((m) => m.id === id);
@@ -160,7 +35,7 @@ const costKey = (method: string, preset: string): string => `internal.training.c
 export class CostModel {
   constructor(private readonly settings: SettingsStore) {}
 
-  preset(method: WizardMethod, spec: PresetSpec): PresetInfo {
+  preset(method: WizardMethod, spec: WizardPreset): PresetInfo {
     const m = this.settings.getInternal<Measured>(costKey(method.id, spec.id));
     const measured = m && m.samples > 0 && Number.isFinite(m.perImageMs);
     return {
@@ -257,6 +132,7 @@ export function syntheticCount(heldOut: number): number {
   return heldOut === 0 ? 0 : Math.min(60, Math.max(8, heldOut * 2));
 }
 
+/** The data cache root the methods convert their backbones under (<cache>/backbones). */
 export function cacheDirOf(dataDir: string): string {
-  return join(dataDir, 'cache', 'backbones');
+  return join(dataDir, 'cache');
 }

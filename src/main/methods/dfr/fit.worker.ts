@@ -15,6 +15,7 @@ void runAsWorkerJob<DfrFitJobData, DfrProgress, DfrFitResult>(async (data, ctx) 
     preset: data.preset,
     config: data.config,
     cacheDir: data.cacheDir,
+    backbone: data.backbone,
     checkpointPath,
     onProgress: ctx.progress,
     shouldCancel: ctx.isCancelled,

@@ -1,12 +1,11 @@
 // DFR (deep feature reconstruction) on the training engine.
 export { fitDfr, type FitDfrOptions } from './fit';
+export { dfrMethod } from './method';
 export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
 export {
   startDfrFit,
-  fitDfrPackage,
   DFR_FIT_WORKER_ENTRY,
   type DfrFitJobData,
-  type FitDfrPackageOptions,
 } from './fit-job';
 export {
   aeWidths,

@@ -1,0 +1,105 @@
+// PatchCore as a registered anomaly method (src/main/methods/types.ts): what the wizard, the CLI,
+// the build and the model store know about it.
+import { startWorkerJob } from '../../jobs/worker-job';
+import type { AnomalyMethod, MethodProgress } from '../types';
+import { BACKBONE_DEFAULTS, PRESET_INPUT_SIZE, patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
+import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from './fit-job';
+import { DEFAULT_CONFIG, resolveConfig, type PatchCoreConfig, type PresetName } from './types';
+
+/**
+ * Largest arrays of a fit: the coreset projection of every patch (N·HW·128·4 bytes) plus the full
+ * features while they fit the feature budget (beyond it a second extraction pass gathers the bank).
+ */
+function fitArrayBytes(preset: PresetName, images: number): number {
+  const cfg = resolveConfig(preset);
+  const size = PRESET_INPUT_SIZE[preset]?.mobilenet_v2 ?? BACKBONE_DEFAULTS.mobilenet_v2.inputSize;
+  const patches = images * (size / 8) ** 2;
+  // MobileNetV2 block_6 (192 ch) + block_10 (384 ch) expand taps.
+  const dim = cfg.reduceDim > 0 ? cfg.reduceDim : 576;
+  const proj = patches * Math.min(dim, cfg.coresetProjectionDim) * 4;
+  const full = dim > cfg.coresetProjectionDim ? Math.min(patches * dim * 4, cfg.featureBudgetBytes) : 0;
+  return proj + full;
+}
+
+export const patchcoreMethod: AnomalyMethod = {
+  id: 'patchcore',
+  label: 'PatchCore',
+  description:
+    'Memory bank of features of good parts; a part is as anomalous as its least familiar patch. Learns in one pass, no GPU needed.',
+  needs: { pretrainedBackbone: true, gradientTraining: false },
+  pixelMap: true,
+  resumable: false,
+  centerCrop: true,
+  backbones: Object.keys(BACKBONE_DEFAULTS),
+  presets: [
+    {
+      id: 'fast',
+      label: 'Fast',
+      description: '1 % memory bank, features projected to 128 dimensions: fits in seconds, ~10 ms per part.',
+      backbone: 'mobilenet_v2',
+      wizard: true,
+      // From docs/benchmarks.md (2-core CPU, MobileNetV2, 200 magnetic_tile images: 12.7–18.5 s).
+      prior: { perImageMs: 80, fixedMs: 4000, scoreMs: 60 },
+      memoryBytes: (n) => fitArrayBytes('fast', n),
+    },
+    {
+      id: 'accurate',
+      label: 'Accurate',
+      description: "The paper's 10 % bank with all 576 dimensions: slower to fit and ~30× slower per part.",
+      backbone: 'mobilenet_v2',
+      wizard: true,
+      // From docs/benchmarks.md (same set: 82.7–129.4 s).
+      prior: { perImageMs: 600, fixedMs: 6000, scoreMs: 400 },
+      memoryBytes: (n) => fitArrayBytes('accurate', n),
+    },
+    {
+      id: 'fine',
+      label: 'Fine',
+      description: 'The fast head on a 448 px input, for defects of a few pixels; ~7× the fast preset’s fit time.',
+      backbone: 'mobilenet_v2',
+      wizard: false,
+      note: 'larger input for defects of a few pixels',
+      memoryBytes: (n) => fitArrayBytes('fine', n),
+    },
+  ],
+  defaultPreset: 'fast',
+  testConfig: {},
+  workerEntry: FIT_WORKER_ENTRY,
+  availability: () => ({ available: true, reason: 'Runs on this station (ONNX Runtime, CPU or GPU).' }),
+  resolveBackbone: ({ preset, cacheDir, backboneId }) =>
+    patchcoreBackbone((backboneId ?? 'mobilenet_v2') as PatchCoreBackboneId, {
+      cacheDir,
+      preset: preset as PresetName,
+    }),
+  fit(req, onProgress) {
+    const backbone = req.backbone;
+    if (!backbone) throw new Error('PatchCore needs a backbone (resolveBackbone).');
+    return startWorkerJob<FitJobData, MethodProgress, FitJobResult>(
+      FIT_WORKER_ENTRY,
+      {
+        images: req.images,
+        calibrationImages: req.calibrationImages,
+        backbone,
+        preset: req.preset as PresetName,
+        // Without held-out images given, min–max normalisation over the default 10 % (2–3 images
+        // of a small set) is a range of noise that puts ordinary good parts above T1: a quarter.
+        config: { calibrationFraction: 0.25, ...(req.config as Partial<PatchCoreConfig> | undefined) },
+        preprocess: req.centerCrop
+          ? { resize: Math.round((backbone.preprocess.crop * 256) / 224) }
+          : undefined,
+        outDir: req.outDir,
+        // One thread beside the live loop, which keeps the other core.
+        intraOpNumThreads: req.background ? 1 : undefined,
+        export: req.metrics ? { metrics: req.metrics } : undefined,
+      },
+      onProgress,
+    );
+  },
+  presetOf(json) {
+    // Packages record their preset only through its parameters.
+    const p = json.params as { coresetRatio?: unknown; reduction?: unknown };
+    if (p.coresetRatio === 0.01 && p.reduction) return 'fast';
+    if (p.coresetRatio === DEFAULT_CONFIG.coresetRatio && !p.reduction) return 'accurate';
+    return 'custom';
+  },
+};
