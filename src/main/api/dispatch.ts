@@ -10,9 +10,17 @@ import {
   type ApiParsedRequest,
   type ApiResults,
 } from '@shared/api';
+import { DomainError, type DomainErrorKind } from '../util/errors';
 
 export type ApiHandlers = {
   [M in ApiMethod]: (request: ApiParsedRequest<M>) => Promise<ApiResults[M]> | ApiResults[M];
+};
+
+/** Core modules' domain errors as the API reports them. */
+const API_CODE: Record<DomainErrorKind, ApiErrorBody['code']> = {
+  invalid: 'bad_request',
+  not_found: 'not_found',
+  conflict: 'conflict',
 };
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
@@ -30,6 +38,7 @@ export async function dispatch(handlers: ApiHandlers, method: string, raw: unkno
     return { ok: true, result: await handler(parsed.data) };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };
+    if (err instanceof DomainError) return { ok: false, error: { code: API_CODE[err.kind], message: err.message } };
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, error: { code: 'internal', message } };
   }

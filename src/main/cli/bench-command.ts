@@ -2,10 +2,9 @@
 // markdown with the command and the machine, ready to paste (or --out to write a file).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { benchBackbones, benchTable } from '../backbones';
-import { benchRowsToMarkdown, runPatchCoreBench } from '../methods/patchcore/bench';
+import { METHODS } from '../methods/registry';
 import { benchDemoLine } from '../station/bench';
 import { onnxRuntimeVersion } from '../runtime';
 import { resolveDataDir } from '../storage/data-dir';
@@ -25,26 +24,13 @@ const SECTIONS: BenchSection[] = [
       return `### Backbones (CPU provider)\n\n${benchTable(rows)}`;
     },
   },
-  {
-    name: 'patchcore',
-    async run({ cacheDir, dataRoot }) {
-      const categories = ['magnetic_tile', 'deeppcb'].filter((c) => existsSync(resolve(dataRoot, c)));
-      if (categories.length === 0) {
-        return `### PatchCore\n\nSkipped: no evaluation data at ${dataRoot} (set STATION_EVAL_DATA).`;
-      }
-      const rows = await runPatchCoreBench({
-        dataRoot,
-        categories,
-        backbones: ['mobilenet_v2', 'inception_v3'],
-        presets: ['fast'],
-        trainImages: 200,
-        testImages: 200,
-        cacheDir,
-        log: (line) => console.error(line),
-      });
-      return `### PatchCore (fast preset, whole frame, 180 fitted + 20 calibration of 200 training images, 200-image test subsample)\n\n${benchRowsToMarkdown(rows)}`;
-    },
-  },
+  // One section per registered method that can measure itself.
+  ...METHODS.filter((m) => m.bench).map(
+    (m): BenchSection => ({
+      name: m.id,
+      run: ({ cacheDir, dataRoot }) => m.bench!({ cacheDir, dataRoot, log: (line) => console.error(line) }),
+    }),
+  ),
   {
     name: 'station',
     async run({ dataDir }) {
@@ -76,7 +62,7 @@ export function machineLine(): string {
 
 export const benchCommand: CliCommand = {
   name: 'bench',
-  summary: 'measure backbones, PatchCore and the live loop; print markdown tables',
+  summary: 'measure backbones, the registered methods and the live loop; print markdown tables',
   usage: `Usage: station bench [--only ${SECTIONS.map((s) => s.name).join('|')}]… [--runs N] [--data-dir DIR] [--out FILE]`,
   async run(argv) {
     const { values } = parseOptions(argv, {

@@ -6,7 +6,7 @@ import { colorize } from '../imaging/colormap';
 import { blendOverlay } from '../imaging/overlay';
 import { loadRgb } from '../models/preprocess';
 import type { ModelOutput, ModelRunner } from '../models/runner';
-import { heatRange } from '../station/frames';
+import { heatRange } from '../models/schema';
 
 export async function overlayPng(
   runner: ModelRunner,

@@ -108,6 +108,8 @@ export interface AnomalyMethod {
   resolveBackbone(o: { preset: string; cacheDir: string; backboneId?: string }): Promise<BackboneSource | null>;
   /** Starts fit + export in the method's worker thread: progress with ETA, cancel(), result. */
   fit(req: MethodFitRequest, onProgress?: (p: MethodProgress) => void): JobHandle<MethodFitResult>;
+  /** `station bench --only <id>`: measures the method on the evaluation data; a markdown section. */
+  bench?(ctx: { cacheDir: string; dataRoot: string; log: (line: string) => void }): Promise<string>;
   /** The preset of a package that does not record `params.preset` (older packages). */
   presetOf?(json: ModelJson): string | null;
 }

@@ -3,13 +3,13 @@
 // goes live. Sessions are separate from the live loop's and use one thread.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '@shared/errors';
 import type { ModelCompareResult, ModelCompareRow, ModelVersionDto } from '@shared/training';
 import { isImageFile } from '../eval/datasets';
 import { naturalCompare } from '../eval/natural-sort';
 import { loadModelPackage, type ModelRunner } from '../models/runner';
 import { verdictOf } from '../models/schema';
-import { checkFolder, FolderError } from '../wizard/scan';
+import { DomainError } from '../util/errors';
+import { checkFolder } from '../util/folders';
 
 export async function compareModels(
   a: ModelVersionDto,
@@ -18,18 +18,12 @@ export async function compareModels(
   limit: number,
 ): Promise<ModelCompareResult> {
   const t0 = performance.now();
-  let dir: string;
-  try {
-    dir = await checkFolder(folder, 'The image folder');
-  } catch (err) {
-    if (err instanceof FolderError) throw new ApiError('bad_request', err.message);
-    throw err;
-  }
+  const dir = await checkFolder(folder, 'The image folder');
   const files = (await fsp.readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isFile() && isImageFile(e.name) && !/_mask\.[^.]+$/i.test(e.name))
     .map((e) => e.name)
     .sort(naturalCompare);
-  if (files.length === 0) throw new ApiError('bad_request', `${dir} holds no images to compare on.`);
+  if (files.length === 0) throw new DomainError('invalid', `${dir} holds no images to compare on.`);
   const chosen = files.slice(0, limit);
 
   const runners: ModelRunner[] = [];
@@ -38,7 +32,7 @@ export async function compareModels(
       try {
         runners.push(await loadModelPackage(v.path, { providerOrder: ['cpu'], intraOpNumThreads: 1 }));
       } catch (err) {
-        throw new ApiError('conflict', `Version ${v.id} cannot be loaded: ${(err as Error).message}`);
+        throw new DomainError('conflict', `Version ${v.id} cannot be loaded: ${(err as Error).message}`);
       }
     }
     const rows: ModelCompareRow[] = [];

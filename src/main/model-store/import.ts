@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, normalize } from 'node:path';
-import { ApiError } from '@shared/errors';
+import { DomainError } from '../util/errors';
 import type { ModelVersionDto } from '@shared/training';
 import { loadModelPackage, ModelPackageError } from '../models/runner';
 import { presetOf, readModelJson, type ModelStore } from './store';
@@ -25,13 +25,13 @@ async function locate(
   path: string,
 ): Promise<{ onnx: string; json: string | null; metadata: string | null; label: string }> {
   const p = path.trim();
-  if (!isAbsolute(p)) throw new ApiError('bad_request', `The package path must be absolute (got "${p}").`);
+  if (!isAbsolute(p)) throw new DomainError('invalid', `The package path must be absolute (got "${p}").`);
   const full = normalize(p);
   let st;
   try {
     st = await fsp.stat(full);
   } catch {
-    throw new ApiError('bad_request', `${full} does not exist.`);
+    throw new DomainError('invalid', `${full} does not exist.`);
   }
   const exists = async (f: string): Promise<boolean> => {
     try {
@@ -45,8 +45,8 @@ async function locate(
     const onnx = join(full, 'model.onnx');
     if (!(await exists(onnx))) {
       const entries = (await fsp.readdir(full)).filter((f) => extname(f).toLowerCase() === '.onnx');
-      throw new ApiError(
-        'bad_request',
+      throw new DomainError(
+        'invalid',
         entries.length
           ? `${full} has no model.onnx (found ${entries.join(', ')}); select the .onnx file itself.`
           : `${full} has no model.onnx: not a model package.`,
@@ -60,7 +60,7 @@ async function locate(
     };
   }
   if (extname(full).toLowerCase() !== '.onnx') {
-    throw new ApiError('bad_request', `${full} is neither a folder nor an .onnx file.`);
+    throw new DomainError('invalid', `${full} is neither a folder nor an .onnx file.`);
   }
   const dir = dirname(full);
   return {
@@ -84,7 +84,7 @@ export async function importModelPackage(
   const src = await locate(req.path);
   const size = (await fsp.stat(src.onnx)).size;
   if (size > MAX_ONNX_BYTES)
-    throw new ApiError('bad_request', `${src.onnx} is ${size} bytes; the limit is 2 GiB.`);
+    throw new DomainError('invalid', `${src.onnx} is ${size} bytes; the limit is 2 GiB.`);
   const staging = join(stagingRoot, `import-${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(staging, { recursive: true });
   try {
@@ -102,7 +102,7 @@ export async function importModelPackage(
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).split(staging).join(src.label);
       const code = err instanceof ModelPackageError ? ` (${err.code.replace(/_/g, ' ')})` : '';
-      throw new ApiError('bad_request', `Cannot import ${req.path}${code}: ${why}`);
+      throw new DomainError('invalid', `Cannot import ${req.path}${code}: ${why}`);
     }
 
     const json = readModelJson(staging);

@@ -83,6 +83,23 @@ export function normaliseScore(raw: number, n: ModelJson['normalisation']): numb
   return span > 0 ? (raw - lo) / span : raw - lo;
 }
 
+/** Inverse of normaliseScore: the raw score that normalises to `norm`. */
+export function denormalise(norm: number, n: ModelJson['normalisation']): number {
+  const [lo, hi] = n.method === 'minmax' ? [n.min, n.max] : [n.low, n.high];
+  const span = hi - lo;
+  return span > 0 ? lo + norm * span : lo + norm;
+}
+
+/**
+ * Fixed display range of anomaly maps for a model: the "typical good" level (normalised 0) to the
+ * FAIL threshold. A per-frame min–max would paint every good part's noise bright red.
+ */
+export function heatRange(n: ModelJson['normalisation'], t2: number): { min: number; max: number } {
+  const min = denormalise(0, n);
+  const max = denormalise(Math.max(t2, 1e-6), n);
+  return max > min ? { min, max } : { min, max: min + 1 };
+}
+
 export function verdictOf(norm: number, t: ModelJson['thresholds']): 'PASS' | 'REVIEW' | 'FAIL' {
   if (norm < t.t1) return 'PASS';
   return norm < t.t2 ? 'REVIEW' : 'FAIL';

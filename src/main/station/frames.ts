@@ -73,22 +73,8 @@ export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
   }
 }
 
-/** Inverse of normaliseScore: the raw score that normalises to `norm`. */
-export function denormalise(norm: number, n: ModelJson['normalisation']): number {
-  const [lo, hi] = n.method === 'minmax' ? [n.min, n.max] : [n.low, n.high];
-  const span = hi - lo;
-  return span > 0 ? lo + norm * span : lo + norm;
-}
-
-/**
- * Fixed display range of anomaly maps for a model: the "typical good" level (normalised 0) to the
- * FAIL threshold. A per-frame min–max would paint every good part's noise bright red.
- */
-export function heatRange(n: ModelJson['normalisation'], t2: number): { min: number; max: number } {
-  const min = denormalise(0, n);
-  const max = denormalise(Math.max(t2, 1e-6), n);
-  return max > min ? { min, max } : { min, max: min + 1 };
-}
+// Kept importable from here for the live loop; they live beside normaliseScore.
+export { denormalise, heatRange } from '../models/schema';
 
 export function map8(map: Float32Array, range: { min: number; max: number }): Uint8Array {
   return encodeMap8(map, range.min, range.max);

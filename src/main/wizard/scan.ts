@@ -2,13 +2,14 @@
 // the same limits the live loop uses (a file that cannot be decoded here would fail the fit
 // half-way), hashed for exact duplicates, and its stored size and channel count are tallied.
 import { createHash } from 'node:crypto';
-import { constants as fsc, promises as fsp } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, normalize } from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { FolderScan, ScanIssue, ScanReport } from '@shared/training';
 import { isImageFile } from '../eval/datasets';
 import { naturalCompare } from '../eval/natural-sort';
 import { decodeImage } from '../imaging';
+import { FolderError, checkFolder } from '../util/folders';
 
 /** Below this many usable good images training is refused; below WARN_BELOW it is allowed with a warning. */
 export const BLOCK_BELOW = 5;
@@ -18,32 +19,7 @@ export const SCAN_MAX_PIXELS = 40e6;
 /** A scan is for a training set (10–300 images typical), not a whole archive. */
 export const SCAN_MAX_FILES = 5000;
 
-export class FolderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FolderError';
-  }
-}
-
-/** Absolute, existing, readable directory, or a FolderError saying which of these it is not. */
-export async function checkFolder(path: string, what: string): Promise<string> {
-  const p = path.trim();
-  if (!isAbsolute(p)) throw new FolderError(`${what} must be an absolute path (got "${p}").`);
-  const dir = normalize(p);
-  let st;
-  try {
-    st = await fsp.stat(dir);
-  } catch {
-    throw new FolderError(`${what} ${dir} does not exist.`);
-  }
-  if (!st.isDirectory()) throw new FolderError(`${what} ${dir} is a file, not a folder.`);
-  try {
-    await fsp.access(dir, fsc.R_OK | fsc.X_OK);
-  } catch {
-    throw new FolderError(`${what} ${dir} is not readable by the station (check its permissions).`);
-  }
-  return dir;
-}
+export { FolderError, checkFolder };
 
 const MASK_RE = /_mask$/i;
 

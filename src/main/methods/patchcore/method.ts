@@ -1,8 +1,11 @@
 // PatchCore as a registered anomaly method (src/main/methods/types.ts): what the wizard, the CLI,
 // the build and the model store know about it.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startWorkerJob } from '../../jobs/worker-job';
 import type { AnomalyMethod, MethodProgress } from '../types';
 import { BACKBONE_DEFAULTS, PRESET_INPUT_SIZE, patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
+import { benchRowsToMarkdown, runPatchCoreBench } from './bench';
 import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from './fit-job';
 import { DEFAULT_CONFIG, resolveConfig, type PatchCoreConfig, type PresetName } from './types';
 
@@ -94,6 +97,23 @@ export const patchcoreMethod: AnomalyMethod = {
       },
       onProgress,
     );
+  },
+  async bench({ cacheDir, dataRoot, log }) {
+    const categories = ['magnetic_tile', 'deeppcb'].filter((c) => existsSync(resolve(dataRoot, c)));
+    if (categories.length === 0) {
+      return `### PatchCore\n\nSkipped: no evaluation data at ${dataRoot} (set STATION_EVAL_DATA).`;
+    }
+    const rows = await runPatchCoreBench({
+      dataRoot,
+      categories,
+      backbones: ['mobilenet_v2', 'inception_v3'],
+      presets: ['fast'],
+      trainImages: 200,
+      testImages: 200,
+      cacheDir,
+      log,
+    });
+    return `### PatchCore (fast preset, whole frame, 180 fitted + 20 calibration of 200 training images, 200-image test subsample)\n\n${benchRowsToMarkdown(rows)}`;
   },
   presetOf(json) {
     // Packages record their preset only through its parameters.
