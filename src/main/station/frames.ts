@@ -3,7 +3,6 @@
 import sharp from 'sharp';
 import { colorize, encodeMap8 } from '../imaging/colormap';
 import { encodeJpeg, encodePng } from '../imaging/encode';
-import type { ModelJson } from '../models/schema';
 import type { RawRgb } from '../sources/types';
 
 export class CorruptFrameError extends Error {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DropOldestQueue, LiveStats, NumberRing, percentile } from '../../../src/main/station';
-import { denormalise, heatRange, sniff } from '../../../src/main/station/frames';
-import { normaliseScore } from '../../../src/main/models/schema';
+import { sniff } from '../../../src/main/station/frames';
+import { denormalise, heatRange, normaliseScore } from '../../../src/main/models/schema';
 
 describe('DropOldestQueue', () => {
   it('drops the oldest item when full, counts overruns, and never holds more than its capacity', () => {
