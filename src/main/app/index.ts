@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     minWidth: 1024,
     minHeight: 700,
     title: 'Inspection Station',
+    // resources/ sits at the app root (app.getAppPath()) beside out/.
+    icon: join(app.getAppPath(), 'resources', 'icon.png'),
     show: false,
     webPreferences: {
       preload: join(__dirname, '../preload/index.js'),

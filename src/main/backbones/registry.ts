@@ -80,8 +80,8 @@ export const BUNDLED_BACKBONES: Record<string, BundledBackbone> = {
     variant: 'mobilenet_v2',
     inputSize: [224, 224],
     // block_6_expand_relu is the 1×1 expansion of block_5's output, still at stride 8 (the stride-2
-    // depthwise comes after it); block_10_expand_relu is at stride 16. This pair gave image AUROC
-    // 0.99 / pixel 0.96 in the project's MVTec experiment.
+    // depthwise comes after it); block_10_expand_relu is at stride 16. The tap comparison on the
+    // shared sets (command and figures): docs/benchmarks.md "What moved PatchCore's AUROC".
     defaultTaps: ['block_6_expand_relu', 'block_10_expand_relu'],
     knownTaps: [
       { name: 'block_5_add', stride: 8, channels: 32 },
