@@ -1,7 +1,9 @@
 // ONNX graphs of PatchCore: backbone taps → patch features (fit and scoring share this part, so
 // fit-time and run-time features are bit-identical), and the scoring head appended for export.
-import { TENSOR_DATA_TYPE, type ModelProto } from '../../onnx/schema';
-import { GraphAppender, defaultOpset, valueInfo, withAppended } from './onnx-lite';
+import type { ModelProto } from '../../onnx/schema';
+import type { DataType, Dim } from '../../onnx/types';
+import { GraphBuilder } from '../../onnx/builder';
+import { attr } from '../../onnx/tensor';
 
 export interface TapSpec {
   /** Output name of the tap in the backbone graph. */
@@ -10,6 +12,33 @@ export interface TapSpec {
   channels: number;
   /** Spatial size (H = W) of the tap at the model's input size, when not inputSize / stride (valid-padded nets). */
   size?: number;
+}
+
+type OutputSpec = [name: string, dataType: DataType, dims: Dim[]];
+
+/** The backbone loaded into the shared graph builder; PatchCore's ops are appended to it. */
+function onBackbone(backbone: ModelProto): GraphBuilder {
+  // Lenient: an op of a foreign backbone without a shape rule keeps an unknown shape.
+  return GraphBuilder.fromModel(backbone, { name: 'patchcore', strictShapes: false });
+}
+
+/** The builder's model with exactly these graph outputs (the backbone's own tap outputs dropped). */
+function withOutputs(g: GraphBuilder, outputs: OutputSpec[]): ModelProto {
+  g.outputs.splice(0, g.outputs.length);
+  for (const [name, dataType, dims] of outputs) g.output(name, dataType, dims);
+  return g.toModelProto();
+}
+
+function floatInit(g: GraphBuilder, data: Float32Array, dims: number[], hint = 'const'): string {
+  return g.initializer(g.uniqueName(`patchcore/${hint}`), data, dims);
+}
+
+function int64Init(g: GraphBuilder, values: number[], dims: number[] = [values.length]): string {
+  return g.constant(values, { dataType: 'int64', dims, name: 'patchcore/const_i64' });
+}
+
+function reshapeFlat(g: GraphBuilder, x: string): string {
+  return g.op('Reshape', [x, int64Init(g, [-1])]);
 }
 
 export interface FeatureGraphSpec {
@@ -40,12 +69,12 @@ export function featureDim(spec: FeatureGraphSpec): number {
  * patches are damped towards zero, which is what the published numbers were measured with.
  */
 export function appendFeatures(
-  app: GraphAppender,
+  g: GraphBuilder,
   spec: FeatureGraphSpec,
   grid: { h: number; w: number },
 ): string {
   const pool = (x: string): string =>
-    app.op('AveragePool', [x], {
+    g.op('AveragePool', [x], {
       kernel_shape: [3, 3],
       strides: [1, 1],
       pads: [1, 1, 1, 1],
@@ -54,28 +83,28 @@ export function appendFeatures(
   const fine = pool(spec.taps[0].name);
   const coarse = pool(spec.taps[1].name);
   // Target sizes: coarse map's N and C with the fine map's H and W (batch stays symbolic).
-  const sizes = app.op(
+  const sizes = g.op(
     'Concat',
-    [app.slice(app.op('Shape', [coarse]), [0], [2], [0]), app.slice(app.op('Shape', [fine]), [2], [4], [0])],
+    [g.slice(g.op('Shape', [coarse]), [0], [2], [0]), g.slice(g.op('Shape', [fine]), [2], [4], [0])],
     { axis: 0 },
   );
-  const upsampled = app.op('Resize', [coarse, '', '', sizes], {
+  const upsampled = g.op('Resize', [coarse, '', '', sizes], {
     mode: 'linear',
     coordinate_transformation_mode: 'half_pixel',
   });
-  const cat = app.op('Concat', [fine, upsampled], { axis: 1 });
-  const nhwc = app.op('Transpose', [cat], { perm: [0, 2, 3, 1] });
+  const cat = g.op('Concat', [fine, upsampled], { axis: 1 });
+  const nhwc = g.op('Transpose', [cat], { perm: [0, 2, 3, 1] });
   const d0 = rawDim(spec);
-  let feats = app.op('Reshape', [nhwc, app.int64Init([0, grid.h * grid.w, d0])]);
+  let feats = g.op('Reshape', [nhwc, int64Init(g, [0, grid.h * grid.w, d0])]);
   if (spec.projection) {
     if (spec.projection.inDim !== d0)
       throw new Error(`projection expects ${spec.projection.inDim}-d input, features are ${d0}-d`);
-    const r = app.floatInit(
+    const r = floatInit(g, 
       spec.projection.matrix,
       [spec.projection.inDim, spec.projection.outDim],
       'projection',
     );
-    feats = app.op('MatMul', [feats, r]);
+    feats = g.op('MatMul', [feats, r]);
   }
   return feats;
 }
@@ -87,18 +116,18 @@ export function buildFeatureModel(
   coresetProjection?: Float32Array,
   coresetDim = 128,
 ): ModelProto {
-  const app = new GraphAppender('patchcore', defaultOpset(backbone));
+  const g = onBackbone(backbone);
   const grid = featureGrid(spec);
-  const feats = appendFeatures(app, spec, grid);
+  const feats = appendFeatures(g, spec, grid);
   const d = featureDim(spec);
-  app.opNamed('features', 'Identity', [feats]);
-  const outputs = [valueInfo('features', TENSOR_DATA_TYPE.float32, ['N', grid.h * grid.w, d])];
+  g.op('Identity', [feats], {}, { outputs: ['features'] });
+  const outputs: OutputSpec[] = [['features', 'float32', ['N', grid.h * grid.w, d]]];
   if (coresetProjection) {
-    const r = app.floatInit(coresetProjection, [d, coresetDim], 'coreset_projection');
-    app.opNamed('coreset_proj', 'MatMul', [feats, r]);
-    outputs.push(valueInfo('coreset_proj', TENSOR_DATA_TYPE.float32, ['N', grid.h * grid.w, coresetDim]));
+    const r = floatInit(g, coresetProjection, [d, coresetDim], 'coreset_projection');
+    g.op('MatMul', [feats, r], {}, { outputs: ['coreset_proj'] });
+    outputs.push(['coreset_proj', 'float32', ['N', grid.h * grid.w, coresetDim]]);
   }
-  return withAppended(backbone, app, outputs);
+  return withOutputs(g, outputs);
 }
 
 export interface BankChunks {
@@ -108,7 +137,7 @@ export interface BankChunks {
 
 /** Splits the bank into initializers of at most `chunkSize` rows. */
 export function addBankChunks(
-  app: GraphAppender,
+  g: GraphBuilder,
   bank: Float32Array,
   dim: number,
   chunkSize: number,
@@ -125,8 +154,8 @@ export function addBankChunks(
       sq[i] = s;
     }
     chunks.push({
-      rows: app.floatInit(rows, [size, dim], 'bank_chunk'),
-      sqnorm: app.floatInit(sq, [1, size], 'bank_sqnorm'),
+      rows: floatInit(g, rows, [size, dim], 'bank_chunk'),
+      sqnorm: floatInit(g, sq, [1, size], 'bank_sqnorm'),
       offset: off,
       size,
     });
@@ -141,29 +170,28 @@ export function addBankChunks(
  * Returns the squared distance [P,1] and the global bank index [P,1] (int64).
  */
 export function appendChunkedNearest(
-  app: GraphAppender,
+  g: GraphBuilder,
   x: string,
   bank: BankChunks,
 ): { d2: string; index: string } {
-  const x2 = app.reduce('ReduceSum', app.op('Mul', [x, x]), [1], true);
+  const x2 = g.reduce('ReduceSum', g.op('Mul', [x, x]), [1], true);
   const mins: string[] = [];
   const idxs: string[] = [];
   for (const c of bank.chunks) {
-    const partial = app.op(
+    const partial = g.op(
       'Gemm',
       [x, c.rows, c.sqnorm],
-      { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 },
-      'chunk_scores',
+      { alpha: attr.float(-2), beta: attr.float(1), transB: 1 },
+      { name: g.uniqueName('patchcore/chunk_scores') },
     );
-    const [v, i] = app.node(
+    const [v, i] = g.node(
       'TopK',
-      [partial, app.int64Init([1])],
+      [partial, int64Init(g, [1])],
       { axis: 1, largest: 0, sorted: 1 },
-      2,
-      'chunk_min',
+      { outputs: 2, name: g.uniqueName('patchcore/chunk_min') },
     );
     mins.push(v);
-    idxs.push(c.offset === 0 ? i : app.op('Add', [i, app.int64Init([c.offset], [1, 1])]));
+    idxs.push(c.offset === 0 ? i : g.op('Add', [i, int64Init(g, [c.offset], [1, 1])]));
   }
   let best: string;
   let index: string;
@@ -171,19 +199,18 @@ export function appendChunkedNearest(
     best = mins[0];
     index = idxs[0];
   } else {
-    const allMin = app.op('Concat', mins, { axis: 1 });
-    const allIdx = app.op('Concat', idxs, { axis: 1 });
-    const [v, which] = app.node(
+    const allMin = g.op('Concat', mins, { axis: 1 });
+    const allIdx = g.op('Concat', idxs, { axis: 1 });
+    const [v, which] = g.node(
       'TopK',
-      [allMin, app.int64Init([1])],
+      [allMin, int64Init(g, [1])],
       { axis: 1, largest: 0, sorted: 1 },
-      2,
-      'merge_min',
+      { outputs: 2, name: g.uniqueName('patchcore/merge_min') },
     );
     best = v;
-    index = app.op('GatherElements', [allIdx, which], { axis: 1 });
+    index = g.op('GatherElements', [allIdx, which], { axis: 1 });
   }
-  const d2 = app.op('Max', [app.op('Add', [best, x2]), app.floatInit(new Float32Array([0]), [], 'zero')]);
+  const d2 = g.op('Max', [g.op('Add', [best, x2]), floatInit(g, new Float32Array([0]), [], 'zero')]);
   return { d2, index };
 }
 
@@ -216,33 +243,33 @@ export function buildScoringModel(
   spec: FeatureGraphSpec,
   head: HeadSpec,
 ): { model: ModelProto; chunks: number } {
-  const app = new GraphAppender('patchcore', defaultOpset(backbone));
+  const g = onBackbone(backbone);
   const grid = featureGrid(spec);
   const hw = grid.h * grid.w;
   const d = head.dim;
   const m = head.bank.length / d;
-  const feats = appendFeatures(app, spec, grid); // [N, HW, D]
-  const flat = app.op('Reshape', [feats, app.int64Init([-1, d])]); // [N·HW, D]
-  const bank = addBankChunks(app, head.bank, d, head.chunkSize);
-  const nn = appendChunkedNearest(app, flat, bank);
-  const patch = app.op('Reshape', [app.op('Sqrt', [nn.d2]), app.int64Init([-1, hw])]); // [N, HW]
-  const maxScore = app.reduce('ReduceMax', patch, [1], false); // [N]
+  const feats = appendFeatures(g, spec, grid); // [N, HW, D]
+  const flat = g.op('Reshape', [feats, int64Init(g, [-1, d])]); // [N·HW, D]
+  const bank = addBankChunks(g, head.bank, d, head.chunkSize);
+  const nn = appendChunkedNearest(g, flat, bank);
+  const patch = g.op('Reshape', [g.op('Sqrt', [nn.d2]), int64Init(g, [-1, hw])]); // [N, HW]
+  const maxScore = g.reduce('ReduceMax', patch, [1], false); // [N]
 
   const k = Math.min(head.numNeighbors, m);
   if (k <= 1) {
-    app.opNamed('pred_score', 'Identity', [maxScore]);
+    g.op('Identity', [maxScore], {}, { outputs: ['pred_score'] });
   } else {
     // Paper Eq. 7 on the worst patch: its nearest bank vector m*, m*'s k nearest bank vectors
     // (m* first, distance 0), the test patch's distances to those, weight = 1 − softmax(d)[0].
-    const worst = app.op('ArgMax', [patch], { axis: 1, keepdims: 1 }); // [N,1]
-    const nnIdx = app.op('Reshape', [nn.index, app.int64Init([-1, hw])]); // [N, HW]
-    const mStar = app.reshapeFlat(app.op('GatherElements', [nnIdx, worst], { axis: 1 })); // [N]
-    const worst3 = app.op('Expand', [app.unsqueeze(worst, [2]), app.int64Init([1, 1, d])]); // [N,1,D]
-    const xStar = app.op('GatherElements', [feats, worst3], { axis: 1 }); // [N,1,D]
+    const worst = g.op('ArgMax', [patch], { axis: 1, keepdims: 1 }); // [N,1]
+    const nnIdx = g.op('Reshape', [nn.index, int64Init(g, [-1, hw])]); // [N, HW]
+    const mStar = reshapeFlat(g, g.op('GatherElements', [nnIdx, worst], { axis: 1 })); // [N]
+    const worst3 = g.op('Expand', [g.unsqueeze(worst, [2]), int64Init(g, [1, 1, d])]); // [N,1,D]
+    const xStar = g.op('GatherElements', [feats, worst3], { axis: 1 }); // [N,1,D]
     const allRows =
       bank.chunks.length === 1
         ? bank.chunks[0].rows
-        : app.op(
+        : g.op(
             'Concat',
             bank.chunks.map((c) => c.rows),
             { axis: 0 },
@@ -250,57 +277,56 @@ export function buildScoringModel(
     const allSq =
       bank.chunks.length === 1
         ? bank.chunks[0].sqnorm
-        : app.op(
+        : g.op(
             'Concat',
             bank.chunks.map((c) => c.sqnorm),
             { axis: 1 },
           );
-    const mVec = app.op('Gather', [allRows, mStar], { axis: 0 }); // [N, D]
-    const mm = app.op('Gemm', [mVec, allRows, allSq], {
-      alpha: { float: -2 },
-      beta: { float: 1 },
+    const mVec = g.op('Gather', [allRows, mStar], { axis: 0 }); // [N, D]
+    const mm = g.op('Gemm', [mVec, allRows, allSq], {
+      alpha: attr.float(-2),
+      beta: attr.float(1),
       transB: 1,
     }); // [N, M] (no ||m*||², constant per row)
-    const [, support] = app.node(
+    const [, support] = g.node(
       'TopK',
-      [mm, app.int64Init([k])],
+      [mm, int64Init(g, [k])],
       { axis: 1, largest: 0, sorted: 1 },
-      2,
-      'support',
+      { outputs: 2, name: g.uniqueName('patchcore/support') },
     );
     // m* scores −||m*||², the row minimum, so it comes first; an exact duplicate of m* may tie
     // with it, but its distance to the test patch is the same, so the weight is unaffected.
-    const supportVec = app.op('Gather', [allRows, support], { axis: 0 }); // [N, k, D]
-    const diff = app.op('Sub', [supportVec, xStar]);
-    const dist = app.op('Sqrt', [app.reduce('ReduceSum', app.op('Mul', [diff, diff]), [2], false)]); // [N, k]
-    const soft = app.op('Softmax', [dist], { axis: 1 });
-    const first = app.reshapeFlat(app.slice(soft, [0], [1], [1])); // [N]
-    const weight = app.op('Sub', [app.floatInit(new Float32Array([1]), [], 'one'), first]);
-    app.opNamed('pred_score', 'Mul', [weight, maxScore]);
+    const supportVec = g.op('Gather', [allRows, support], { axis: 0 }); // [N, k, D]
+    const diff = g.op('Sub', [supportVec, xStar]);
+    const dist = g.op('Sqrt', [g.reduce('ReduceSum', g.op('Mul', [diff, diff]), [2], false)]); // [N, k]
+    const soft = g.op('Softmax', [dist], { axis: 1 });
+    const first = reshapeFlat(g, g.slice(soft, [0], [1], [1])); // [N]
+    const weight = g.op('Sub', [floatInit(g, new Float32Array([1]), [], 'one'), first]);
+    g.op('Mul', [weight, maxScore], {}, { outputs: ['pred_score'] });
   }
 
   // Map: bilinear (half-pixel) to the input size, reflect-padded separable Gaussian as two fixed
   // depthwise Convs (1 channel), which is what anomalib's GaussianBlur2d computes.
-  const map4 = app.op('Reshape', [patch, app.int64Init([-1, 1, grid.h, grid.w])]);
-  const batchDims = app.slice(app.op('Shape', [map4]), [0], [2], [0]);
-  const sizes = app.op('Concat', [batchDims, app.int64Init([spec.inputSize, spec.inputSize])], { axis: 0 });
-  const up = app.op('Resize', [map4, '', '', sizes], {
+  const map4 = g.op('Reshape', [patch, int64Init(g, [-1, 1, grid.h, grid.w])]);
+  const batchDims = g.slice(g.op('Shape', [map4]), [0], [2], [0]);
+  const sizes = g.op('Concat', [batchDims, int64Init(g, [spec.inputSize, spec.inputSize])], { axis: 0 });
+  const up = g.op('Resize', [map4, '', '', sizes], {
     mode: 'linear',
     coordinate_transformation_mode: 'half_pixel',
   });
   const kern = gaussianKernel1d(head.blurSigma);
   const r = (kern.length - 1) / 2;
-  const padded = app.op('Pad', [up, app.int64Init([0, 0, r, r, 0, 0, r, r])], { mode: 'reflect' });
-  const kv = app.floatInit(kern, [1, 1, kern.length, 1], 'blur_v');
-  const kh = app.floatInit(kern, [1, 1, 1, kern.length], 'blur_h');
-  const blurredV = app.op('Conv', [padded, kv], { kernel_shape: [kern.length, 1] });
-  app.opNamed('anomaly_map', 'Conv', [blurredV, kh], { kernel_shape: [1, kern.length] });
+  const padded = g.op('Pad', [up, int64Init(g, [0, 0, r, r, 0, 0, r, r])], { mode: 'reflect' });
+  const kv = floatInit(g, kern, [1, 1, kern.length, 1], 'blur_v');
+  const kh = floatInit(g, kern, [1, 1, 1, kern.length], 'blur_h');
+  const blurredV = g.op('Conv', [padded, kv], { kernel_shape: [kern.length, 1] });
+  g.op('Conv', [blurredV, kh], { kernel_shape: [1, kern.length] }, { outputs: ['anomaly_map'] });
 
-  const outputs = [
-    valueInfo('anomaly_map', TENSOR_DATA_TYPE.float32, ['N', 1, spec.inputSize, spec.inputSize]),
-    valueInfo('pred_score', TENSOR_DATA_TYPE.float32, ['N']),
+  const outputs: OutputSpec[] = [
+    ['anomaly_map', 'float32', ['N', 1, spec.inputSize, spec.inputSize]],
+    ['pred_score', 'float32', ['N']],
   ];
-  return { model: withAppended(backbone, app, outputs), chunks: bank.chunks.length };
+  return { model: withOutputs(g, outputs), chunks: bank.chunks.length };
 }
 
 /** Feature extractor + chunked NN search: the in-memory scorer's ORT part (post-processing is in JS). */
@@ -311,18 +337,18 @@ export function buildNearestModel(
   dim: number,
   chunkSize: number,
 ): ModelProto {
-  const app = new GraphAppender('patchcore', defaultOpset(backbone));
+  const g = onBackbone(backbone);
   const grid = featureGrid(spec);
   const hw = grid.h * grid.w;
-  const feats = appendFeatures(app, spec, grid);
-  app.opNamed('features', 'Identity', [feats]);
-  const flat = app.op('Reshape', [feats, app.int64Init([-1, dim])]);
-  const nn = appendChunkedNearest(app, flat, addBankChunks(app, bank, dim, chunkSize));
-  app.opNamed('nn_d2', 'Reshape', [nn.d2, app.int64Init([-1, hw])]);
-  app.opNamed('nn_index', 'Reshape', [nn.index, app.int64Init([-1, hw])]);
-  return withAppended(backbone, app, [
-    valueInfo('features', TENSOR_DATA_TYPE.float32, ['N', hw, dim]),
-    valueInfo('nn_d2', TENSOR_DATA_TYPE.float32, ['N', hw]),
-    valueInfo('nn_index', TENSOR_DATA_TYPE.int64, ['N', hw]),
+  const feats = appendFeatures(g, spec, grid);
+  g.op('Identity', [feats], {}, { outputs: ['features'] });
+  const flat = g.op('Reshape', [feats, int64Init(g, [-1, dim])]);
+  const nn = appendChunkedNearest(g, flat, addBankChunks(g, bank, dim, chunkSize));
+  g.op('Reshape', [nn.d2, int64Init(g, [-1, hw])], {}, { outputs: ['nn_d2'] });
+  g.op('Reshape', [nn.index, int64Init(g, [-1, hw])], {}, { outputs: ['nn_index'] });
+  return withOutputs(g, [
+    ['features', 'float32', ['N', hw, dim]],
+    ['nn_d2', 'float32', ['N', hw]],
+    ['nn_index', 'int64', ['N', hw]],
   ]);
 }
