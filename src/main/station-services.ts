@@ -208,7 +208,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     }
   };
 
-  const startSource = async (source: SourceConfig, actor: string): Promise<void> => {
+  const startSource = async (
+    source: SourceConfig,
+    actor: string,
+    reason = 'source started',
+  ): Promise<void> => {
     await live.start(source);
     const previous = settings.getInternal<SourceConfig>(LAST_SOURCE_KEY);
     if (JSON.stringify(previous) !== JSON.stringify(source)) {
@@ -219,7 +223,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
         entity: 'station.source',
         oldValue: previous ? JSON.stringify(previous) : null,
         newValue: JSON.stringify(source),
-        reason: 'source started',
+        reason,
       });
     }
   };
