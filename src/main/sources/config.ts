@@ -92,8 +92,10 @@ export const cameraSourceSchema = z
     /** Reconnect back-off: first delay, doubled per failure up to the maximum. */
     reconnectMinMs: z.number().int().min(10).max(60_000).default(500),
     reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
-    /** No frame for this long = the stream hangs: kill ffmpeg and reconnect. */
+    /** No data for this long after the first frame = the stream hangs: kill ffmpeg and reconnect. */
     stallTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
+    /** From starting ffmpeg to its first frame (RTSP handshakes and cameras waking up are slow). */
+    openTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
     /** Explicit ffmpeg binary; default: ffmpeg on PATH, then @ffmpeg-installer/ffmpeg. */
     ffmpegPath: z.string().trim().min(1).optional(),
   })
