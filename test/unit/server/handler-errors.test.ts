@@ -74,3 +74,20 @@ describe('handler faults', () => {
     expect(await health()).toBe(200);
   });
 });
+
+describe('bind rules', () => {
+  it('refuses to listen beyond loopback without an access token', async () => {
+    const tmp = tempDir('bind-rules');
+    await expect(
+      startHeadlessServer({
+        handlers,
+        events: new EventBus(),
+        staticDir: tmp.dir,
+        host: '0.0.0.0',
+        port: 0,
+        tokenHash: null,
+      }),
+    ).rejects.toThrow(/Refusing to listen on 0\.0\.0\.0 without an access token/);
+    tmp.cleanup();
+  });
+});
