@@ -170,7 +170,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const queries = new InspectionQueries(db, images, join(paths.root, GOOD_CANDIDATES_DIR), fitOfModel);
 
   const readImage = async (ref: string): Promise<ImageData64 & { data: Buffer }> => {
-    // isRef is the whole defence against traversal: a ref is `<2 hex>/<sha256>.<ext>` or nothing.
+    // isRef is the defence against traversal (a ref is `<2 hex>/<sha256>.<ext>` or nothing);
+    // ImageStore.get refuses symbolic links inside the store.
     if (!ImageStore.isRef(ref)) throw new ApiError('bad_request', 'Not an image store reference.');
     let data: Buffer;
     try {
@@ -182,6 +183,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
           `Image ${ref} is not in the store (never stored, or removed by retention).`,
         );
       }
+      if (err instanceof ImageStoreError && err.code === 'bad_ref') throw new ApiError('bad_request', err.message);
       throw err;
     }
     if (data.length > MAX_IMAGE_BYTES) {
@@ -208,7 +210,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     }
   };
 
-  const startSource = async (source: SourceConfig, actor: string): Promise<void> => {
+  const startSource = async (
+    source: SourceConfig,
+    actor: string,
+    reason = 'source started',
+  ): Promise<void> => {
     await live.start(source);
     const previous = settings.getInternal<SourceConfig>(LAST_SOURCE_KEY);
     if (JSON.stringify(previous) !== JSON.stringify(source)) {
@@ -219,7 +225,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
         entity: 'station.source',
         oldValue: previous ? JSON.stringify(previous) : null,
         newValue: JSON.stringify(source),
-        reason: 'source started',
+        reason,
       });
     }
   };

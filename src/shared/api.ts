@@ -195,9 +195,13 @@ export const requestSchemas = {
   'station.lastResult': z.object({}).strict(),
   /** Without a source, the station restarts the last one (or the demo line on a new station). */
   'station.start': z
-    .object({ source: z.record(z.string(), z.unknown()).optional(), actor: actor.optional() })
+    .object({
+      source: z.record(z.string(), z.unknown()).optional(),
+      actor: actor.optional(),
+      reason: reason.optional(),
+    })
     .strict(),
-  'station.stop': z.object({ actor: actor.optional() }).strict(),
+  'station.stop': z.object({ actor: actor.optional(), reason: reason.optional() }).strict(),
   'station.setThresholds': z
     .object({
       t1: z.number().finite().min(0).max(10),

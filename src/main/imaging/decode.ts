@@ -1,9 +1,12 @@
-// One entry point from file bytes to RGB pixels, for training scans and the live loop alike.
-// Dimensions are checked from the header before any pixel buffer exists, so a small file
-// claiming gigapixels (a decompression bomb) costs nothing.
+// One entry point from file bytes to RGB pixels, for training scans, evaluation and the live
+// loop alike: the same formats (sharp's plus our BMP decoder), the same EXIF orientation and the
+// same pixel limit, so a model sees on the line exactly what it was fitted on. Dimensions are
+// checked from the header before any pixel buffer exists, so a small file claiming gigapixels
+// (a decompression bomb) costs nothing.
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { decodeBmp, isBmp } from './bmp';
+import { imageCompleteness } from './completeness';
 import { ImageDecodeError } from './errors';
 import type { RgbImage } from './types';
 
@@ -15,11 +18,14 @@ export interface DecodeOptions {
 
 const SHARP_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 
+/** 40 MP: well above any line camera (a 20 MP sensor is 5472×3648), far below a memory problem. */
+export const MAX_DECODE_PIXELS = 40e6;
+
 export async function decodeImage(
   input: Buffer | Uint8Array | string,
   options: DecodeOptions = {},
 ): Promise<RgbImage> {
-  const maxPixels = options.maxPixels ?? 40e6;
+  const maxPixels = options.maxPixels ?? MAX_DECODE_PIXELS;
   const file = typeof input === 'string' ? input : (options.name ?? '<buffer>');
   let buf: Buffer;
   if (typeof input === 'string') {
@@ -33,6 +39,14 @@ export async function decodeImage(
   }
   if (buf.length === 0) throw new ImageDecodeError('empty', file, 'the file is empty');
   if (isBmp(buf)) return decodeBmp(buf, file, maxPixels);
+  // BMP has its own, more precise size checks; PNG and JPEG decoders only say "read error".
+  if (imageCompleteness(buf) === 'truncated') {
+    throw new ImageDecodeError(
+      'truncated',
+      file,
+      `the file is truncated: its ${buf.length} bytes end before the image's end marker (cut short, or still being written)`,
+    );
+  }
 
   let meta: Metadata;
   try {
@@ -62,6 +76,8 @@ export async function decodeImage(
   let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await sharp(buf, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+      // EXIF orientation: the pixels the operator sees in any viewer are the ones inspected.
+      .rotate()
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -72,7 +88,9 @@ export async function decodeImage(
     throw new ImageDecodeError(
       truncated ? 'truncated' : 'corrupt',
       file,
-      `${meta.format} data is damaged (${message})`,
+      truncated
+        ? `the ${meta.format} file is truncated: it ends before the image data does (${message})`
+        : `${meta.format} data is damaged (${message})`,
     );
   }
   return toRgb(raw.data, raw.info, file);

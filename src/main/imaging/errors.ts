@@ -8,7 +8,10 @@ export class ImageDecodeError extends Error {
     readonly file: string,
     detail: string,
   ) {
-    super(`Cannot decode ${file}: ${detail}`);
+    // Operators must be able to tell "the writer was not finished" from "the file is garbage".
+    super(
+      `Cannot decode ${file}: ${problem === 'truncated' && !/truncated/i.test(detail) ? `the file is truncated (${detail})` : detail}`,
+    );
     this.name = 'ImageDecodeError';
   }
 }

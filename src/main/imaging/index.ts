@@ -2,6 +2,7 @@ export * from './types';
 export * from './errors';
 export { decodeBmp, readBmpHeader, isBmp, type BmpHeader } from './bmp';
 export * from './decode';
+export * from './completeness';
 export * from './transform';
 export * from './tensor';
 export * from './colormap';

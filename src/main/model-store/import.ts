@@ -12,6 +12,22 @@ import { presetOf, readModelJson, type ModelStore } from './store';
 
 /** Anything bigger is not a model this station could run at line speed. */
 const MAX_ONNX_BYTES = 2 * 1024 ** 3;
+/** Largest model input side: 4096² RGB float32 is already 200 MB per frame. */
+const MAX_INPUT_SIDE = 4096;
+
+/** A model input size described in words, or null when the station can run it. */
+export function inputSizeProblem(width: number, height: number): string | null {
+  const ok = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_INPUT_SIDE;
+  if (ok(width) && ok(height)) return null;
+  const gb = (3 * 4 * width * height) / 1024 ** 3;
+  return (
+    `the model's input size is ${width}×${height} pixels; each side must be between 1 and ` +
+    `${MAX_INPUT_SIDE} pixels` +
+    (Number.isFinite(gb) && gb >= 1
+      ? ` (one frame at that size would need ${gb.toFixed(0)} GB as float32)`
+      : '')
+  );
+}
 
 export interface ImportRequest {
   path: string;
@@ -95,10 +111,15 @@ export async function importModelPackage(
     let info;
     try {
       const runner = await loadModelPackage(staging, { providerOrder: ['cpu'], intraOpNumThreads: 1 });
-      info = runner.info;
-      // One inference proves the outputs have the shapes the metadata promises.
-      await runner.runTensor(new Float32Array(3 * info.width * info.height), 1);
-      await runner.release();
+      try {
+        info = runner.info;
+        const tooBig = inputSizeProblem(info.width, info.height);
+        if (tooBig) throw new Error(tooBig);
+        // One inference proves the outputs have the shapes the metadata promises.
+        await runner.runTensor(new Float32Array(3 * info.width * info.height), 1);
+      } finally {
+        await runner.release();
+      }
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).split(staging).join(src.label);
       const code = err instanceof ModelPackageError ? ` (${err.code.replace(/_/g, ' ')})` : '';

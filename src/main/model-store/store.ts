@@ -2,8 +2,10 @@
 // its id (the heatmap fit and LiveStation's default id both derive from the folder name), a row
 // with the lineage (training-set fingerprint, method, backbone, preset, metrics) and at most one
 // row marked active. Rows are never deleted here: rolling back needs the old versions.
+// Paths are stored relative to the data directory, so a copied or moved data dir keeps working;
+// absolute paths written by older versions are mapped into this data dir when they are read.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ModelVersionDto } from '@shared/training';
 import { modelJsonSchema, type ModelJson } from '../models/schema';
 import { packagePreset } from '../methods/registry';
@@ -49,11 +51,16 @@ export interface RegisterInput {
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export class ModelStore {
+  /** The data directory: models/ sits directly under it. */
+  private readonly root: string;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditTrail,
     readonly modelsDir: string,
-  ) {}
+  ) {
+    this.root = dirname(resolve(modelsDir));
+  }
 
   static isValidId(id: string): boolean {
     return ID_RE.test(id);
@@ -63,23 +70,53 @@ export class ModelStore {
     const rows = this.db
       .prepare('SELECT * FROM models ORDER BY version DESC, created_at DESC')
       .all() as ModelRow[];
-    return rows.map(toDto);
+    return rows.map((r) => this.dto(r));
   }
 
   get(id: string): ModelVersionDto | null {
     const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
-    return row ? toDto(row) : null;
+    return row ? this.dto(row) : null;
   }
 
   active(): ModelVersionDto | null {
     const row = this.db.prepare('SELECT * FROM models WHERE active = 1 LIMIT 1').get() as
       ModelRow | undefined;
-    return row ? toDto(row) : null;
+    return row ? this.dto(row) : null;
   }
 
   findByPath(path: string): ModelVersionDto | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE path = ?').get(path) as ModelRow | undefined;
-    return row ? toDto(row) : null;
+    // Compared after resolving, because rows hold relative (or legacy absolute) paths.
+    const wanted = resolve(path);
+    return this.list().find((v) => resolve(v.path) === wanted) ?? null;
+  }
+
+  /** What goes into models.path: relative (with "/") when inside the data dir. */
+  private storedPath(path: string): string {
+    const rel = relative(this.root, resolve(path));
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return path;
+    return rel.split(sep).join('/');
+  }
+
+  /**
+   * The absolute folder of a stored path. A legacy absolute path from another data dir (this one
+   * was copied from it) is mapped to the same place under this data dir when that exists, even
+   * if the original is still there: a copy must not run the original's models.
+   */
+  resolvePath(stored: string): string {
+    if (!isAbsolute(stored)) return join(this.root, ...stored.split('/'));
+    const rel = relative(this.root, stored);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return stored;
+    const parts = stored.split(/[\\/]+/).filter(Boolean);
+    // Longest tail first; at least "<folder>/<model>" so a bare name never matches by chance.
+    for (let i = 0; i <= parts.length - 2; i++) {
+      const candidate = join(this.root, ...parts.slice(i));
+      if (existsSync(candidate)) return candidate;
+    }
+    return stored;
+  }
+
+  private dto(row: ModelRow): ModelVersionDto {
+    return { ...toDto(row), path: this.resolvePath(row.path) };
   }
 
   nextVersion(): number {
@@ -102,7 +139,7 @@ export class ModelStore {
           version,
           input.method,
           input.backbone,
-          input.path,
+          this.storedPath(input.path),
           input.fingerprint,
           JSON.stringify(input.meta),
           new Date().toISOString(),

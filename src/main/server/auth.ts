@@ -38,7 +38,13 @@ function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      // A malformed escape is a wrong token, not a server fault.
+      return null;
+    }
   }
   return null;
 }
@@ -48,9 +54,52 @@ function readCookie(header: string | undefined, name: string): string | null {
  * accepting only loopback Host names closes that door.
  */
 export function hostHeaderAllowed(req: IncomingMessage, boundToLoopback: boolean): boolean {
-  if (!boundToLoopback) return true;
   const host = req.headers.host;
   if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
-  return isLoopbackHost(name);
+  // Parsed like a URL authority, so a bad port, a path or user info in Host is refused too.
+  let url: URL;
+  try {
+    url = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return false;
+  return !boundToLoopback || isLoopbackHost(url.hostname);
+}
+
+export type OriginCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Proof that a state-changing request comes from the station's own pages. Browsers always send
+ * Sec-Fetch-Site (modern ones) and Origin (on every POST and WebSocket handshake), and a page
+ * cannot forge either; a request with neither comes from a non-browser client (CLI, curl), which
+ * a cross-site page cannot drive. `Origin: null` (sandboxed iframes, file:// pages) is foreign.
+ */
+export function sameOriginRequest(req: IncomingMessage): OriginCheck {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return { ok: false, reason: `Sec-Fetch-Site is "${String(site).slice(0, 40)}"` };
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) return { ok: true };
+  const originHost = httpHostOf(origin);
+  if (!originHost) return { ok: false, reason: `Origin "${origin.slice(0, 80)}" is not a web origin` };
+  const host = req.headers.host ? httpHostOf(`http://${req.headers.host}`) : null;
+  if (!host || originHost !== host) {
+    return { ok: false, reason: `Origin ${origin.slice(0, 80)} is not this station` };
+  }
+  return { ok: true };
+}
+
+/** Normalised host[:port] of an http(s) URL, or null for anything else (including "null"). */
+function httpHostOf(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '')) return null;
+  return url.host;
 }

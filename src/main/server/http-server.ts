@@ -2,11 +2,19 @@
 // WebSocket (events), plus the renderer build as static files.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { inspectionFilter, type ApiErrorBody } from '@shared/api';
 import { dispatch, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
-import { hostHeaderAllowed, isLoopbackHost, presentedToken, TOKEN_COOKIE, tokenMatches } from './auth';
+import {
+  hostHeaderAllowed,
+  isLoopbackHost,
+  presentedToken,
+  sameOriginRequest,
+  TOKEN_COOKIE,
+  tokenMatches,
+} from './auth';
 import { CONTENT_SECURITY_POLICY, serveStatic } from './static-files';
 
 export interface HeadlessServerOptions {
@@ -54,18 +62,24 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     opts.tokenHash === null || tokenMatches(presentedToken(req, url), opts.tokenHash);
 
   const server = createServer((req, res) => {
+    // Whatever goes wrong ends this request with a 500; it never reaches the process.
     handleRequest(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: String(err) } });
-      else res.destroy();
+      if (res.headersSent || res.destroyed) res.destroy();
+      else sendJson(res, 500, { error: { code: 'internal', message: errorText(err) } });
     });
   });
+  // A client that trickles headers or a body must not hold a connection for Node's 5-minute default.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(res);
     if (!hostHeaderAllowed(req, loopback)) {
       return sendJson(res, 403, { error: { code: 'unauthorized', message: 'Host header not allowed.' } });
     }
-    const url = new URL(req.url ?? '/', 'http://station.invalid');
+    const url = requestUrl(req);
+    if (!url)
+      return sendJson(res, 400, { error: { code: 'bad_request', message: 'Malformed request target.' } });
 
     // The UI's files hold no data, so they are served to anyone who reaches the port: that way a
     // browser without the token sees the station's own "access token required" page.
@@ -95,11 +109,22 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         res.setHeader('Allow', 'POST');
         return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use POST for API calls.' } });
       }
+      // Every API call can change state (or is indistinguishable from one that can), so each must
+      // prove it comes from the station's own page: a foreign Origin / Sec-Fetch-Site is refused,
+      // and the JSON content type (required below, even for an empty body) cannot be sent
+      // cross-site without a CORS preflight, which this server never grants.
+      const origin = sameOriginRequest(req);
+      if (!origin.ok) {
+        res.setHeader('Connection', 'close');
+        return sendJson(res, 403, {
+          error: { code: 'unauthorized', message: `Cross-site request refused: ${origin.reason}.` },
+        });
+      }
       const method = url.pathname.slice('/api/rpc/'.length);
       const body = await readJsonBody(req);
       if (!body.ok) {
         // The rest of an oversized body is never read, so this connection cannot be reused.
-        if (body.status === 413) res.setHeader('Connection', 'close');
+        if (body.status === 413 || body.status === 415) res.setHeader('Connection', 'close');
         return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
       }
       const outcome = await dispatch(opts.handlers, method, body.value);
@@ -124,25 +149,33 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://station.invalid');
-    const sameOrigin = !req.headers.origin || new URL(req.headers.origin).host === req.headers.host;
-    if (
-      url.pathname !== '/api/events' ||
-      !hostHeaderAllowed(req, loopback) ||
-      !sameOrigin ||
-      !authorised(req, url)
-    ) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-      return;
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    // A client that resets mid-handshake emits 'error' on the raw socket; unhandled, it would
+    // end the process.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string): void => {
+      if (!socket.destroyed)
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    try {
+      const url = requestUrl(req);
+      if (!url || url.pathname !== '/api/events') return refuse('404 Not Found');
+      if (!hostHeaderAllowed(req, loopback)) return refuse('403 Forbidden');
+      if (!sameOriginRequest(req).ok) return refuse('403 Forbidden');
+      if (!authorised(req, url)) return refuse('401 Unauthorized');
+      // ws answers malformed Sec-WebSocket-* headers with 400 itself.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.on('close', () => sockets.delete(ws));
+        // Protocol errors from the client (unmasked or oversized frames) close that socket;
+        // without a listener they would be thrown.
+        ws.on('error', () => ws.terminate());
+        // The event channel is one-way; anything the client sends is ignored.
+        ws.on('message', () => undefined);
+      });
+    } catch {
+      refuse('400 Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      // The event channel is one-way; anything the client sends is ignored.
-      ws.on('message', () => undefined);
-    });
   });
   const unsubscribe = opts.events.subscribe((event, payload) => {
     const message = JSON.stringify({ event, payload });
@@ -276,8 +309,29 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
 
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://station.invalid');
+  } catch {
+    return null;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Media type without parameters: "application/json; charset=utf-8" → "application/json". */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
 async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
-  const type = req.headers['content-type'] ?? '';
+  // Checked before the body, and for empty bodies too: a "simple" cross-site POST (text/plain,
+  // form encodings) is exactly a request without this type.
+  if (mediaType(req.headers['content-type']) !== 'application/json') {
+    return { ok: false, status: 415, message: 'API requests must be sent as application/json.' };
+  }
   if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
     return { ok: false, status: 413, message: 'Request body too large.' };
   }
@@ -289,10 +343,6 @@ async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
     chunks.push(chunk);
   }
   if (size === 0) return { ok: true, value: {} };
-  // Requiring JSON blocks "simple" cross-site form posts, which cannot set this content type.
-  if (!type.startsWith('application/json')) {
-    return { ok: false, status: 415, message: 'API requests must be application/json.' };
-  }
   try {
     return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
   } catch {

@@ -1,5 +1,6 @@
 // Source configurations as zod schemas: the API validates requests with these and each source
 // receives fully defaulted values.
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 const folder = z.string().trim().min(1);
@@ -27,9 +28,27 @@ export const hotFolderSourceSchema = z
      * after it was first seen: a camera SDK still writing keeps changing them.
      */
     stableScans: z.number().int().min(1).max(20).default(1),
+    /**
+     * A file that stays empty, or whose bytes stop before the image's end marker, is a writer
+     * pausing mid-file; after this long unchanged it is inspected anyway (and reported as empty
+     * or truncated).
+     */
+    incompleteTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     /** What to do with a file once read: keep it (the default), delete it, or move it to a subfolder. */
     afterRead: z.enum(['keep', 'delete', 'move']).default('keep'),
-    moveTo: z.string().trim().min(1).default('done'),
+    /** A subfolder of `folder`: moving read files anywhere else would let a config write outside it. */
+    moveTo: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine((v) => !isAbsolute(v) && !/^[a-zA-Z]:/.test(v) && !v.startsWith('\\') && !v.startsWith('/'), {
+        message: 'must be a subfolder name, not an absolute path',
+      })
+      .refine((v) => !v.split(/[\\/]/).some((part) => part === '..' || part === '.'), {
+        message: 'must stay inside the watched folder (no "." or ".." parts)',
+      })
+      .default('done'),
   })
   .strict();
 
@@ -73,8 +92,10 @@ export const cameraSourceSchema = z
     /** Reconnect back-off: first delay, doubled per failure up to the maximum. */
     reconnectMinMs: z.number().int().min(10).max(60_000).default(500),
     reconnectMaxMs: z.number().int().min(10).max(600_000).default(30_000),
-    /** No frame for this long = the stream hangs: kill ffmpeg and reconnect. */
+    /** No data for this long after the first frame = the stream hangs: kill ffmpeg and reconnect. */
     stallTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
+    /** From starting ffmpeg to its first frame (RTSP handshakes and cameras waking up are slow). */
+    openTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
     /** Explicit ffmpeg binary; default: ffmpeg on PATH, then @ffmpeg-installer/ffmpeg. */
     ffmpegPath: z.string().trim().min(1).optional(),
   })

@@ -131,6 +131,8 @@ export class FfmpegSource implements FrameSource {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private lastDataAt = 0;
+  /** When the current ffmpeg process was spawned: the open timeout counts from here. */
+  private spawnedAt = 0;
   private stderrTail = '';
   private stalled = false;
   /** Frames delivered by the current ffmpeg process. */
@@ -159,7 +161,10 @@ export class FfmpegSource implements FrameSource {
     this.cell.attach(sink);
     this.attempt = 0;
     this.spawnOnce();
-    const check = Math.max(100, Math.min(1000, this.config.stallTimeoutMs / 4));
+    const check = Math.max(
+      100,
+      Math.min(1000, Math.min(this.config.stallTimeoutMs, this.config.openTimeoutMs) / 4),
+    );
     this.watchdog = setInterval(() => this.checkStall(), check);
   }
 
@@ -197,6 +202,7 @@ export class FfmpegSource implements FrameSource {
     this.stderrTail = '';
     this.stalled = false;
     this.lastDataAt = Date.now();
+    this.spawnedAt = this.lastDataAt;
     if (this.cell.get().kind !== 'reconnecting') this.cell.set('waiting', `opening ${this.label}`);
     const child = spawn(bin, ffmpegArgs(this.config, this.platform), {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -270,11 +276,22 @@ export class FfmpegSource implements FrameSource {
 
   private checkStall(): void {
     if (!this.running || !this.child || this.stalled) return;
-    if (Date.now() - this.lastDataAt > this.config.stallTimeoutMs) {
+    const now = Date.now();
+    // Opening (RTSP handshake, a USB camera powering up) can take seconds and is bounded by its
+    // own timeout; the stall timeout only applies once the stream has delivered a frame.
+    const why =
+      this.framesThisRun === 0
+        ? now - this.spawnedAt > this.config.openTimeoutMs
+          ? `no first frame within ${this.config.openTimeoutMs} ms of opening`
+          : null
+        : now - this.lastDataAt > this.config.stallTimeoutMs
+          ? `no data for ${this.config.stallTimeoutMs} ms`
+          : null;
+    if (why) {
       // A hung RTSP session or a camera that stopped streaming without closing: ffmpeg may wait
       // forever, so the watchdog ends it and the exit path reconnects.
       this.stalled = true;
-      this.stderrTail += `\nno data for ${this.config.stallTimeoutMs} ms`;
+      this.stderrTail += `\n${why}`;
       this.child.kill('SIGKILL');
     }
   }

@@ -4,11 +4,16 @@
 // appending changes them) and, on Windows, it can
 // be opened for writing (a writer holding it open makes that fail with EBUSY). Producers that
 // write `name.png.tmp` and rename it are handled for free: temp names are not images, and the
-// final name appears complete. fs.watch only triggers an early scan; a poll timer always runs
+// final name appears complete. A stable file whose bytes stop before the format's end marker
+// (PNG IEND, JPEG EOI, BMP/WebP declared size), or that is still empty, is a writer pausing
+// mid-file: it waits until it completes, or until it has stayed unchanged for
+// `incompleteTimeoutMs`, and is then delivered so that the live loop reports it (empty or
+// truncated, by name) instead of the folder hiding it. fs.watch only triggers an early scan; a poll timer always runs
 // as well, because watch events are lost on network shares and when the folder is recreated.
 import { watch, promises as fsp, type Dirent, type FSWatcher, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { naturalCompare } from '../eval/natural-sort';
+import { imageCompleteness } from '../imaging/completeness';
 import type { HotFolderSourceConfig } from './config';
 import { isImageName, StateCell, type FrameSink, type FrameSource, type SourceState } from './types';
 
@@ -19,6 +24,8 @@ interface Pending {
   stable: number;
   /** When this size and mtime were first seen (Date.now()). */
   since: number;
+  /** Read once at this size and found empty or cut short: wait for it to change or time out. */
+  incomplete: boolean;
 }
 
 const key = (name: string, size: number, mtimeMs: number): string => `${name}|${size}|${mtimeMs}`;
@@ -176,8 +183,19 @@ export class HotFolderSource implements FrameSource {
       }
       const p = this.pending.get(name);
       const now = Date.now();
-      if (!p || p.size !== st.size || p.mtimeMs !== st.mtimeMs || st.size === 0) {
-        this.pending.set(name, { size: st.size, mtimeMs: st.mtimeMs, stable: 0, since: now });
+      if (!p || p.size !== st.size || p.mtimeMs !== st.mtimeMs) {
+        // An empty file is a writer that has created it but not written yet: incomplete.
+        this.pending.set(name, {
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          stable: 0,
+          since: now,
+          incomplete: st.size === 0,
+        });
+        continue;
+      }
+      if (p.incomplete) {
+        if (now - p.since >= this.config.incompleteTimeoutMs) ready.push(name);
         continue;
       }
       p.stable += 1;
@@ -232,7 +250,18 @@ export class HotFolderSource implements FrameSource {
     }
     if (data.length !== p.size) {
       // Grew between the last stat and the read: still being written.
-      this.pending.set(name, { size: data.length, mtimeMs: p.mtimeMs, stable: 0, since: Date.now() });
+      this.pending.set(name, {
+        size: data.length,
+        mtimeMs: p.mtimeMs,
+        stable: 0,
+        since: Date.now(),
+        incomplete: false,
+      });
+      return;
+    }
+    const cutShort = data.length === 0 || imageCompleteness(data) === 'truncated';
+    if (cutShort && Date.now() - p.since < this.config.incompleteTimeoutMs) {
+      p.incomplete = true;
       return;
     }
     this.pending.delete(name);
@@ -252,7 +281,12 @@ export class HotFolderSource implements FrameSource {
     try {
       if (this.config.afterRead === 'delete') await fsp.rm(path, { force: true });
       else if (this.config.afterRead === 'move') {
-        const target = join(this.config.folder, this.config.moveTo);
+        const target = resolve(this.config.folder, this.config.moveTo);
+        // The schema refuses "..", but the check belongs where the path is used too.
+        const rel = relative(resolve(this.config.folder), target);
+        if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+          throw new Error(`moveTo "${this.config.moveTo}" is not a subfolder of ${this.config.folder}`);
+        }
         await fsp.mkdir(target, { recursive: true });
         await fsp.rename(path, join(target, name));
       }

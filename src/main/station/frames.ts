@@ -2,6 +2,7 @@
 // heatmap PNG, UI thumbnail, 8-bit map).
 import sharp from 'sharp';
 import { colorize, encodeMap8 } from '../imaging/colormap';
+import { decodeImage } from '../imaging/decode';
 import { encodeJpeg, encodePng } from '../imaging/encode';
 import type { RawRgb } from '../sources/types';
 
@@ -40,35 +41,23 @@ export function sniff(buf: Uint8Array): EncodedKind {
 }
 
 /**
- * Full-resolution 8-bit RGB of a frame. Truncated or garbage files throw CorruptFrameError;
- * sharp's failOn 'error' makes truncation an error instead of a grey-padded image.
+ * Full-resolution 8-bit RGB of a frame, through the same decoder as training and evaluation
+ * (formats, EXIF orientation, 40 MP limit checked from the header). Empty, truncated, oversized
+ * or garbage files throw CorruptFrameError naming the file and what is wrong with it.
  */
-export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
+export async function decodeFrame(image: Buffer | RawRgb, name = 'frame'): Promise<RawRgb> {
   if (!Buffer.isBuffer(image)) {
     if (image.data.length !== image.width * image.height * 3) {
       throw new CorruptFrameError(
-        `raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
+        `${name}: raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
       );
     }
     return image;
   }
-  if (image.length === 0) throw new CorruptFrameError('empty file');
   try {
-    const { data, info } = await sharp(image, { failOn: 'error' })
-      .rotate() // EXIF orientation, as the fit path does
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return {
-      width: info.width,
-      height: info.height,
-      channels: 3,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    };
+    return await decodeImage(image, { name });
   } catch (e) {
-    throw new CorruptFrameError(`cannot decode frame: ${(e as Error).message}`, { cause: e });
+    throw new CorruptFrameError((e as Error).message, { cause: e });
   }
 }
 

@@ -582,14 +582,17 @@ export class LiveStation {
     const decoded = await Promise.all(
       items.map(async (it) => {
         try {
-          const rgb = await decodeFrame(it.frame.image);
+          const rgb = await decodeFrame(it.frame.image, it.frame.name ?? it.frame.id);
           const crop = await loadRgb(rgb, spec);
           return { it, rgb, crop };
         } catch (e) {
           this.statsData.corrupt += 1;
+          // A decode error already names the file; anything else gets the frame's name in front.
           const why =
-            e instanceof CorruptFrameError ? e.message : `cannot prepare frame: ${(e as Error).message}`;
-          this.emitError('corrupt_frame', `${it.frame.name ?? it.frame.id}: ${why}`, true, it.frame.id);
+            e instanceof CorruptFrameError
+              ? e.message
+              : `${it.frame.name ?? it.frame.id}: cannot prepare frame: ${(e as Error).message}`;
+          this.emitError('corrupt_frame', why, true, it.frame.id);
           return null;
         }
       }),

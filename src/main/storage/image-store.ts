@@ -2,8 +2,8 @@
 // the final directory and renamed only after fsync, so a crash or power cut never leaves a
 // partial file under a real name; leftovers of interrupted writes are swept on open.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export type ImageStoreErrorCode = 'disk_full' | 'quota_exceeded' | 'bad_ref' | 'not_found' | 'io';
 
@@ -128,9 +128,25 @@ export class ImageStore {
 
   async get(ref: string): Promise<Buffer> {
     const path = this.pathOf(ref);
+    // Only regular files that put() wrote are served: a symbolic link planted in the store (by
+    // anyone who can write the data dir) would otherwise expose any file the station can read.
+    const refuse = (): ImageStoreError =>
+      new ImageStoreError(
+        'bad_ref',
+        `Image ${ref} is not a regular file in the store (symbolic link refused).`,
+      );
     try {
-      return await fsp.readFile(path);
+      const [shard, file] = await Promise.all([fsp.lstat(dirname(path)), fsp.lstat(path)]);
+      if (!shard.isDirectory() || !file.isFile()) throw refuse();
+      // O_NOFOLLOW closes the gap between the check and the open where the platform has it.
+      const handle = await fsp.open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+      try {
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw refuse();
       throw toStoreError(err, `read ${ref}`);
     }
   }

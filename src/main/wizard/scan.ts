@@ -8,14 +8,14 @@ import sharp from 'sharp';
 import type { FolderScan, ScanIssue, ScanReport } from '@shared/training';
 import { isImageFile } from '../eval/datasets';
 import { naturalCompare } from '../eval/natural-sort';
-import { decodeImage } from '../imaging';
+import { decodeImage, MAX_DECODE_PIXELS } from '../imaging';
 import { FolderError, checkFolder } from '../util/folders';
 
 /** Below this many usable good images training is refused; below WARN_BELOW it is allowed with a warning. */
 export const BLOCK_BELOW = 5;
 export const WARN_BELOW = 10;
 /** Same ceiling as the live loop's decoder default: bigger files are not frames from a line camera. */
-export const SCAN_MAX_PIXELS = 40e6;
+export const SCAN_MAX_PIXELS = MAX_DECODE_PIXELS;
 /** A scan is for a training set (10–300 images typical), not a whole archive. */
 export const SCAN_MAX_FILES = 5000;
 

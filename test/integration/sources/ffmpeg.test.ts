@@ -143,7 +143,8 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
   it.skipIf(process.platform === 'win32')(
     'kills and reconnects a stream that hangs without closing',
     async () => {
-      // A FIFO nobody writes to: ffmpeg blocks forever, as on a hung RTSP session.
+      // A FIFO nobody writes to: ffmpeg blocks forever, as on an RTSP session that hangs while
+      // opening; the open timeout (not the stall timeout, which starts at the first frame) ends it.
       const fifo = join(dir, 'hang.fifo');
       execFileSync('mkfifo', [fifo]);
       const cfg = cameraSourceSchema.parse({
@@ -153,6 +154,7 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
         height: 48,
         fps: 5,
         stallTimeoutMs: 500,
+        openTimeoutMs: 500,
         reconnectMinMs: 100,
       });
       const src = new FfmpegSource('cam', cfg);
@@ -160,7 +162,7 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
       await src.start(sink);
       const pid = src.pid!;
       await until(() => sink.errors.length >= 1, 'stall detected');
-      expect(sink.errors[0].message).toMatch(/no data for 500 ms/);
+      expect(sink.errors[0].message).toMatch(/no first frame within 500 ms/);
       expect(alive(pid)).toBe(false);
       await until(() => src.pid !== null && src.pid !== pid, 'a new ffmpeg');
       await src.stop();

@@ -135,3 +135,83 @@ it('delivers a new image written under a name it has seen before', async () => {
   expect((sink.frames[1].image as Buffer).toString()).toBe('second!');
   await src.stop();
 });
+
+// Issue 13 item 5: a writer pausing 0.6 s between chunks used to have its half-written PNG read
+// (a false corrupt frame); the end marker now says the file is not complete yet.
+it('does not read a PNG whose writer pauses between chunks, and reads it once complete', async () => {
+  const sharp = (await import('sharp')).default;
+  const pixels = Buffer.alloc(64 * 64 * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 251;
+  const png = await sharp(pixels, { raw: { width: 64, height: 64, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const src = hot({ pollMs: 100 });
+  const sink = recorder();
+  await src.start(sink);
+  const file = join(folder, 'slow.png');
+  const third = Math.ceil(png.length / 3);
+  writeFileSync(file, png.subarray(0, third));
+  await sleep(600);
+  appendFileSync(file, png.subarray(third, 2 * third));
+  await sleep(600);
+  appendFileSync(file, png.subarray(2 * third));
+  await until(() => sink.frames.length >= 1, 'the complete file');
+  await sleep(400);
+  await src.stop();
+  expect(sink.frames).toHaveLength(1);
+  expect(Buffer.compare(sink.frames[0].image as Buffer, png)).toBe(0);
+});
+
+it('reports an empty file (delivered, so the live loop counts and names it) instead of ignoring it', async () => {
+  const { decodeFrame } = await import('../../../src/main/station/frames');
+  const src = hot({ incompleteTimeoutMs: 300 });
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(join(folder, 'zero.png'), '');
+  await until(() => sink.frames.length >= 1, 'the empty file');
+  await sleep(300);
+  await src.stop();
+  expect(sink.frames.map((f) => f.name)).toEqual(['zero.png']);
+  await expect(decodeFrame(sink.frames[0].image, 'zero.png')).rejects.toThrow(/zero\.png: the file is empty/);
+});
+
+it('gives up waiting on a PNG that stays cut short and delivers it to be reported as truncated', async () => {
+  const { decodeFrame } = await import('../../../src/main/station/frames');
+  const src = hot({ incompleteTimeoutMs: 300 });
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(
+    join(folder, 'cut.png'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]),
+  );
+  await until(() => sink.frames.length >= 1, 'the truncated file');
+  await src.stop();
+  await expect(decodeFrame(sink.frames[0].image, 'cut.png')).rejects.toThrow(
+    /cut\.png: the file is truncated/,
+  );
+});
+
+it('refuses a moveTo outside the watched folder', () => {
+  for (const moveTo of ['../escaped', 'done/../../x', '/tmp/elsewhere', 'C:\\\\temp', '..', '.']) {
+    const parsed = hotFolderSourceSchema.safeParse({ kind: 'hotFolder', folder, afterRead: 'move', moveTo });
+    expect(parsed.success, moveTo).toBe(false);
+  }
+  expect(hotFolderSourceSchema.parse({ kind: 'hotFolder', folder, moveTo: 'done/2026' }).moveTo).toBe(
+    'done/2026',
+  );
+});
+
+it('never moves a file outside the folder even if an unchecked config says so', async () => {
+  const config = {
+    ...hotFolderSourceSchema.parse({ kind: 'hotFolder', folder, pollMs: 40, afterRead: 'move' }),
+  };
+  config.moveTo = '../escaped';
+  const src = new HotFolderSource('h', config);
+  const sink = recorder();
+  await src.start(sink);
+  writeFileSync(join(folder, 'y.png'), 'y');
+  await until(() => sink.errors.some((e) => /not a subfolder/.test(e.message)), 'the refusal');
+  await src.stop();
+  expect(existsSync(join(tmp.dir, 'escaped'))).toBe(false);
+  expect(existsSync(join(folder, 'y.png'))).toBe(true);
+});

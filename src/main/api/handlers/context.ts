@@ -40,7 +40,7 @@ export interface StationContext {
   /** Runs station work, turning StationError into the matching ApiError. */
   stationCall<T>(work: () => Promise<T> | T): Promise<T>;
   startLine(actor?: string): Promise<void>;
-  startSource(source: SourceConfig, actor: string): Promise<void>;
+  startSource(source: SourceConfig, actor: string, reason?: string): Promise<void>;
   deployVersion(
     id: string,
     actor: string,

@@ -1,6 +1,7 @@
 // The live line: state, start/stop, thresholds, "save this frame as good".
 import { join } from 'node:path';
 import { ApiError, type ApiParsedRequest } from '@shared/api';
+import type { StationState } from '@shared/station';
 import { sourceConfigSchema } from '../../sources/config';
 import { withFit } from '../../model-store/heatmap-fit';
 import { GOOD_CANDIDATES_DIR } from './context';
@@ -20,6 +21,23 @@ export function stationHandlers(
   | 'station.saveFrameAsGood'
 > {
   const { paths, audit, settings, live, stationCall, startLine, startSource, fitOfDir } = s;
+  // Starting or stopping the line changes what is inspected, so it is audited like any setting.
+  const auditLineChange = (
+    action: 'station.start' | 'station.stop',
+    actor: string,
+    reason: string,
+    before: StationState,
+    after: StationState,
+  ): void => {
+    audit.append({
+      actor,
+      action,
+      entity: 'station.line',
+      oldValue: lineSummary(before),
+      newValue: lineSummary(after),
+      reason,
+    });
+  };
   return {
     'station.state': () => live.state(),
     'station.stats': () => live.stats(),
@@ -29,21 +47,33 @@ export function stationHandlers(
     },
     'station.start': (req: ApiParsedRequest<'station.start'>) =>
       stationCall(async () => {
+        const who = req.actor ?? settings.get().operatorName;
+        const why = req.reason ?? 'start requested (no reason given)';
+        const before = live.state();
         if (!req.source) {
-          await startLine(req.actor);
-          return live.state();
+          await startLine(who);
+        } else {
+          const parsed = sourceConfigSchema.safeParse(req.source);
+          if (!parsed.success) {
+            throw new ApiError(
+              'bad_request',
+              `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+            );
+          }
+          await startSource(parsed.data, who, why);
         }
-        const parsed = sourceConfigSchema.safeParse(req.source);
-        if (!parsed.success) {
-          throw new ApiError(
-            'bad_request',
-            `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          );
-        }
-        await startSource(parsed.data, req.actor ?? settings.get().operatorName);
-        return live.state();
+        const after = live.state();
+        auditLineChange('station.start', who, why, before, after);
+        return after;
       }),
-    'station.stop': () => stationCall(() => live.stop()),
+    'station.stop': (req: ApiParsedRequest<'station.stop'>) =>
+      stationCall(async () => {
+        const who = req.actor ?? settings.get().operatorName;
+        const before = live.state();
+        const after = await live.stop();
+        auditLineChange('station.stop', who, req.reason ?? 'stop requested (no reason given)', before, after);
+        return after;
+      }),
     'station.setThresholds': (req: ApiParsedRequest<'station.setThresholds'>) =>
       stationCall(() => live.setThresholds({ t1: req.t1, t2: req.t2 }, req.actor, req.reason).new),
     'station.saveFrameAsGood': (req: ApiParsedRequest<'station.saveFrameAsGood'>) =>
@@ -59,4 +89,12 @@ export function stationHandlers(
         return saved;
       }),
   };
+}
+
+function lineSummary(state: StationState): string {
+  return JSON.stringify({
+    status: state.status,
+    source: state.source?.label ?? null,
+    model: state.model ? `${state.model.id}` : null,
+  });
 }
