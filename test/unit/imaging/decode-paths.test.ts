@@ -14,7 +14,7 @@ import {
 } from '../../../src/main/models/preprocess';
 import { CorruptFrameError, decodeFrame } from '../../../src/main/station/frames';
 import { tempDir } from '../storage/helpers';
-import { gradient, writeBmp } from './helpers';
+import { gradient, pngChunk, writeBmp } from './helpers';
 
 const SPEC: PreprocessSpec = {
   resize: 40,
@@ -47,24 +47,6 @@ async function liveError(bytes: Buffer, name: string): Promise<CorruptFrameError
 
 /** A real PNG of width × height grey pixels, all zero: tiny on disk, huge when decoded. */
 async function bombPng(width: number, height: number): Promise<Buffer> {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer): number => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -83,9 +65,9 @@ async function bombPng(width: number, height: number): Promise<Buffer> {
   await done;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.concat(parts)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.concat(parts)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
