@@ -1,6 +1,7 @@
 // Layer helpers over ModelBuilder. Initialisation follows PyTorch's defaults (uniform ±1/√fan_in
 // for weights and biases of conv/linear layers; BN γ = 1, β = 0) so recipes written for PyTorch
 // start from the same distribution.
+import { defineGradient } from './autodiff';
 import type { ModelBuilder } from './model';
 
 export interface Conv2dOptions {
@@ -101,7 +102,25 @@ export function batchNorm(mb: ModelBuilder, x: string, o: BatchNormOptions): str
   const xc = g.sub(x, mean);
   const variance = g.reduce('ReduceMean', g.mul(xc, xc), axes, true);
   const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
-  const y = g.add(g.mul(g.mul(xc, inv), g.reshape(gamma, bshape)), g.reshape(beta, bshape));
+  // y = xc·(γ·inv) + β: the per-channel factor is formed on [1,C,1,1], not on the activation.
+  const a = g.mul(inv, g.reshape(gamma, bshape));
+  const y = g.add(g.mul(xc, a), g.reshape(beta, bshape));
+  defineGradient(g, y, [x, gamma, beta], (dy, needs) => {
+    // dγ = inv·Σ dy·xc, dβ = Σ dy, dx = a·dy − a·Σdy/M − xc·a·inv²·Σ(dy·xc)/M.
+    const s1 = g.reduce('ReduceSum', dy, axes, true);
+    const s2 = needs[0] || needs[1] ? g.reduce('ReduceSum', g.mul(dy, xc), axes, true) : '';
+    let dx: string | undefined;
+    if (needs[0]) {
+      const k1 = g.mul(g.mul(a, g.mul(inv, inv)), g.mul(s2, g.constant(-1 / count)));
+      const k2 = g.mul(a, g.mul(s1, g.constant(-1 / count)));
+      dx = g.add(g.add(g.mul(dy, a), g.mul(xc, k1)), k2);
+    }
+    return [
+      dx,
+      needs[1] ? g.reshape(g.mul(s2, inv), [c]) : undefined,
+      needs[2] ? g.reshape(s1, [c]) : undefined,
+    ];
+  });
   const keep = g.constant(1 - m);
   const take = g.constant(m);
   mb.updateBuffer(`${o.name}.running_mean`, g.add(g.mul(runMean, keep), g.mul(g.reshape(mean, [c]), take)));

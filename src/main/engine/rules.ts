@@ -4,6 +4,7 @@
 import type { GraphBuilder } from '../onnx/builder';
 import { float32Tensor, tensorNumbers } from '../onnx/tensor';
 import { GraphError, type Attribute, type NodeDef } from '../onnx/types';
+import { convWeightGradGemm } from './conv-grads';
 import { interpolationMatrix, transposeMatrix, type CoordinateMode, type NearestMode } from './interp';
 
 export interface GradContext {
@@ -649,31 +650,8 @@ const conv: GradRule = (ctx) => {
         group: win.group,
       });
     }
-    if (ctx.needs[1]) {
-      // dW[o,i,u] = Σ_n Σ_y dY[n,o,y]·X[n,i,y·s+u·d−p]: a conv of X (channels as batch) with dY
-      // (batch as input channels) as kernel, stride = d, dilation = s; then cut to the kernel size.
-      const input = channelsAsBatch(g, x, win.group);
-      const kernel = swapBatchChannel(g, dy);
-      const kernelSp = ys.slice(2);
-      const full = g.op('Conv', [input, kernel], {
-        kernel_shape: kernelSp,
-        strides: win.dilations,
-        dilations: win.strides,
-        pads: win.pads,
-        group: win.group,
-      });
-      const fs = g.staticShape(full);
-      const needCut = range(nsp).some((i) => fs[i + 2] !== win.kernel[i]);
-      const cut = needCut
-        ? g.slice(
-            full,
-            win.kernel.map(() => 0),
-            win.kernel,
-            range(nsp + 2, 2),
-          )
-        : full;
-      dw = swapBatchChannel(g, cut);
-    }
+    // One GEMM over an im2col of X (see conv-grads.ts), not a conv with dY as kernel.
+    if (ctx.needs[1]) dw = convWeightGradGemm(g, x, dy, ws, win);
   }
   if (ctx.node.inputs[2] && ctx.needs[2]) db = reduceSum(g, dy, [0, ...range(nsp + 2, 2)], false);
   return [dx, dw, db];

@@ -1,6 +1,12 @@
 // Owns one training-step session and the tensors it threads through: parameters, optimizer state
 // and buffers live in Float32Arrays here; each step feeds them in and swaps in the updated ones.
-import { createSession, float32Tensor, type ort, type SessionHandle } from '../runtime';
+import {
+  createSession,
+  float32Tensor,
+  type ort,
+  type ProviderName,
+  type SessionHandle,
+} from '../runtime';
 import { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
 import { initialValue } from './model';
 import { Rng } from './rng';
@@ -20,6 +26,13 @@ export interface TrainerOptions {
   /** Start from these values (e.g. pretrained) instead of the init; missing names are initialised. */
   initial?: ReadonlyMap<string, Float32Array>;
   intraOpNumThreads?: number;
+  /**
+   * Execution providers to try, first that works wins (runtime's order: cuda → dml → coreml →
+   * webgpu → cpu). Default: the CPU only, so existing callers keep their numerics and speed.
+   */
+  providerOrder?: ProviderName[];
+  /** Enables ORT's per-node profiling (see Trainer.endProfiling). */
+  profileFilePrefix?: string;
 }
 
 export interface StepResult {
@@ -43,10 +56,19 @@ export class Trainer {
     private readonly handle: SessionHandle,
   ) {}
 
+  /** Provider that runs the step, and those tried before it with the reason each was skipped. */
+  get provider(): ProviderName {
+    return this.handle.provider;
+  }
+  get skippedProviders(): SessionHandle['skipped'] {
+    return this.handle.skipped;
+  }
+
   static async create(graph: TrainingStepGraph, opts: TrainerOptions = {}): Promise<Trainer> {
     const handle = await createSession(graph.bytes, {
-      providerOrder: ['cpu'],
+      providerOrder: opts.providerOrder ?? ['cpu'],
       intraOpNumThreads: opts.intraOpNumThreads,
+      profileFilePrefix: opts.profileFilePrefix,
     });
     const t = new Trainer(graph, handle);
     const rng = new Rng(opts.seed ?? 0);
@@ -140,6 +162,11 @@ export class Trainer {
       for (const k of m.keys()) m.set(k, ck.tensors.get(`${prefix}:${k}`)!);
     this.step = Number(ck.meta.step ?? 0);
     return ck.meta;
+  }
+
+  /** Stops ORT profiling (when enabled); ORT writes `<profileFilePrefix>_<date>.json`. */
+  endProfiling(): void {
+    this.handle.session.endProfiling();
   }
 
   async release(): Promise<void> {
