@@ -171,7 +171,8 @@ export async function benchNet(net: BenchNetName, o: BenchNetOptions = {}): Prom
     tr.endProfiling();
     const file = readdirSync(profDir).find((f) => f.endsWith('.json'));
     if (file) opShares = opSharesFromProfile(join(profDir, file));
-    rmSync(profDir, { recursive: true, force: true });
+    if (process.env.ENGINE_KEEP_PROFILE) console.error(`profile kept in ${profDir}`);
+    else rmSync(profDir, { recursive: true, force: true });
   }
   const result: NetTiming = {
     net,

@@ -1,7 +1,7 @@
 // Convolution gradients formed as large GEMMs. ONNX Runtime's CPU Conv runs the classic "weight
 // gradient as a conv of X with dY as kernel" (batch and channel axes swapped, dilation = stride)
-// as thousands of tiny im2col GEMMs with a 9-column output; the same sums as ONE GEMM over an
-// explicit im2col (a strided Slice of the padded input per kernel offset, concatenated) run at
+// as thousands of tiny im2col GEMMs with a 9-column output; the same sums as one large GEMM per
+// kernel offset (dY against a strided Slice of the padded input, contraction over N·H·W) run at
 // the CPU's GEMM speed. Depthwise convs get a per-offset multiply-and-reduce instead, so no
 // im2col buffer K² times the activation is ever allocated for them.
 import type { GraphBuilder } from '../onnx/builder';
@@ -81,13 +81,20 @@ export function convWeightGradGemm(
 
   // Channels first, so every slice flattens to [cin, N·P] rows of the im2col without a copy.
   const xt = padSpatial(g, g.transpose(x, [1, 0, ...range(nsp + 2, 2)]), geo.pads, nsp);
-  const slices = offsetSlices(g, xt, geo, outSp).map((s) => g.reshape(s, [cin, 1, n * p]));
-  const cols = slices.length === 1 ? slices[0] : g.concat(slices, 1); // [cin, K, N·P]
+  const slices = offsetSlices(g, xt, geo, outSp);
   if (G === 1) {
+    // One GEMM per kernel offset ([cout, N·P]·[cin, N·P]ᵀ), stacked on the last axis: no K²-sized
+    // im2col buffer is ever concatenated.
     const dyc = g.reshape(g.transpose(g.reshape(dy, [n, cout, p]), [1, 0, 2]), [cout, n * p]);
-    const dw = g.op('Gemm', [dyc, g.reshape(cols, [cin * k, n * p])], { transB: 1 });
-    return g.reshape(dw, weightShape);
+    const per = slices.map((s) =>
+      g.reshape(g.op('Gemm', [dyc, g.reshape(s, [cin, n * p])], { transB: 1 }), [cout, cin, 1]),
+    );
+    return g.reshape(per.length === 1 ? per[0] : g.concat(per, 2), weightShape);
   }
+  const cols = g.concat(
+    slices.map((s) => g.reshape(s, [cin, 1, n * p])),
+    1,
+  ); // [cin, K, N·P]
   const dyc = g.reshape(g.transpose(g.reshape(dy, [n, G, og, p]), [1, 2, 0, 3]), [G, og, n * p]);
   const colsT = g.transpose(g.reshape(cols, [G, ig * k, n * p]), [0, 2, 1]);
   return g.reshape(g.matmul(dyc, colsT), weightShape);

@@ -98,22 +98,32 @@ export function batchNorm(mb: ModelBuilder, x: string, o: BatchNormOptions): str
   const axes = [0, ...xs.slice(2).map((_, i) => i + 2)];
   const bshape = [1, c, ...xs.slice(2).map(() => 1)];
   const count = axes.reduce((p, a) => p * xs[a], 1);
+  // Batch statistics with E[x²] − E[x]² (clamped at 0): no centred copy of the activation. The
+  // normalisation itself is ONNX's BatchNormalization fed those statistics (one fused pass).
   const mean = g.reduce('ReduceMean', x, axes, true);
-  const xc = g.sub(x, mean);
-  const variance = g.reduce('ReduceMean', g.mul(xc, xc), axes, true);
-  const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
-  // y = xc·(γ·inv) + β: the per-channel factor is formed on [1,C,1,1], not on the activation.
-  const a = g.mul(inv, g.reshape(gamma, bshape));
-  const y = g.add(g.mul(xc, a), g.reshape(beta, bshape));
+  const meanSq = g.reduce('ReduceMean', g.mul(x, x), axes, true);
+  const variance = g.relu(g.sub(meanSq, g.mul(mean, mean)));
+  const y = g.op('BatchNormalization', [x, gamma, beta, g.reshape(mean, [c]), g.reshape(variance, [c])], {
+    epsilon: eps,
+  });
   defineGradient(g, y, [x, gamma, beta], (dy, needs) => {
+    // With xc = x − mean, inv = 1/√(var+ε), a = γ·inv, M = count:
     // dγ = inv·Σ dy·xc, dβ = Σ dy, dx = a·dy − a·Σdy/M − xc·a·inv²·Σ(dy·xc)/M.
+    const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
     const s1 = g.reduce('ReduceSum', dy, axes, true);
-    const s2 = needs[0] || needs[1] ? g.reduce('ReduceSum', g.mul(dy, xc), axes, true) : '';
+    const s2 = g.sub(g.reduce('ReduceSum', g.mul(dy, x), axes, true), g.mul(mean, s1));
     let dx: string | undefined;
     if (needs[0]) {
+      const flat = (v: string) => g.reshape(v, [c]);
+      const a = g.mul(inv, g.reshape(gamma, bshape));
       const k1 = g.mul(g.mul(a, g.mul(inv, inv)), g.mul(s2, g.constant(-1 / count)));
-      const k2 = g.mul(a, g.mul(s1, g.constant(-1 / count)));
-      dx = g.add(g.add(g.mul(dy, a), g.mul(xc, k1)), k2);
+      const k2 = g.sub(g.mul(a, g.mul(s1, g.constant(-1 / count))), g.mul(k1, mean));
+      // Two per-channel affine maps (dy·a and x·k1 + k2) as BatchNormalization with mean 0, var 1.
+      const zerosC = g.constant(new Array<number>(c).fill(0));
+      const onesC = g.constant(new Array<number>(c).fill(1));
+      const affine = (t: string, scale: string, shift: string) =>
+        g.op('BatchNormalization', [t, flat(scale), flat(shift), zerosC, onesC], { epsilon: 0 });
+      dx = g.add(affine(dy, a, zerosC), affine(x, k1, k2));
     }
     return [
       dx,
