@@ -3,6 +3,7 @@
 // BN buffers, `lr` and `step`; outputs: `loss`, metrics, and the updated parameters, state and
 // buffers. Parameters live in typed arrays between steps (Trainer), so the graph is stateless.
 import { GraphBuilder } from '../onnx/builder';
+import type { ModelProto } from '../onnx/schema';
 import { serializeModel } from '../onnx/serialize';
 import { GraphError } from '../onnx/types';
 import { gradients } from './autodiff';
@@ -96,7 +97,7 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
       return { name: i.name, shape: s as number[] };
     });
   return {
-    bytes: serializeModel(g.toModelProto()),
+    bytes: serializeModel(elideOutputIdentities(g.toModelProto())),
     params: mb.params,
     buffers: mb.buffers,
     trainable,
@@ -104,4 +105,38 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
     batchInputs,
     metricNames,
   };
+}
+
+/**
+ * Outputs are named through Identity nodes (param__next …); ORT keeps those as copies of every
+ * parameter and state tensor each step. Where the Identity's input is a node output used for
+ * nothing else that must keep its name, the producer writes the output name directly instead.
+ */
+export function elideOutputIdentities(model: ModelProto): ModelProto {
+  const graph = model.graph;
+  if (!graph?.node) return model;
+  const fixed = new Set<string>([
+    ...(graph.input ?? []).map((i) => i.name ?? ''),
+    ...(graph.initializer ?? []).map((i) => i.name ?? ''),
+    ...(graph.output ?? []).map((o) => o.name ?? ''),
+  ]);
+  const produced = new Set(graph.node.flatMap((n) => n.output ?? []));
+  const rename = new Map<string, string>();
+  const drop = new Set<number>();
+  graph.node.forEach((n, i) => {
+    if (n.opType !== 'Identity' || (n.domain ?? '') !== '') return;
+    const [src] = n.input ?? [];
+    const [dst] = n.output ?? [];
+    if (!src || !dst || fixed.has(src) || !produced.has(src) || rename.has(src)) return;
+    if (!(graph.output ?? []).some((o) => o.name === dst)) return;
+    rename.set(src, dst);
+    drop.add(i);
+  });
+  if (rename.size === 0) return model;
+  const r = (v: string) => rename.get(v) ?? v;
+  graph.node = graph.node
+    .filter((_, i) => !drop.has(i))
+    .map((n) => ({ ...n, input: n.input?.map(r), output: n.output?.map(r) }));
+  if (graph.valueInfo) graph.valueInfo = graph.valueInfo.filter((v) => !rename.has(v.name ?? ''));
+  return model;
 }
