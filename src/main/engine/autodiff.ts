@@ -44,6 +44,13 @@ export function defineGradient(
   m.set(output, { inputs, rule });
 }
 
+/** The value of `x` through which no gradient flows (GAN: the generator's output in the D step). */
+export function stopGradient(g: GraphBuilder, x: string): string {
+  const y = g.identity(x, g.uniqueName('stop_gradient'));
+  defineGradient(g, y, [x], () => [undefined]);
+  return y;
+}
+
 export interface GradientOptions {
   /** Gradient of `y` to start from (default: ones of y's shape, i.e. d(sum y)). */
   seed?: string;

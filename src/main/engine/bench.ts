@@ -28,7 +28,16 @@ function convBn(
   group = 1,
 ): string {
   const pad = (kernel - 1) >> 1;
-  const c = conv2d(mb, x, { name, inChannels: cin, outChannels: cout, kernel, stride, pad, group, bias: false });
+  const c = conv2d(mb, x, {
+    name,
+    inChannels: cin,
+    outChannels: cout,
+    kernel,
+    stride,
+    pad,
+    group,
+    bias: false,
+  });
   return batchNorm(mb, c, { name: `${name}.bn`, channels: cout });
 }
 
@@ -230,7 +239,10 @@ if (require.main === module) {
   void (async () => {
     const args = process.argv.slice(2);
     const net = (args[0] ?? 'resnet18') as BenchNetName;
-    const nums = args.slice(1).filter((a) => /^\d+$/.test(a)).map(Number);
+    const nums = args
+      .slice(1)
+      .filter((a) => /^\d+$/.test(a))
+      .map(Number);
     const r = await benchNet(net, { batch: nums[0], size: nums[1], profile: args.includes('--profile') });
     console.log(JSON.stringify({ load: loadavg(), ...r }, null, 2));
   })();

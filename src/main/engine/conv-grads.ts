@@ -42,7 +42,12 @@ function offsetSlices(g: GraphBuilder, xp: string, geo: ConvGeometry, outSp: num
   const nsp = outSp.length;
   const axes = range(nsp + 2, 2);
   const identityWindow =
-    geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && g.staticShape(xp).slice(2).every((d, i) => d === outSp[i]);
+    geo.kernel.every((k) => k === 1) &&
+    geo.strides.every((s) => s === 1) &&
+    g
+      .staticShape(xp)
+      .slice(2)
+      .every((d, i) => d === outSp[i]);
   if (identityWindow) return [xp];
   return kernelOffsets(geo.kernel).map((off) => {
     const starts = off.map((o, a) => o * geo.dilations[a]);

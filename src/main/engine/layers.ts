@@ -138,3 +138,12 @@ export function batchNorm(mb: ModelBuilder, x: string, o: BatchNormOptions): str
   mb.updateBuffer(`${o.name}.running_var`, g.add(g.mul(runVar, keep), g.mul(unbiased, take)));
   return y;
 }
+
+/**
+ * Dropout with probability p. Training: x·mask with the mask a step input the Trainer draws from
+ * its seeded RNG (reproducible, resumable; the gradient is the Mul's). Inference: the identity.
+ */
+export function dropout(mb: ModelBuilder, x: string, o: { name: string; p: number }): string {
+  if (!mb.training || o.p === 0) return x;
+  return mb.g.mul(x, mb.mask(`${o.name}.dropout_mask`, mb.g.staticShape(x), o.p));
+}

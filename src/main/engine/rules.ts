@@ -249,6 +249,26 @@ const cast = unary((c, dy) => {
   return dy;
 });
 
+/**
+ * Dropout: the identity in inference mode; in training mode dx = dy·mask/(1−ratio), with the mask
+ * the node itself returned (a random mask cannot be recomputed). The engine's own dropout layer
+ * instead multiplies by a mask fed from the seeded RNG (layers.dropout), which is reproducible.
+ */
+const dropout: GradRule = (ctx) => {
+  if (!ctx.needs[0]) return [undefined];
+  const { g, node } = ctx;
+  const dy = ctx.dy[0]!;
+  if (!node.inputs[2]) return [dy];
+  const mode = constInput(ctx, 2);
+  if (mode && mode[0] === 0) return [dy];
+  const mask = node.outputs[1];
+  if (!mask) unsupported(ctx, 'training-mode Dropout needs its mask output for the gradient');
+  const ratio = node.inputs[1] ? constInput(ctx, 1) : [0.5];
+  if (!ratio) unsupported(ctx, 'ratio must be a constant');
+  const kept = g.op('Cast', [mask], { to: 1 });
+  return [g.mul(g.mul(dy, kept), scalar(g, ratio![0] >= 1 ? 0 : 1 / (1 - ratio![0])))];
+};
+
 const clip: GradRule = (ctx) => {
   if (!ctx.needs[0]) return [undefined];
   const { g } = ctx;
@@ -617,7 +637,6 @@ const conv: GradRule = (ctx) => {
   const xs = ctx.shape(x);
   const ws = ctx.shape(wName);
   const dy = ctx.dy[0]!;
-  const ys = ctx.shape(dy);
   const win = convWindow(ctx, xs, ws);
   const nsp = xs.length - 2;
   const [n, cin] = xs;
@@ -789,7 +808,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Min: maxMin(false),
   Where: where,
   Identity: identity,
-  Dropout: identity,
+  Dropout: dropout,
   Neg: neg,
   Relu: relu,
   LeakyRelu: leakyRelu,

@@ -7,7 +7,7 @@ import type { ModelProto } from '../onnx/schema';
 import { serializeModel } from '../onnx/serialize';
 import { GraphError } from '../onnx/types';
 import { gradients } from './autodiff';
-import { ModelBuilder, type BufferSpec, type TensorSpec } from './model';
+import { ModelBuilder, type BufferSpec, type MaskSpec, type TensorSpec } from './model';
 import { emitUpdate, optimizerSlots, type OptimizerSpec } from './optimizers';
 
 export interface DefineResult {
@@ -32,8 +32,10 @@ export interface TrainingStepGraph {
   /** Parameter names that are updated. */
   trainable: string[];
   slots: string[];
-  /** Graph inputs that are neither parameters, buffers, state, lr nor step. */
+  /** Graph inputs that are neither parameters, buffers, state, lr, step nor dropout masks. */
   batchInputs: { name: string; shape: number[] }[];
+  /** Dropout masks the Trainer draws each step. */
+  masks: MaskSpec[];
   metricNames: string[];
 }
 
@@ -87,6 +89,7 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
     LR_INPUT,
     STEP_INPUT,
     ...trainable.flatMap((p) => slots.map((s) => stateName(p, s))),
+    ...mb.masks.map((m) => m.name),
   ]);
   const batchInputs = g.inputs
     .filter((i) => !known.has(i.name))
@@ -103,6 +106,7 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
     trainable,
     slots,
     batchInputs,
+    masks: mb.masks,
     metricNames,
   };
 }
