@@ -1,6 +1,13 @@
 // Owns one training-step session and the tensors it threads through: parameters, optimizer state
 // and buffers live in Float32Arrays here; each step feeds them in and swaps in the updated ones.
-import { createSession, float32Tensor, type ort, type ProviderName, type SessionHandle } from '../runtime';
+import {
+  DEFAULT_PROVIDER_ORDER,
+  createSession,
+  float32Tensor,
+  type ort,
+  type ProviderName,
+  type SessionHandle,
+} from '../runtime';
 import { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
 import { dropoutMask, initialValue } from './model';
 import { Rng } from './rng';
@@ -21,8 +28,9 @@ export interface TrainerOptions {
   initial?: ReadonlyMap<string, Float32Array>;
   intraOpNumThreads?: number;
   /**
-   * Execution providers to try, first that works wins (runtime's order: cuda → dml → coreml →
-   * webgpu → cpu). Default: the CPU only, so existing callers keep their numerics and speed.
+   * Execution providers to try; the first that works wins and each skipped one keeps its reason
+   * (Trainer.provider / skippedProviders). Default: inference's order, cuda → dml → coreml →
+   * webgpu → cpu, so a station with a GPU trains on it.
    */
   providerOrder?: ProviderName[];
   /** Enables ORT's per-node profiling (see Trainer.endProfiling). */
@@ -67,7 +75,7 @@ export class Trainer {
 
   static async create(graph: TrainingStepGraph, opts: TrainerOptions = {}): Promise<Trainer> {
     const handle = await createSession(graph.bytes, {
-      providerOrder: opts.providerOrder ?? ['cpu'],
+      providerOrder: opts.providerOrder ?? DEFAULT_PROVIDER_ORDER,
       intraOpNumThreads: opts.intraOpNumThreads,
       profileFilePrefix: opts.profileFilePrefix,
     });

@@ -2,7 +2,7 @@
 // and how to start a fit. A new method (DFR, once the training engine exists) is one more entry;
 // the UI lists whatever this returns.
 import { dirname, join } from 'node:path';
-import type { MethodInfo, PresetInfo, TrainingEstimate } from '@shared/training';
+import type { LossCurve, MethodInfo, PresetInfo, TrainingDevice, TrainingEstimate } from '@shared/training';
 import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../methods/patchcore/fit-job';
 import { startWorkerJob } from '../jobs/worker-job';
 import { startDfrFit } from '../methods/dfr/fit-job';
@@ -19,7 +19,14 @@ export interface FitStart {
   preset: string;
   outDir: string;
   cacheDir: string;
-  onProgress: (p: { stage: string; done: number; total: number; etaMs: number | null }) => void;
+  onProgress: (p: {
+    stage: string;
+    done: number;
+    total: number;
+    etaMs: number | null;
+    curve?: LossCurve;
+    device?: TrainingDevice;
+  }) => void;
 }
 
 export interface FitRun {

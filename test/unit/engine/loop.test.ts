@@ -131,3 +131,17 @@ describe('loss curve recorder', () => {
     expect(train[0].loss).toBeLessThan(train[0].step);
   });
 });
+
+describe('provider choice', () => {
+  it('the trainer takes inference’s provider order by default and says why earlier ones were skipped', async () => {
+    const { DEFAULT_PROVIDER_ORDER } = await import('../../../src/main/runtime');
+    const tr = await Trainer.create(graph(), { seed: 1, intraOpNumThreads: 1 });
+    const at = DEFAULT_PROVIDER_ORDER.indexOf(tr.provider);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(tr.skippedProviders.map((s) => s.name)).toEqual(DEFAULT_PROVIDER_ORDER.slice(0, at));
+    for (const s of tr.skippedProviders) expect(s.reason.length).toBeGreaterThan(5);
+    const r = await tr.trainStep(data(0), 0.01);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    await tr.release();
+  });
+});
