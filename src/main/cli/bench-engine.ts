@@ -12,7 +12,7 @@ function markdown(r: EngineBench, command: string, machine: string): string {
     '',
     `Command: \`${command}\``,
     `Machine: ${machine}; load average ${r.load_average.join(' / ')} when it started (shared machine)`,
-    `Provider: ${r.provider}${r.skipped_providers.length ? ` (skipped: ${r.skipped_providers.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}; peak RSS ${r.peak_rss_mib} MiB`,
+    `Threads: ${r.threads ?? 'ORT default'}; provider: ${r.provider}${r.skipped_providers.length ? ` (skipped: ${r.skipped_providers.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}; peak RSS ${r.peak_rss_mib} MiB`,
     '',
     '| net | training step | forward only | ratio |',
     '|---|---|---|---|',
@@ -34,6 +34,7 @@ export async function runEngineBench(argv: string[], machine: string): Promise<n
     batch: { type: 'string' },
     size: { type: 'string' },
     runs: { type: 'string' },
+    threads: { type: 'string' },
   });
   const order = (values.provider ?? ['cpu']) as ProviderName[];
   const bad = order.filter((p) => !DEFAULT_PROVIDER_ORDER.includes(p));
@@ -45,6 +46,7 @@ export async function runEngineBench(argv: string[], machine: string): Promise<n
     batch: intOption(values.batch, '--batch', 8),
     size: intOption(values.size, '--size', 256),
     reps: intOption(values.runs, '--runs', 2),
+    threads: values.threads === undefined ? undefined : intOption(values.threads, '--threads', 1),
   });
   if (values.json) console.log(JSON.stringify(r));
   else console.log(markdown(r, `npm run bench -- engine ${argv.join(' ')}`.trim(), machine));

@@ -143,6 +143,8 @@ export interface BenchNetOptions {
   reps?: number;
   providerOrder?: ProviderName[];
   profile?: boolean;
+  /** ORT intra-op threads for both sessions (default: ORT's choice). */
+  threads?: number;
 }
 
 /** Step and forward of one net, back to back in this process. */
@@ -165,6 +167,7 @@ export async function benchNet(net: BenchNetName, o: BenchNetOptions = {}): Prom
   fg.output(define(fmb));
   const fwd = await createSession(serializeModel(fg.toModelProto()), {
     providerOrder: o.providerOrder ?? ['cpu'],
+    intraOpNumThreads: o.threads,
   });
   const forwardMs = await timeIt(() => fwd.session.run({ x: float32Tensor(x, [B, 3, S, S]) }), reps);
   await fwd.session.release();
@@ -172,6 +175,7 @@ export async function benchNet(net: BenchNetName, o: BenchNetOptions = {}): Prom
   const profDir = o.profile ? mkdtempSync(join(tmpdir(), 'engine-prof-')) : undefined;
   const tr = await Trainer.create(step, {
     providerOrder: o.providerOrder ?? ['cpu'],
+    intraOpNumThreads: o.threads,
     profileFilePrefix: profDir ? join(profDir, 'step') : undefined,
   });
   const stepMs = await timeIt(() => tr.trainStep({ x, y }, 0.01), reps);
@@ -209,6 +213,7 @@ export interface EngineBench {
   peak_rss_mib: number;
   batch: number;
   size: number;
+  threads: number | null;
   load_average: number[];
   op_shares?: Record<string, Record<string, number>>;
 }
@@ -229,6 +234,7 @@ export async function benchEngine(o: BenchNetOptions = {}): Promise<EngineBench>
     peak_rss_mib: Math.max(r.peakRssMiB, m.peakRssMiB),
     batch: o.batch ?? 8,
     size: o.size ?? 256,
+    threads: o.threads ?? null,
     load_average: load,
     op_shares: o.profile ? { resnet18: r.opShares ?? {}, mobilenet_v2: m.opShares ?? {} } : undefined,
   };
@@ -243,7 +249,13 @@ if (require.main === module) {
       .slice(1)
       .filter((a) => /^\d+$/.test(a))
       .map(Number);
-    const r = await benchNet(net, { batch: nums[0], size: nums[1], profile: args.includes('--profile') });
+    const threads = args.find((a) => a.startsWith('--threads='))?.slice(10);
+    const r = await benchNet(net, {
+      batch: nums[0],
+      size: nums[1],
+      profile: args.includes('--profile'),
+      threads: threads ? Number(threads) : undefined,
+    });
     console.log(JSON.stringify({ load: loadavg(), ...r }, null, 2));
   })();
 }
