@@ -62,8 +62,8 @@ function padSpatial(g: GraphBuilder, x: string, pads: number[], nsp: number): st
 }
 
 /**
- * dW[o,i,u] = Σ_n Σ_y dY[n,o,y] · Xpad[n,i,y·s+u·d]. Grouped (not depthwise): one batched
- * MatMul over groups of dY [G, og, N·P] against im2col [G, ig·K, N·P]ᵀ.
+ * dW[o,i,u] = Σ_n Σ_y dY[n,o,y] · Xpad[n,i,y·s+u·d]. Ungrouped: one GEMM per offset u. Grouped
+ * (not depthwise): one batched MatMul over groups of dY [G, og, N·P] against im2col [G, ig·K, N·P]ᵀ.
  */
 export function convWeightGradGemm(
   g: GraphBuilder,
