@@ -139,6 +139,33 @@ export interface TrainingJobDto {
   /** Model id once saved. */
   savedAs: string | null;
   actor: string;
+  /** Methods that train with the engine: losses so far (absent for fit-only methods). */
+  lossCurve?: LossCurve | null;
+  /** Methods that train with the engine: where the training step ran. */
+  device?: TrainingDevice | null;
+}
+
+// ---------- Engine training ----------
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export interface LossCurve {
+  /** Training loss by optimizer step (thinned to at most a few hundred points, means of spans). */
+  train: LossPoint[];
+  /** Validation loss on held-out images at each evaluation. */
+  validation: LossPoint[];
+  /** Best validation so far (its weights are the best checkpoint). */
+  best: LossPoint | null;
+}
+
+export interface TrainingDevice {
+  /** Execution provider that ran the training step (cpu, cuda, dml, coreml, webgpu). */
+  provider: string;
+  /** Providers tried before it, and why each was skipped. */
+  skipped: Array<{ name: string; reason: string }>;
 }
 
 // ---------- Calibration ----------

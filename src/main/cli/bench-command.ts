@@ -9,6 +9,7 @@ import { benchDemoLine } from '../station/bench';
 import { onnxRuntimeVersion } from '../runtime';
 import { resolveDataDir } from '../storage/data-dir';
 import { dataDirOption, intOption, parseOptions } from './args';
+import { runEngineBench } from './bench-engine';
 import type { CliCommand } from './commands';
 
 export interface BenchSection {
@@ -63,8 +64,9 @@ export function machineLine(): string {
 export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'measure backbones, the registered methods and the live loop; print markdown tables',
-  usage: `Usage: station bench [--only ${SECTIONS.map((s) => s.name).join('|')}]… [--runs N] [--data-dir DIR] [--out FILE]`,
+  usage: `Usage: station bench engine [--json] [--profile] [--provider P]…\n       station bench [--only ${SECTIONS.map((s) => s.name).join('|')}]… [--runs N] [--data-dir DIR] [--out FILE]`,
   async run(argv) {
+    if (argv[0] === 'engine') return runEngineBench(argv.slice(1), machineLine());
     const { values } = parseOptions(argv, {
       only: { type: 'string', multiple: true },
       runs: { type: 'string' },

@@ -11,6 +11,46 @@ import { GRAD_RULES, type GradContext } from './rules';
 
 const FLOAT_TYPES = new Set(['float32', 'float64', 'float16']);
 
+/**
+ * Gradient of a composite: given dY of `output`, the gradient of each of `inputs` (undefined where
+ * not needed). The nodes between the inputs and the output are then not differentiated one by one.
+ */
+export type CompositeGradRule = (dy: string, needs: boolean[]) => (string | undefined)[];
+
+interface Composite {
+  inputs: string[];
+  rule: CompositeGradRule;
+}
+
+const COMPOSITES = new WeakMap<GraphBuilder, Map<string, Composite>>();
+
+/**
+ * Declares a hand-written gradient for the subgraph from `inputs` to `output` (e.g. training-mode
+ * BatchNorm: ~7 passes over the activation instead of ~20 from its primitives). Every path from the
+ * inputs to the loss must go through `output`; values inside the subgraph that reach the loss some
+ * other way would silently lose their gradient there.
+ */
+export function defineGradient(
+  g: GraphBuilder,
+  output: string,
+  inputs: string[],
+  rule: CompositeGradRule,
+): void {
+  let m = COMPOSITES.get(g);
+  if (!m) {
+    m = new Map();
+    COMPOSITES.set(g, m);
+  }
+  m.set(output, { inputs, rule });
+}
+
+/** The value of `x` through which no gradient flows (GAN: the generator's output in the D step). */
+export function stopGradient(g: GraphBuilder, x: string): string {
+  const y = g.identity(x, g.uniqueName('stop_gradient'));
+  defineGradient(g, y, [x], () => [undefined]);
+  return y;
+}
+
 export interface GradientOptions {
   /** Gradient of `y` to start from (default: ones of y's shape, i.e. d(sum y)). */
   seed?: string;
@@ -52,9 +92,22 @@ export function gradients(
     return s;
   };
 
+  const composites = COMPOSITES.get(g);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k];
     if (!node.outputs.some((o) => o && contrib.has(o))) continue;
+    const comp = node.outputs.length === 1 ? composites?.get(node.outputs[0]) : undefined;
+    if (comp) {
+      const cneeds = comp.inputs.map((i) => active.has(i));
+      if (!cneeds.some(Boolean)) continue;
+      const cgrads = comp.rule(total(node.outputs[0])!, cneeds);
+      comp.inputs.forEach((inp, i) => {
+        const gi = cgrads[i];
+        if (!cneeds[i] || !gi) return;
+        contrib.set(inp, [...(contrib.get(inp) ?? []), gi]);
+      });
+      continue;
+    }
     const needs = node.inputs.map((i) => i !== '' && active.has(i));
     if (!needs.some(Boolean)) continue;
     const rule = GRAD_RULES[node.opType];

@@ -1,6 +1,7 @@
 // Layer helpers over ModelBuilder. Initialisation follows PyTorch's defaults (uniform ±1/√fan_in
 // for weights and biases of conv/linear layers; BN γ = 1, β = 0) so recipes written for PyTorch
 // start from the same distribution.
+import { defineGradient } from './autodiff';
 import type { ModelBuilder } from './model';
 
 export interface Conv2dOptions {
@@ -97,15 +98,52 @@ export function batchNorm(mb: ModelBuilder, x: string, o: BatchNormOptions): str
   const axes = [0, ...xs.slice(2).map((_, i) => i + 2)];
   const bshape = [1, c, ...xs.slice(2).map(() => 1)];
   const count = axes.reduce((p, a) => p * xs[a], 1);
+  // Batch statistics with E[x²] − E[x]² (clamped at 0): no centred copy of the activation. The
+  // normalisation itself is ONNX's BatchNormalization fed those statistics (one fused pass).
   const mean = g.reduce('ReduceMean', x, axes, true);
-  const xc = g.sub(x, mean);
-  const variance = g.reduce('ReduceMean', g.mul(xc, xc), axes, true);
-  const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
-  const y = g.add(g.mul(g.mul(xc, inv), g.reshape(gamma, bshape)), g.reshape(beta, bshape));
+  const meanSq = g.reduce('ReduceMean', g.mul(x, x), axes, true);
+  const variance = g.relu(g.sub(meanSq, g.mul(mean, mean)));
+  const y = g.op('BatchNormalization', [x, gamma, beta, g.reshape(mean, [c]), g.reshape(variance, [c])], {
+    epsilon: eps,
+  });
+  defineGradient(g, y, [x, gamma, beta], (dy, needs) => {
+    // With xc = x − mean, inv = 1/√(var+ε), a = γ·inv, M = count:
+    // dγ = inv·Σ dy·xc, dβ = Σ dy, dx = a·dy − a·Σdy/M − xc·a·inv²·Σ(dy·xc)/M.
+    const inv = g.op('Reciprocal', [g.sqrt(g.add(variance, g.constant(eps)))]);
+    const s1 = g.reduce('ReduceSum', dy, axes, true);
+    const s2 = g.sub(g.reduce('ReduceSum', g.mul(dy, x), axes, true), g.mul(mean, s1));
+    let dx: string | undefined;
+    if (needs[0]) {
+      const flat = (v: string) => g.reshape(v, [c]);
+      const a = g.mul(inv, g.reshape(gamma, bshape));
+      const k1 = g.mul(g.mul(a, g.mul(inv, inv)), g.mul(s2, g.constant(-1 / count)));
+      const k2 = g.sub(g.mul(a, g.mul(s1, g.constant(-1 / count))), g.mul(k1, mean));
+      // Two per-channel affine maps (dy·a and x·k1 + k2) as BatchNormalization with mean 0, var 1.
+      const zerosC = g.constant(new Array<number>(c).fill(0));
+      const onesC = g.constant(new Array<number>(c).fill(1));
+      const affine = (t: string, scale: string, shift: string) =>
+        g.op('BatchNormalization', [t, flat(scale), flat(shift), zerosC, onesC], { epsilon: 0 });
+      dx = g.add(affine(dy, a, zerosC), affine(x, k1, k2));
+    }
+    return [
+      dx,
+      needs[1] ? g.reshape(g.mul(s2, inv), [c]) : undefined,
+      needs[2] ? g.reshape(s1, [c]) : undefined,
+    ];
+  });
   const keep = g.constant(1 - m);
   const take = g.constant(m);
   mb.updateBuffer(`${o.name}.running_mean`, g.add(g.mul(runMean, keep), g.mul(g.reshape(mean, [c]), take)));
   const unbiased = g.mul(g.reshape(variance, [c]), g.constant(count > 1 ? count / (count - 1) : 1));
   mb.updateBuffer(`${o.name}.running_var`, g.add(g.mul(runVar, keep), g.mul(unbiased, take)));
   return y;
+}
+
+/**
+ * Dropout with probability p. Training: x·mask with the mask a step input the Trainer draws from
+ * its seeded RNG (reproducible, resumable; the gradient is the Mul's). Inference: the identity.
+ */
+export function dropout(mb: ModelBuilder, x: string, o: { name: string; p: number }): string {
+  if (!mb.training || o.p === 0) return x;
+  return mb.g.mul(x, mb.mask(`${o.name}.dropout_mask`, mb.g.staticShape(x), o.p));
 }

@@ -3,6 +3,8 @@
 // pure function of (epoch, step) (seeded shuffles), so a resumed run replays exactly the steps an
 // uninterrupted run would have taken.
 import { existsSync } from 'node:fs';
+import type { LossCurve, TrainingDevice } from '@shared/training';
+import { LossCurveRecorder } from './curve';
 import type { LrSchedule } from './schedule';
 import type { Trainer } from './trainer';
 
@@ -25,6 +27,19 @@ export interface TrainProgress {
   epochLoss: number;
   lr: number;
   etaMs: number | null;
+  /** Train (per step, thinned) and validation (per evaluation) losses so far, resumes included. */
+  curve: LossCurve;
+  /** Provider running the step and why the ones before it were skipped. */
+  device: TrainingDevice;
+}
+
+export interface ValidationOptions {
+  /** Loss on held-out data with the current weights (lower is better). */
+  run: () => Promise<number>;
+  /** Evaluate after every this many epochs (default 1) and after the last. */
+  everyEpochs?: number;
+  /** Where the best weights so far are written (a checkpoint; Trainer.loadCheckpoint reads it). */
+  bestPath?: string;
 }
 
 export interface TrainLoopOptions {
@@ -42,6 +57,8 @@ export interface TrainLoopOptions {
   checkpoint?: { path: string; key: string; everySteps?: number };
   /** Minimum ms between progress reports (default 250); the last step of each epoch always reports. */
   progressIntervalMs?: number;
+  /** Validation during training with best-checkpoint selection. */
+  validate?: ValidationOptions;
 }
 
 export interface TrainLoopResult {
@@ -50,12 +67,17 @@ export interface TrainLoopResult {
   resumedFromStep: number | null;
   steps: number;
   ms: number;
+  curve: LossCurve;
+  device: TrainingDevice;
+  /** Step and validation loss of the best evaluation (null without validation). */
+  best: { step: number; loss: number } | null;
 }
 
 export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const { trainer } = o;
   const total = o.epochs * o.stepsPerEpoch;
   let resumedFromStep: number | null = null;
+  const curve = new LossCurveRecorder();
   if (o.checkpoint && existsSync(o.checkpoint.path)) {
     const meta = trainer.loadCheckpoint(o.checkpoint.path);
     if (meta.key !== o.checkpoint.key) {
@@ -64,8 +86,23 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       );
     }
     resumedFromStep = trainer.step;
+    curve.restore(meta.curve);
   }
-  const save = () => o.checkpoint && trainer.saveCheckpoint(o.checkpoint.path, { key: o.checkpoint.key });
+  const device: TrainingDevice = { provider: trainer.provider, skipped: trainer.skippedProviders };
+  // The curve travels in the checkpoint, so a run resumed after a restart keeps its history.
+  const save = () =>
+    o.checkpoint &&
+    trainer.saveCheckpoint(o.checkpoint.path, { key: o.checkpoint.key, curve: curve.snapshot() });
+  const validate = async (epoch: number) => {
+    const v = o.validate;
+    if (!v) return;
+    const every = Math.max(1, v.everyEpochs ?? 1);
+    if ((epoch + 1) % every !== 0 && epoch !== o.epochs - 1) return;
+    const loss = await v.run();
+    if (!Number.isFinite(loss)) throw new Error(`validation loss became ${loss} at step ${trainer.step}`);
+    if (curve.addValidation(trainer.step, loss) && v.bestPath)
+      trainer.saveCheckpoint(v.bestPath, { key: o.checkpoint?.key, best: { step: trainer.step, loss } });
+  };
   const t0 = performance.now();
   const startStep = trainer.step;
   let lastReport = 0;
@@ -76,13 +113,23 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
     const lr = o.lr(epoch);
     let sum = 0;
     let count = 0;
+    // Prefetch: the next batch is prepared (decoded, augmented) while the current step runs.
+    let next: Promise<Record<string, Float32Array>> | null = null;
+    const fetch = (s: number) => Promise.resolve(o.batch(epoch, s));
     for (let s = trainer.step % o.stepsPerEpoch; s < o.stepsPerEpoch; s++) {
       if (o.shouldCancel?.()) {
+        await next?.catch(() => undefined);
         save();
         throw new CancelledError();
       }
-      const r = await trainer.trainStep(await o.batch(epoch, s), lr);
+      const current = next ?? fetch(s);
+      const batch = await current;
+      next = s + 1 < o.stepsPerEpoch ? fetch(s + 1) : null;
+      // A failed prefetch surfaces when that step awaits it; never as an unhandled rejection.
+      next?.catch(() => undefined);
+      const r = await trainer.trainStep(batch, lr);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at step ${trainer.step}`);
+      curve.addTrain(trainer.step, r.loss);
       sum += r.loss;
       count++;
       const every = o.checkpoint?.everySteps;
@@ -102,11 +149,24 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
           epochLoss: sum / count,
           lr,
           etaMs: done > 0 ? Math.round(((now - t0) / done) * (total - trainer.step)) : null,
+          curve: curve.snapshot(),
+          device,
         });
       }
     }
     epochLosses.push(sum / Math.max(1, count));
+    await validate(epoch);
     save();
   }
-  return { epochLosses, resumedFromStep, steps: trainer.step - startStep, ms: performance.now() - t0 };
+  const snap = curve.snapshot();
+  const best = snap.best;
+  return {
+    epochLosses,
+    resumedFromStep,
+    steps: trainer.step - startStep,
+    ms: performance.now() - t0,
+    curve: snap,
+    device,
+    best,
+  };
 }

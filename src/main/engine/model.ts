@@ -37,9 +37,17 @@ export interface ModelBuilderOptions {
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** A dropout mask input: the Trainer draws it each step from its seeded RNG (0 or 1/(1−p)). */
+export interface MaskSpec {
+  name: string;
+  shape: number[];
+  p: number;
+}
+
 export class ModelBuilder {
   readonly params: TensorSpec[] = [];
   readonly buffers: BufferSpec[] = [];
+  readonly masks: MaskSpec[] = [];
 
   constructor(
     readonly g: GraphBuilder,
@@ -64,16 +72,44 @@ export class ModelBuilder {
     return this.g.initializer(name, data, shape);
   }
 
+  private readonly declared = new Map<string, { value: string; shape: number[] }>();
+
+  /** Declared once; a second declaration (the same layer applied twice) reuses the same value. */
+  private reuse(name: string, shape: number[]): string | undefined {
+    const d = this.declared.get(name);
+    if (!d) return undefined;
+    if (d.shape.join(',') !== shape.join(','))
+      throw new GraphError(
+        `${this.g.name}: '${name}' declared as [${d.shape.join(',')}] and as [${shape.join(',')}]`,
+      );
+    return d.value;
+  }
+
   /** A trainable parameter. */
   param(name: string, shape: number[], init: InitSpec): string {
+    const again = this.reuse(name, shape);
+    if (again) return again;
     this.params.push({ name, shape: [...shape], init });
-    return this.tensor(name, shape, 'parameter');
+    const value = this.tensor(name, shape, 'parameter');
+    this.declared.set(name, { value, shape: [...shape] });
+    return value;
   }
 
   /** A non-trained state tensor (e.g. BN running statistics). */
   buffer(name: string, shape: number[], init: InitSpec): string {
+    const again = this.reuse(name, shape);
+    if (again) return again;
     this.buffers.push({ name, shape: [...shape], init });
-    return this.tensor(name, shape, 'buffer');
+    const value = this.tensor(name, shape, 'buffer');
+    this.declared.set(name, { value, shape: [...shape] });
+    return value;
+  }
+
+  /** In training mode: a graph input holding a fresh dropout mask each step. */
+  mask(name: string, shape: number[], p: number): string {
+    if (!(p >= 0 && p < 1)) throw new GraphError(`${this.g.name}: dropout p must be in [0, 1), is ${p}`);
+    this.masks.push({ name, shape: [...shape], p });
+    return this.g.input(name, 'float32', shape);
   }
 
   /** In training mode: the value that replaces buffer `name` after the step. */
@@ -109,5 +145,13 @@ export function initialValue(spec: TensorSpec, rng: Rng): Float32Array {
       out.set(init.values);
       break;
   }
+  return out;
+}
+
+/** A dropout mask: each element 0 with probability p, else 1/(1−p) (so E[mask] = 1). */
+export function dropoutMask(spec: MaskSpec, rng: Rng): Float32Array {
+  const out = new Float32Array(size(spec.shape));
+  const keep = 1 / (1 - spec.p);
+  for (let i = 0; i < out.length; i++) out[i] = rng.next() < spec.p ? 0 : keep;
   return out;
 }

@@ -4,6 +4,7 @@
 import type { GraphBuilder } from '../onnx/builder';
 import { float32Tensor, tensorNumbers } from '../onnx/tensor';
 import { GraphError, type Attribute, type NodeDef } from '../onnx/types';
+import { convWeightGradGemm } from './conv-grads';
 import { interpolationMatrix, transposeMatrix, type CoordinateMode, type NearestMode } from './interp';
 
 export interface GradContext {
@@ -247,6 +248,26 @@ const cast = unary((c, dy) => {
   if (to !== 1) unsupported(c, 'only casts to float32 are differentiable');
   return dy;
 });
+
+/**
+ * Dropout: the identity in inference mode; in training mode dx = dy·mask/(1−ratio), with the mask
+ * the node itself returned (a random mask cannot be recomputed). The engine's own dropout layer
+ * instead multiplies by a mask fed from the seeded RNG (layers.dropout), which is reproducible.
+ */
+const dropout: GradRule = (ctx) => {
+  if (!ctx.needs[0]) return [undefined];
+  const { g, node } = ctx;
+  const dy = ctx.dy[0]!;
+  if (!node.inputs[2]) return [dy];
+  const mode = constInput(ctx, 2);
+  if (mode && mode[0] === 0) return [dy];
+  const mask = node.outputs[1];
+  if (!mask) unsupported(ctx, 'training-mode Dropout needs its mask output for the gradient');
+  const ratio = node.inputs[1] ? constInput(ctx, 1) : [0.5];
+  if (!ratio) unsupported(ctx, 'ratio must be a constant');
+  const kept = g.op('Cast', [mask], { to: 1 });
+  return [g.mul(g.mul(dy, kept), scalar(g, ratio![0] >= 1 ? 0 : 1 / (1 - ratio![0])))];
+};
 
 const clip: GradRule = (ctx) => {
   if (!ctx.needs[0]) return [undefined];
@@ -616,7 +637,6 @@ const conv: GradRule = (ctx) => {
   const xs = ctx.shape(x);
   const ws = ctx.shape(wName);
   const dy = ctx.dy[0]!;
-  const ys = ctx.shape(dy);
   const win = convWindow(ctx, xs, ws);
   const nsp = xs.length - 2;
   const [n, cin] = xs;
@@ -649,31 +669,8 @@ const conv: GradRule = (ctx) => {
         group: win.group,
       });
     }
-    if (ctx.needs[1]) {
-      // dW[o,i,u] = Σ_n Σ_y dY[n,o,y]·X[n,i,y·s+u·d−p]: a conv of X (channels as batch) with dY
-      // (batch as input channels) as kernel, stride = d, dilation = s; then cut to the kernel size.
-      const input = channelsAsBatch(g, x, win.group);
-      const kernel = swapBatchChannel(g, dy);
-      const kernelSp = ys.slice(2);
-      const full = g.op('Conv', [input, kernel], {
-        kernel_shape: kernelSp,
-        strides: win.dilations,
-        dilations: win.strides,
-        pads: win.pads,
-        group: win.group,
-      });
-      const fs = g.staticShape(full);
-      const needCut = range(nsp).some((i) => fs[i + 2] !== win.kernel[i]);
-      const cut = needCut
-        ? g.slice(
-            full,
-            win.kernel.map(() => 0),
-            win.kernel,
-            range(nsp + 2, 2),
-          )
-        : full;
-      dw = swapBatchChannel(g, cut);
-    }
+    // One GEMM over an im2col of X (see conv-grads.ts), not a conv with dY as kernel.
+    if (ctx.needs[1]) dw = convWeightGradGemm(g, x, dy, ws, win);
   }
   if (ctx.node.inputs[2] && ctx.needs[2]) db = reduceSum(g, dy, [0, ...range(nsp + 2, 2)], false);
   return [dx, dw, db];
@@ -811,7 +808,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Min: maxMin(false),
   Where: where,
   Identity: identity,
-  Dropout: identity,
+  Dropout: dropout,
   Neg: neg,
   Relu: relu,
   LeakyRelu: leakyRelu,

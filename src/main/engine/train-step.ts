@@ -3,10 +3,11 @@
 // BN buffers, `lr` and `step`; outputs: `loss`, metrics, and the updated parameters, state and
 // buffers. Parameters live in typed arrays between steps (Trainer), so the graph is stateless.
 import { GraphBuilder } from '../onnx/builder';
+import type { ModelProto } from '../onnx/schema';
 import { serializeModel } from '../onnx/serialize';
 import { GraphError } from '../onnx/types';
 import { gradients } from './autodiff';
-import { ModelBuilder, type BufferSpec, type TensorSpec } from './model';
+import { ModelBuilder, type BufferSpec, type MaskSpec, type TensorSpec } from './model';
 import { emitUpdate, optimizerSlots, type OptimizerSpec } from './optimizers';
 
 export interface DefineResult {
@@ -31,8 +32,10 @@ export interface TrainingStepGraph {
   /** Parameter names that are updated. */
   trainable: string[];
   slots: string[];
-  /** Graph inputs that are neither parameters, buffers, state, lr nor step. */
+  /** Graph inputs that are neither parameters, buffers, state, lr, step nor dropout masks. */
   batchInputs: { name: string; shape: number[] }[];
+  /** Dropout masks the Trainer draws each step. */
+  masks: MaskSpec[];
   metricNames: string[];
 }
 
@@ -86,6 +89,7 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
     LR_INPUT,
     STEP_INPUT,
     ...trainable.flatMap((p) => slots.map((s) => stateName(p, s))),
+    ...mb.masks.map((m) => m.name),
   ]);
   const batchInputs = g.inputs
     .filter((i) => !known.has(i.name))
@@ -96,12 +100,47 @@ export function buildTrainingStep(o: TrainingStepOptions): TrainingStepGraph {
       return { name: i.name, shape: s as number[] };
     });
   return {
-    bytes: serializeModel(g.toModelProto()),
+    bytes: serializeModel(elideOutputIdentities(g.toModelProto())),
     params: mb.params,
     buffers: mb.buffers,
     trainable,
     slots,
     batchInputs,
+    masks: mb.masks,
     metricNames,
   };
+}
+
+/**
+ * Outputs are named through Identity nodes (param__next …); ORT keeps those as copies of every
+ * parameter and state tensor each step. Where the Identity's input is a node output used for
+ * nothing else that must keep its name, the producer writes the output name directly instead.
+ */
+export function elideOutputIdentities(model: ModelProto): ModelProto {
+  const graph = model.graph;
+  if (!graph?.node) return model;
+  const fixed = new Set<string>([
+    ...(graph.input ?? []).map((i) => i.name ?? ''),
+    ...(graph.initializer ?? []).map((i) => i.name ?? ''),
+    ...(graph.output ?? []).map((o) => o.name ?? ''),
+  ]);
+  const produced = new Set(graph.node.flatMap((n) => n.output ?? []));
+  const rename = new Map<string, string>();
+  const drop = new Set<number>();
+  graph.node.forEach((n, i) => {
+    if (n.opType !== 'Identity' || (n.domain ?? '') !== '') return;
+    const [src] = n.input ?? [];
+    const [dst] = n.output ?? [];
+    if (!src || !dst || fixed.has(src) || !produced.has(src) || rename.has(src)) return;
+    if (!(graph.output ?? []).some((o) => o.name === dst)) return;
+    rename.set(src, dst);
+    drop.add(i);
+  });
+  if (rename.size === 0) return model;
+  const r = (v: string) => rename.get(v) ?? v;
+  graph.node = graph.node
+    .filter((_, i) => !drop.has(i))
+    .map((n) => ({ ...n, input: n.input?.map(r), output: n.output?.map(r) }));
+  if (graph.valueInfo) graph.valueInfo = graph.valueInfo.filter((v) => !rename.has(v.name ?? ''));
+  return model;
 }

@@ -1,8 +1,15 @@
 // Owns one training-step session and the tensors it threads through: parameters, optimizer state
 // and buffers live in Float32Arrays here; each step feeds them in and swaps in the updated ones.
-import { createSession, float32Tensor, type ort, type SessionHandle } from '../runtime';
+import {
+  DEFAULT_PROVIDER_ORDER,
+  createSession,
+  float32Tensor,
+  type ort,
+  type ProviderName,
+  type SessionHandle,
+} from '../runtime';
 import { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
-import { initialValue } from './model';
+import { dropoutMask, initialValue } from './model';
 import { Rng } from './rng';
 import {
   LOSS_OUTPUT,
@@ -20,6 +27,20 @@ export interface TrainerOptions {
   /** Start from these values (e.g. pretrained) instead of the init; missing names are initialised. */
   initial?: ReadonlyMap<string, Float32Array>;
   intraOpNumThreads?: number;
+  /**
+   * Execution providers to try; the first that works wins and each skipped one keeps its reason
+   * (Trainer.provider / skippedProviders). Default: inference's order, cuda → dml → coreml →
+   * webgpu → cpu, so a station with a GPU trains on it.
+   */
+  providerOrder?: ProviderName[];
+  /** Enables ORT's per-node profiling (see Trainer.endProfiling). */
+  profileFilePrefix?: string;
+  /**
+   * Share parameters and buffers with another trainer (same names, same shapes): several step
+   * graphs over one model, e.g. a GAN's discriminator and generator steps. Each trainer keeps its
+   * own optimizer state and step counter.
+   */
+  share?: Trainer;
 }
 
 export interface StepResult {
@@ -32,36 +53,62 @@ const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 export class Trainer {
   /** Completed optimizer steps. */
   step = 0;
-  readonly params = new Map<string, Float32Array>();
-  readonly buffers = new Map<string, Float32Array>();
   /** Optimizer state keyed by its graph input name (param__slot). */
   readonly state = new Map<string, Float32Array>();
-  private readonly shapes = new Map<string, number[]>();
 
   private constructor(
     readonly graph: TrainingStepGraph,
     private readonly handle: SessionHandle,
+    readonly params: Map<string, Float32Array>,
+    readonly buffers: Map<string, Float32Array>,
+    private readonly shapes: Map<string, number[]>,
+    private readonly seed: number,
   ) {}
+
+  /** Provider that runs the step, and those tried before it with the reason each was skipped. */
+  get provider(): ProviderName {
+    return this.handle.provider;
+  }
+  get skippedProviders(): SessionHandle['skipped'] {
+    return this.handle.skipped;
+  }
 
   static async create(graph: TrainingStepGraph, opts: TrainerOptions = {}): Promise<Trainer> {
     const handle = await createSession(graph.bytes, {
-      providerOrder: ['cpu'],
+      providerOrder: opts.providerOrder ?? DEFAULT_PROVIDER_ORDER,
       intraOpNumThreads: opts.intraOpNumThreads,
+      profileFilePrefix: opts.profileFilePrefix,
     });
-    const t = new Trainer(graph, handle);
+    const sh = opts.share;
+    const t = new Trainer(
+      graph,
+      handle,
+      sh ? sh.params : new Map(),
+      sh ? sh.buffers : new Map(),
+      sh ? sh.shapes : new Map(),
+      opts.seed ?? 0,
+    );
     const rng = new Rng(opts.seed ?? 0);
     // Initialise in declaration order, always drawing, so a given seed gives the same values
-    // whether or not some tensors are overridden by `initial`.
-    for (const p of graph.params) {
-      const v = initialValue(p, rng);
-      t.params.set(p.name, opts.initial?.get(p.name)?.slice() ?? v);
-      t.shapes.set(p.name, p.shape);
-    }
-    for (const b of graph.buffers) {
-      const v = initialValue(b, rng);
-      t.buffers.set(b.name, opts.initial?.get(b.name)?.slice() ?? v);
-      t.shapes.set(b.name, b.shape);
-    }
+    // whether or not some tensors are overridden by `initial`. Shared tensors keep their values.
+    const adopt = (
+      spec: { name: string; shape: number[] },
+      m: Map<string, Float32Array>,
+      v: Float32Array,
+    ) => {
+      const known = t.shapes.get(spec.name);
+      if (known && m.has(spec.name)) {
+        if (known.join(',') !== spec.shape.join(','))
+          throw new Error(
+            `shared tensor '${spec.name}' is [${known.join(',')}] here, [${spec.shape.join(',')}] in this graph`,
+          );
+        return;
+      }
+      m.set(spec.name, opts.initial?.get(spec.name)?.slice() ?? v);
+      t.shapes.set(spec.name, spec.shape);
+    };
+    for (const p of graph.params) adopt(p, t.params, initialValue(p, rng));
+    for (const b of graph.buffers) adopt(b, t.buffers, initialValue(b, rng));
     for (const p of graph.params) {
       if (!graph.trainable.includes(p.name)) continue;
       for (const s of graph.slots) {
@@ -69,6 +116,7 @@ export class Trainer {
         t.shapes.set(stateName(p.name, s), p.shape);
       }
     }
+    for (const m of graph.masks) t.shapes.set(m.name, m.shape);
     for (const [name, v] of [...t.params, ...t.buffers]) {
       if (v.length !== sizeOf(t.shapes.get(name)!))
         throw new Error(
@@ -86,8 +134,15 @@ export class Trainer {
       if (!data) throw new Error(`batch input '${bi.name}' is missing`);
       feeds[bi.name] = float32Tensor(data, bi.shape);
     }
+    const inGraph = this.graphTensors();
     for (const m of [this.params, this.buffers, this.state])
-      for (const [name, v] of m) feeds[name] = float32Tensor(v, this.shapes.get(name)!);
+      for (const [name, v] of m)
+        if (inGraph.has(name)) feeds[name] = float32Tensor(v, this.shapes.get(name)!);
+    if (this.graph.masks.length) {
+      // A pure function of (seed, step): a resumed run draws the masks an uninterrupted one would.
+      const rng = new Rng((Math.imul(this.seed + 1, 0x9e3779b1) ^ (this.step + 1)) >>> 0);
+      for (const m of this.graph.masks) feeds[m.name] = float32Tensor(dropoutMask(m, rng), m.shape);
+    }
     feeds[LR_INPUT] = float32Tensor([lr], []);
     feeds[STEP_INPUT] = float32Tensor([this.step + 1], []);
     const out = await this.handle.session.run(feeds);
@@ -97,11 +152,22 @@ export class Trainer {
       return t.data as Float32Array;
     };
     for (const m of [this.params, this.buffers, this.state])
-      for (const name of m.keys()) m.set(name, take(nextName(name)));
+      for (const name of m.keys()) if (inGraph.has(name)) m.set(name, take(nextName(name)));
     this.step++;
     const metrics: Record<string, number> = {};
     for (const k of this.graph.metricNames) metrics[k] = take(metricName(k))[0];
     return { loss: take(LOSS_OUTPUT)[0], metrics };
+  }
+
+  private tensorsOfGraph: Set<string> | null = null;
+  /** Parameters, buffers and state this trainer's graph reads (shared maps may hold more). */
+  private graphTensors(): Set<string> {
+    this.tensorsOfGraph ??= new Set([
+      ...this.graph.params.map((p) => p.name),
+      ...this.graph.buffers.map((b) => b.name),
+      ...this.state.keys(),
+    ]);
+    return this.tensorsOfGraph;
   }
 
   /** Parameters and buffers (what an exported model needs). */
@@ -140,6 +206,11 @@ export class Trainer {
       for (const k of m.keys()) m.set(k, ck.tensors.get(`${prefix}:${k}`)!);
     this.step = Number(ck.meta.step ?? 0);
     return ck.meta;
+  }
+
+  /** Stops ORT profiling (when enabled); ORT writes `<profileFilePrefix>_<date>.json`. */
+  endProfiling(): void {
+    this.handle.session.endProfiling();
   }
 
   async release(): Promise<void> {

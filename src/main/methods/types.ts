@@ -1,6 +1,7 @@
 // The contract every anomaly method fulfils (see registry.ts for how a method is added). Types
 // only: a method folder imports this file, the registry imports the method folders.
 import type { JobHandle, WorkerEntry } from '../jobs/worker-job';
+import type { LossCurve, TrainingDevice } from '@shared/training';
 import type { ModelJson } from '../models/schema';
 import type { BackboneSource } from './patchcore/types';
 
@@ -46,6 +47,10 @@ export interface MethodProgress {
   epoch?: number;
   epochs?: number;
   loss?: number;
+  /** Train/validation loss per epoch (methods that train on the engine). */
+  curve?: LossCurve;
+  /** Where the training ran and why faster providers were skipped. */
+  device?: TrainingDevice;
 }
 
 export interface MethodFitRequest {

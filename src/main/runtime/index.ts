@@ -15,6 +15,8 @@ export interface CreateSessionOptions {
   interOpNumThreads?: number;
   /** Write ORT's optimised model here (debugging). */
   optimizedModelFilePath?: string;
+  /** ORT per-node profiling; the JSON is written when session.endProfiling() is called. */
+  profileFilePrefix?: string;
 }
 
 export interface SessionHandle {
@@ -139,6 +141,10 @@ function sessionOptions(
   if (o.intraOpNumThreads) so.intraOpNumThreads = o.intraOpNumThreads;
   if (o.interOpNumThreads) so.interOpNumThreads = o.interOpNumThreads;
   if (o.optimizedModelFilePath) so.optimizedModelFilePath = o.optimizedModelFilePath;
+  if (o.profileFilePrefix) {
+    so.enableProfiling = true;
+    so.profileFilePrefix = o.profileFilePrefix;
+  }
   return so;
 }
 

@@ -232,6 +232,8 @@ export class TrainingJobs {
         (p) => {
           if (job.cancelled) return;
           if (p.stage === 'features' && job.firstFeatureAt === null) job.firstFeatureAt = performance.now();
+          if (p.curve) job.dto.lossCurve = p.curve;
+          if (p.device) job.dto.device = p.device;
           job.dto.progress = progressOf(p.stage, p.done, p.total, p.etaMs, this.remainingGuess(job, p.stage));
           this.publish(job, true);
         },

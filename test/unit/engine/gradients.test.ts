@@ -251,3 +251,46 @@ describe('normalisation and resize', () => {
     });
   }
 });
+
+describe('identity, cast, dropout and resize by scales', () => {
+  check('Identity', {
+    inputs: [inp('x', [2, 3])],
+    build: (g, [x]) => g.mul(g.op('Identity', [x]), x),
+  });
+  check('Cast to float32', {
+    inputs: [inp('x', [2, 3])],
+    build: (g, [x]) => g.mul(g.op('Cast', [x], { to: 1 }), x),
+  });
+  check('Dropout in inference mode (training_mode false)', {
+    inputs: [inp('x', [2, 3])],
+    build: (g, [x]) =>
+      g.mul(g.op('Dropout', [x, g.constant(0.3), g.initializer('tm', Uint8Array.from([0]), [], 'bool')]), x),
+  });
+  for (const [mode, ctm, scales] of [
+    ['linear', 'half_pixel', [2, 1.5]],
+    ['linear', 'asymmetric', [0.5, 2]],
+    ['nearest', 'asymmetric', [2, 3]],
+    ['linear', 'align_corners', [1.75, 1]],
+  ] as const) {
+    check(`Resize ${mode} ${ctm} by scales ${scales.join('×')}`, {
+      inputs: [inp('x', [1, 2, 4, 4])],
+      build: (g, [x]) =>
+        g.op('Resize', [x, '', g.constant([1, 1, ...scales])], {
+          mode,
+          coordinate_transformation_mode: ctm,
+        }),
+    });
+  }
+});
+
+describe('coverage', () => {
+  it('every op in the rule table has a finite-difference case above', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { GRAD_RULES } = await import('../../../src/main/engine/rules');
+    // Case titles and op-name lists: every string literal of the cases above this block.
+    const src = readFileSync(__filename, 'utf8').split("describe('coverage'")[0];
+    const titles = [...src.matchAll(/(?:check\(|Case\(|\[|, )\s*[`'](.+?)[`']/g)].map((m) => m[1]).join('\n');
+    const missing = Object.keys(GRAD_RULES).filter((op) => !new RegExp(`\\b${op}\\b`).test(titles));
+    expect(missing).toEqual([]);
+  });
+});

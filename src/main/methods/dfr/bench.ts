@@ -13,7 +13,7 @@ import { loadModelPackage } from '../../models/runner';
 import { GraphBuilder } from '../../onnx/builder';
 import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
-import { batchNorm, conv2d, linear } from '../../engine/layers';
+import { resnet18 } from '../../engine/bench';
 import { ModelBuilder, initialValue } from '../../engine/model';
 import { Rng } from '../../engine/rng';
 import { bceWithLogitsLoss } from '../../engine/losses';
@@ -100,76 +100,6 @@ async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> 
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await f();
   return (performance.now() - t0) / reps;
-}
-
-/** ResNet18 layout (BasicBlocks 2-2-2-2, widths 64…512) + 1-logit head, on [B, 3, S, S]. */
-function resnet18(mb: ModelBuilder, x: string, b: number): string {
-  const g = mb.g;
-  let h = g.relu(
-    batchNorm(
-      mb,
-      conv2d(mb, x, {
-        name: 'stem',
-        inChannels: 3,
-        outChannels: 64,
-        kernel: 7,
-        stride: 2,
-        pad: 3,
-        bias: false,
-      }),
-      { name: 'stem.bn', channels: 64 },
-    ),
-  );
-  h = g.maxPool(h, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  let c = 64;
-  for (const [i, w] of [64, 128, 256, 512].entries()) {
-    for (let k = 0; k < 2; k++) {
-      const stride = k === 0 && i > 0 ? 2 : 1;
-      const n = `l${i}.${k}`;
-      let y = g.relu(
-        batchNorm(
-          mb,
-          conv2d(mb, h, {
-            name: `${n}.c1`,
-            inChannels: c,
-            outChannels: w,
-            kernel: 3,
-            stride,
-            pad: 1,
-            bias: false,
-          }),
-          { name: `${n}.bn1`, channels: w },
-        ),
-      );
-      y = batchNorm(
-        mb,
-        conv2d(mb, y, { name: `${n}.c2`, inChannels: w, outChannels: w, kernel: 3, pad: 1, bias: false }),
-        { name: `${n}.bn2`, channels: w },
-      );
-      const skip =
-        stride !== 1 || c !== w
-          ? batchNorm(
-              mb,
-              conv2d(mb, h, {
-                name: `${n}.down`,
-                inChannels: c,
-                outChannels: w,
-                kernel: 1,
-                stride,
-                bias: false,
-              }),
-              { name: `${n}.dbn`, channels: w },
-            )
-          : h;
-      h = g.relu(g.add(y, skip));
-      c = w;
-    }
-  }
-  return linear(mb, g.reshape(g.op('GlobalAveragePool', [h]), [b, 512]), {
-    name: 'fc',
-    inFeatures: 512,
-    outFeatures: 1,
-  });
 }
 
 async function forwardSession(define: (mb: ModelBuilder) => string, step: TrainingStepGraph, seed: number) {

@@ -217,6 +217,8 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
           epoch: p.epoch,
           epochs: p.epochs,
           loss: p.epochLoss,
+          curve: p.curve,
+          device: p.device,
         }),
     });
     epochLosses = res.epochLosses;

@@ -1,5 +1,6 @@
 // DFR (deep feature reconstruction) configuration, presets and results. Recipe: docs/methods.md
 // "DFR"; deviations (backbone, taps, fast preset) are recorded in model.json `deviations`.
+import type { LossCurve, TrainingDevice } from '@shared/training';
 import type { ModelJson } from '../../models/schema';
 import type { Calibration } from '../common';
 
@@ -95,6 +96,9 @@ export interface DfrProgress {
   epoch?: number;
   epochs?: number;
   loss?: number;
+  /** Training stage: loss curve so far and where the step runs. */
+  curve?: LossCurve;
+  device?: TrainingDevice;
 }
 
 export interface DfrTap {

@@ -11,6 +11,7 @@ import type {
   TrainingJobDto,
 } from '@shared/api';
 import { CalibrationHistogram } from '../components/CalibrationHistogram';
+import { TrainingCurves } from '../components/LossCurvePlot';
 import { Card, Facts } from '../components/Card';
 import { formatBytes } from '../components/format';
 import { Icon } from '../components/Icon';
@@ -669,6 +670,7 @@ function TrainingStep({
           </span>
         </div>
       </div>
+      <TrainingCurves curve={job.lossCurve} device={job.device} />
       <Facts
         items={[
           { label: 'Method', value: `${job.method} · ${job.preset} · ${job.backbone}` },
