@@ -1,8 +1,9 @@
 // Frame decoding and the small images the station produces per result (stored JPEG, colour
 // heatmap PNG, UI thumbnail, 8-bit map).
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { colorize, encodeMap8 } from '../imaging/colormap';
 import { encodeJpeg, encodePng } from '../imaging/encode';
+import { loadRgb, type PreprocessSpec } from '../models/preprocess';
 import type { ModelJson } from '../models/schema';
 import type { RawRgb } from '../sources/types';
 
@@ -40,27 +41,34 @@ export function sniff(buf: Uint8Array): EncodedKind {
   return null;
 }
 
+/** Encoded bytes as sRGB RGB, EXIF-oriented (as the fit path), truncation an error. */
+function srgb(image: Buffer): Sharp {
+  return sharp(image, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
+}
+
+function checkRaw(image: RawRgb): RawRgb {
+  if (image.data.length !== image.width * image.height * 3) {
+    throw new CorruptFrameError(
+      `raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
+    );
+  }
+  return image;
+}
+
+function corrupt(e: unknown): CorruptFrameError {
+  if (e instanceof CorruptFrameError) return e;
+  return new CorruptFrameError(`cannot decode frame: ${(e as Error).message}`, { cause: e });
+}
+
 /**
  * Full-resolution 8-bit RGB of a frame. Truncated or garbage files throw CorruptFrameError;
  * sharp's failOn 'error' makes truncation an error instead of a grey-padded image.
  */
 export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
-  if (!Buffer.isBuffer(image)) {
-    if (image.data.length !== image.width * image.height * 3) {
-      throw new CorruptFrameError(
-        `raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
-      );
-    }
-    return image;
-  }
+  if (!Buffer.isBuffer(image)) return checkRaw(image);
   if (image.length === 0) throw new CorruptFrameError('empty file');
   try {
-    const { data, info } = await sharp(image, { failOn: 'error' })
-      .rotate() // EXIF orientation, as the fit path does
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await srgb(image).raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return {
       width: info.width,
@@ -69,7 +77,40 @@ export async function decodeFrame(image: Buffer | RawRgb): Promise<RawRgb> {
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     };
   } catch (e) {
-    throw new CorruptFrameError(`cannot decode frame: ${(e as Error).message}`, { cause: e });
+    throw corrupt(e);
+  }
+}
+
+/**
+ * The model's input pixels (crop × crop RGB) of a frame, decoded at that size: the inspection
+ * path never holds the full-resolution image. For whole-frame models (resize 0, both backbones'
+ * default) decode and resize are one libvips pipeline, so a JPEG is decoded with shrink-on-load
+ * (DCT scaling to ≥ the target size, then the same lanczos3 reduce). PNG pixels are identical to
+ * decodeFrame + loadRgb (a test checks it); JPEG ones differ by rounding of the DCT scaling.
+ * Resize + centre-crop models keep the two-step path (its rounding is torchvision's, not libvips').
+ */
+export async function decodeFrameForModel(
+  image: Buffer | RawRgb,
+  spec: Pick<PreprocessSpec, 'resize' | 'crop'>,
+): Promise<Uint8Array> {
+  if (!Buffer.isBuffer(image) || spec.resize > 0) {
+    const rgb = await decodeFrame(image);
+    try {
+      return await loadRgb(rgb, spec);
+    } catch (e) {
+      throw corrupt(e);
+    }
+  }
+  if (image.length === 0) throw new CorruptFrameError('empty file');
+  try {
+    const { data, info } = await srgb(image)
+      .resize(spec.crop, spec.crop, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (e) {
+    throw corrupt(e);
   }
 }
 
@@ -94,10 +135,14 @@ export function map8(map: Float32Array, range: { min: number; max: number }): Ui
   return encodeMap8(map, range.min, range.max);
 }
 
-/** Stored frame: an incoming JPEG is kept byte for byte (no second generation loss), anything else becomes JPEG q90. */
-export async function storedFrameJpeg(original: Buffer | RawRgb, rgb: RawRgb): Promise<Uint8Array> {
-  if (Buffer.isBuffer(original) && sniff(original) === 'jpg') return original;
-  return encodeJpeg(rgb, { quality: 90 });
+/**
+ * Stored frame: an incoming JPEG is kept byte for byte (no second generation loss), anything else
+ * becomes JPEG q90, decoded from the original here (in the logger, off the inspection path).
+ */
+export async function storedFrameJpeg(original: Buffer | RawRgb): Promise<Uint8Array> {
+  if (!Buffer.isBuffer(original)) return encodeJpeg(checkRaw(original), { quality: 90 });
+  if (sniff(original) === 'jpg') return original;
+  return srgb(original).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer();
 }
 
 export function heatmapPng(
@@ -109,15 +154,20 @@ export function heatmapPng(
   return encodePng({ width, height, channels: 3, data: colorize(map, width, height, range) });
 }
 
-/** UI thumbnail: at most `maxWidth` wide, aspect kept. */
+/**
+ * UI thumbnail: at most `maxWidth` wide, aspect kept. From the original frame (JPEG shrink-on-load),
+ * for the rate-limited preview only.
+ */
 export async function thumbnailJpeg(
-  rgb: RawRgb,
+  image: Buffer | RawRgb,
   maxWidth = 480,
 ): Promise<{ data: Buffer; width: number; height: number }> {
-  const width = Math.min(maxWidth, rgb.width);
-  const height = Math.max(1, Math.round((rgb.height * width) / rgb.width));
-  let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
-  if (width !== rgb.width) img = img.resize(width, height, { fit: 'fill' });
-  const data = await img.jpeg({ quality: 80 }).toBuffer();
-  return { data, width, height };
+  const img = Buffer.isBuffer(image)
+    ? srgb(image)
+    : sharp(checkRaw(image).data, { raw: { width: image.width, height: image.height, channels: 3 } });
+  const { data, info } = await img
+    .resize({ width: maxWidth, withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }

@@ -38,7 +38,11 @@ export interface CoresetOptions {
   startPoints?: number;
   /** false = the one-pick-per-pass reference loop (tests compare against it). */
   prune?: boolean;
-  /** Candidates kept per block (the B largest distances); more = longer blocks, costlier picks. */
+  /**
+   * Candidates kept per block (the B largest distances); more = longer blocks but every pick
+   * updates all of them. 1 024 measured best of 256/1 024/4 096 on 70 k real patches, k = 4 092
+   * (22 / 18 / 32 s, shared 2-core machine at load 20).
+   */
   candidates?: number;
   /** Most picks applied by one GEMM pass. */
   maxBlock?: number;
@@ -268,7 +272,7 @@ async function blockedLoop(
   opts: CoresetOptions,
 ): Promise<void> {
   const { n, dim, q } = g;
-  const B = Math.max(1, Math.min(n, opts.candidates ?? 4096));
+  const B = Math.max(1, Math.min(n, opts.candidates ?? 1024));
   const maxBlock = Math.max(1, opts.maxBlock ?? 2048);
   const { session } = await createSession(minDistanceModel(dim), {
     providerOrder: ['cpu'],

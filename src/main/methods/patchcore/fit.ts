@@ -14,6 +14,7 @@ import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { CancelledError, greedyCoreset } from './coreset';
+import { planBank } from './sizing';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { createRng, gaussianMatrix, sampleWithoutReplacement } from './prng';
 import { PatchCoreScorer, featureSpecOf } from './scorer';
@@ -151,7 +152,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     timings.featuresMs = performance.now() - tStart;
 
     const tCore = performance.now();
-    const size = Math.max(1, Math.floor(n * cfg.coresetRatio));
+    const size = planBank(n, dim, cfg).rows;
     const coreClock = new StageClock('coreset', size, opts.onProgress);
     coreClock.report(0);
     const selected = await greedyCoreset(proj, projDim, size, {
