@@ -47,6 +47,8 @@ export interface CoresetOptions {
   /** Most picks applied by one GEMM pass. */
   maxBlock?: number;
   intraOpNumThreads?: number;
+  /** Force the block GEMM kind (tests); default int8 where a probe shows it exact, else float32. */
+  gemm?: GemmKind;
   onProgress?: (done: number, total: number) => void;
   /** Polled between iterations; return true to abort with CancelledError. */
   shouldCancel?: () => boolean;
@@ -61,6 +63,8 @@ export interface CoresetStats {
   gemmSeconds: number;
   /** Seconds choosing picks among the candidates (JS). */
   pickSeconds: number;
+  /** Which GEMM ran the passes. */
+  gemm?: GemmKind;
   /** Bytes of the quantised matrix. */
   quantizedBytes: number;
 }
@@ -68,9 +72,11 @@ export interface CoresetStats {
 /** Grid step bound: |x| ≤ 127 keeps dim·(2·127)² < 2²⁴ for dim ≤ 256 (exact in float32). */
 const QMAX = 127;
 const MAX_EXACT_DIM = 256;
+const ZERO = 128;
 
 export interface QuantizedPoints {
-  q: Int8Array;
+  /** Grid values + 128 (uint8, the layout MatMulInteger takes with zero point 128). */
+  q: Uint8Array;
   /** Squared norms of the grid vectors (exact integers). */
   sq: Float64Array;
   n: number;
@@ -79,7 +85,8 @@ export interface QuantizedPoints {
 
 /** Centres the points and puts them on one common int8 grid (one scale keeps distances Euclidean). */
 export function quantizePoints(points: Float32Array, dim: number): QuantizedPoints {
-  if (dim > MAX_EXACT_DIM) throw new Error(`coreset dimension ${dim} > ${MAX_EXACT_DIM}: grid distances would not be exact`);
+  if (dim > MAX_EXACT_DIM)
+    throw new Error(`coreset dimension ${dim} > ${MAX_EXACT_DIM}: grid distances would not be exact`);
   const n = Math.floor(points.length / dim);
   const mean = new Float64Array(dim);
   for (let p = 0; p < n; p++) for (let a = 0; a < dim; a++) mean[a] += points[p * dim + a];
@@ -92,13 +99,13 @@ export function quantizePoints(points: Float32Array, dim: number): QuantizedPoin
     }
   }
   const scale = maxAbs > 0 ? QMAX / maxAbs : 0;
-  const q = new Int8Array(n * dim);
+  const q = new Uint8Array(n * dim);
   const sq = new Float64Array(n);
   for (let p = 0; p < n; p++) {
     let s = 0;
     for (let a = 0; a < dim; a++) {
       const v = Math.max(-QMAX, Math.min(QMAX, Math.round((points[p * dim + a] - mean[a]) * scale)));
-      q[p * dim + a] = v;
+      q[p * dim + a] = v + ZERO;
       s += v * v;
     }
     sq[p] = s;
@@ -107,7 +114,7 @@ export function quantizePoints(points: Float32Array, dim: number): QuantizedPoin
 }
 
 /** Exact squared distance of two grid rows (integer arithmetic in doubles). */
-function gridDist2(q: Int8Array, a: number, b: number, dim: number): number {
+function gridDist2(q: Uint8Array, a: number, b: number, dim: number): number {
   let s = 0;
   for (let i = a * dim, j = b * dim, e = a * dim + dim; i < e; i++, j++) {
     const d = q[i] - q[j];
@@ -250,17 +257,83 @@ function candidates(
   return { count, thetaV, thetaI };
 }
 
-/** ONNX graph: per row of p, min over the block's centres c of (|c|² − 2·p·c), in exact grid arithmetic. */
-function minDistanceModel(dim: number): Uint8Array {
+type GemmKind = 'int8' | 'float32';
+
+/**
+ * ONNX graph: per row of p, min over the block's centres c of (|c|² − 2·p·c), exact on the grid.
+ * int8: MatMulInteger (uint8 rows with zero point 128 × int8 centres → int32), 2–3× the float
+ * rate with VNNI here, but only used where a probe shows it exact (u8·s8 kernels without VNNI may
+ * saturate 16-bit pair sums). float32: Gemm on the integer-valued floats, exact below 2²⁴.
+ */
+function minDistanceModel(dim: number, kind: GemmKind): Uint8Array {
   const g = new GraphBuilder('coreset_block');
-  const p = g.input('p', 'int8', ['R', dim]);
+  const p = g.input('p', 'uint8', ['R', dim]);
   const c = g.input('c', 'int8', ['S', dim]);
-  const csq = g.input('csq', 'float32', ['S']);
-  const pf = g.op('Cast', [p], { to: 1 });
-  const cf = g.op('Cast', [c], { to: 1 });
-  const d = g.op('Gemm', [pf, cf, csq], { transB: 1, alpha: -2, beta: 1 });
-  g.output(g.reduce('ReduceMin', d, [1], false, 'm'));
+  const csq = g.input('csq', 'int32', ['S']);
+  if (kind === 'int8') {
+    const zp = g.initializer('zp', new Uint8Array([ZERO]), []);
+    const ct = g.transpose(c, [1, 0]);
+    const dot = g.op(
+      'MatMulInteger',
+      [p, ct, zp],
+      {},
+      { outputInfo: [{ dataType: 'int32', shape: ['R', 'S'] }] },
+    );
+    const two = g.initializer('two', new Int32Array([2]), []);
+    const d = g.sub(csq, g.mul(dot, two));
+    g.output(g.reduce('ReduceMin', d, [1], false, 'm'), 'int32', ['R']);
+  } else {
+    const pf = g.sub(g.op('Cast', [p], { to: 1 }), g.initializer('zero', new Float32Array([ZERO]), []));
+    const cf = g.op('Cast', [c], { to: 1 });
+    const d = g.op('Gemm', [pf, cf, g.op('Cast', [csq], { to: 1 })], { transB: 1, alpha: -2, beta: 1 });
+    g.output(g.reduce('ReduceMin', d, [1], false, 'm'), 'float32', ['R']);
+  }
   return serializeModel(g.toModelProto());
+}
+
+/** Worst-case grid rows (all ±127 patterns): the block GEMM must reproduce them exactly. */
+async function exactOnProbe(session: ort.InferenceSession, dim: number): Promise<boolean> {
+  const rows = 8;
+  const q = new Uint8Array(rows * dim);
+  for (let r = 0; r < rows; r++)
+    for (let a = 0; a < dim; a++)
+      q[r * dim + a] = ZERO + ((r >> 1) % 2 === 0 || (a + r) % 3 ? QMAX : -QMAX) * (r % 2 ? -1 : 1);
+  const g: QuantizedPoints = { q, sq: new Float64Array(rows), n: rows, dim };
+  for (let r = 0; r < rows; r++) for (let a = 0; a < dim; a++) g.sq[r] += (q[r * dim + a] - ZERO) ** 2;
+  const block = Int32Array.from({ length: rows }, (_, i) => i);
+  const got = new Float64Array(rows).fill(Infinity);
+  await applyBlock(session, g, block, got, {});
+  for (let r = 0; r < rows; r++) {
+    let want = Infinity;
+    for (const c of block) want = Math.min(want, gridDist2(q, r, c, dim));
+    if (got[r] !== want) return false;
+  }
+  return true;
+}
+
+/** The int8 block session where it is exact on this CPU, else the float32 one. */
+async function blockSession(
+  dim: number,
+  opts: CoresetOptions,
+): Promise<{ session: ort.InferenceSession; kind: GemmKind }> {
+  const kinds: GemmKind[] = opts.gemm ? [opts.gemm] : ['int8', 'float32'];
+  for (const kind of kinds) {
+    let session: ort.InferenceSession;
+    try {
+      session = (
+        await createSession(minDistanceModel(dim, kind), {
+          providerOrder: ['cpu'],
+          intraOpNumThreads: opts.intraOpNumThreads,
+        })
+      ).session;
+    } catch (e) {
+      if (kind === kinds[kinds.length - 1]) throw e;
+      continue;
+    }
+    if (kind === 'float32' || (await exactOnProbe(session, dim))) return { session, kind };
+    await session.release();
+  }
+  throw new Error(`coreset: no exact ${kinds.join('/')} GEMM on this CPU`);
 }
 
 async function blockedLoop(
@@ -274,10 +347,8 @@ async function blockedLoop(
   const { n, dim, q } = g;
   const B = Math.max(1, Math.min(n, opts.candidates ?? 1024));
   const maxBlock = Math.max(1, opts.maxBlock ?? 2048);
-  const { session } = await createSession(minDistanceModel(dim), {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: opts.intraOpNumThreads,
-  });
+  const { session, kind } = await blockSession(dim, opts);
+  if (opts.stats) opts.stats.gemm = kind;
   const chosen = new Uint8Array(n);
   const scratch = new Float64Array(n);
   const cand = new Int32Array(B);
@@ -353,26 +424,26 @@ async function applyBlock(
   g: QuantizedPoints,
   block: Int32Array,
   min2: Float64Array,
-  opts: CoresetOptions,
+  opts: Pick<CoresetOptions, 'shouldCancel'>,
 ): Promise<void> {
   const { n, dim, q, sq } = g;
   const s = block.length;
   const cq = new Int8Array(s * dim);
-  const csq = new Float32Array(s);
+  const csq = new Int32Array(s);
   for (let j = 0; j < s; j++) {
-    cq.set(q.subarray(block[j] * dim, (block[j] + 1) * dim), j * dim);
+    for (let a = 0, o = block[j] * dim; a < dim; a++) cq[j * dim + a] = q[o + a] - ZERO;
     csq[j] = sq[block[j]];
   }
   const cT = new ort.Tensor('int8', cq, [s, dim]);
-  const csqT = new ort.Tensor('float32', csq, [s]);
+  const csqT = new ort.Tensor('int32', csq, [s]);
   // ~16 MB of R×s distances per run: large enough for GEMM efficiency, small enough for cache/RAM.
   const rows = Math.max(256, Math.min(n, Math.floor((4 << 20) / s)));
   for (let r0 = 0; r0 < n; r0 += rows) {
     if (opts.shouldCancel?.()) throw new CancelledError();
     const r = Math.min(rows, n - r0);
-    const pT = new ort.Tensor('int8', q.subarray(r0 * dim, (r0 + r) * dim), [r, dim]);
+    const pT = new ort.Tensor('uint8', q.subarray(r0 * dim, (r0 + r) * dim), [r, dim]);
     const out = await session.run({ p: pT, c: cT, csq: csqT });
-    const m = out.m.data as Float32Array;
+    const m = out.m.data as Int32Array | Float32Array;
     for (let i = 0; i < r; i++) {
       const d2 = sq[r0 + i] + m[i];
       if (d2 < min2[r0 + i]) min2[r0 + i] = d2;
