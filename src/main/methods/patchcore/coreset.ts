@@ -451,6 +451,8 @@ async function applyBlock(
   }
 }
 
+// Float twin of gridDist2, kept separate so the pick loop's distance stays monomorphic (one typed
+// array kind per call site); this one only serves coveringRadius (tests, reports).
 function sqDist(points: Float32Array, a: number, b: number, dim: number): number {
   let s = 0;
   for (let i = a * dim, j = b * dim, e = a * dim + dim; i < e; i++, j++) {
