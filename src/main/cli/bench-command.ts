@@ -5,6 +5,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { benchBackbones, benchTable } from '../backbones';
 import { METHODS } from '../methods/registry';
+import { limitsToMarkdown, runLimits } from './bench-limits';
 import { benchDemoLine } from '../station/bench';
 import { onnxRuntimeVersion } from '../runtime';
 import { resolveDataDir } from '../storage/data-dir';
@@ -64,19 +65,43 @@ export function machineLine(): string {
 export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'measure backbones, the registered methods and the live loop; print markdown tables',
-  usage: `Usage: station bench engine [--json] [--profile] [--provider P]…\n       station bench [--only ${SECTIONS.map((s) => s.name).join('|')}]… [--runs N] [--data-dir DIR] [--out FILE]`,
+  usage: `Usage: station bench [SECTION|--only SECTION]… [--runs N] [--data-dir DIR] [--out FILE]   sections: ${SECTIONS.map((s) => s.name).join('|')}
+       station bench patchcore --json [--data-dir DIR] [--out FILE]   fit 200/1000 images, coreset, latency, live loop and GEMM ceiling as one JSON object
+       station bench engine [--json] [--profile] [--provider P]…   training step vs forward`,
   async run(argv) {
     if (argv[0] === 'engine') return runEngineBench(argv.slice(1), machineLine());
-    const { values } = parseOptions(argv, {
-      only: { type: 'string', multiple: true },
-      runs: { type: 'string' },
-      'data-dir': { type: 'string' },
-      out: { type: 'string' },
-    });
-    const wanted = values.only ?? SECTIONS.map((s) => s.name);
+    const { values, positionals } = parseOptions(
+      argv,
+      {
+        only: { type: 'string', multiple: true },
+        runs: { type: 'string' },
+        'data-dir': { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      true,
+    );
+    const paths = resolveDataDir({ cliArg: dataDirOption(values['data-dir']), fallback: '.data' });
+    const dataRoot = resolve(process.env.STATION_EVAL_DATA ?? '../shared/data');
+    const named = [...positionals, ...(values.only ?? [])];
+    if (values.json) {
+      if (named.length !== 1 || named[0] !== 'patchcore')
+        throw new Error('--json is available for the patchcore section only: station bench patchcore --json');
+      const limits = await runLimits({
+        dataRoot,
+        dataDir: paths.root,
+        cacheDir: paths.cache,
+        log: (l) => console.error(l),
+      });
+      console.error(limitsToMarkdown(limits, machineLine()));
+      const json = JSON.stringify(limits);
+      console.log(json);
+      if (values.out) writeFileSync(values.out, `${json}\n`);
+      return 0;
+    }
+    const wanted = named.length ? named : SECTIONS.map((s) => s.name);
     const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
     if (unknown.length) throw new Error(`Unknown bench section(s): ${unknown.join(', ')}.`);
-    const paths = resolveDataDir({ cliArg: dataDirOption(values['data-dir']), fallback: '.data' });
     const runs = intOption(values.runs, '--runs', 5);
     const parts = [
       `Command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\``,
@@ -90,7 +115,7 @@ export const benchCommand: CliCommand = {
           cacheDir: paths.cache,
           dataDir: paths.root,
           runs,
-          dataRoot: resolve(process.env.STATION_EVAL_DATA ?? '../shared/data'),
+          dataRoot,
         }),
       );
     }

@@ -14,6 +14,12 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Used in error messages when the input is a buffer. */
   name?: string;
+  /**
+   * Decode straight to size×size (lanczos3, aspect not kept) in one libvips pipeline, so a JPEG
+   * is decoded with shrink-on-load and the full-resolution image never exists (the live loop's
+   * whole-frame models). BMP is decoded in full and resized by the caller.
+   */
+  resizeTo?: number;
 }
 
 const SHARP_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
@@ -38,7 +44,10 @@ export async function decodeImage(
     buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   }
   if (buf.length === 0) throw new ImageDecodeError('empty', file, 'the file is empty');
-  if (isBmp(buf)) return decodeBmp(buf, file, maxPixels);
+  if (isBmp(buf)) {
+    if (options.resizeTo) throw new Error('decodeImage: resizeTo is not supported for BMP; decode in full');
+    return decodeBmp(buf, file, maxPixels);
+  }
   // BMP has its own, more precise size checks; PNG and JPEG decoders only say "read error".
   if (imageCompleteness(buf) === 'truncated') {
     throw new ImageDecodeError(
@@ -75,13 +84,16 @@ export async function decodeImage(
 
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(buf, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+    let pipeline = sharp(buf, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
       // EXIF orientation: the pixels the operator sees in any viewer are the ones inspected.
       .rotate()
       .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+      .toColourspace('srgb');
+    if (options.resizeTo) {
+      const n = options.resizeTo;
+      pipeline = pipeline.resize(n, n, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false });
+    }
+    raw = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     const message = (err as Error).message;
     const truncated = /truncat|premature|end of (file|stream)|unexpected end|short/i.test(message);

@@ -1,9 +1,11 @@
 // Frame decoding and the small images the station produces per result (stored JPEG, colour
 // heatmap PNG, UI thumbnail, 8-bit map).
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { colorize, encodeMap8 } from '../imaging/colormap';
 import { decodeImage } from '../imaging/decode';
 import { encodeJpeg, encodePng } from '../imaging/encode';
+import { isBmp } from '../imaging/bmp';
+import { loadRgb, type PreprocessSpec } from '../models/preprocess';
 import type { RawRgb } from '../sources/types';
 
 export class CorruptFrameError extends Error {
@@ -41,6 +43,27 @@ export function sniff(buf: Uint8Array): EncodedKind {
 }
 
 /**
+ * A sharp pipeline over a frame's sRGB pixels, EXIF-oriented (as the fit path). BMP, which libvips
+ * does not read, goes through the shared decoder first.
+ */
+async function srgb(image: Buffer | RawRgb): Promise<Sharp> {
+  if (Buffer.isBuffer(image) && !isBmp(image)) {
+    return sharp(image, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
+  }
+  const rgb = Buffer.isBuffer(image) ? await decodeImage(image) : checkRaw(image);
+  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
+}
+
+function checkRaw(image: RawRgb): RawRgb {
+  if (image.data.length !== image.width * image.height * 3) {
+    throw new CorruptFrameError(
+      `raw frame holds ${image.data.length} bytes; ${image.width}×${image.height} RGB needs ${image.width * image.height * 3}`,
+    );
+  }
+  return image;
+}
+
+/**
  * Full-resolution 8-bit RGB of a frame, through the same decoder as training and evaluation
  * (formats, EXIF orientation, 40 MP limit checked from the header). Empty, truncated, oversized
  * or garbage files throw CorruptFrameError naming the file and what is wrong with it.
@@ -61,6 +84,34 @@ export async function decodeFrame(image: Buffer | RawRgb, name = 'frame'): Promi
   }
 }
 
+/**
+ * The model's input pixels (crop × crop RGB) of a frame, decoded at that size: the inspection
+ * path never holds the full-resolution image. For whole-frame models (resize 0, both backbones'
+ * default) decode and resize are one libvips pipeline inside the shared decoder (same limits,
+ * EXIF orientation and truncation checks as decodeFrame), so a JPEG is decoded with
+ * shrink-on-load. PNG pixels are identical to decodeFrame + loadRgb (a test checks it); JPEG ones
+ * differ by rounding of the DCT scaling. Resize + centre-crop models and BMP keep the two-step path.
+ */
+export async function decodeFrameForModel(
+  image: Buffer | RawRgb,
+  spec: Pick<PreprocessSpec, 'resize' | 'crop'>,
+  name = 'frame',
+): Promise<Uint8Array> {
+  if (!Buffer.isBuffer(image) || spec.resize > 0 || isBmp(image)) {
+    const rgb = await decodeFrame(image, name);
+    try {
+      return await loadRgb(rgb, spec);
+    } catch (e) {
+      throw new CorruptFrameError(`${name}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  try {
+    return (await decodeImage(image, { name, resizeTo: spec.crop })).data;
+  } catch (e) {
+    throw new CorruptFrameError((e as Error).message, { cause: e });
+  }
+}
+
 // Kept importable from here for the live loop; they live beside normaliseScore.
 export { denormalise, heatRange } from '../models/schema';
 
@@ -68,10 +119,14 @@ export function map8(map: Float32Array, range: { min: number; max: number }): Ui
   return encodeMap8(map, range.min, range.max);
 }
 
-/** Stored frame: an incoming JPEG is kept byte for byte (no second generation loss), anything else becomes JPEG q90. */
-export async function storedFrameJpeg(original: Buffer | RawRgb, rgb: RawRgb): Promise<Uint8Array> {
-  if (Buffer.isBuffer(original) && sniff(original) === 'jpg') return original;
-  return encodeJpeg(rgb, { quality: 90 });
+/**
+ * Stored frame: an incoming JPEG is kept byte for byte (no second generation loss), anything else
+ * becomes JPEG q90, decoded from the original here (in the logger, off the inspection path).
+ */
+export async function storedFrameJpeg(original: Buffer | RawRgb): Promise<Uint8Array> {
+  if (!Buffer.isBuffer(original)) return encodeJpeg(checkRaw(original), { quality: 90 });
+  if (sniff(original) === 'jpg') return original;
+  return (await srgb(original)).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer();
 }
 
 export function heatmapPng(
@@ -83,15 +138,17 @@ export function heatmapPng(
   return encodePng({ width, height, channels: 3, data: colorize(map, width, height, range) });
 }
 
-/** UI thumbnail: at most `maxWidth` wide, aspect kept. */
+/**
+ * UI thumbnail: at most `maxWidth` wide, aspect kept. From the original frame (JPEG shrink-on-load),
+ * for the rate-limited preview only.
+ */
 export async function thumbnailJpeg(
-  rgb: RawRgb,
+  image: Buffer | RawRgb,
   maxWidth = 480,
 ): Promise<{ data: Buffer; width: number; height: number }> {
-  const width = Math.min(maxWidth, rgb.width);
-  const height = Math.max(1, Math.round((rgb.height * width) / rgb.width));
-  let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
-  if (width !== rgb.width) img = img.resize(width, height, { fit: 'fill' });
-  const data = await img.jpeg({ quality: 80 }).toBuffer();
-  return { data, width, height };
+  const { data, info } = await (await srgb(image))
+    .resize({ width: maxWidth, withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }

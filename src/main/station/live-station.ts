@@ -7,12 +7,12 @@ import { promises as fsp } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import { encodePng } from '../imaging/encode';
-import { loadRgb, rgbToNchw } from '../models/preprocess';
+import { rgbToNchw } from '../models/preprocess';
 import { loadModelPackage, type ModelRunner } from '../models/runner';
 import { verdictOf } from '../models/schema';
 import { createSource } from '../sources';
 import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../sources/config';
-import type { Frame, FrameSink, FrameSource, RawRgb, SourceState } from '../sources/types';
+import type { Frame, FrameSink, FrameSource, SourceState } from '../sources/types';
 import type { AuditTrail } from '../storage/audit-trail';
 import type { Db } from '../storage/database';
 import type { ImageStore } from '../storage/image-store';
@@ -20,7 +20,7 @@ import { InspectionRepository, type NewInspection, type Verdict } from '../stora
 import type { SettingsStore } from '../storage/settings-store';
 import {
   CorruptFrameError,
-  decodeFrame,
+  decodeFrameForModel,
   heatmapPng,
   heatRange,
   map8,
@@ -97,7 +97,6 @@ interface LoadedModel {
 
 interface PendingResult {
   frame: Frame;
-  rgb: RawRgb;
   heat8: Uint8Array;
   range: { min: number; max: number };
   row: NewInspection;
@@ -582,9 +581,7 @@ export class LiveStation {
     const decoded = await Promise.all(
       items.map(async (it) => {
         try {
-          const rgb = await decodeFrame(it.frame.image, it.frame.name ?? it.frame.id);
-          const crop = await loadRgb(rgb, spec);
-          return { it, rgb, crop };
+          return { it, crop: await decodeFrameForModel(it.frame.image, spec, it.frame.name ?? it.frame.id) };
         } catch (e) {
           this.statsData.corrupt += 1;
           // A decode error already names the file; anything else gets the frame's name in front.
@@ -625,7 +622,7 @@ export class LiveStation {
     const range = heatRange(info.normalisation, thresholds.t2);
     for (let i = 0; i < n; i++) {
       const tp = performance.now();
-      const { it, rgb } = ok[i];
+      const { it } = ok[i];
       const out = outputs[i];
       const verdict: Verdict = verdictOf(out.normScore, thresholds);
       try {
@@ -652,7 +649,6 @@ export class LiveStation {
       this.remember(frame);
       const pending: PendingResult = {
         frame,
-        rgb,
         heat8,
         range,
         row,
@@ -669,7 +665,7 @@ export class LiveStation {
       await this.logger.enqueue({
         row,
         files: async () => ({
-          image: { data: await storedFrameJpeg(frame.image, rgb), ext: 'jpg' },
+          image: { data: await storedFrameJpeg(frame.image), ext: 'jpg' },
           heatmap: { data: await heatmapPng(map, out.width, out.height, range), ext: 'png' },
         }),
         onLogged: (id, logged) => this.onLogged(id, logged, frame),
@@ -718,7 +714,7 @@ export class LiveStation {
     r.emitted = true;
     this.emittingResult = true;
     try {
-      const thumb = await thumbnailJpeg(r.rgb);
+      const thumb = await thumbnailJpeg(r.frame.image);
       const snap: ResultSnapshot = {
         frameId: r.frame.id,
         name: r.frame.name ?? null,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, coveringRadius, greedyCoreset } from '../../../src/main/methods/patchcore/coreset';
+import {
+  CancelledError,
+  coveringRadius,
+  greedyCoreset,
+  quantizePoints,
+  type CoresetStats,
+} from '../../../src/main/methods/patchcore/coreset';
 import { createRng, sampleWithoutReplacement } from '../../../src/main/util/rng';
 
 /** Gaussian blobs of different spreads plus a few outliers: shaped like patch features. */
@@ -15,32 +21,89 @@ function blobs(n: number, dim: number, seed: number): Float32Array {
   return out;
 }
 
+/** Textbook greedy k-center in float64 from a given first centre. */
+function floatGreedy(pts: Float32Array, dim: number, k: number, first: number): number[] {
+  const n = pts.length / dim;
+  const m = new Float64Array(n).fill(Infinity);
+  const sel: number[] = [];
+  let c = first;
+  for (let it = 0; it < k; it++) {
+    sel.push(c);
+    let best = 0;
+    for (let p = 0; p < n; p++) {
+      let d = 0;
+      for (let a = 0; a < dim; a++) d += (pts[p * dim + a] - pts[c * dim + a]) ** 2;
+      if (d < m[p]) m[p] = d;
+      if (m[p] > m[best]) best = p;
+    }
+    c = best;
+  }
+  return sel;
+}
+
 describe('greedy k-center coreset', () => {
   const dim = 16;
   const pts = blobs(3000, dim, 7);
 
-  it('is deterministic for a seed and depends on it', () => {
-    const a = greedyCoreset(pts, dim, 60, { seed: 3 });
-    const b = greedyCoreset(pts, dim, 60, { seed: 3 });
-    const c = greedyCoreset(pts, dim, 60, { seed: 4 });
+  it('is deterministic for a seed and depends on it', async () => {
+    const a = await greedyCoreset(pts, dim, 60, { seed: 3 });
+    const b = await greedyCoreset(pts, dim, 60, { seed: 3 });
+    const c = await greedyCoreset(pts, dim, 60, { seed: 4 });
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
     expect(new Set(a).size).toBe(60);
   });
 
-  it('selects exactly what the plain (unpruned) greedy loop selects', () => {
-    const pruned = greedyCoreset(pts, dim, 150, { seed: 11 });
-    const plain = greedyCoreset(pts, dim, 150, { seed: 11, prune: false });
-    expect(Array.from(pruned)).toEqual(Array.from(plain));
+  it('selects exactly what the plain (one pick per pass) greedy loop selects', async () => {
+    const plain = await greedyCoreset(pts, dim, 300, { seed: 11, prune: false });
+    // Default blocks (every candidate set holds all 3000 points: one block until the end) and
+    // small ones (candidate sets of 64, many GEMM passes, θ decides every block's end).
+    const whole = await greedyCoreset(pts, dim, 300, { seed: 11 });
+    expect(Array.from(whole)).toEqual(Array.from(plain));
+    for (const gemm of ['int8', 'float32'] as const) {
+      const stats: CoresetStats = { passes: 0, gemmSeconds: 0, pickSeconds: 0, quantizedBytes: 0 };
+      const small = await greedyCoreset(pts, dim, 300, {
+        seed: 11,
+        candidates: 64,
+        maxBlock: 16,
+        stats,
+        gemm,
+      });
+      expect(stats.gemm).toBe(gemm);
+      expect(Array.from(small)).toEqual(Array.from(plain));
+      expect(stats.passes).toBeGreaterThan(300 / 16);
+    }
   });
 
-  it('starts at the point farthest (mean distance) from the random start points, which are not selected', () => {
-    const sel = greedyCoreset(pts, dim, 1, { seed: 5, startPoints: 10 });
+  it('on the int8 grid covers the float data about as well as the float greedy', async () => {
+    // Float greedy without start-point approximation differences: same seed, same rule, float distances.
+    const k = 120;
+    const sel = await greedyCoreset(pts, dim, k, { seed: 2 });
+    const float = floatGreedy(pts, dim, k, sel[0]);
+    expect(coveringRadius(pts, dim, sel)).toBeLessThanOrEqual(coveringRadius(pts, dim, float) * 1.05);
+  });
+
+  it('puts the points on an int8 grid whose squared distances are exact integers', () => {
+    const g = quantizePoints(pts, dim);
+    expect(g.q.length).toBe(pts.length);
+    let maxAbs = 0;
+    for (const v of g.q) maxAbs = Math.max(maxAbs, Math.abs(v - 128));
+    expect(maxAbs).toBe(127);
+    for (let p = 0; p < 5; p++) {
+      let s = 0;
+      for (let a = 0; a < dim; a++) s += (g.q[p * dim + a] - 128) ** 2;
+      expect(g.sq[p]).toBe(s);
+    }
+  });
+
+  it('starts at the point farthest (mean distance) from the random start points, which are not selected', async () => {
+    const sel = await greedyCoreset(pts, dim, 1, { seed: 5, startPoints: 10 });
     const starts = sampleWithoutReplacement(createRng(5), 3000, 10);
+    const g = quantizePoints(pts, dim).q;
     const meanDist = (p: number): number =>
       starts.reduce((s, q) => {
         let d = 0;
-        for (let k = 0; k < dim; k++) d += (pts[p * dim + k] - pts[q * dim + k]) ** 2;
+        for (let k = 0; k < dim; k++) d += (g[p * dim + k] - g[q * dim + k]) ** 2;
         return s + Math.sqrt(d);
       }, 0) / starts.length;
     let best = 0;
@@ -48,9 +111,9 @@ describe('greedy k-center coreset', () => {
     expect(sel[0]).toBe(best);
   });
 
-  it('covers the data no worse than random subsets of the same size', () => {
+  it('covers the data no worse than random subsets of the same size', async () => {
     const k = 80;
-    const greedy = coveringRadius(pts, dim, greedyCoreset(pts, dim, k, { seed: 1 }));
+    const greedy = coveringRadius(pts, dim, await greedyCoreset(pts, dim, k, { seed: 1 }));
     const rng = createRng(99);
     for (let t = 0; t < 5; t++) {
       const random = coveringRadius(pts, dim, sampleWithoutReplacement(rng, 3000, k));
@@ -58,29 +121,29 @@ describe('greedy k-center coreset', () => {
     }
   });
 
-  it('reports progress and stops when cancelled', () => {
+  it('reports progress and stops when cancelled', async () => {
     const seen: number[] = [];
     let polls = 0;
-    expect(() =>
+    await expect(
       greedyCoreset(pts, dim, 500, {
         seed: 1,
         onProgress: (d) => seen.push(d),
         shouldCancel: () => ++polls > 3,
       }),
-    ).toThrow(CancelledError);
+    ).rejects.toThrow(CancelledError);
     expect(seen.length).toBe(3);
     const done: number[] = [];
-    greedyCoreset(pts, dim, 50, {
+    await greedyCoreset(pts, dim, 50, {
       seed: 1,
       onProgress: (d, total) => (expect(total).toBe(50), done.push(d)),
     });
     expect(done.at(-1)).toBe(50);
   });
 
-  it('handles more requested points than exist and duplicate points', () => {
+  it('handles more requested points than exist and duplicate points', async () => {
     const dup = new Float32Array(20 * 2).fill(1);
     dup[0] = 5;
-    const sel = greedyCoreset(dup, 2, 30, { seed: 0 });
+    const sel = await greedyCoreset(dup, 2, 30, { seed: 0 });
     expect(sel.length).toBe(20);
     expect(sel[0]).toBe(0);
     expect(new Set(sel).size).toBe(20);

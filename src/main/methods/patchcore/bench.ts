@@ -2,13 +2,17 @@
 // throughput of the exported package, bank size, image/pixel AUROC per category. Run one
 // configuration per fresh process for a meaningful peak RSS (maxRSS is per process).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetLayoutError, readMvtecCategory, type EvalDataset } from '../../eval/datasets';
 import { loadMask } from '../../eval/image-io';
 import { imageAuroc, PixelMetricsAccumulator } from '../../eval/metrics';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { loadModelPackage } from '../../models/runner';
+import { GraphBuilder } from '../../onnx/builder';
+import { serializeModel } from '../../onnx/serialize';
+import { createSession, float32Tensor } from '../../runtime';
+import { createRng } from './prng';
 import { patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
 import { exportPatchCore } from './export';
 import { fitPatchCore } from './fit';
@@ -173,4 +177,133 @@ export function benchRowsToMarkdown(rows: PatchCoreBenchRow[]): string {
       `| ${r.category} | ${r.backbone} | ${r.variant} | ${r.bankSize} | ${r.featureDim} | ${r.fitSeconds.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP95Ms.toFixed(1)} | ${r.throughputBatch8.toFixed(1)} | ${(r.imageAuroc * 100).toFixed(1)} | ${(r.pixelAuroc * 100).toFixed(1)} |`,
   );
   return [head, sep, ...lines].join('\n');
+}
+
+/** ONNX Runtime's own float32 MatMul rate on this machine: the ceiling GEMM-bound stages compare to. */
+export async function gemmCeilingGflops(size = 1024, runs = 5, intraOpNumThreads?: number): Promise<number> {
+  const g = new GraphBuilder('gemm_ceiling');
+  const a = g.input('a', 'float32', [size, size]);
+  const b = g.input('b', 'float32', [size, size]);
+  g.output(g.matmul(a, b, 'y'));
+  const { session } = await createSession(serializeModel(g.toModelProto()), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads,
+  });
+  try {
+    const rng = createRng(1);
+    const fill = (): Float32Array => Float32Array.from({ length: size * size }, () => rng.normal());
+    const feeds = { a: float32Tensor(fill(), [size, size]), b: float32Tensor(fill(), [size, size]) };
+    await session.run(feeds);
+    let best = Infinity;
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await session.run(feeds);
+      best = Math.min(best, performance.now() - t);
+    }
+    return (2 * size ** 3) / (best / 1000) / 1e9;
+  } finally {
+    await session.release();
+  }
+}
+
+export interface PatchCoreLimitsFit {
+  trainImages: number;
+  fittedImages: number;
+  patches: number;
+  bankSize: number;
+  fitSeconds: number;
+  coresetSeconds: number;
+  /** 2·patches·bank·dim / coreset seconds: the distance work the greedy does, as a GEMM rate. */
+  coresetGflops: number;
+  /** Process peak RSS after this fit (maxRSS is a process-wide high-water mark). */
+  peakRssMiB: number;
+}
+
+export interface PatchCoreLimits {
+  category: string;
+  backbone: PatchCoreBackboneId;
+  preset: PresetName;
+  fits: PatchCoreLimitsFit[];
+  /** Exported package of the smallest fit, batch 1, preprocessed tensor in memory. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  gemmCeilingGflops: number;
+  loadAverage: number[];
+}
+
+/**
+ * The issue-20 figures: fit time and coreset time at growing training sets, batch-1 latency and
+ * the GEMM ceiling, all in one process and one run (the machine's load moves every figure).
+ */
+export async function runPatchCoreLimits(opts: {
+  dataRoot: string;
+  category: string;
+  trainImages: number[];
+  backbone?: PatchCoreBackboneId;
+  preset?: PresetName;
+  latencyRuns?: number;
+  cacheDir?: string;
+  log?: (line: string) => void;
+}): Promise<PatchCoreLimits> {
+  const log = opts.log ?? (() => {});
+  const bbId = opts.backbone ?? 'mobilenet_v2';
+  const preset = opts.preset ?? 'fast';
+  const cat = await readMvtecCategory(join(opts.dataRoot, opts.category));
+  const backbone = await patchcoreBackbone(bbId, { cacheDir: opts.cacheDir, preset });
+  const gemm = await gemmCeilingGflops();
+  log(`GEMM ceiling ${gemm.toFixed(1)} GFLOP/s`);
+  const fits: PatchCoreLimitsFit[] = [];
+  let lat: number[] = [];
+  for (const count of [...opts.trainImages].sort((a, b) => a - b)) {
+    const train = evenSubsample(cat.train, count);
+    const t0 = performance.now();
+    const fitted = await fitPatchCore({ images: train, backbone, preset });
+    const fitSeconds = (performance.now() - t0) / 1000;
+    const bankSize = fitted.bank.length / fitted.dim;
+    const coresetSeconds = (fitted.timings.coresetMs ?? NaN) / 1000;
+    const projDim = Math.min(fitted.dim, fitted.config.coresetProjectionDim);
+    const row: PatchCoreLimitsFit = {
+      trainImages: train.length,
+      fittedImages: fitted.trainImageCount,
+      patches: fitted.patchCount,
+      bankSize,
+      fitSeconds,
+      coresetSeconds,
+      coresetGflops: (2 * fitted.patchCount * bankSize * projDim) / coresetSeconds / 1e9,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    };
+    log(JSON.stringify(row));
+    fits.push(row);
+    if (lat.length === 0) {
+      const dir = mkdtempSync(join(tmpdir(), 'patchcore-limits-'));
+      try {
+        await exportPatchCore(fitted, dir);
+        const runner = await loadModelPackage(dir);
+        try {
+          const one = await preprocessBatch([cat.test[0].path], fitted.backbone.preprocess);
+          for (let i = 0; i < 3; i++) await runner.runTensor(one, 1);
+          for (let i = 0; i < (opts.latencyRuns ?? 50); i++) {
+            const t = performance.now();
+            await runner.runTensor(one, 1);
+            lat.push(performance.now() - t);
+          }
+        } finally {
+          await runner.release();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  lat = lat.sort((a, b) => a - b);
+  return {
+    category: opts.category,
+    backbone: bbId,
+    preset,
+    fits,
+    latencyP50Ms: percentile(lat, 0.5),
+    latencyP95Ms: percentile(lat, 0.95),
+    gemmCeilingGflops: gemm,
+    loadAverage: loadavg(),
+  };
 }

@@ -12,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
-import { GraphBuilder } from '../../onnx/builder';
-import { CancelledError, greedyCoreset, pcaRotation } from './coreset';
+import { CancelledError, greedyCoreset } from './coreset';
+import { planBank } from './sizing';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { createRng, gaussianMatrix } from '../../util/rng';
 import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
@@ -47,42 +47,6 @@ export interface FitOptions {
 
 function checkCancel(opts: FitOptions): void {
   if (opts.shouldCancel?.()) throw new CancelledError();
-}
-
-/** rows (n×dim, in place) ← rows · Q, in ONNX Runtime: a JS triple loop took seconds here. */
-async function rotateRows(rows: Float32Array, dim: number, q: Float32Array, threads?: number): Promise<void> {
-  const g = new GraphBuilder('rotate');
-  const x = g.input('x', 'float32', ['N', dim]);
-  g.output(g.matmul(x, g.initializer('q', q, [dim, dim]), 'y'));
-  const { session } = await createSession(serializeModel(g.toModelProto()), {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: threads,
-  });
-  try {
-    const n = rows.length / dim;
-    const step = 65536;
-    for (let i = 0; i < n; i += step) {
-      const m = Math.min(step, n - i);
-      const view = rows.subarray(i * dim, (i + m) * dim);
-      const out = await session.run({ x: float32Tensor(view.slice(), [m, dim]) });
-      view.set(out.y.data as Float32Array);
-    }
-  } finally {
-    await session.release();
-  }
-}
-
-/** rows (n×dim, in place) ← rows · Qᵀ for an orthogonal Q: undoes rotateRows on a few rows. */
-function unrotateRows(rows: Float32Array, dim: number, q: Float32Array): void {
-  const tmp = new Float64Array(dim);
-  for (let o = 0; o < rows.length; o += dim) {
-    for (let i = 0; i < dim; i++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += rows[o + j] * q[i * dim + j];
-      tmp[i] = s;
-    }
-    for (let i = 0; i < dim; i++) rows[o + i] = tmp[i];
-  }
 }
 
 export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
@@ -153,19 +117,13 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     timings.featuresMs = performance.now() - tStart;
 
     const tCore = performance.now();
-    const size = Math.max(1, Math.floor(n * cfg.coresetRatio));
+    const size = planBank(n, dim, cfg).rows;
     const coreClock = new StageClock('coreset', size, opts.onProgress);
     coreClock.report(0);
-    // Rotate onto principal axes (distances unchanged) so the coreset's early exit bites. In
-    // place, also when `proj` is the full feature matrix (dim ≤ projection dim): a rotated copy
-    // doubled the fit's largest allocation (+400 MB at 1000 images); the few bank rows taken from
-    // the rotated matrix are rotated back below instead.
-    const q = projDim >= 16 ? pcaRotation(proj, projDim, 20000, cfg.seed) : null;
-    if (q) await rotateRows(proj, projDim, q, opts.intraOpNumThreads);
-    timings.rotateMs = performance.now() - tCore;
-    const selected = greedyCoreset(proj, projDim, size, {
+    const selected = await greedyCoreset(proj, projDim, size, {
       seed: cfg.seed,
       startPoints: cfg.coresetStartPoints,
+      intraOpNumThreads: opts.intraOpNumThreads,
       onProgress: (done) => coreClock.report(done),
       shouldCancel: opts.shouldCancel,
     });
@@ -176,7 +134,6 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     if (full) {
       for (let j = 0; j < selected.length; j++)
         bank.set(full.subarray(selected[j] * dim, (selected[j] + 1) * dim), j * dim);
-      if (full === proj && q) unrotateRows(bank, dim, q);
     } else {
       // Second pass: only images owning selected patches, each patch copied to its bank slot.
       const byImage = new Map<number, Array<[patch: number, slot: number]>>();

@@ -15,8 +15,13 @@ export interface BackboneSource {
 }
 
 export interface PatchCoreConfig {
-  /** Fraction of all training patches kept in the memory bank. */
+  /** Fraction of all training patches kept in the memory bank (when bankBudget is 0). */
   coresetRatio: number;
+  /**
+   * > 0: the bank takes bankBudget / featureDim rows (scoring cost per patch), at most 10 % of the
+   * patches; see sizing.ts. 0: coresetRatio decides.
+   */
+  bankBudget: number;
   /** Fixed dimension of the greedy selection's random projection. */
   coresetProjectionDim: number;
   coresetStartPoints: number;
@@ -38,6 +43,7 @@ export interface PatchCoreConfig {
 
 export const DEFAULT_CONFIG: PatchCoreConfig = {
   coresetRatio: 0.1,
+  bankBudget: 0,
   coresetProjectionDim: 128,
   coresetStartPoints: 10,
   reduceDim: 0,
@@ -63,7 +69,7 @@ export const PRESET_NAMES: readonly PresetName[] = ['fast', 'accurate', 'fine'];
  */
 export const PRESETS: Record<PresetName, Partial<PatchCoreConfig>> = {
   accurate: { coresetRatio: 0.1, reduceDim: 0 },
-  fast: { coresetRatio: 0.01, reduceDim: 128 },
+  fast: { coresetRatio: 0.01, reduceDim: 128, bankBudget: 4096 * 128 },
   fine: { coresetRatio: 0.01, reduceDim: 128 },
 };
 
