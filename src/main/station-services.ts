@@ -23,6 +23,7 @@ import { InspectionQueries } from './api/inspection-queries';
 import { readHeatmapFit, withFit } from './model-store/heatmap-fit';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, type Db } from './storage/database';
+import { attachSigningKey, loadOrCreateSigningKey } from './storage/checkpoints';
 import { resolveDataDir, type DataDirPaths } from './storage/data-dir';
 import { ImageStore, ImageStoreError } from './storage/image-store';
 import { ReviewRepository } from './storage/reviews';
@@ -86,6 +87,8 @@ export interface Station {
 export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const paths = resolveDataDir({ cliArg: opts.dataDir, fallback: opts.dataDir });
   const db = openDatabase(paths.database);
+  // The key stays outside the database so a rewrite of station.db cannot be re-signed.
+  attachSigningKey(db, loadOrCreateSigningKey(paths.root));
   const events = new EventBus();
   const audit = new AuditTrail(db);
   audit.onAppend((row) =>
