@@ -24,6 +24,7 @@ import { readHeatmapFit, withFit } from './model-store/heatmap-fit';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, type Db } from './storage/database';
 import { attachSigningKey, loadOrCreateSigningKey } from './storage/checkpoints';
+import { DiskGuard } from './storage/disk-guard';
 import { resolveDataDir, type DataDirPaths } from './storage/data-dir';
 import { ImageStore, ImageStoreError } from './storage/image-store';
 import { ReviewRepository } from './storage/reviews';
@@ -134,6 +135,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       events.emit(name, payload as never);
     },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
+    diskGuard: new DiskGuard({ dir: paths.root, floor: () => settings.get().retention }),
   });
 
   const models = new ModelStore(db, audit, paths.models);

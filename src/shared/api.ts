@@ -60,6 +60,12 @@ export interface RetentionSettings {
   /** FAIL and REVIEW images are always kept; this cannot be turned off. */
   keepPassEvery: number;
   maxStoreBytes: number;
+  /**
+   * Images pause while the data disk has less free space than the smaller of these two (rows are
+   * still committed); defaults 1 GiB and 5 %.
+   */
+  minFreeBytes?: number;
+  minFreePercent?: number;
 }
 
 export interface Settings {
@@ -135,6 +141,13 @@ export const settingsPatch = z
           .min(1024 * 1024)
           .max(2 ** 50)
           .optional(),
+        minFreeBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(2 ** 50)
+          .optional(),
+        minFreePercent: z.number().finite().min(0).max(50).optional(),
       })
       .strict()
       .optional(),
