@@ -162,13 +162,12 @@ describe('disk pressure with simulated ENOSPC', () => {
 // ---- real small file system ----
 const mountPoint = mkdtempSync(join(tmpdir(), 'station-tmpfs-'));
 let mounted = false;
-let mountRefusal = '';
 try {
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint], { stdio: 'pipe' });
   mounted = true;
 } catch (err) {
-  mountRefusal = String((err as { stderr?: Buffer }).stderr ?? err).trim();
-  console.warn(`Skipping the real-tmpfs disk-full test: mount -t tmpfs was refused (${mountRefusal}).`);
+  const why = String((err as { stderr?: Buffer }).stderr ?? err).trim();
+  console.warn(`Skipping the real-tmpfs disk-full test: mount -t tmpfs was refused (${why}).`);
 }
 
 afterAll(() => {
