@@ -4,8 +4,8 @@ import { ApiError, type ApiParsedRequest } from '@shared/api';
 import { APP_VERSION } from '../../app-version';
 import { listExecutionProviders, onnxRuntimeVersion } from '../../runtime';
 import { schemaVersion } from '../../storage/database';
-import { verifyStationChain } from '../../storage/chain-verify';
-import { exportCheckpoint, parseExport, signingKeyOf } from '../../storage/checkpoints';
+import { exportCheckpoint, parseExport, publicKeyPem, signingKeyOf } from '../../storage/checkpoints';
+import { verifyInWorker } from '../audit-verify';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
@@ -55,8 +55,9 @@ export function systemHandlers(
         }
       }
       const key = signingKeyOf(db);
-      return verifyStationChain(db, {
-        publicKey: key?.publicKey ?? null,
+      return verifyInWorker({
+        databaseFile: paths.database,
+        publicKeyPem: key ? publicKeyPem(key.publicKey) : null,
         keyProblem: 'no signing key attached',
         external,
       });
