@@ -252,23 +252,27 @@ function VerifyBanner({
       : v.scope === 'checkpoint'
         ? 'the signed checkpoint'
         : `row ${v.firstBadId ?? '?'}`;
+  const window = v.window
+    ? ` · affected ${v.window.from ? formatTime(v.window.from) : 'start of records'} to ${
+        v.window.to ? formatTime(v.window.to) : 'now'
+      }`
+    : '';
   return (
     <Notice
       tone="bad"
-      title={`Tampering detected at ${where}: ${v.problem ?? 'the chain does not match'}`}
+      title={`Tampering detected at ${where} (${v.damage ?? 'damaged'})`}
       action={button}
       testId="verify-banner"
     >
       <span data-testid="verify-damage">
         Damage: {v.damage ?? 'unknown'}
-        {v.window
-          ? ` · affected ${v.window.from ? formatTime(v.window.from) : 'start of records'} to ${
-              v.window.to ? formatTime(v.window.to) : 'now'
-            }`
-          : ''}
+        {window}
       </span>
-      . {counted} checked {formatTime(v.verifiedAt)}. Records from there on cannot be trusted; keep the
-      database file and report this to QA.
+      <br />
+      {v.problem ?? 'The chain does not match.'}
+      <br />
+      Intact before the damage: {counted} (checked {formatTime(v.verifiedAt)}). Records from there on cannot
+      be trusted; keep the database file and report this to QA.
     </Notice>
   );
 }
