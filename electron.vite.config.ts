@@ -20,6 +20,7 @@ export default defineConfig({
           'patchcore-fit-worker': resolve(__dirname, 'src/main/methods/patchcore/fit.worker.ts'),
           'dfr-fit-worker': resolve(__dirname, 'src/main/methods/dfr/fit.worker.ts'),
           'audit-verify-worker': resolve(__dirname, 'src/main/api/audit-verify.worker.ts'),
+          'inspection-read-worker': resolve(__dirname, 'src/main/api/read.worker.ts'),
         },
       },
     },

@@ -20,6 +20,7 @@ import { stationHandlers } from './api/handlers/station';
 import { systemHandlers } from './api/handlers/system';
 import { trainingHandlers } from './api/handlers/training';
 import { InspectionQueries } from './api/inspection-queries';
+import { ReadWorker } from './api/read-worker';
 import { readHeatmapFit, withFit } from './model-store/heatmap-fit';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, type Db } from './storage/database';
@@ -74,6 +75,8 @@ export interface Station {
   handlers: ApiHandlers;
   /** Read side of the QA screens; the headless server streams CSV from it. */
   queries: InspectionQueries;
+  /** The QA screens' reads, served from a worker thread (History, aggregates, CSV). */
+  reads: ReadWorker;
   models: ModelStore;
   training: TrainingJobs;
   /** Image-store file by ref, for `GET /api/images/<ref>` and `images.get`. */
@@ -173,6 +176,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
 
   const reviews = new ReviewRepository(db, audit);
   const queries = new InspectionQueries(db, images, join(paths.root, GOOD_CANDIDATES_DIR), fitOfModel);
+  const reads = new ReadWorker({
+    databaseFile: paths.database,
+    modelsDir: paths.models,
+    candidatesDir: join(paths.root, GOOD_CANDIDATES_DIR),
+  });
 
   const readImage = async (ref: string): Promise<ImageData64 & { data: Buffer }> => {
     // isRef is the whole defence against traversal: a ref is `<2 hex>/<sha256>.<ext>` or nothing.
@@ -275,6 +283,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     devices,
     events,
     queries,
+    reads,
     reviews,
     models,
     training,
@@ -306,6 +315,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     events,
     handlers,
     queries,
+    reads,
     models,
     training,
     readImage,
@@ -314,6 +324,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       headlessUrl = url;
     },
     async close() {
+      await reads.close();
       await training.close();
       await live.close();
       await devices.stop();
