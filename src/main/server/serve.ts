@@ -54,17 +54,14 @@ async function main(): Promise<void> {
   } else if (process.env.STATION_TOKEN) {
     console.log('Access token required: the one given in STATION_TOKEN.');
   } else if (tokenHash) {
-    console.log(
-      'Access token required: use the token shown when it was created (--new-token makes a new one).',
-    );
+    console.log('Access token required: use the token shown when it was created (--new-token makes a new one).');
   }
 
   if (opts.demo) {
     // Fitting the demo model takes seconds on first launch; the UI is usable meanwhile.
     station.startLine().then(
       () => console.log('Line started: the Live screen shows inspections.'),
-      (err: unknown) =>
-        console.error(`The line could not start: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => console.error(`The line could not start: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 
