@@ -33,6 +33,8 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/server/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           ...methodWorkerEntries(),
+          'audit-verify-worker': resolve(__dirname, 'src/main/api/audit-verify.worker.ts'),
+          'inspection-read-worker': resolve(__dirname, 'src/main/api/read.worker.ts'),
         },
       },
     },

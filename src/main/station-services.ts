@@ -20,9 +20,12 @@ import { stationHandlers } from './api/handlers/station';
 import { systemHandlers } from './api/handlers/system';
 import { trainingHandlers } from './api/handlers/training';
 import { InspectionQueries } from './api/inspection-queries';
+import { ReadWorker } from './api/read-worker';
 import { readHeatmapFit, withFit } from './model-store/heatmap-fit';
 import { AuditTrail } from './storage/audit-trail';
 import { openDatabase, type Db } from './storage/database';
+import { attachSigningKey, loadOrCreateSigningKey } from './storage/checkpoints';
+import { DiskGuard } from './storage/disk-guard';
 import { resolveDataDir, type DataDirPaths } from './storage/data-dir';
 import { ImageStore, ImageStoreError } from './storage/image-store';
 import { ReviewRepository } from './storage/reviews';
@@ -72,6 +75,8 @@ export interface Station {
   handlers: ApiHandlers;
   /** Read side of the QA screens; the headless server streams CSV from it. */
   queries: InspectionQueries;
+  /** The QA screens' reads, served from a worker thread (History, aggregates, CSV). */
+  reads: ReadWorker;
   models: ModelStore;
   training: TrainingJobs;
   /** Image-store file by ref, for `GET /api/images/<ref>` and `images.get`. */
@@ -86,6 +91,8 @@ export interface Station {
 export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const paths = resolveDataDir({ cliArg: opts.dataDir, fallback: opts.dataDir });
   const db = openDatabase(paths.database);
+  // The key stays outside the database so a rewrite of station.db cannot be re-signed.
+  attachSigningKey(db, loadOrCreateSigningKey(paths.root));
   const events = new EventBus();
   const audit = new AuditTrail(db);
   audit.onAppend((row) =>
@@ -131,6 +138,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       events.emit(name, payload as never);
     },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
+    diskGuard: new DiskGuard({ dir: paths.root, floor: () => settings.get().retention }),
   });
 
   const models = new ModelStore(db, audit, paths.models);
@@ -168,6 +176,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
 
   const reviews = new ReviewRepository(db, audit);
   const queries = new InspectionQueries(db, images, join(paths.root, GOOD_CANDIDATES_DIR), fitOfModel);
+  const reads = new ReadWorker({
+    databaseFile: paths.database,
+    modelsDir: paths.models,
+    candidatesDir: join(paths.root, GOOD_CANDIDATES_DIR),
+  });
 
   const readImage = async (ref: string): Promise<ImageData64 & { data: Buffer }> => {
     // isRef is the defence against traversal (a ref is `<2 hex>/<sha256>.<ext>` or nothing);
@@ -276,6 +289,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     devices,
     events,
     queries,
+    reads,
     reviews,
     models,
     training,
@@ -307,6 +321,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     events,
     handlers,
     queries,
+    reads,
     models,
     training,
     readImage,
@@ -315,6 +330,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       headlessUrl = url;
     },
     async close() {
+      await reads.close();
       await training.close();
       await live.close();
       await devices.stop();

@@ -60,6 +60,12 @@ export interface RetentionSettings {
   /** FAIL and REVIEW images are always kept; this cannot be turned off. */
   keepPassEvery: number;
   maxStoreBytes: number;
+  /**
+   * Images pause while the data disk has less free space than the smaller of these two (rows are
+   * still committed); defaults 1 GiB and 5 %.
+   */
+  minFreeBytes?: number;
+  minFreePercent?: number;
 }
 
 export interface Settings {
@@ -95,6 +101,25 @@ export interface AuditVerification {
   firstBadId: number | null;
   problem: string | null;
   verifiedAt: string;
+  /** Which record the damage is in: firstBadId is an audit row id or an inspection id. */
+  scope?: 'audit' | 'inspections' | 'checkpoint' | null;
+  damage?: ChainDamageKind | null;
+  /** Time span of the affected records (ISO), as far as the surviving data tells. */
+  window?: { from: string | null; to: string | null } | null;
+  checkedInspections?: number;
+  /** When the newest signed checkpoint was made; null when the chain is not anchored. */
+  checkpointAt?: string | null;
+}
+
+export type ChainDamageKind =
+  'edited' | 'deleted' | 'inserted' | 'truncated' | 'rewritten' | 'unsigned' | 'key_replaced';
+
+/** The latest signed checkpoint, to be kept outside the station (see docs/security.md). */
+export interface CheckpointExportDto {
+  format: 'station-checkpoint-export-v1';
+  statement: string;
+  signature: string;
+  publicKey: string;
 }
 
 // ---------- Request schemas ----------
@@ -116,6 +141,13 @@ export const settingsPatch = z
           .min(1024 * 1024)
           .max(2 ** 50)
           .optional(),
+        minFreeBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(2 ** 50)
+          .optional(),
+        minFreePercent: z.number().finite().min(0).max(50).optional(),
       })
       .strict()
       .optional(),
@@ -189,7 +221,9 @@ export const requestSchemas = {
       limit: z.number().int().min(1).max(500).default(100),
     })
     .strict(),
-  'audit.verify': z.object({}).strict(),
+  /** checkpoint: the text of an exported checkpoint kept outside the station, to verify against. */
+  'audit.verify': z.object({ checkpoint: z.string().min(1).max(16_384).optional() }).strict(),
+  'audit.exportCheckpoint': z.object({}).strict(),
   'station.state': z.object({}).strict(),
   'station.stats': z.object({}).strict(),
   'station.lastResult': z.object({}).strict(),
@@ -367,6 +401,7 @@ export interface ApiResults {
   'settings.update': Settings;
   'audit.list': AuditPage;
   'audit.verify': AuditVerification;
+  'audit.exportCheckpoint': CheckpointExportDto;
   'station.state': StationState;
   'station.stats': StationStats;
   'station.lastResult': ResultSnapshot | null;

@@ -69,7 +69,7 @@ export class InspectionQueries {
 
   constructor(
     private readonly db: Db,
-    private readonly images: ImageStore,
+    private readonly images: Pick<ImageStore, 'get'>,
     /** <dataDir>/good-candidates: where false alarms are copied for the next training set. */
     readonly candidatesDir: string,
     /** The model package's preprocessing, by model id (cached by the caller). */

@@ -1,4 +1,5 @@
 // The CLI's command table. Each command parses its own options and returns an exit code.
+import { auditCommand } from './audit-command';
 import { benchCommand } from './bench-command';
 import { evalCommand } from './eval-command';
 import { fitCommand } from './fit-command';
@@ -12,7 +13,14 @@ export interface CliCommand {
   run(argv: string[]): Promise<number>;
 }
 
-export const COMMANDS: CliCommand[] = [fitCommand, evalCommand, predictCommand, modelsCommand, benchCommand];
+export const COMMANDS: CliCommand[] = [
+  fitCommand,
+  evalCommand,
+  predictCommand,
+  modelsCommand,
+  benchCommand,
+  auditCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

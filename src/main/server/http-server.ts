@@ -34,7 +34,7 @@ export interface HeadlessFileRoutes {
   /** Must refuse anything that is not an image-store ref (ApiError bad_request / not_found). */
   readImage(ref: string): Promise<{ data: Buffer; mime: string }>;
   /** CSV text chunks for the filtered inspections, header first. */
-  csvLines(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string>;
+  csvLines(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string> | AsyncIterable<string>;
 }
 
 export interface HeadlessServer {
@@ -280,7 +280,7 @@ async function serveCsv(
   });
   // One keyset page per chunk; waiting for 'drain' keeps memory flat on 100 000+ rows and lets
   // other requests run between pages.
-  for (const chunk of files.csvLines(parsed.data)) {
+  for await (const chunk of files.csvLines(parsed.data)) {
     if (res.destroyed) return;
     if (!res.write(chunk)) {
       // A client that goes away never drains; 'close' ends the wait and the check above the loop.

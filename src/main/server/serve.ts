@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     tokenHash,
     files: {
       readImage: (ref) => station.readImage(ref),
-      csvLines: (filter) => station.queries.csvLines(filter),
+      csvLines: (filter) => station.reads.csvLines(filter),
     },
   });
   station.setHeadlessUrl(server.url);

@@ -29,6 +29,7 @@ import {
   thumbnailJpeg,
 } from './frames';
 import { ResultLogger } from './logger';
+import type { DiskGuard } from '../storage/disk-guard';
 import { DropOldestQueue } from './queue';
 import { LiveStats } from './stats';
 import type {
@@ -82,6 +83,8 @@ export interface LiveStationDeps {
    */
   onVerdict?: (verdict: Verdict) => void;
   options?: LiveStationOptions;
+  /** Free-space floor for images and the database reserve (storage/disk-guard). */
+  diskGuard?: DiskGuard;
 }
 
 interface Queued {
@@ -199,6 +202,16 @@ export class LiveStation {
           this.emitError('logging', message, true);
           this.emitState();
         },
+        storageState: (st) => {
+          // One state for the whole episode; cleared when space returns or writes recover.
+          if (st.message) {
+            this.fault = { kind: 'store', message: st.message };
+            this.emitError('store', st.message, true);
+          } else if (this.fault?.kind === 'store' || this.fault?.kind === 'logging') {
+            this.fault = null;
+          }
+          this.emitState();
+        },
         committed: (n) => {
           this.statsData.rowsLogged += n;
         },
@@ -207,7 +220,7 @@ export class LiveStation {
           this.statsData.stage('logging', logMs, frames);
         },
       },
-      { flushMs: this.opts.flushMs, flushRows: this.opts.flushRows },
+      { flushMs: this.opts.flushMs, flushRows: this.opts.flushRows, guard: deps.diskGuard },
     );
   }
 

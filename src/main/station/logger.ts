@@ -13,6 +13,7 @@
 // overflow (totalBytes + need > maxStoreBytes), so the batch is flushed before any save that could
 // evict while it holds a FAIL/REVIEW row with files: same guarantee, batching kept in the common case.
 import type { RetentionSettings } from '@shared/api';
+import { isDiskFull, type DiskGuard, type StorageState } from '../storage/disk-guard';
 import type { ImageStore } from '../storage/image-store';
 import type { InspectionRepository, NewInspection } from '../storage/inspections';
 import { keepImage, RetainedImageWriter, type ImageFile } from '../storage/retention';
@@ -32,6 +33,11 @@ export interface LoggerHooks {
   insertError(message: string): void;
   committed(count: number): void;
   /**
+   * Storage pressure changed: images paused or resumed, or writes recovered after a refused batch.
+   * Called once per change (never per frame); message is null when everything is written again.
+   */
+  storageState?(state: StorageState): void;
+  /**
    * Time spent encoding files (post-processing) and storing/inserting (logging). Items report with
    * frames = 1; a batch insert reports its time with frames = 0 so per-frame means stay right.
    */
@@ -45,7 +51,12 @@ export interface ResultLoggerOptions {
   maxBacklog?: number;
   /** Uncommitted rows kept while the database refuses writes; oldest are given up beyond this. */
   maxPendingRows?: number;
+  /** Free-space floor and reserve; without it images are written until the disk refuses them. */
+  guard?: DiskGuard;
 }
+
+/** storeError text on rows whose images were skipped under the free-space floor. */
+export const IMAGES_PAUSED = 'paused: disk nearly full';
 
 export class ResultLogger {
   private readonly flushMs: number;
@@ -62,6 +73,9 @@ export class ResultLogger {
   private passIndex = 0;
   /** Rows given up because the database kept refusing them (only when the DB itself fails). */
   lostRows = 0;
+  private readonly guard: DiskGuard | null;
+  /** A batch was refused; the next successful commit reports recovery. */
+  private refused = false;
 
   constructor(
     private readonly repo: InspectionRepository,
@@ -76,6 +90,8 @@ export class ResultLogger {
     this.maxBacklog = opts.maxBacklog ?? 8;
     this.maxPendingRows = opts.maxPendingRows ?? 5000;
     this.writer = new RetainedImageWriter(store, repo, () => ({ ...retention(), keepPassEvery: 1 }));
+    this.guard = opts.guard ?? null;
+    this.guard?.onChange((s) => this.hooks.storageState?.(s));
   }
 
   /** Items accepted and not yet committed (stored or waiting for the batch). */
@@ -115,8 +131,16 @@ export class ResultLogger {
   private async handle(item: LogItem): Promise<void> {
     const t0 = performance.now();
     const row: NewInspection = { ...item.row };
-    const keep = keepImage(row.verdict, this.passIndex, this.retention());
+    let keep = keepImage(row.verdict, this.passIndex, this.retention());
     if (row.verdict === 'PASS') this.passIndex += 1;
+    if (this.guard) {
+      // Not awaited per frame: the check is rate-limited and its result applies from the next frame.
+      void this.guard.refresh();
+      if (keep && this.guard.imagesPaused) {
+        keep = false;
+        row.storeError = IMAGES_PAUSED;
+      }
+    }
     let files: { image: ImageFile; heatmap: ImageFile } | null = null;
     if (keep) {
       try {
@@ -147,7 +171,9 @@ export class ResultLogger {
         }
         if (out.error) {
           row.storeError = `${out.error.code}: ${out.error.message}`;
-          this.hooks.storeError(row.storeError, row);
+          // A full disk is one state (the guard reports it), not an error per frame.
+          if (out.error.code === 'disk_full' && this.guard) await this.guard.refresh(true);
+          else this.hooks.storeError(row.storeError, row);
         }
       } catch (e) {
         // save() reports store failures in its outcome; anything thrown is unexpected, but the
@@ -176,10 +202,14 @@ export class ResultLogger {
     let ids: number[];
     const t0 = performance.now();
     try {
-      ids = this.repo.insertMany(batch.map((p) => p.row));
+      ids = this.insertWithReserve(batch.map((p) => p.row));
       this.hooks.timing(0, performance.now() - t0, 0);
     } catch (e) {
-      this.hooks.insertError(`could not write ${batch.length} inspection rows: ${(e as Error).message}`);
+      // One report per outage; retries stay quiet until the next success.
+      if (!this.refused) {
+        this.hooks.insertError(`could not write ${batch.length} inspection rows: ${(e as Error).message}`);
+      }
+      this.refused = true;
       if (batch.length > this.maxPendingRows) {
         this.lostRows += batch.length - this.maxPendingRows;
         this.pending = batch.slice(batch.length - this.maxPendingRows);
@@ -197,6 +227,18 @@ export class ResultLogger {
     }
     this.pending = [];
     this.hooks.committed(batch.length);
+    if (this.refused) {
+      this.refused = false;
+      this.hooks.storageState?.(
+        this.guard?.state() ?? {
+          imagesPaused: false,
+          freeBytes: null,
+          floorBytes: null,
+          reserveBytes: 0,
+          message: null,
+        },
+      );
+    }
     batch.forEach((p, i) => {
       try {
         p.onLogged?.(ids[i], p.row);
@@ -204,5 +246,16 @@ export class ResultLogger {
         // Listeners only update UI state; a failing one must not affect logging.
       }
     });
+  }
+
+  /** A full disk releases the reserve and retries at once, so rows are committed, not held in memory. */
+  private insertWithReserve(rows: NewInspection[]): number[] {
+    try {
+      return this.repo.insertMany(rows);
+    } catch (e) {
+      if (!isDiskFull(e) || !this.guard?.releaseReserve()) throw e;
+      void this.guard.refresh(true);
+      return this.repo.insertMany(rows);
+    }
   }
 }

@@ -2,7 +2,9 @@
 import type { AuditPage, AuditRow, AuditVerification } from '@shared/api';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
-import { GENESIS_HASH, auditRowHash } from './audit-hash';
+import { auditRowHash } from './audit-hash';
+import { verifyAuditChain } from './chain-verify';
+import { sealCheckpoint } from './checkpoints';
 
 export interface AuditEntry {
   actor: string;
@@ -35,7 +37,6 @@ export class AuditTrail {
   private readonly pageFirst: Statement<[number], DbAuditRow>;
   private readonly pageBefore: Statement<[number, number], DbAuditRow>;
   private readonly count: Statement<[], { n: number }>;
-  private readonly all: Statement<[], DbAuditRow>;
   private readonly appendTx: (entry: AuditEntry) => AuditRow;
   private readonly listeners = new Set<(row: AuditRow) => void>();
 
@@ -49,7 +50,6 @@ export class AuditTrail {
     this.pageFirst = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id DESC LIMIT ?`);
     this.pageBefore = db.prepare(`SELECT ${COLUMNS} FROM audit_trail WHERE id < ? ORDER BY id DESC LIMIT ?`);
     this.count = db.prepare('SELECT COUNT(*) AS n FROM audit_trail');
-    this.all = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id ASC`);
     // Ids come from the head, not AUTOINCREMENT, because the id is part of the hashed content
     // and must be known before the row is written.
     this.appendTx = db.transaction((entry: AuditEntry): AuditRow => {
@@ -80,6 +80,7 @@ export class AuditTrail {
         hash,
       );
       this.advance.run(row.id, hash);
+      sealCheckpoint(db, 'audit');
       return { ...row, hash };
     });
   }
@@ -117,72 +118,17 @@ export class AuditTrail {
     };
   }
 
+  /** The audit chain alone; verifyStationChain adds inspections and the signed checkpoints. */
   verify(): AuditVerification {
     const verifiedAt = this.now().toISOString();
-    const fail = (checkedRows: number, firstBadId: number | null, problem: string): AuditVerification => ({
-      ok: false,
-      checkedRows,
-      firstBadId,
-      problem,
+    const { end, damage } = verifyAuditChain(this.db);
+    return {
+      ok: damage === null,
+      checkedRows: end.checked,
+      firstBadId: damage?.firstBadId ?? null,
+      problem: damage?.problem ?? null,
       verifiedAt,
-    });
-    let expectedId = 1;
-    let prevHash = GENESIS_HASH;
-    let checked = 0;
-    for (const r of this.all.iterate()) {
-      if (r.id !== expectedId) {
-        const problem =
-          r.id > expectedId
-            ? `Row ${expectedId}${r.id - expectedId > 1 ? `..${r.id - 1}` : ''} is missing (deleted row).`
-            : `Row ${r.id} is out of sequence (inserted row).`;
-        return fail(checked, Math.min(r.id, expectedId), problem);
-      }
-      if (r.prev_hash !== prevHash) {
-        return fail(
-          checked,
-          r.id,
-          `Row ${r.id} does not link to the previous row's hash (inserted or replaced row).`,
-        );
-      }
-      const recomputed = auditRowHash({
-        id: r.id,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        entity: r.entity,
-        oldValue: r.old_value,
-        newValue: r.new_value,
-        reason: r.reason,
-        prevHash: r.prev_hash,
-      });
-      if (recomputed !== r.hash) {
-        return fail(checked, r.id, `Row ${r.id} content does not match its hash (edited row).`);
-      }
-      prevHash = r.hash;
-      expectedId += 1;
-      checked += 1;
-    }
-    const head = this.head.get();
-    if (!head) return fail(checked, null, 'The audit head record is missing.');
-    const lastId = expectedId - 1;
-    if (head.last_id !== lastId || head.last_hash !== prevHash) {
-      if (head.last_id > lastId) {
-        return fail(
-          checked,
-          lastId + 1,
-          `Rows ${lastId + 1}..${head.last_id} are missing from the end of the trail (deleted tail).`,
-        );
-      }
-      if (head.last_id < lastId) {
-        return fail(
-          checked,
-          head.last_id + 1,
-          `Rows after ${head.last_id} were added outside the station (the recorded head ends there).`,
-        );
-      }
-      return fail(checked, lastId, `Row ${lastId} is not the row the head recorded (replaced tail).`);
-    }
-    return { ok: true, checkedRows: checked, firstBadId: null, problem: null, verifiedAt };
+    };
   }
 }
 

@@ -2,6 +2,9 @@
 // which must stay fast over hundreds of thousands of rows (no OFFSET anywhere).
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { sealCheckpoint } from './checkpoints';
+import { RecordSealer } from './record-batches';
+import type { SealedInspection } from './record-hash';
 
 import type { Verdict } from '@shared/station';
 
@@ -94,15 +97,28 @@ export class InspectionRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byId: Statement<[number], DbRow>;
   private readonly insertBatch: (rows: readonly NewInspection[]) => number[];
+  private readonly sealer: RecordSealer;
+  private readonly maxId: Statement<[], { n: number | null }>;
   /** Filtered queries vary in shape; cache each distinct SQL text once. */
   private readonly statements = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(`INSERT INTO inspections (at, source, frame_id, model_id, model_version,
+    this.insertStmt = db.prepare(`INSERT INTO inspections (id, at, source, frame_id, model_id, model_version,
       raw_score, norm_score, verdict, latency_ms, image_ref, image_sha256, heatmap_ref, heatmap_sha256,
-      store_error, shift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      store_error, shift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.byId = db.prepare(`${SELECT} WHERE i.id = ?`);
-    this.insertBatch = db.transaction((rows: readonly NewInspection[]) => rows.map((r) => this.insertOne(r)));
+    this.sealer = new RecordSealer(db);
+    this.maxId = db.prepare('SELECT MAX(id) AS n FROM inspections');
+    // Ids follow the sealed chain's head rather than MAX(id)+1, so ids of deleted rows are never
+    // reused and a sealed range always means the same rows; the batch is sealed in the same
+    // transaction, so no committed row is ever outside the chain.
+    this.insertBatch = db.transaction((rows: readonly NewInspection[]) => {
+      let next = Math.max(this.sealer.head().last_inspection_id, this.maxId.get()?.n ?? 0) + 1;
+      const sealed = rows.map((r) => this.insertOne(r, next++));
+      this.sealer.seal(sealed, new Date().toISOString());
+      sealCheckpoint(db, 'records');
+      return sealed.map((r) => r.id);
+    });
   }
 
   insert(row: NewInspection): number {
@@ -179,26 +195,45 @@ export class InspectionRepository {
     ).n;
   }
 
-  private insertOne(r: NewInspection): number {
+  private insertOne(r: NewInspection, id: number): SealedInspection {
     if (!VERDICTS.includes(r.verdict)) throw new Error(`Invalid verdict "${String(r.verdict)}".`);
-    const info = this.insertStmt.run(
-      r.at,
-      r.source,
-      r.frameId ?? null,
-      r.modelId,
-      r.modelVersion,
-      r.rawScore,
-      r.normScore,
-      r.verdict,
-      r.latencyMs,
-      r.imageRef ?? null,
-      r.imageSha256 ?? null,
-      r.heatmapRef ?? null,
-      r.heatmapSha256 ?? null,
-      r.storeError ?? null,
-      r.shift ?? null,
+    const row: SealedInspection = {
+      id,
+      at: r.at,
+      source: r.source,
+      frame_id: r.frameId ?? null,
+      model_id: r.modelId,
+      model_version: r.modelVersion,
+      raw_score: r.rawScore,
+      norm_score: r.normScore,
+      verdict: r.verdict,
+      latency_ms: r.latencyMs,
+      image_ref: r.imageRef ?? null,
+      image_sha256: r.imageSha256 ?? null,
+      heatmap_ref: r.heatmapRef ?? null,
+      heatmap_sha256: r.heatmapSha256 ?? null,
+      store_error: r.storeError ?? null,
+      shift: r.shift ?? null,
+    };
+    this.insertStmt.run(
+      row.id,
+      row.at,
+      row.source,
+      row.frame_id,
+      row.model_id,
+      row.model_version,
+      row.raw_score,
+      row.norm_score,
+      row.verdict,
+      row.latency_ms,
+      row.image_ref,
+      row.image_sha256,
+      row.heatmap_ref,
+      row.heatmap_sha256,
+      row.store_error,
+      row.shift,
     );
-    return Number(info.lastInsertRowid);
+    return row;
   }
 
   private stmt(sql: string): Statement<unknown[]> {

@@ -1,6 +1,8 @@
 // Ordered schema migrations. Append only: a released migration is never edited, because
 // stations in the field already ran it; fix mistakes with a new version.
 import type { Database } from 'better-sqlite3';
+import { SEALED_COLUMNS, type SealedInspection } from './record-hash';
+import { RecordSealer } from './record-batches';
 
 export interface Migration {
   version: number;
@@ -127,4 +129,88 @@ const v2: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+const v3: Migration = {
+  version: 3,
+  name: 'sealed inspection batches and signed checkpoints',
+  up(db) {
+    db.exec(`
+      CREATE TABLE record_batches (
+        seq         INTEGER PRIMARY KEY,
+        at          TEXT    NOT NULL,
+        first_id    INTEGER NOT NULL,
+        last_id     INTEGER NOT NULL,
+        row_count   INTEGER NOT NULL,
+        rows_from   TEXT,
+        rows_to     TEXT,
+        leaves      BLOB    NOT NULL,
+        merkle_root TEXT    NOT NULL,
+        prev_hash   TEXT    NOT NULL,
+        hash        TEXT    NOT NULL
+      );
+      CREATE INDEX record_batches_range ON record_batches (first_id, last_id);
+      CREATE TABLE record_head (
+        singleton          INTEGER PRIMARY KEY CHECK (singleton = 1),
+        last_seq           INTEGER NOT NULL,
+        last_hash          TEXT    NOT NULL,
+        last_inspection_id INTEGER NOT NULL
+      );
+      INSERT INTO record_head (singleton, last_seq, last_hash, last_inspection_id)
+        VALUES (1, 0, '${GENESIS_HASH}', 0);
+
+      -- Signed statements of both chain heads. checkpoint_latest is replaced in every write
+      -- transaction; checkpoints keeps a history (each audit row, and at most a minute apart for
+      -- inspections) so a rewritten chain can be located, not only detected.
+      CREATE TABLE checkpoints (
+        seq        INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        statement  TEXT NOT NULL,
+        signature  TEXT NOT NULL
+      );
+      CREATE TABLE checkpoint_latest (
+        singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+        at         TEXT NOT NULL,
+        statement  TEXT NOT NULL,
+        signature  TEXT NOT NULL
+      );
+
+      CREATE TRIGGER record_batches_no_update BEFORE UPDATE ON record_batches
+      BEGIN SELECT RAISE(ABORT, 'record_batches is append-only: UPDATE refused'); END;
+      CREATE TRIGGER record_batches_no_delete BEFORE DELETE ON record_batches
+      BEGIN SELECT RAISE(ABORT, 'record_batches is append-only: DELETE refused'); END;
+      CREATE TRIGGER record_batches_append_only BEFORE INSERT ON record_batches
+      WHEN NEW.seq IS NOT (SELECT last_seq + 1 FROM record_head)
+        OR NEW.prev_hash IS NOT (SELECT last_hash FROM record_head)
+      BEGIN SELECT RAISE(ABORT, 'record_batches insert must extend the chain head'); END;
+      CREATE TRIGGER record_head_no_delete BEFORE DELETE ON record_head
+      BEGIN SELECT RAISE(ABORT, 'record_head cannot be deleted'); END;
+      CREATE TRIGGER record_head_follows_chain BEFORE UPDATE ON record_head
+      WHEN NEW.last_seq IS NOT OLD.last_seq + 1
+        OR NEW.last_hash IS NOT (SELECT hash FROM record_batches WHERE seq = NEW.last_seq)
+      BEGIN SELECT RAISE(ABORT, 'record_head may only advance to the newest batch'); END;
+      CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+      BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE refused'); END;
+      CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+      BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE refused'); END;
+
+      CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
+      BEGIN SELECT RAISE(ABORT, 'inspections are sealed: DELETE refused'); END;
+      CREATE TRIGGER inspections_sealed_columns BEFORE UPDATE OF id, at, source, frame_id, model_id,
+        model_version, raw_score, norm_score, verdict, latency_ms, image_ref, image_sha256, heatmap_ref,
+        heatmap_sha256, store_error, shift ON inspections
+      BEGIN SELECT RAISE(ABORT, 'inspections are sealed: only evicted_at may change'); END;
+    `);
+    // Rows written before this version are sealed as they are now, in id order; the trail says so.
+    const sealer = new RecordSealer(db);
+    const at = new Date().toISOString();
+    const read = db.prepare(`SELECT ${SEALED_COLUMNS} FROM inspections WHERE id > ? ORDER BY id LIMIT 1000`);
+    let after = 0;
+    for (;;) {
+      const rows = read.all(after) as SealedInspection[];
+      if (rows.length === 0) break;
+      sealer.seal(rows, at);
+      after = rows[rows.length - 1].id;
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];

@@ -18,7 +18,12 @@ export const GIB = 1024 ** 3;
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   operatorName: 'operator',
-  retention: Object.freeze({ keepPassEvery: 10, maxStoreBytes: 5 * GIB }),
+  retention: Object.freeze({
+    keepPassEvery: 10,
+    maxStoreBytes: 5 * GIB,
+    minFreeBytes: GIB,
+    minFreePercent: 5,
+  }),
   providerOrder: Object.freeze(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']) as unknown as Array<
     ExecutionProviderInfo['name']
   >,
@@ -32,6 +37,8 @@ const LEAVES = {
   operatorName: (s: Settings) => s.operatorName,
   'retention.keepPassEvery': (s: Settings) => s.retention.keepPassEvery,
   'retention.maxStoreBytes': (s: Settings) => s.retention.maxStoreBytes,
+  'retention.minFreeBytes': (s: Settings) => s.retention.minFreeBytes,
+  'retention.minFreePercent': (s: Settings) => s.retention.minFreePercent,
   providerOrder: (s: Settings) => s.providerOrder,
 } as const;
 type LeafKey = keyof typeof LEAVES;
@@ -67,12 +74,19 @@ export class SettingsStore {
     const name = stored('operatorName');
     const every = stored('retention.keepPassEvery');
     const max = stored('retention.maxStoreBytes');
+    const minFree = stored('retention.minFreeBytes');
+    const minFreePct = stored('retention.minFreePercent');
     const order = stored('providerOrder');
     return {
       operatorName: typeof name === 'string' && name.trim() ? name : DEFAULT_SETTINGS.operatorName,
       retention: {
         keepPassEvery: isPositiveInt(every) ? every : DEFAULT_SETTINGS.retention.keepPassEvery,
         maxStoreBytes: isPositiveInt(max) ? max : DEFAULT_SETTINGS.retention.maxStoreBytes,
+        minFreeBytes: isPositiveInt(minFree) ? minFree : DEFAULT_SETTINGS.retention.minFreeBytes,
+        minFreePercent:
+          typeof minFreePct === 'number' && minFreePct >= 0 && minFreePct <= 50
+            ? minFreePct
+            : DEFAULT_SETTINGS.retention.minFreePercent,
       },
       providerOrder: parseProviderOrder(order) ?? [...DEFAULT_SETTINGS.providerOrder],
     };

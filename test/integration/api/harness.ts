@@ -43,7 +43,7 @@ export async function httpHarness(
     tokenHash: null,
     files: {
       readImage: (ref) => station.readImage(ref),
-      csvLines: (filter) => station.queries.csvLines(filter),
+      csvLines: (filter) => station.reads.csvLines(filter),
     },
   });
   const client = createHttpClient({

@@ -350,7 +350,7 @@ describe('headless GET routes: images and CSV', () => {
       tokenHash: hashToken(token),
       files: {
         readImage: (ref) => station.readImage(ref),
-        csvLines: (filter) => station.queries.csvLines(filter),
+        csvLines: (filter) => station.reads.csvLines(filter),
       },
     });
   });

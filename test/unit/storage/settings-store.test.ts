@@ -18,7 +18,7 @@ describe('SettingsStore', () => {
   it('returns the documented defaults on a fresh database', () => {
     expect(settings.get()).toEqual({
       operatorName: 'operator',
-      retention: { keepPassEvery: 10, maxStoreBytes: 5 * GIB },
+      retention: { keepPassEvery: 10, maxStoreBytes: 5 * GIB, minFreeBytes: GIB, minFreePercent: 5 },
       providerOrder: ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'],
     });
     // Callers mutating the result must not alter the defaults.
@@ -34,7 +34,7 @@ describe('SettingsStore', () => {
     );
     expect(after).toEqual({
       operatorName: 'Dana',
-      retention: { keepPassEvery: 25, maxStoreBytes: 5 * GIB },
+      retention: { keepPassEvery: 25, maxStoreBytes: 5 * GIB, minFreeBytes: GIB, minFreePercent: 5 },
       providerOrder: ['cpu'],
     });
     expect(settings.get()).toEqual(after);

@@ -8,6 +8,7 @@ import type { ModelStore } from '../../model-store/store';
 import type { SourceConfig } from '../../sources/config';
 import type { LiveStation } from '../../station';
 import type { AuditTrail } from '../../storage/audit-trail';
+import type { ReadWorker } from '../read-worker';
 import type { Db } from '../../storage/database';
 import type { DataDirPaths } from '../../storage/data-dir';
 import type { ImageStore } from '../../storage/image-store';
@@ -33,6 +34,8 @@ export interface StationContext {
   devices: DeviceService;
   events: EventBus;
   queries: InspectionQueries;
+  /** The same reads in a worker thread on a read-only connection (QA screens, CSV). */
+  reads: ReadWorker;
   reviews: ReviewRepository;
   models: ModelStore;
   training: TrainingJobs;

@@ -20,24 +20,29 @@ export function inspectionHandlers(
   | 'candidates.export'
   | 'images.get'
 > {
-  const { audit, events, queries, reviews, readImage } = s;
+  // Reads go to the read worker (off the inspection thread); reviews.record reads on the main
+  // connection because it must see the row it is about to decide in the same thread as the write.
+  const { audit, events, queries, reads, reviews, readImage } = s;
   return {
     'inspections.list': (req: ApiParsedRequest<'inspections.list'>) =>
-      queries.list(req.filter, req.after, req.limit),
-    'inspections.get': (req: ApiParsedRequest<'inspections.get'>) => {
-      const inspection = queries.get(req.id);
+      reads.call('list', req.filter, req.after, req.limit),
+    'inspections.get': async (req: ApiParsedRequest<'inspections.get'>) => {
+      const [inspection, decisions] = await Promise.all([
+        reads.call('get', req.id),
+        reads.call('decisions', req.id),
+      ]);
       if (!inspection) throw new ApiError('not_found', `Inspection ${req.id} does not exist.`);
-      return { inspection, decisions: queries.decisions(req.id) };
+      return { inspection, decisions };
     },
-    'inspections.models': () => queries.models(),
+    'inspections.models': () => reads.call('models'),
     'inspections.histogram': (req: ApiParsedRequest<'inspections.histogram'>) =>
-      queries.histogram(req.filter, req.bins, req.include, req.max),
+      reads.call('histogram', req.filter, req.bins, req.include, req.max),
     'inspections.whatIf': (req: ApiParsedRequest<'inspections.whatIf'>) =>
-      queries.whatIf(req.filter, req.t1, req.t2),
+      reads.call('whatIf', req.filter, req.t1, req.t2),
     'inspections.yieldOverTime': (req: ApiParsedRequest<'inspections.yieldOverTime'>) =>
-      queries.yieldOverTime(req.filter, req.bucket),
+      reads.call('yieldOverTime', req.filter, req.bucket),
     'inspections.exportCsv': (req: ApiParsedRequest<'inspections.exportCsv'>) =>
-      queries.csvChunk(req.filter, req.after, req.limit),
+      reads.call('csvChunk', req.filter, req.after, req.limit),
     'reviews.record': (req: ApiParsedRequest<'reviews.record'>) => {
       const inspection = queries.get(req.inspectionId);
       if (!inspection) throw new ApiError('not_found', `Inspection ${req.inspectionId} does not exist.`);
@@ -58,9 +63,9 @@ export function inspectionHandlers(
       events.emit('review.recorded', decision);
       return { decision, auditId: row.id };
     },
-    'reviews.list': (req: ApiParsedRequest<'reviews.list'>) => queries.decisions(req.inspectionId),
+    'reviews.list': (req: ApiParsedRequest<'reviews.list'>) => reads.call('decisions', req.inspectionId),
     'candidates.list': (req: ApiParsedRequest<'candidates.list'>) =>
-      queries.candidates(req.beforeId, req.limit),
+      reads.call('candidates', req.beforeId, req.limit),
     'candidates.export': async (req: ApiParsedRequest<'candidates.export'>) => {
       const result = await queries.exportCandidates();
       audit.append({

@@ -1,15 +1,25 @@
 // System facts, settings and the audit trail.
 import { statSync } from 'node:fs';
-import type { ApiParsedRequest } from '@shared/api';
+import { ApiError, type ApiParsedRequest } from '@shared/api';
 import { APP_VERSION } from '../../app-version';
 import { listExecutionProviders, onnxRuntimeVersion } from '../../runtime';
 import { schemaVersion } from '../../storage/database';
+import { exportCheckpoint, parseExport, publicKeyPem, signingKeyOf } from '../../storage/checkpoints';
+import { verifyInWorker } from '../audit-verify';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
 export function systemHandlers(
   s: StationContext,
-): Pick<ApiHandlers, 'system.info' | 'settings.get' | 'settings.update' | 'audit.list' | 'audit.verify'> {
+): Pick<
+  ApiHandlers,
+  | 'system.info'
+  | 'settings.get'
+  | 'settings.update'
+  | 'audit.list'
+  | 'audit.verify'
+  | 'audit.exportCheckpoint'
+> {
   const { opts, paths, db, audit, settings, images, events } = s;
   return {
     'system.info': async () => ({
@@ -35,7 +45,24 @@ export function systemHandlers(
       return next;
     },
     'audit.list': (req: ApiParsedRequest<'audit.list'>) => audit.list(req),
-    'audit.verify': () => audit.verify(),
+    'audit.verify': (req: ApiParsedRequest<'audit.verify'>) => {
+      let external = null;
+      if (req.checkpoint !== undefined) {
+        try {
+          external = parseExport(req.checkpoint);
+        } catch (err) {
+          throw new ApiError('bad_request', (err as Error).message);
+        }
+      }
+      const key = signingKeyOf(db);
+      return verifyInWorker({
+        databaseFile: paths.database,
+        publicKeyPem: key ? publicKeyPem(key.publicKey) : null,
+        keyProblem: 'no signing key attached',
+        external,
+      });
+    },
+    'audit.exportCheckpoint': () => exportCheckpoint(db),
   };
 }
 

@@ -6,7 +6,7 @@ import { formatCount, formatTime, shortHash } from '../components/format';
 import { Icon } from '../components/Icon';
 import { ErrorNotice, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
-import { useEvent } from '../hooks/station';
+import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
 import { describeError } from '../transport';
 
@@ -22,7 +22,9 @@ export function AuditPage() {
     'audit.list',
     beforeId === undefined ? { limit: PAGE_SIZE } : { beforeId, limit: PAGE_SIZE },
   );
-  const verify = useApi('audit.verify', {});
+  // A checkpoint the QA engineer kept outside the station; verification also checks against it.
+  const [kept, setKept] = useState<{ name: string; text: string } | null>(null);
+  const verify = useApi('audit.verify', kept ? { checkpoint: kept.text } : {});
   const [selected, setSelected] = useState<AuditRow | null>(null);
   const [unseen, setUnseen] = useState(0);
   const verifyTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -124,9 +126,10 @@ export function AuditPage() {
     <Page
       id="audit"
       title="Audit trail"
-      subtitle="Who changed what, when and why. Every row is chained to the previous one by its hash, so edits, insertions and deletions are detectable."
+      subtitle="Who changed what, when and why. Every row and every inspection is chained by its hash and the chain ends are signed with the station's key, so edits, insertions and deletions are detectable."
     >
       <VerifyBanner state={verify} />
+      <CheckpointCard kept={kept} onKept={setKept} />
 
       {list.error ? <ErrorNotice error={list.error} what="the audit trail" onRetry={list.reload} /> : null}
       {!onNewest && unseen > 0 ? (
@@ -231,28 +234,119 @@ function VerifyBanner({
   }
   const v = state.data;
   if (!v) return <Notice tone="info" title="Verifying the hash chain…" testId="verify-banner" />;
+  const counted = `${formatCount(v.checkedRows)} audit ${v.checkedRows === 1 ? 'row' : 'rows'}, ${formatCount(
+    v.checkedInspections ?? 0,
+  )} inspections`;
   if (v.ok) {
     return (
-      <Notice
-        tone="ok"
-        title={`Chain verified: ${formatCount(v.checkedRows)} ${v.checkedRows === 1 ? 'row' : 'rows'}`}
-        action={button}
-        testId="verify-banner"
-      >
-        Every row matches its hash and links to the row before it. Checked {formatTime(v.verifiedAt)}.
+      <Notice tone="ok" title={`Chain verified: ${counted}`} action={button} testId="verify-banner">
+        Every row matches its hash and links to the row before it; every inspection matches its sealed batch
+        {v.checkpointAt ? `; the chain ends match the checkpoint signed ${formatTime(v.checkpointAt)}` : ''}.
+        Checked {formatTime(v.verifiedAt)}.
       </Notice>
     );
   }
+  const where =
+    v.scope === 'inspections'
+      ? `inspection ${v.firstBadId ?? '?'}`
+      : v.scope === 'checkpoint'
+        ? 'the signed checkpoint'
+        : `row ${v.firstBadId ?? '?'}`;
+  const window = v.window
+    ? ` · affected ${v.window.from ? formatTime(v.window.from) : 'start of records'} to ${
+        v.window.to ? formatTime(v.window.to) : 'now'
+      }`
+    : '';
   return (
     <Notice
       tone="bad"
-      title={`Tampering detected at row ${v.firstBadId ?? '?'}: ${v.problem ?? 'the chain does not match'}`}
+      title={`Tampering detected at ${where} (${v.damage ?? 'damaged'})`}
       action={button}
       testId="verify-banner"
     >
-      {formatCount(v.checkedRows)} rows checked {formatTime(v.verifiedAt)}. Rows from #{v.firstBadId ?? '?'}{' '}
-      on cannot be trusted; keep the database file and report this to QA.
+      <span data-testid="verify-damage">
+        Damage: {v.damage ?? 'unknown'}
+        {window}
+      </span>
+      <br />
+      {v.problem ?? 'The chain does not match.'}
+      <br />
+      Intact before the damage: {counted} (checked {formatTime(v.verifiedAt)}). Records from there on cannot
+      be trusted; keep the database file and report this to QA.
     </Notice>
+  );
+}
+
+/** Export of the signed checkpoint (to keep elsewhere) and verification against a kept one. */
+function CheckpointCard({
+  kept,
+  onKept,
+}: {
+  kept: { name: string; text: string } | null;
+  onKept: (k: { name: string; text: string } | null) => void;
+}) {
+  const { client } = useStation();
+  const [error, setError] = useState<unknown>(null);
+  const [exported, setExported] = useState<string | null>(null);
+  const exportNow = async () => {
+    setError(null);
+    try {
+      const cp = await client.call('audit.exportCheckpoint', {});
+      const name = `station-checkpoint-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+      const url = URL.createObjectURL(new Blob([JSON.stringify(cp, null, 2)], { type: 'application/json' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setExported(name);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const pick = async (file: File | undefined) => {
+    setError(null);
+    if (!file) return;
+    if (file.size > 16_384) {
+      setError(new Error(`${file.name} is ${formatCount(file.size)} bytes; a checkpoint is under 2 KB.`));
+      return;
+    }
+    onKept({ name: file.name, text: await file.text() });
+  };
+  return (
+    <Card title="Signed checkpoint" testId="checkpoint-card">
+      <p className="muted small">
+        Export the latest signed checkpoint and keep it off the station (QA share, USB stick). Verifying
+        against it later also detects someone who rewrote the database and replaced the station&apos;s key.
+      </p>
+      <div className="pager">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => void exportNow()}
+          data-testid="export-checkpoint"
+        >
+          Export checkpoint
+        </button>
+        <label className="btn" data-testid="kept-checkpoint">
+          Verify against a kept checkpoint…
+          <input
+            type="file"
+            accept="application/json,.json"
+            hidden
+            onChange={(e) => void pick(e.target.files?.[0])}
+          />
+        </label>
+        {kept ? (
+          <button type="button" className="btn" onClick={() => onKept(null)}>
+            Stop using {kept.name}
+          </button>
+        ) : null}
+      </div>
+      {exported ? <p className="small">Saved {exported}.</p> : null}
+      {kept ? <p className="small">Verifying against {kept.name}.</p> : null}
+      {error ? <p className="field-error">{describeError(error)}</p> : null}
+    </Card>
   );
 }
 

@@ -1,0 +1,22 @@
+// Worker-thread entry: verifies the station's records on a read-only connection.
+// Bundle entry name: audit-verify-worker.
+import Database from 'better-sqlite3';
+import { createPublicKey } from 'node:crypto';
+import type { AuditVerification } from '@shared/api';
+import { runAsWorkerJob } from '../jobs/worker-job';
+import { verifyStationChain } from '../storage/chain-verify';
+import type { VerifyJobData } from './audit-verify';
+
+void runAsWorkerJob<VerifyJobData, never, AuditVerification>(async (data) => {
+  const db = new Database(data.databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return verifyStationChain(db, {
+      publicKey: data.publicKeyPem ? createPublicKey(data.publicKeyPem) : null,
+      keyProblem: data.keyProblem,
+      external: data.external,
+    });
+  } finally {
+    db.close();
+  }
+});
