@@ -1,0 +1,108 @@
+// STPM model package: model.onnx (teacher + student + map + score, one graph) and model.json in
+// the shared schema (src/main/models/schema.ts); method-specific settings go under `params`.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { modelJsonSchema, type ModelJson } from '../../models/schema';
+import { STPM_VERSION, type FittedStpm } from './types';
+
+export interface StpmExportOptions {
+  /** Normalised thresholds; default t1 = 1 (worst good calibration image), t2 = 1.5, as PatchCore. */
+  thresholds?: { t1: number; t2: number };
+  metrics?: Record<string, unknown>;
+  createdAt?: Date;
+  preset?: string;
+}
+
+/** Min–max over the calibration scores; the product of distances is ≥ 0, so 0 is the floor otherwise. */
+export function stpmNormalisation(cal: FittedStpm['calibration']): {
+  method: 'minmax';
+  min: number;
+  max: number;
+} {
+  if (cal.count === 0 || !(cal.max > cal.min))
+    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
+  return { method: 'minmax', min: cal.min, max: cal.max };
+}
+
+export function buildStpmModelJson(m: FittedStpm, opts: StpmExportOptions = {}): ModelJson {
+  const c = m.config;
+  return modelJsonSchema.parse({
+    format: 'inspection-model',
+    formatVersion: 1,
+    method: 'stpm',
+    version: STPM_VERSION,
+    backbone: { id: m.backboneId, taps: m.taps },
+    input: {
+      name: 'input',
+      layout: 'NCHW',
+      width: c.inputSize,
+      height: c.inputSize,
+      resize: m.preprocess.resize,
+      mean: m.preprocess.mean,
+      std: m.preprocess.std,
+      channelOrder: 'RGB',
+    },
+    outputs: { score: 'pred_score', map: 'anomaly_map' },
+    params: {
+      preset: opts.preset ?? null,
+      deviation: `teacher ${m.backboneId} (bundled nsfwjs ImageNet layers, BN folded) instead of ResNet18; student = the same graph up to the last tap with BatchNorm after every convolution; inputs in [0,1] (no ImageNet mean/std); see docs/benchmarks.md STPM`,
+      taps: m.taps.map((t) => t.name),
+      loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps',
+      optimizer: {
+        kind: 'sgd',
+        lr: c.lr,
+        momentum: c.momentum,
+        weightDecay: c.weightDecay,
+        epochs: c.epochs,
+        batchSize: c.batchSize,
+      },
+      bestEpoch: m.bestEpoch,
+      seed: c.seed,
+      map: 'per tap 2 − 2·cos, bilinear to the finest tap grid, product over taps, bilinear to the input',
+      score: 'max of the map',
+    },
+    normalisation: stpmNormalisation(m.calibration),
+    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
+    training: {
+      fingerprint: m.fingerprint,
+      imageCount: m.trainImageCount,
+      calibrationCount: m.calibration.count,
+      calibrationSource: m.calibration.source,
+    },
+    createdAt: (opts.createdAt ?? new Date()).toISOString(),
+    metrics: {
+      calibration: {
+        count: m.calibration.count,
+        min: m.calibration.min,
+        max: m.calibration.max,
+        mean: m.calibration.mean,
+      },
+      epochLosses: m.epochLosses,
+      validationLosses: m.validationLosses,
+      fitTimingsMs: m.timings,
+      ...(opts.metrics ?? {}),
+    },
+  });
+}
+
+/** Writes `dir`/model.onnx and `dir`/model.json, each through a temp file + rename. */
+export async function writeModelPackage(
+  dir: string,
+  modelBytes: Uint8Array,
+  json: ModelJson,
+): Promise<{ dir: string; json: ModelJson; bytes: number }> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'model.onnx.tmp'), modelBytes);
+  await rename(join(dir, 'model.onnx.tmp'), join(dir, 'model.onnx'));
+  await writeFile(join(dir, 'model.json.tmp'), `${JSON.stringify(json, null, 2)}\n`);
+  await rename(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
+  return { dir, json, bytes: modelBytes.length };
+}
+
+export function exportStpm(
+  m: FittedStpm,
+  dir: string,
+  opts: StpmExportOptions = {},
+): Promise<{ dir: string; json: ModelJson; bytes: number }> {
+  return writeModelPackage(dir, m.modelBytes, buildStpmModelJson(m, opts));
+}

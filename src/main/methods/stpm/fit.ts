@@ -1,0 +1,439 @@
+// STPM fit: teacher features of every good image once (ONNX Runtime; the teacher is frozen), the
+// student trained by the engine's SGD training-step graph, validated after every epoch on a
+// held-out fifth of the good images (the lowest validation loss is kept), score normalisation
+// calibrated with the exact graph that is exported.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { ensureBackbone } from '../../backbones/registry';
+import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { parseModel, serializeModel } from '../../onnx/serialize';
+import type { ModelProto } from '../../onnx/schema';
+import { createSession, float32Tensor, type ort } from '../../runtime';
+import { readCheckpoint, writeCheckpoint } from '../../engine/checkpoint';
+import { CancelledError, runTrainingLoop } from '../../engine/loop';
+import { Rng } from '../../engine/rng';
+import { constantLr } from '../../engine/schedule';
+import { Trainer } from '../../engine/trainer';
+import {
+  INPUT,
+  LOSS,
+  PRED_SCORE,
+  buildStpmEvalGraph,
+  buildStpmPackageModel,
+  buildStpmTrainingStep,
+  buildTeacherModel,
+  distanceOutput,
+  teacherInput,
+} from './graph';
+import {
+  resolveStpmConfig,
+  type FittedStpm,
+  type StpmConfig,
+  type StpmPresetName,
+  type StpmProgress,
+  type StpmTap,
+} from './types';
+
+export interface FitStpmOptions {
+  images: ImageInput[];
+  /** Good images for score calibration only; validation still holds out a fifth of `images`. */
+  calibrationImages?: ImageInput[];
+  preset?: StpmPresetName;
+  config?: Partial<StpmConfig>;
+  /** Folder for converted backbones (ensureBackbone's cacheDir). */
+  cacheDir: string;
+  /** Training checkpoint (every epoch; resumed from when present and from the same run). */
+  checkpointPath?: string;
+  onProgress?: (p: StpmProgress) => void;
+  shouldCancel?: () => boolean;
+}
+
+async function imageHash(img: ImageInput): Promise<string> {
+  const h = createHash('sha256');
+  if (typeof img === 'string') h.update(await readFile(img));
+  else if (img instanceof Uint8Array) h.update(img);
+  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
+  return h.digest('hex');
+}
+
+/** sha256 over the sorted per-image sha256s (independent of names and order). */
+export async function stpmFingerprint(images: ImageInput[]): Promise<string> {
+  const hashes: string[] = [];
+  for (const img of images) hashes.push(await imageHash(img));
+  return createHash('sha256').update(hashes.sort().join('\n')).digest('hex');
+}
+
+/** Seeded split into training and validation indices (no validation below 5 images). */
+export function splitForValidation(n: number, cfg: StpmConfig): { fit: number[]; val: number[] } {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n < 5 || cfg.validationFraction <= 0) return { fit: all, val: [] };
+  const count = Math.min(cfg.maxValidationImages, Math.max(1, Math.round(n * cfg.validationFraction)));
+  const val = [...new Rng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
+  const held = new Set(val);
+  return { fit: all.filter((i) => !held.has(i)), val };
+}
+
+/** Preprocessed images and the frozen teacher's taps, held in memory (≈1.4 MB per 256 px image). */
+export interface FeatureSet {
+  count: number;
+  pixels: Float32Array;
+  teacher: Float32Array[];
+}
+
+export interface TeacherContext {
+  proto: ModelProto;
+  taps: StpmTap[];
+  pre: PreprocessSpec;
+  inputSize: number;
+}
+
+export async function teacherContext(cfg: StpmConfig, cacheDir: string): Promise<TeacherContext> {
+  const S = cfg.inputSize;
+  if (cfg.taps.length !== 3) throw new Error(`STPM needs three teacher taps, got ${cfg.taps.length}`);
+  const ensured = await ensureBackbone(cfg.backbone, cacheDir, { taps: cfg.taps, inputSize: [S, S] });
+  const d = ensured.descriptor;
+  for (const t of d.taps)
+    if (t.size[0] !== t.size[1]) throw new Error(`tap ${t.name} is not square (${t.size.join('×')})`);
+  return {
+    proto: parseModel(new Uint8Array(await readFile(ensured.path))),
+    taps: d.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels, size: t.size[0] })),
+    pre: { resize: 0, crop: S, mean: d.mean, std: d.std, channelOrder: 'RGB' },
+    inputSize: S,
+  };
+}
+
+const tapSize = (t: StpmTap) => t.channels * t.size * t.size;
+
+export async function teacherFeatures(
+  ctx: TeacherContext,
+  images: ImageInput[],
+  o: { batch: number; intraOpNumThreads?: number; onBatch?: (done: number) => void; cancel?: () => void },
+): Promise<FeatureSet> {
+  const S = ctx.inputSize;
+  const px = 3 * S * S;
+  const set: FeatureSet = {
+    count: images.length,
+    pixels: new Float32Array(images.length * px),
+    teacher: ctx.taps.map((t) => new Float32Array(images.length * tapSize(t))),
+  };
+  if (images.length === 0) return set;
+  const { session } = await createSession(serializeModel(buildTeacherModel(ctx.proto, ctx.taps)), {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: o.intraOpNumThreads,
+  });
+  try {
+    for (let i = 0; i < images.length; i += o.batch) {
+      o.cancel?.();
+      const batch = images.slice(i, i + o.batch);
+      const x = await preprocessBatch(batch, ctx.pre);
+      set.pixels.set(x, i * px);
+      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) });
+      ctx.taps.forEach((t, k) =>
+        set.teacher[k].set(out[teacherInput(k)].data as Float32Array, i * tapSize(t)),
+      );
+      o.onBatch?.(Math.min(i + o.batch, images.length));
+    }
+  } finally {
+    await session.release();
+  }
+  return set;
+}
+
+/** The student in eval mode (running BN statistics) on a feature set: mean loss and per-tap maps. */
+export class StpmEvaluator {
+  private constructor(
+    private readonly handle: Awaited<ReturnType<typeof createSession>>,
+    private readonly ctx: TeacherContext,
+    private readonly names: string[],
+  ) {}
+
+  static async create(ctx: TeacherContext, intraOpNumThreads?: number): Promise<StpmEvaluator> {
+    const { model, paramNames } = buildStpmEvalGraph(ctx.proto, ctx.taps, ctx.inputSize);
+    const handle = await createSession(serializeModel(model), { providerOrder: ['cpu'], intraOpNumThreads });
+    return new StpmEvaluator(handle, ctx, paramNames);
+  }
+
+  /** Runs images [from, from + n) of `set`; returns the batch loss and the distance maps. */
+  async run(
+    weights: ReadonlyMap<string, Float32Array>,
+    set: FeatureSet,
+    from: number,
+    n: number,
+    shapes: ReadonlyMap<string, number[]>,
+  ): Promise<{ loss: number; distances: Float32Array[] }> {
+    const S = this.ctx.inputSize;
+    const feeds: Record<string, ort.Tensor> = {
+      [INPUT]: float32Tensor(set.pixels.subarray(from * 3 * S * S, (from + n) * 3 * S * S), [n, 3, S, S]),
+    };
+    this.ctx.taps.forEach((t, k) => {
+      const sz = tapSize(t);
+      feeds[teacherInput(k)] = float32Tensor(set.teacher[k].subarray(from * sz, (from + n) * sz), [
+        n,
+        t.channels,
+        t.size,
+        t.size,
+      ]);
+    });
+    for (const name of this.names) {
+      const v = weights.get(name);
+      if (!v) throw new Error(`no student value '${name}'`);
+      feeds[name] = float32Tensor(v, shapes.get(name)!);
+    }
+    const out = await this.handle.session.run(feeds);
+    return {
+      loss: (out[LOSS].data as Float32Array)[0],
+      distances: this.ctx.taps.map((_, k) => out[distanceOutput(k)].data as Float32Array),
+    };
+  }
+
+  /** Mean loss over the whole set (batches weighted by size). */
+  async meanLoss(
+    weights: ReadonlyMap<string, Float32Array>,
+    set: FeatureSet,
+    batch: number,
+    shapes: ReadonlyMap<string, number[]>,
+  ): Promise<number> {
+    let sum = 0;
+    for (let i = 0; i < set.count; i += batch) {
+      const n = Math.min(batch, set.count - i);
+      sum += (await this.run(weights, set, i, n, shapes)).loss * n;
+    }
+    return sum / set.count;
+  }
+
+  async release(): Promise<void> {
+    await this.handle.session.release();
+  }
+}
+
+class Clock {
+  private readonly t0 = performance.now();
+  constructor(
+    private readonly stage: StpmProgress['stage'],
+    private readonly total: number,
+    private readonly emit?: (p: StpmProgress) => void,
+  ) {}
+  report(done: number): void {
+    const el = performance.now() - this.t0;
+    this.emit?.({
+      stage: this.stage,
+      done,
+      total: this.total,
+      etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null,
+    });
+  }
+}
+
+/** Copies images `idx` of `src` into the batch buffers (pixels + each teacher tap). */
+function gather(
+  src: FeatureSet,
+  idx: ArrayLike<number>,
+  px: number,
+  taps: StpmTap[],
+  into: Float32Array[],
+): void {
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j];
+    into[0].set(src.pixels.subarray(i * px, (i + 1) * px), j * px);
+    taps.forEach((t, k) => {
+      const sz = tapSize(t);
+      into[k + 1].set(src.teacher[k].subarray(i * sz, (i + 1) * sz), j * sz);
+    });
+  }
+}
+
+export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
+  const cfg = resolveStpmConfig(opts.preset, opts.config);
+  const timings: Record<string, number> = {};
+  const tStart = performance.now();
+  const cancel = () => {
+    if (opts.shouldCancel?.()) throw new CancelledError();
+  };
+  if (opts.images.length === 0) throw new Error('STPM fit needs at least one good image');
+  const ctx = await teacherContext(cfg, opts.cacheDir);
+  const S = cfg.inputSize;
+  const px = 3 * S * S;
+
+  const split = splitForValidation(opts.images.length, cfg);
+  const fitImages = split.fit.map((i) => opts.images[i]);
+  const valImages = split.val.map((i) => opts.images[i]);
+
+  // ---- teacher features ----
+  const clock = new Clock('features', fitImages.length + valImages.length, opts.onProgress);
+  clock.report(0);
+  const fitSet = await teacherFeatures(ctx, fitImages, {
+    batch: cfg.featureBatch,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+    onBatch: (d) => clock.report(d),
+    cancel,
+  });
+  const valSet = await teacherFeatures(ctx, valImages, {
+    batch: cfg.featureBatch,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+    onBatch: (d) => clock.report(fitImages.length + d),
+    cancel,
+  });
+  timings.featuresMs = performance.now() - tStart;
+
+  // ---- student ----
+  const tTrain = performance.now();
+  const B = Math.min(cfg.batchSize, fitImages.length);
+  const stepsPerEpoch = Math.max(1, Math.floor(fitImages.length / B));
+  const trainer = await Trainer.create(
+    buildStpmTrainingStep(ctx.proto, ctx.taps, S, B, {
+      momentum: cfg.momentum,
+      weightDecay: cfg.weightDecay,
+    }),
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+  );
+  const shapes = new Map<string, number[]>(
+    [...trainer.graph.params, ...trainer.graph.buffers].map((p) => [p.name, p.shape]),
+  );
+  const evaluator = valSet.count > 0 ? await StpmEvaluator.create(ctx, cfg.intraOpNumThreads) : null;
+  const fingerprint = await stpmFingerprint(fitImages);
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, n: fitImages.length }),
+    )
+    .digest('hex');
+  const bestPath = opts.checkpointPath ? `${opts.checkpointPath}.best` : undefined;
+  let best: { epoch: number; loss: number; weights: Map<string, Float32Array> } | null = null;
+  const epochLosses: number[] = [];
+  const validationLosses: number[] = [];
+  if (bestPath && existsSync(bestPath) && opts.checkpointPath && existsSync(opts.checkpointPath)) {
+    const ck = readCheckpoint(bestPath);
+    if (ck.meta.key === key) {
+      best = { epoch: Number(ck.meta.epoch), loss: Number(ck.meta.loss), weights: ck.tensors };
+      validationLosses.push(...(ck.meta.validationLosses as number[]));
+      epochLosses.push(...(ck.meta.epochLosses as number[]));
+    }
+  }
+  const buffers = [new Float32Array(B * px), ...ctx.taps.map((t) => new Float32Array(B * tapSize(t)))];
+  const batchFeeds: Record<string, Float32Array> = { [INPUT]: buffers[0] };
+  ctx.taps.forEach((_, k) => (batchFeeds[teacherInput(k)] = buffers[k + 1]));
+  try {
+    for (let epoch = epochLosses.length; epoch < cfg.epochs; epoch++) {
+      const perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
+      const res = await runTrainingLoop({
+        trainer,
+        epochs: epoch + 1,
+        stepsPerEpoch,
+        lr: constantLr(cfg.lr),
+        batch: (_e, step) => {
+          gather(fitSet, perm.subarray(step * B, (step + 1) * B), px, ctx.taps, buffers);
+          return batchFeeds;
+        },
+        shouldCancel: opts.shouldCancel,
+        checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
+        onProgress: (p) =>
+          opts.onProgress?.({
+            stage: 'train',
+            done: p.step,
+            total: cfg.epochs * stepsPerEpoch,
+            etaMs:
+              p.etaMs === null
+                ? null
+                : Math.round(
+                    (p.etaMs / Math.max(1, p.totalSteps - p.step)) * (cfg.epochs * stepsPerEpoch - p.step),
+                  ),
+            epoch,
+            epochs: cfg.epochs,
+            loss: p.epochLoss,
+          }),
+      });
+      epochLosses.push(res.epochLosses.at(-1) ?? NaN);
+      cancel();
+      const weights = trainer.weights();
+      const valLoss = evaluator
+        ? await evaluator.meanLoss(weights, valSet, cfg.featureBatch, shapes)
+        : res.epochLosses.at(-1)!;
+      validationLosses.push(valLoss);
+      opts.onProgress?.({
+        stage: 'validate',
+        done: epoch + 1,
+        total: cfg.epochs,
+        etaMs: null,
+        epoch,
+        epochs: cfg.epochs,
+        loss: valLoss,
+      });
+      if (!best || valLoss < best.loss) best = { epoch, loss: valLoss, weights };
+      if (bestPath)
+        writeCheckpoint(bestPath, {
+          meta: { key, epoch: best.epoch, loss: best.loss, validationLosses, epochLosses },
+          tensors: best.weights,
+        });
+    }
+  } finally {
+    await trainer.release();
+    await evaluator?.release();
+  }
+  if (!best) throw new Error('STPM trained no epoch');
+  timings.trainMs = performance.now() - tTrain;
+
+  // ---- calibration with the exported graph ----
+  const tCal = performance.now();
+  cancel();
+  const modelBytes = serializeModel(
+    buildStpmPackageModel(ctx.proto, { taps: ctx.taps, inputSize: S, weights: best.weights }),
+  );
+  const calImages = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
+  const calSource: 'held-out' | 'train' = calImages.length > 0 ? 'held-out' : 'train';
+  const calSet = calImages.length > 0 ? calImages : fitImages.slice(0, cfg.maxValidationImages);
+  const scores = await scoreImages(modelBytes, calSet, ctx.pre, cfg, opts);
+  timings.calibrateMs = performance.now() - tCal;
+  timings.totalMs = performance.now() - tStart;
+  if (bestPath) await rm(bestPath, { force: true });
+  return {
+    config: cfg,
+    backboneId: cfg.backbone,
+    modelBytes,
+    taps: ctx.taps,
+    weights: best.weights,
+    preprocess: { resize: 0, crop: S, mean: ctx.pre.mean, std: ctx.pre.std },
+    trainImageCount: fitImages.length,
+    fingerprint,
+    epochLosses,
+    validationLosses,
+    bestEpoch: best.epoch,
+    calibration: {
+      source: calSource,
+      count: scores.length,
+      scores,
+      min: Math.min(...scores),
+      max: Math.max(...scores),
+      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+    },
+    timings,
+  };
+}
+
+export async function scoreImages(
+  modelBytes: Uint8Array,
+  images: ImageInput[],
+  pre: PreprocessSpec,
+  cfg: { featureBatch: number; intraOpNumThreads?: number },
+  opts: { onProgress?: (p: StpmProgress) => void; shouldCancel?: () => boolean },
+): Promise<number[]> {
+  const { session } = await createSession(modelBytes, {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
+  const scores: number[] = [];
+  try {
+    const clock = new Clock('calibrate', images.length, opts.onProgress);
+    for (let i = 0; i < images.length; i += cfg.featureBatch) {
+      if (opts.shouldCancel?.()) throw new CancelledError();
+      const batch = images.slice(i, i + cfg.featureBatch);
+      const x = await preprocessBatch(batch, pre);
+      const S = pre.crop;
+      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, [PRED_SCORE]);
+      scores.push(...(out[PRED_SCORE].data as Float32Array));
+      clock.report(scores.length);
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
+}
