@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { GraphBuilder } from '../../onnx/builder';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import type { ModelProto } from '../../onnx/schema';
 import { createSession, float32Tensor, type ort } from '../../runtime';
@@ -43,6 +44,8 @@ export interface FitStpmOptions {
   config?: Partial<StpmConfig>;
   /** Folder for converted backbones (ensureBackbone's cacheDir). */
   cacheDir: string;
+  /** A teacher graph instead of the bundled `config.backbone` (tests use a tiny one). */
+  teacher?: CustomTeacher;
   /** Training checkpoint (every epoch; resumed from when present and from the same run). */
   checkpointPath?: string;
   onProgress?: (p: StpmProgress) => void;
@@ -88,9 +91,35 @@ export interface TeacherContext {
   inputSize: number;
 }
 
-export async function teacherContext(cfg: StpmConfig, cacheDir: string): Promise<TeacherContext> {
+/** A teacher given as an ONNX graph with input `input` [N, 3, S, S]; tap sizes come from its shapes. */
+export interface CustomTeacher {
+  id: string;
+  model: Uint8Array;
+  taps: { name: string; stride: number }[];
+  preprocess: { mean: [number, number, number]; std: [number, number, number] };
+}
+
+function customContext(t: CustomTeacher, S: number): TeacherContext {
+  const proto = parseModel(t.model);
+  const g = GraphBuilder.fromModel(proto);
+  const taps = t.taps.map((tap) => {
+    const [, c, h, w] = g.shapeOf(tap.name) ?? [];
+    if (typeof c !== 'number' || typeof h !== 'number' || h !== w)
+      throw new Error(`tap ${tap.name} is not square (${h}×${w})`);
+    return { name: tap.name, stride: tap.stride, channels: c, size: h };
+  });
+  return { proto, taps, pre: { resize: 0, crop: S, ...t.preprocess, channelOrder: 'RGB' }, inputSize: S };
+}
+
+export async function teacherContext(
+  cfg: StpmConfig,
+  cacheDir: string,
+  custom?: CustomTeacher,
+): Promise<TeacherContext> {
   const S = cfg.inputSize;
-  if (cfg.taps.length !== 3) throw new Error(`STPM needs three teacher taps, got ${cfg.taps.length}`);
+  const n = custom ? custom.taps.length : cfg.taps.length;
+  if (n !== 3) throw new Error(`STPM needs three teacher taps, got ${n}`);
+  if (custom) return customContext(custom, S);
   const ensured = await ensureBackbone(cfg.backbone, cacheDir, { taps: cfg.taps, inputSize: [S, S] });
   const d = ensured.descriptor;
   for (const t of d.taps)
@@ -129,9 +158,7 @@ export async function teacherFeatures(
       const x = await preprocessBatch(batch, ctx.pre);
       set.pixels.set(x, i * px);
       const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) });
-      ctx.taps.forEach((t, k) =>
-        set.teacher[k].set(out[teacherInput(k)].data as Float32Array, i * tapSize(t)),
-      );
+      ctx.taps.forEach((t, k) => set.teacher[k].set(out[t.name].data as Float32Array, i * tapSize(t)));
       o.onBatch?.(Math.min(i + o.batch, images.length));
     }
   } finally {
@@ -251,7 +278,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     if (opts.shouldCancel?.()) throw new CancelledError();
   };
   if (opts.images.length === 0) throw new Error('STPM fit needs at least one good image');
-  const ctx = await teacherContext(cfg, opts.cacheDir);
+  const ctx = await teacherContext(cfg, opts.cacheDir, opts.teacher);
   const S = cfg.inputSize;
   const px = 3 * S * S;
 
@@ -387,7 +414,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   if (bestPath) await rm(bestPath, { force: true });
   return {
     config: cfg,
-    backboneId: cfg.backbone,
+    backboneId: opts.teacher?.id ?? cfg.backbone,
     modelBytes,
     taps: ctx.taps,
     weights: best.weights,

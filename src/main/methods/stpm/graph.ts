@@ -206,11 +206,10 @@ export function buildStpmEvalGraph(
   return { model: g.toModelProto(), paramNames: [...mb.params, ...mb.buffers].map((p) => p.name) };
 }
 
-/** Teacher features only (for fitting): outputs `teacher_i`. */
+/** Teacher features only (for fitting): outputs named as the taps. */
 export function buildTeacherModel(teacher: ModelProto, taps: StpmTap[]): ModelProto {
   const g = GraphBuilder.fromModel(teacher, { name: 'stpm_teacher' });
-  const outs = taps.map((t, i) => g.identity(t.name, teacherInput(i)));
-  g.pruneTo(outs);
+  g.pruneTo(taps.map((t) => t.name));
   return g.toModelProto();
 }
 
