@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { isImageFile } from '../imaging/files';
 import { fitDfrPackage } from '../methods/dfr/fit-job';
 import { DFR_PRESETS, type DfrPresetName } from '../methods/dfr/types';
+import { fitStpmPackage } from '../methods/stpm/fit-job';
+import { STPM_PRESET_NAMES, type StpmPresetName } from '../methods/stpm/types';
 import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
 import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
 import { PRESET_NAMES, type PresetName } from '../methods/patchcore/types';
@@ -12,7 +14,7 @@ import { CliUsageError, dataDirOption, parseOptions, requireOption } from './arg
 import type { CliCommand } from './commands';
 import { progressLine } from './progress';
 
-export const METHODS = ['patchcore', 'dfr'] as const;
+export const METHODS = ['patchcore', 'dfr', 'stpm'] as const;
 export type MethodName = (typeof METHODS)[number];
 export const BACKBONES: PatchCoreBackboneId[] = ['mobilenet_v2', 'inception_v3'];
 
@@ -40,10 +42,11 @@ export function parseFitSettings(values: {
   const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
   if (!BACKBONES.includes(backbone))
     throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
-  const preset = (values.preset ?? 'fast') as PresetName;
-  const presets: readonly string[] = method === 'dfr' ? Object.keys(DFR_PRESETS) : PRESET_NAMES;
+  const preset = (values.preset ?? (method === 'stpm' ? 'station' : 'fast')) as PresetName;
+  const presets: readonly string[] =
+    method === 'dfr' ? Object.keys(DFR_PRESETS) : method === 'stpm' ? STPM_PRESET_NAMES : PRESET_NAMES;
   if (!presets.includes(preset)) {
-    const fine = method === 'dfr' ? '' : ' (fine: larger input for defects of a few pixels)';
+    const fine = method !== 'patchcore' ? '' : ' (fine: larger input for defects of a few pixels)';
     throw new CliUsageError(`--preset must be one of ${presets.join(', ')} for ${method}${fine}.`);
   }
   if (method === 'dfr' && values.backbone && backbone !== 'mobilenet_v2') {
@@ -76,6 +79,15 @@ export async function fitPackage(
     return fitDfrPackage(images, outDir, {
       preset: settings.preset as DfrPresetName,
       cacheDir,
+      onProgress: (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
+    });
+  }
+  if (settings.method === 'stpm') {
+    // STPM keeps a checkpoint in outDir while training, so an interrupted fit resumes when rerun.
+    return fitStpmPackage(images, outDir, {
+      preset: settings.preset as StpmPresetName,
+      cacheDir,
+      config: { backbone: settings.backbone },
       onProgress: (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
     });
   }
@@ -124,7 +136,7 @@ export const fitCommand: CliCommand = {
   name: 'fit',
   summary: 'fit a model package from a folder of good images',
   usage:
-    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--center-crop] [--data-dir DIR]',
+    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr|stpm] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine|station|paper] [--center-crop] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,

@@ -7,6 +7,8 @@ import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from '../methods
 import { startWorkerJob } from '../jobs/worker-job';
 import { startDfrFit } from '../methods/dfr/fit-job';
 import type { DfrPresetName } from '../methods/dfr/types';
+import { startStpmFit } from '../methods/stpm/fit-job';
+import type { StpmPresetName } from '../methods/stpm/types';
 import { patchcoreBackbone } from '../methods/patchcore/backbone';
 import type { BackboneSource, FitProgress, PresetName } from '../methods/patchcore/types';
 import type { SettingsStore } from '../storage/settings-store';
@@ -141,7 +143,45 @@ const dfr: WizardMethod = {
   backbone: () => Promise.resolve(null),
 };
 
-export const WIZARD_METHODS: readonly WizardMethod[] = [patchcore, dfr];
+/** STPM on the station's engine: a student network learns to reproduce a frozen teacher's features. */
+const stpm: WizardMethod = {
+  id: 'stpm',
+  label: 'STPM',
+  description:
+    'Student–teacher feature matching: a student network trained on good parts imitates a pretrained teacher; a part is as anomalous as where they disagree. Trains for minutes to tens of minutes on a CPU.',
+  availability: () => ({
+    available: true,
+    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
+  }),
+  presets: [
+    {
+      id: 'station',
+      label: 'Station',
+      description: 'A short SGD schedule (batch 8) sized for a 2-core CPU; see docs/benchmarks.md STPM.',
+      backbone: 'mobilenet_v2',
+      // Measured on the shared 2-core development CPU (docs/benchmarks.md STPM).
+      prior: { perImageMs: 3000, fixedMs: 10000, scoreMs: 200 },
+    },
+  ],
+  start(args) {
+    const handle = startStpmFit(
+      {
+        images: args.images,
+        calibrationImages: args.calibrationImages,
+        preset: args.preset as StpmPresetName,
+        // STPM converts its teacher under <cache>/backbones itself.
+        cacheDir: dirname(args.cacheDir),
+        outDir: args.outDir,
+        export: { preset: args.preset as StpmPresetName },
+      },
+      (p) => args.onProgress(p),
+    );
+    return { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
+  },
+  backbone: () => Promise.resolve(null),
+};
+
+export const WIZARD_METHODS: readonly WizardMethod[] = [patchcore, dfr, stpm];
 
 export function findMethod(id: string): WizardMethod | undefined {
   return WIZARD_METHODS.find((m) => m.id === id);
