@@ -52,6 +52,11 @@ export function parseFitSettings(values: {
   if (method === 'dfr' && values.backbone && backbone !== 'mobilenet_v2') {
     throw new CliUsageError('DFR uses MobileNetV2 taps; --backbone cannot be changed for it.');
   }
+  if (method === 'stpm' && values.backbone && backbone !== 'mobilenet_v2') {
+    throw new CliUsageError(
+      'STPM is measured with MobileNetV2 taps only; --backbone cannot be changed for it yet.',
+    );
+  }
   return { method, backbone, preset, centerCrop: values['center-crop'] ?? false };
 }
 
