@@ -1,8 +1,7 @@
 // STPM model package: model.onnx (teacher + student + map + score, one graph) and model.json in
 // the shared schema (src/main/models/schema.ts); method-specific settings go under `params`.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { modelJsonSchema, type ModelJson } from '../../models/schema';
+import { minmaxNormalisation, writeModelPackage } from '../common';
 import { STPM_VERSION, type FittedStpm } from './types';
 
 export interface StpmExportOptions {
@@ -11,17 +10,6 @@ export interface StpmExportOptions {
   metrics?: Record<string, unknown>;
   createdAt?: Date;
   preset?: string;
-}
-
-/** Min–max over the calibration scores; the product of distances is ≥ 0, so 0 is the floor otherwise. */
-export function stpmNormalisation(cal: FittedStpm['calibration']): {
-  method: 'minmax';
-  min: number;
-  max: number;
-} {
-  if (cal.count === 0 || !(cal.max > cal.min))
-    return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
-  return { method: 'minmax', min: cal.min, max: cal.max };
 }
 
 export function buildStpmModelJson(m: FittedStpm, opts: StpmExportOptions = {}): ModelJson {
@@ -61,7 +49,7 @@ export function buildStpmModelJson(m: FittedStpm, opts: StpmExportOptions = {}):
       map: 'per tap 2 − 2·cos, bilinear to the finest tap grid, product over taps, bilinear to the input',
       score: 'max of the map',
     },
-    normalisation: stpmNormalisation(m.calibration),
+    normalisation: minmaxNormalisation(m.calibration),
     thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
     training: {
       fingerprint: m.fingerprint,
@@ -83,20 +71,6 @@ export function buildStpmModelJson(m: FittedStpm, opts: StpmExportOptions = {}):
       ...(opts.metrics ?? {}),
     },
   });
-}
-
-/** Writes `dir`/model.onnx and `dir`/model.json, each through a temp file + rename. */
-export async function writeModelPackage(
-  dir: string,
-  modelBytes: Uint8Array,
-  json: ModelJson,
-): Promise<{ dir: string; json: ModelJson; bytes: number }> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'model.onnx.tmp'), modelBytes);
-  await rename(join(dir, 'model.onnx.tmp'), join(dir, 'model.onnx'));
-  await writeFile(join(dir, 'model.json.tmp'), `${JSON.stringify(json, null, 2)}\n`);
-  await rename(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
-  return { dir, json, bytes: modelBytes.length };
 }
 
 export function exportStpm(

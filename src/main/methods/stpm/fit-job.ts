@@ -2,6 +2,7 @@
 // source src/main/methods/stpm/fit.worker.ts), progress, cancel; and the hook for `station fit`.
 import { join } from 'node:path';
 import { startWorkerJob, type JobHandle } from '../../jobs/worker-job';
+import { awaitJobWithSigint } from '../common';
 import type { StpmExportOptions } from './export';
 import type { StpmConfig, StpmFitResult, StpmPresetName, StpmProgress } from './types';
 
@@ -48,11 +49,5 @@ export async function fitStpmPackage(
     { images, preset, config: o.config, cacheDir: o.cacheDir, outDir, export: { preset } },
     o.onProgress,
   );
-  const stop = (): void => job.cancel();
-  process.once('SIGINT', stop);
-  try {
-    return await job.result;
-  } finally {
-    process.off('SIGINT', stop);
-  }
+  return awaitJobWithSigint(job);
 }

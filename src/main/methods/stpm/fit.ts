@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
+import { StageClock } from '../common';
+import { trainingFingerprint } from '../patchcore/fit';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { GraphBuilder } from '../../onnx/builder';
 import { parseModel, serializeModel } from '../../onnx/serialize';
@@ -50,21 +52,6 @@ export interface FitStpmOptions {
   checkpointPath?: string;
   onProgress?: (p: StpmProgress) => void;
   shouldCancel?: () => boolean;
-}
-
-async function imageHash(img: ImageInput): Promise<string> {
-  const h = createHash('sha256');
-  if (typeof img === 'string') h.update(await readFile(img));
-  else if (img instanceof Uint8Array) h.update(img);
-  else h.update(`${img.width}x${img.height}x${img.channels}:`).update(img.data);
-  return h.digest('hex');
-}
-
-/** sha256 over the sorted per-image sha256s (independent of names and order). */
-export async function stpmFingerprint(images: ImageInput[]): Promise<string> {
-  const hashes: string[] = [];
-  for (const img of images) hashes.push(await imageHash(img));
-  return createHash('sha256').update(hashes.sort().join('\n')).digest('hex');
 }
 
 /** Seeded split into training and validation indices (no validation below 5 images). */
@@ -234,24 +221,6 @@ export class StpmEvaluator {
   }
 }
 
-class Clock {
-  private readonly t0 = performance.now();
-  constructor(
-    private readonly stage: StpmProgress['stage'],
-    private readonly total: number,
-    private readonly emit?: (p: StpmProgress) => void,
-  ) {}
-  report(done: number): void {
-    const el = performance.now() - this.t0;
-    this.emit?.({
-      stage: this.stage,
-      done,
-      total: this.total,
-      etaMs: done > 0 ? Math.round((el / done) * (this.total - done)) : null,
-    });
-  }
-}
-
 /** Copies images `idx` of `src` into the batch buffers (pixels + each teacher tap). */
 function gather(
   src: FeatureSet,
@@ -287,7 +256,11 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   const valImages = split.val.map((i) => opts.images[i]);
 
   // ---- teacher features ----
-  const clock = new Clock('features', fitImages.length + valImages.length, opts.onProgress);
+  const clock = new StageClock<StpmProgress['stage']>(
+    'features',
+    fitImages.length + valImages.length,
+    opts.onProgress,
+  );
   clock.report(0);
   const fitSet = await teacherFeatures(ctx, fitImages, {
     batch: cfg.featureBatch,
@@ -318,7 +291,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     [...trainer.graph.params, ...trainer.graph.buffers].map((p) => [p.name, p.shape]),
   );
   const evaluator = valSet.count > 0 ? await StpmEvaluator.create(ctx, cfg.intraOpNumThreads) : null;
-  const fingerprint = await stpmFingerprint(fitImages);
+  const fingerprint = await trainingFingerprint(fitImages);
   const key = createHash('sha256')
     .update(
       JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, n: fitImages.length }),
@@ -449,7 +422,7 @@ export async function scoreImages(
   });
   const scores: number[] = [];
   try {
-    const clock = new Clock('calibrate', images.length, opts.onProgress);
+    const clock = new StageClock<StpmProgress['stage']>('calibrate', images.length, opts.onProgress);
     for (let i = 0; i < images.length; i += cfg.featureBatch) {
       if (opts.shouldCancel?.()) throw new CancelledError();
       const batch = images.slice(i, i + cfg.featureBatch);

@@ -1,5 +1,5 @@
 // STPM (student–teacher feature pyramid matching) on the training engine.
-export { fitStpm, stpmFingerprint, splitForValidation, StpmEvaluator, type FitStpmOptions } from './fit';
+export { fitStpm, splitForValidation, StpmEvaluator, type FitStpmOptions } from './fit';
 export { exportStpm, buildStpmModelJson, type StpmExportOptions } from './export';
 export {
   startStpmFit,
