@@ -3,10 +3,13 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../../src/main/engine/loop';
 import { exportStpm } from '../../../src/main/methods/stpm/export';
 import { fitStpm, type FitStpmOptions } from '../../../src/main/methods/stpm/fit';
+import { startStpmFit } from '../../../src/main/methods/stpm/fit-job';
+import type { StpmProgress } from '../../../src/main/methods/stpm/types';
 import { loadModelPackage } from '../../../src/main/models/runner';
 import { smoothImages, tinyTeacher } from '../../unit/stpm/tiny-teacher';
 
@@ -76,5 +79,36 @@ describe('STPM package', () => {
     expect(resumed.bestEpoch).toBe(straight.bestEpoch);
     expect(resumed.validationLosses).toEqual(straight.validationLosses);
     for (const [k, v] of straight.weights) expect(resumed.weights.get(k), k).toEqual(v);
+  });
+
+  it('fits and exports in the worker job with progress for every stage; the checkpoint is removed', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'stpm-job-'));
+    const progress: StpmProgress[] = [];
+    const pngs = await Promise.all(
+      images.map((i) =>
+        sharp(Buffer.from(i.data), { raw: { width: S, height: S, channels: 3 } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const result = await startStpmFit(
+      {
+        images: pngs.map((b) => new Uint8Array(b)),
+        cacheDir: join(tmpdir(), 'stpm-unused-cache'),
+        teacher: tinyTeacher(S),
+        config: { inputSize: S, epochs: 2, batchSize: 4, featureBatch: 4 },
+        outDir: out,
+        export: { preset: 'station' },
+      },
+      (p) => progress.push(p),
+    ).result;
+    const stages = new Set(progress.map((p) => p.stage));
+    for (const s of ['features', 'train', 'validate', 'calibrate', 'export'] as const)
+      expect(stages.has(s), s).toBe(true);
+    expect(result.validationLosses).toHaveLength(2);
+    expect(result.modelJson.method).toBe('stpm');
+    expect(existsSync(join(out, 'model.onnx'))).toBe(true);
+    expect(existsSync(join(out, '.stpm-train.ckpt'))).toBe(false);
+    expect(existsSync(join(out, '.stpm-train.ckpt.best'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startWorkerJob, type JobHandle } from '../../jobs/worker-job';
 import { awaitJobWithSigint } from '../common';
 import type { StpmExportOptions } from './export';
+import type { CustomTeacher } from './fit';
 import type { StpmConfig, StpmFitResult, StpmPresetName, StpmProgress } from './types';
 
 export const STPM_FIT_WORKER_ENTRY = { name: 'stpm-fit-worker', source: join(__dirname, 'fit.worker.ts') };
@@ -14,6 +15,8 @@ export interface StpmFitJobData {
   preset?: StpmPresetName;
   config?: Partial<StpmConfig>;
   cacheDir: string;
+  /** A teacher graph instead of the bundled backbone (tests). */
+  teacher?: CustomTeacher;
   outDir: string;
   /** Resume file; default <outDir>/.stpm-train.ckpt, deleted after a successful export. */
   checkpointPath?: string;

@@ -15,6 +15,7 @@ void runAsWorkerJob<StpmFitJobData, StpmProgress, StpmFitResult>(async (data, ct
     preset: data.preset,
     config: data.config,
     cacheDir: data.cacheDir,
+    teacher: data.teacher,
     checkpointPath,
     onProgress: ctx.progress,
     shouldCancel: ctx.isCancelled,
