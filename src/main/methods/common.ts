@@ -5,6 +5,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobHandle } from '../jobs/worker-job';
+import { CancelledError } from '../engine/loop';
+import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../models/preprocess';
+import { createSession, float32Tensor } from '../runtime';
 import type { ModelJson } from '../models/schema';
 
 export interface StageProgress<S extends string> {
@@ -67,4 +70,34 @@ export async function awaitJobWithSigint<R>(job: JobHandle<R>): Promise<R> {
   } finally {
     process.off('SIGINT', stop);
   }
+}
+
+/** pred_score of a package graph (input `input` [N, 3, S, S]) for each image, in batches. */
+export async function scoreImages(
+  modelBytes: Uint8Array,
+  images: ImageInput[],
+  pre: PreprocessSpec,
+  cfg: { featureBatch: number; intraOpNumThreads?: number },
+  opts: { onProgress?: (p: StageProgress<'calibrate'>) => void; shouldCancel?: () => boolean },
+): Promise<number[]> {
+  const { session } = await createSession(modelBytes, {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
+  const scores: number[] = [];
+  try {
+    const clock = new StageClock('calibrate' as const, images.length, opts.onProgress);
+    for (let i = 0; i < images.length; i += cfg.featureBatch) {
+      if (opts.shouldCancel?.()) throw new CancelledError();
+      const batch = images.slice(i, i + cfg.featureBatch);
+      const x = await preprocessBatch(batch, pre);
+      const S = pre.crop;
+      const out = await session.run({ input: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
+      scores.push(...(out.pred_score.data as Float32Array));
+      clock.report(scores.length);
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
 }

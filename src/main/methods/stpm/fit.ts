@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import { StageClock } from '../common';
+import { StageClock, scoreImages } from '../common';
 import { trainingFingerprint } from '../patchcore/fit';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { GraphBuilder } from '../../onnx/builder';
@@ -21,7 +21,6 @@ import { Trainer } from '../../engine/trainer';
 import {
   INPUT,
   LOSS,
-  PRED_SCORE,
   buildStpmEvalGraph,
   buildStpmPackageModel,
   buildStpmTrainingStep,
@@ -407,33 +406,4 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     },
     timings,
   };
-}
-
-export async function scoreImages(
-  modelBytes: Uint8Array,
-  images: ImageInput[],
-  pre: PreprocessSpec,
-  cfg: { featureBatch: number; intraOpNumThreads?: number },
-  opts: { onProgress?: (p: StpmProgress) => void; shouldCancel?: () => boolean },
-): Promise<number[]> {
-  const { session } = await createSession(modelBytes, {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: cfg.intraOpNumThreads,
-  });
-  const scores: number[] = [];
-  try {
-    const clock = new StageClock<StpmProgress['stage']>('calibrate', images.length, opts.onProgress);
-    for (let i = 0; i < images.length; i += cfg.featureBatch) {
-      if (opts.shouldCancel?.()) throw new CancelledError();
-      const batch = images.slice(i, i + cfg.featureBatch);
-      const x = await preprocessBatch(batch, pre);
-      const S = pre.crop;
-      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, [PRED_SCORE]);
-      scores.push(...(out[PRED_SCORE].data as Float32Array));
-      clock.report(scores.length);
-    }
-  } finally {
-    await session.release();
-  }
-  return scores;
 }
