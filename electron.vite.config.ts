@@ -19,6 +19,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli.ts'),
           'patchcore-fit-worker': resolve(__dirname, 'src/main/methods/patchcore/fit.worker.ts'),
           'dfr-fit-worker': resolve(__dirname, 'src/main/methods/dfr/fit.worker.ts'),
+          'draem-fit-worker': resolve(__dirname, 'src/main/methods/draem/fit.worker.ts'),
         },
       },
     },

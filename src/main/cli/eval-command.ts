@@ -24,7 +24,7 @@ export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'fit and evaluate on an MVTec-layout dataset; write report.json, report.md, contact sheets',
   usage:
-    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore|dfr] [--backbone ID] [--preset fast|accurate|fine] [--center-crop] [--data-dir DIR]',
+    'Usage: station eval --data DIR --out OUTDIR [--category NAME]… [--model PKG_DIR] [--train-limit N] [--method patchcore|dfr|draem] [--backbone ID] [--preset fast|accurate|fine|station|paper] [--textures DIR] [--center-crop] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,

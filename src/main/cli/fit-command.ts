@@ -3,6 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isImageFile } from '../imaging/files';
 import { fitDfrPackage } from '../methods/dfr/fit-job';
+import { fitDraemPackage } from '../methods/draem/fit-job';
+import { DRAEM_PRESET_NAMES, type DraemPresetName } from '../methods/draem/types';
 import { DFR_PRESETS, type DfrPresetName } from '../methods/dfr/types';
 import { patchcoreBackbone, type PatchCoreBackboneId } from '../methods/patchcore/backbone';
 import { startPatchCoreFit, type FitJobResult } from '../methods/patchcore/fit-job';
@@ -12,7 +14,7 @@ import { CliUsageError, dataDirOption, parseOptions, requireOption } from './arg
 import type { CliCommand } from './commands';
 import { progressLine } from './progress';
 
-export const METHODS = ['patchcore', 'dfr'] as const;
+export const METHODS = ['patchcore', 'dfr', 'draem'] as const;
 export type MethodName = (typeof METHODS)[number];
 export const BACKBONES: PatchCoreBackboneId[] = ['mobilenet_v2', 'inception_v3'];
 
@@ -25,6 +27,8 @@ export interface FitSettings {
    * which keeps the ends of elongated parts where defects often sit.
    */
   centerCrop: boolean;
+  /** DRAEM: folder of texture images used besides the procedural ones. */
+  textures?: string;
 }
 
 export function parseFitSettings(values: {
@@ -32,6 +36,7 @@ export function parseFitSettings(values: {
   backbone?: string;
   preset?: string;
   'center-crop'?: boolean;
+  textures?: string;
 }): FitSettings {
   const method = values.method ?? 'patchcore';
   if (!isMethod(method)) {
@@ -40,16 +45,20 @@ export function parseFitSettings(values: {
   const backbone = (values.backbone ?? 'mobilenet_v2') as PatchCoreBackboneId;
   if (!BACKBONES.includes(backbone))
     throw new CliUsageError(`--backbone must be one of ${BACKBONES.join(', ')}.`);
-  const preset = (values.preset ?? 'fast') as PresetName;
-  const presets: readonly string[] = method === 'dfr' ? Object.keys(DFR_PRESETS) : PRESET_NAMES;
+  const preset = (values.preset ?? (method === 'draem' ? 'station' : 'fast')) as PresetName;
+  const presets: readonly string[] =
+    method === 'dfr' ? Object.keys(DFR_PRESETS) : method === 'draem' ? DRAEM_PRESET_NAMES : PRESET_NAMES;
   if (!presets.includes(preset)) {
-    const fine = method === 'dfr' ? '' : ' (fine: larger input for defects of a few pixels)';
+    const fine = method === 'patchcore' ? ' (fine: larger input for defects of a few pixels)' : '';
     throw new CliUsageError(`--preset must be one of ${presets.join(', ')} for ${method}${fine}.`);
   }
   if (method === 'dfr' && values.backbone && backbone !== 'mobilenet_v2') {
     throw new CliUsageError('DFR uses MobileNetV2 taps; --backbone cannot be changed for it.');
   }
-  return { method, backbone, preset, centerCrop: values['center-crop'] ?? false };
+  if (method === 'draem' && values.backbone)
+    throw new CliUsageError('DRAEM trains its own networks; --backbone does not apply to it.');
+  if (values.textures && method !== 'draem') throw new CliUsageError('--textures applies to --method draem only.');
+  return { method, backbone, preset, centerCrop: values['center-crop'] ?? false, textures: values.textures };
 }
 
 function isMethod(name: string): name is MethodName {
@@ -61,6 +70,7 @@ export const FIT_OPTIONS = {
   backbone: { type: 'string' },
   preset: { type: 'string' },
   'center-crop': { type: 'boolean' },
+  textures: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -71,6 +81,14 @@ export async function fitPackage(
   settings: FitSettings,
   cacheDir: string,
 ): Promise<Pick<FitJobResult, 'dir' | 'modelJson' | 'onnxBytes'>> {
+  if (settings.method === 'draem') {
+    // Like DFR: a checkpoint in outDir while training, so an interrupted fit resumes when rerun.
+    return fitDraemPackage(images, outDir, {
+      preset: settings.preset as DraemPresetName,
+      config: settings.textures ? { textureDir: resolve(settings.textures) } : undefined,
+      onProgress: (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
+    });
+  }
   if (settings.method === 'dfr') {
     // DFR keeps a checkpoint in outDir while training, so an interrupted fit resumes when rerun.
     return fitDfrPackage(images, outDir, {
@@ -124,7 +142,7 @@ export const fitCommand: CliCommand = {
   name: 'fit',
   summary: 'fit a model package from a folder of good images',
   usage:
-    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine] [--center-crop] [--data-dir DIR]',
+    'Usage: station fit --data DIR --out PKG_DIR [--method patchcore|dfr|draem] [--backbone mobilenet_v2|inception_v3] [--preset fast|accurate|fine|station|paper] [--textures DIR] [--center-crop] [--data-dir DIR]',
   async run(argv) {
     const { values } = parseOptions(argv, {
       ...FIT_OPTIONS,

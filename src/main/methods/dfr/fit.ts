@@ -51,7 +51,10 @@ export async function dfrFingerprint(images: ImageInput[]): Promise<string> {
   return createHash('sha256').update(hashes.sort().join('\n')).digest('hex');
 }
 
-export function splitForCalibration(n: number, cfg: DfrConfig): { fit: number[]; calib: number[] } {
+export function splitForCalibration(
+  n: number,
+  cfg: Pick<DfrConfig, 'seed' | 'calibrationFraction' | 'maxCalibrationImages'>,
+): { fit: number[]; calib: number[] } {
   const all = Array.from({ length: n }, (_, i) => i);
   if (n < 5 || cfg.calibrationFraction <= 0) return { fit: all, calib: [] };
   const count = Math.min(cfg.maxCalibrationImages, Math.max(1, Math.round(n * cfg.calibrationFraction)));
