@@ -4,6 +4,7 @@ import { evalCommand } from './eval-command';
 import { fitCommand } from './fit-command';
 import { predictCommand } from './predict-command';
 import { modelsCommand } from './models-command';
+import { synthSheetCommand } from './synth-sheet-command';
 
 export interface CliCommand {
   name: string;
@@ -12,7 +13,7 @@ export interface CliCommand {
   run(argv: string[]): Promise<number>;
 }
 
-export const COMMANDS: CliCommand[] = [fitCommand, evalCommand, predictCommand, modelsCommand, benchCommand];
+export const COMMANDS: CliCommand[] = [fitCommand, evalCommand, predictCommand, modelsCommand, benchCommand, synthSheetCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -8,6 +8,7 @@ import {
   synthesizeAnomaly,
   type RgbPixels,
   type SyntheticAnomaly,
+  type TextureKind,
 } from '../../synthetic';
 
 export interface SimulationOptions {
@@ -23,16 +24,17 @@ export function simulateSample(
   cropPool: readonly RgbPixels[],
   seed: number,
   o: SimulationOptions,
-): SyntheticAnomaly {
+): SyntheticAnomaly & { textureKind: TextureKind } {
   const rng = createSeededRng(seed);
   const texture = drawTexture(rng, image.width, image.height, { cropPool, userTextures: o.userTextures });
-  return synthesizeAnomaly(image, texture, rng, {
+  const s = synthesizeAnomaly(image, texture, rng, {
     cleanProbability: o.cleanProbability,
     preRotateProbability: o.preRotateProbability,
     preRotateMaxDegrees: 90,
     maxBeta: 0.8,
     augmentCount: 3,
   });
+  return { ...s, textureKind: texture.kind };
 }
 
 /** Interleaved RGB bytes → planar floats in [0, 1] at batch slot `slot` of an [N, 3, S, S] array. */
