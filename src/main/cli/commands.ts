@@ -5,6 +5,7 @@ import { evalCommand } from './eval-command';
 import { fitCommand } from './fit-command';
 import { predictCommand } from './predict-command';
 import { modelsCommand } from './models-command';
+import { synthSheetCommand } from './synth-sheet-command';
 
 export interface CliCommand {
   name: string;
@@ -20,6 +21,7 @@ export const COMMANDS: CliCommand[] = [
   modelsCommand,
   benchCommand,
   auditCommand,
+  synthSheetCommand,
 ];
 
 export function usage(): string {

@@ -18,6 +18,8 @@ export interface FitSettings {
    * which keeps the ends of elongated parts where defects often sit.
    */
   centerCrop: boolean;
+  /** DRAEM: folder of texture images used besides the procedural ones. */
+  textures?: string;
 }
 
 export function parseFitSettings(values: {
@@ -25,6 +27,7 @@ export function parseFitSettings(values: {
   backbone?: string;
   preset?: string;
   'center-crop'?: boolean;
+  textures?: string;
 }): FitSettings {
   const name = values.method ?? DEFAULT_METHOD.id;
   const method = findMethod(name);
@@ -49,7 +52,21 @@ export function parseFitSettings(values: {
   const centerCrop = values['center-crop'] ?? false;
   if (centerCrop && !method.centerCrop)
     throw new CliUsageError(`--center-crop is not available for ${method.id}.`);
-  return { method, backbone, preset, centerCrop };
+  if (values.textures !== undefined && !method.textureFolder)
+    throw new CliUsageError(
+      `--textures is for methods that paint textures into training images (${METHODS.filter(
+        (m) => m.textureFolder,
+      )
+        .map((m) => m.id)
+        .join(', ')}) only.`,
+    );
+  return {
+    method,
+    backbone,
+    preset,
+    centerCrop,
+    textures: values.textures ? resolve(values.textures) : undefined,
+  };
 }
 
 export const FIT_OPTIONS = {
@@ -57,6 +74,7 @@ export const FIT_OPTIONS = {
   backbone: { type: 'string' },
   preset: { type: 'string' },
   'center-crop': { type: 'boolean' },
+  textures: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -74,7 +92,15 @@ export async function fitPackage(
   // The preset can change the input size, i.e. which converted backbone is used.
   const backbone = await method.resolveBackbone({ preset, cacheDir, backboneId: settings.backbone });
   const job = method.fit(
-    { images, preset, outDir, cacheDir, backbone, centerCrop: settings.centerCrop },
+    {
+      images,
+      preset,
+      outDir,
+      cacheDir,
+      backbone,
+      centerCrop: settings.centerCrop,
+      config: settings.textures ? { textureDir: settings.textures } : undefined,
+    },
     (p) => progressLine(`fit ${p.stage}`, p.done, p.total, p.etaMs),
   );
   const stop = (): void => job.cancel();
@@ -90,7 +116,7 @@ export async function fitPackage(
 export function fitUsageOptions(): string {
   const backbones = [...new Set(METHODS.flatMap((m) => m.backbones))];
   const presets = [...new Set(METHODS.flatMap((m) => m.presets.map((p) => p.id)))];
-  return `[--method ${methodIds().join('|')}] [--backbone ${backbones.join('|')}] [--preset ${presets.join('|')}] [--center-crop]`;
+  return `[--method ${methodIds().join('|')}] [--backbone ${backbones.join('|')}] [--preset ${presets.join('|')}] [--center-crop] [--textures DIR]`;
 }
 
 export function imagesIn(dir: string): string[] {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { LossCurve, TrainingDevice } from '@shared/training';
 import { LossCurveRecorder } from './curve';
 import type { LrSchedule } from './schedule';
-import type { Trainer } from './trainer';
+import type { StepResult, Trainer } from './trainer';
 
 export class CancelledError extends Error {
   constructor() {
@@ -55,6 +55,8 @@ export interface TrainLoopOptions {
   shouldCancel?: () => boolean;
   /** Checkpoint file; resumed from when it exists and its `key` matches. */
   checkpoint?: { path: string; key: string; everySteps?: number };
+  /** Called after every step with its result (loss and the graph's metrics). */
+  onStep?: (epoch: number, result: StepResult) => void;
   /** Minimum ms between progress reports (default 250); the last step of each epoch always reports. */
   progressIntervalMs?: number;
   /** Validation during training with best-checkpoint selection. */
@@ -130,6 +132,7 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       const r = await trainer.trainStep(batch, lr);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at step ${trainer.step}`);
       curve.addTrain(trainer.step, r.loss);
+      o.onStep?.(epoch, r);
       sum += r.loss;
       count++;
       const every = o.checkpoint?.everySteps;

@@ -97,6 +97,8 @@ export interface AnomalyMethod {
   pixelMap: boolean;
   /** An interrupted fit resumes from its checkpoint in outDir when rerun with the same data. */
   resumable: boolean;
+  /** Accepts a folder of texture images as `config.textureDir` (CLI --textures; DRAEM's anomaly source). */
+  textureFolder?: boolean;
   /** Supports `centerCrop` in the fit request (CLI --center-crop). */
   centerCrop: boolean;
   /** Backbone ids the CLI accepts (--backbone); the first is the default. */

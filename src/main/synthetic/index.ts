@@ -5,3 +5,4 @@ export * from './perlin';
 export * from './augment';
 export * from './synthesize';
 export * from './test-set';
+export * from './textures';

@@ -1,0 +1,212 @@
+// DRAEM fit: good images decoded once at the model input size, simulated anomalies generated per
+// step in typed arrays, both sub-networks trained by one engine training-step graph, score
+// normalisation calibrated on held-out good images with the exact graph that is exported.
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isImageFile } from '../../imaging/files';
+import { loadRgb, preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { serializeModel } from '../../onnx/serialize';
+import { createSession, float32Tensor } from '../../runtime';
+import { CancelledError, runTrainingLoop } from '../../engine/loop';
+import { multiStepLr } from '../../engine/schedule';
+import { Trainer } from '../../engine/trainer';
+import type { RgbPixels } from '../../synthetic';
+import { splitCalibration, trainingFingerprint } from '../common';
+import { INPUT, buildDraemPackageModel, buildDraemTrainingStep } from './graph';
+import { BatchMaker } from './simulate';
+import { resolveDraemConfig, type DraemConfig, type DraemPresetName, type DraemProgress, type FittedDraem } from './types';
+
+export interface FitDraemOptions {
+  images: ImageInput[];
+  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
+  calibrationImages?: ImageInput[];
+  preset?: DraemPresetName;
+  config?: Partial<DraemConfig>;
+  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
+  checkpointPath?: string;
+  onProgress?: (p: DraemProgress) => void;
+  shouldCancel?: () => boolean;
+}
+
+export const draemPreprocess = (size: number): PreprocessSpec => ({
+  resize: 0,
+  crop: size,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  channelOrder: 'RGB',
+});
+
+async function loadPixels(images: readonly ImageInput[], size: number, cancel: () => void): Promise<RgbPixels[]> {
+  const out: RgbPixels[] = [];
+  for (const img of images) {
+    cancel();
+    out.push({ data: await loadRgb(img, { resize: 0, crop: size }), width: size, height: size });
+  }
+  return out;
+}
+
+/** Image files of a user texture folder (sorted); a clear error when it has none. */
+export async function textureFiles(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter(isImageFile).sort();
+  if (files.length === 0) throw new Error(`texture folder ${dir} has no images`);
+  return files.map((f) => join(dir, f));
+}
+
+/** Epochs and steps per epoch of a run on n training images. */
+export function draemSchedule(cfg: DraemConfig, n: number): { epochs: number; stepsPerEpoch: number } {
+  const stepsPerEpoch = Math.max(1, Math.ceil(n / cfg.batch));
+  const epochs = cfg.trainSamples
+    ? Math.max(1, Math.round(cfg.trainSamples / (stepsPerEpoch * cfg.batch)))
+    : cfg.epochs;
+  return { epochs, stepsPerEpoch };
+}
+
+export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
+  const preset = opts.preset ?? 'station';
+  const cfg = resolveDraemConfig(preset, opts.config);
+  const timings: Record<string, number> = {};
+  const tStart = performance.now();
+  const cancel = () => {
+    if (opts.shouldCancel?.()) throw new CancelledError();
+  };
+  if (opts.images.length === 0) throw new Error('DRAEM fit needs at least one good image');
+  const S = cfg.inputSize;
+
+  const split = opts.calibrationImages
+    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
+    : splitCalibration(opts.images.length, {
+        fraction: cfg.calibrationFraction,
+        max: cfg.maxCalibrationImages,
+        seed: cfg.seed,
+        minImages: 5,
+      });
+  const fitImages = split.fit.map((i) => opts.images[i]);
+  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+
+  opts.onProgress?.({ stage: 'load', done: 0, total: fitImages.length, etaMs: null });
+  const pixels = await loadPixels(fitImages, S, cancel);
+  const userTextures = cfg.textureDir
+    ? await loadPixels(await textureFiles(cfg.textureDir), S, cancel)
+    : [];
+  opts.onProgress?.({ stage: 'load', done: fitImages.length, total: fitImages.length, etaMs: 0 });
+  timings.loadMs = performance.now() - tStart;
+
+  const tTrain = performance.now();
+  const { epochs, stepsPerEpoch } = draemSchedule(cfg, pixels.length);
+  const trainer = await Trainer.create(
+    buildDraemTrainingStep({ inputSize: S, recBase: cfg.recBase, discBase: cfg.discBase, batch: cfg.batch }),
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+  );
+  timings.graphMs = performance.now() - tTrain;
+  const fingerprint = await trainingFingerprint(fitImages);
+  const maker = new BatchMaker(pixels, S, cfg.batch, cfg.seed, {
+    cleanProbability: cfg.cleanProbability,
+    preRotateProbability: cfg.preRotateProbability,
+    userTextures,
+  });
+  const terms = { l2: 0, ssim: 0, focal: 0, n: 0, epoch: -1 };
+  let epochLosses: number[];
+  try {
+    const key = createHash('sha256')
+      .update(JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, userTextures: userTextures.length }))
+      .digest('hex');
+    const res = await runTrainingLoop({
+      trainer,
+      epochs,
+      stepsPerEpoch,
+      lr: multiStepLr(cfg.lr, cfg.lrMilestones.map((f) => Math.round(f * epochs)), cfg.lrGamma),
+      batch: (epoch, step) => {
+        const b = maker.fill((epoch * stepsPerEpoch + step) * cfg.batch);
+        return { augmented: b.augmented, clean: b.clean, mask: b.mask };
+      },
+      shouldCancel: opts.shouldCancel,
+      checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
+      onProgress: (p) =>
+        opts.onProgress?.({
+          stage: 'train',
+          done: p.step,
+          total: p.totalSteps,
+          etaMs: p.etaMs,
+          epoch: p.epoch,
+          epochs: p.epochs,
+          loss: p.epochLoss,
+        }),
+      onStep: (epoch, r) => {
+        if (epoch !== terms.epoch) Object.assign(terms, { l2: 0, ssim: 0, focal: 0, n: 0, epoch });
+        terms.l2 += r.metrics.l2;
+        terms.ssim += r.metrics.ssim;
+        terms.focal += r.metrics.focal;
+        terms.n++;
+      },
+    });
+    epochLosses = res.epochLosses;
+  } finally {
+    await trainer.release();
+  }
+  const weights = trainer.weights();
+  timings.trainMs = performance.now() - tTrain;
+
+  const tCal = performance.now();
+  cancel();
+  const modelBytes = serializeModel(
+    buildDraemPackageModel({ inputSize: S, recBase: cfg.recBase, discBase: cfg.discBase, scoreFilter: cfg.scoreFilter, weights }),
+  );
+  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
+  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
+  const scores = await scoreDraem(modelBytes, calSet, cfg, opts);
+  timings.calibrateMs = performance.now() - tCal;
+  timings.totalMs = performance.now() - tStart;
+  const n = Math.max(1, terms.n);
+  return {
+    config: cfg,
+    preset,
+    modelBytes,
+    weights,
+    trainImageCount: fitImages.length,
+    userTextureCount: userTextures.length,
+    steps: epochs * stepsPerEpoch,
+    epochs,
+    fingerprint,
+    epochLosses,
+    lossTerms: { l2: terms.l2 / n, ssim: terms.ssim / n, focal: terms.focal / n },
+    calibration: {
+      source: calSource,
+      count: scores.length,
+      scores,
+      min: Math.min(...scores),
+      max: Math.max(...scores),
+      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
+    },
+    timings,
+  };
+}
+
+/** pred_score of each image with an exported DRAEM graph (batches of 4). */
+export async function scoreDraem(
+  modelBytes: Uint8Array,
+  images: ImageInput[],
+  cfg: Pick<DraemConfig, 'inputSize' | 'intraOpNumThreads'>,
+  opts: Pick<FitDraemOptions, 'onProgress' | 'shouldCancel'> = {},
+): Promise<number[]> {
+  const { session } = await createSession(modelBytes, {
+    providerOrder: ['cpu'],
+    intraOpNumThreads: cfg.intraOpNumThreads,
+  });
+  const S = cfg.inputSize;
+  const pre = draemPreprocess(S);
+  const scores: number[] = [];
+  try {
+    for (let i = 0; i < images.length; i += 4) {
+      if (opts.shouldCancel?.()) throw new CancelledError();
+      const batch = images.slice(i, i + 4);
+      const x = await preprocessBatch(batch, pre);
+      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
+      scores.push(...(out.pred_score.data as Float32Array));
+      opts.onProgress?.({ stage: 'calibrate', done: scores.length, total: images.length, etaMs: null });
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
+}
