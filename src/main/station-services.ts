@@ -16,6 +16,7 @@ import {
 } from './api/handlers/context';
 import { inspectionHandlers } from './api/handlers/inspections';
 import { modelHandlers } from './api/handlers/models';
+import { sourceHandlers } from './api/handlers/sources';
 import { stationHandlers } from './api/handlers/station';
 import { systemHandlers } from './api/handlers/system';
 import { trainingHandlers } from './api/handlers/training';
@@ -285,6 +286,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     ...systemHandlers(context),
     ...stationHandlers(context),
     ...deviceHandlers(context),
+    ...sourceHandlers(context),
     ...inspectionHandlers(context),
     ...trainingHandlers(context),
     ...modelHandlers(context),

@@ -16,6 +16,7 @@ import type {
   WhatIfResult,
   YieldOverTime,
 } from './inspections';
+import type { SourceOptions, SourceTestResult } from './sources';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
 import type {
   CalibrationReport,
@@ -209,6 +210,15 @@ export const requestSchemas = {
     .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
   'station.saveFrameAsGood': z.object({ frameId: z.string().min(1).max(200), actor }).strict(),
   'devices.list': z.object({}).strict(),
+  /** Cameras found on this PC and the source the line runs, for the Source screen. */
+  'sources.options': z.object({}).strict(),
+  /** Opens the source, returns its first frame and closes it again; the line is not touched. */
+  'sources.test': z
+    .object({
+      source: z.record(z.string(), z.unknown()),
+      timeoutMs: z.number().int().min(500).max(30_000).default(10_000),
+    })
+    .strict(),
   /** The output configuration is checked by the device layer's own schema. */
   'devices.configure': z.object({ config: z.record(z.string(), z.unknown()), actor, reason }).strict(),
   'devices.test': z
@@ -371,6 +381,8 @@ export interface ApiResults {
   'station.setThresholds': Thresholds;
   'station.saveFrameAsGood': { path: string };
   'devices.list': DeviceListing;
+  'sources.options': SourceOptions;
+  'sources.test': SourceTestResult;
   'devices.configure': Record<string, unknown>;
   'devices.test': OutputState;
   'inspections.list': InspectionListPage;
@@ -450,3 +462,4 @@ export interface StationClient {
 export { ApiError, type ApiErrorBody } from './errors';
 export type * from './inspections';
 export type * from './training';
+export type * from './sources';

@@ -13,6 +13,7 @@ import { ModelsPage } from './pages/ModelsPage';
 import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { SourcePage } from './pages/SourcePage';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -25,6 +26,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
+  { route: 'source', label: 'Source', icon: 'camera', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: true },
   { route: 'models', label: 'Models', icon: 'models', built: true },
@@ -35,6 +37,7 @@ const NAV: NavItem[] = [
 
 const PAGES: Record<Route, () => ReactNode> = {
   live: LivePage,
+  source: SourcePage,
   review: ReviewPage,
   train: TrainPage,
   models: ModelsPage,

@@ -1,7 +1,7 @@
 // The live line: state, start/stop, thresholds, "save this frame as good".
 import { join } from 'node:path';
-import { ApiError, type ApiParsedRequest } from '@shared/api';
-import { sourceConfigSchema } from '../../sources/config';
+import type { ApiParsedRequest } from '@shared/api';
+import { parseSource } from './sources';
 import { withFit } from '../../model-store/heatmap-fit';
 import { GOOD_CANDIDATES_DIR } from './context';
 import type { ApiHandlers } from '../dispatch';
@@ -20,6 +20,16 @@ export function stationHandlers(
   | 'station.saveFrameAsGood'
 > {
   const { paths, audit, settings, live, stationCall, startLine, startSource, fitOfDir } = s;
+  // Who started and stopped the line is part of the record: inspections between the two are theirs.
+  const auditRun = (action: 'station.start' | 'station.stop', actor: string | undefined): void => {
+    audit.append({
+      actor: actor ?? settings.get().operatorName,
+      action,
+      entity: 'station.line',
+      newValue: live.state().source?.label ?? null,
+      reason: action === 'station.start' ? 'line started' : 'line stopped',
+    });
+  };
   return {
     'station.state': () => live.state(),
     'station.stats': () => live.stats(),
@@ -31,19 +41,20 @@ export function stationHandlers(
       stationCall(async () => {
         if (!req.source) {
           await startLine(req.actor);
+          auditRun('station.start', req.actor);
           return live.state();
         }
-        const parsed = sourceConfigSchema.safeParse(req.source);
-        if (!parsed.success) {
-          throw new ApiError(
-            'bad_request',
-            `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          );
-        }
-        await startSource(parsed.data, req.actor ?? settings.get().operatorName);
+        await startSource(parseSource(req.source), req.actor ?? settings.get().operatorName);
+        auditRun('station.start', req.actor);
         return live.state();
       }),
-    'station.stop': () => stationCall(() => live.stop()),
+    'station.stop': (req: ApiParsedRequest<'station.stop'>) =>
+      stationCall(async () => {
+        const wasRunning = live.state().status === 'running';
+        const state = await live.stop();
+        if (wasRunning) auditRun('station.stop', req.actor);
+        return state;
+      }),
     'station.setThresholds': (req: ApiParsedRequest<'station.setThresholds'>) =>
       stationCall(() => live.setThresholds({ t1: req.t1, t2: req.t2 }, req.actor, req.reason).new),
     'station.saveFrameAsGood': (req: ApiParsedRequest<'station.saveFrameAsGood'>) =>
