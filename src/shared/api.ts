@@ -17,6 +17,7 @@ import type {
   YieldOverTime,
 } from './inspections';
 import type { SourceOptions, SourceTestResult } from './sources';
+import { ROLES, type AuthStatus, type UserDto } from './users';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
 import type {
   CalibrationReport,
@@ -180,7 +181,49 @@ export type StationPathInput = z.input<typeof stationPath>;
 
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
 
+const userName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-" only');
+/** A PIN of at least 4 digits, or a password of at least 8 characters. */
+const newPassword = z
+  .string()
+  .min(4)
+  .max(200)
+  .refine((p) => /^\d{4,}$/.test(p) || p.length >= 8, {
+    message: 'use a PIN of at least 4 digits or a password of at least 8 characters',
+  });
+
 export const requestSchemas = {
+  /** Who is signed in on this connection (public). */
+  'auth.status': z.object({}).strict(),
+  'auth.signIn': z.object({ name: userName, password: z.string().min(1).max(200) }).strict(),
+  'auth.signOut': z.object({}).strict(),
+  'auth.changePassword': z.object({ oldPassword: z.string().min(1).max(200), newPassword }).strict(),
+  'users.list': z.object({}).strict(),
+  'users.create': z
+    .object({
+      name: userName,
+      displayName: z.string().trim().min(1).max(80),
+      role: z.enum(ROLES),
+      password: newPassword,
+      actor,
+      reason,
+    })
+    .strict(),
+  'users.update': z
+    .object({
+      name: userName,
+      displayName: z.string().trim().min(1).max(80).optional(),
+      role: z.enum(ROLES).optional(),
+      disabled: z.boolean().optional(),
+      password: newPassword.optional(),
+      actor,
+      reason,
+    })
+    .strict(),
   'system.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
   'settings.update': z.object({ patch: settingsPatch, actor, reason }).strict(),
@@ -368,6 +411,13 @@ export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
 
 export interface ApiResults {
+  'auth.status': AuthStatus;
+  'auth.signIn': AuthStatus;
+  'auth.signOut': AuthStatus;
+  'auth.changePassword': UserDto;
+  'users.list': UserDto[];
+  'users.create': UserDto;
+  'users.update': UserDto;
   'system.info': SystemInfo;
   'settings.get': Settings;
   'settings.update': Settings;
@@ -463,3 +513,4 @@ export { ApiError, type ApiErrorBody } from './errors';
 export type * from './inspections';
 export type * from './training';
 export type * from './sources';
+export type * from './users';

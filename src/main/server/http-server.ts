@@ -6,7 +6,17 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { inspectionFilter, type ApiErrorBody } from '@shared/api';
 import { dispatch, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
-import { hostHeaderAllowed, isLoopbackHost, presentedToken, TOKEN_COOKIE, tokenMatches } from './auth';
+import type { AccessControl } from '../users/access';
+import {
+  hostHeaderAllowed,
+  isLoopbackHost,
+  presentedSession,
+  presentedToken,
+  sessionCookie,
+  TOKEN_COOKIE,
+  TOKEN_COOKIE_MAX_AGE_S,
+  tokenMatches,
+} from './auth';
 import { CONTENT_SECURITY_POLICY, serveStatic } from './static-files';
 
 export interface HeadlessServerOptions {
@@ -20,6 +30,8 @@ export interface HeadlessServerOptions {
   tokenHash: string | null;
   /** Image-store files and CSV export over plain GET (same auth as the API); off when absent. */
   files?: HeadlessFileRoutes;
+  /** Accounts and roles; each browser's session rides in an HttpOnly cookie. */
+  access?: AccessControl;
 }
 
 export interface HeadlessFileRoutes {
@@ -39,6 +51,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const STATUS_FOR: Record<ApiErrorBody['code'], number> = {
   bad_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   internal: 500,
@@ -83,7 +96,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     if (queryToken && opts.tokenHash && tokenMatches(queryToken, opts.tokenHash)) {
       res.setHeader(
         'Set-Cookie',
-        `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/`,
+        `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${TOKEN_COOKIE_MAX_AGE_S}`,
       );
     }
 
@@ -102,9 +115,26 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         if (body.status === 413) res.setHeader('Connection', 'close');
         return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
       }
-      const outcome = await dispatch(opts.handlers, method, body.value);
+      const access = opts.access
+        ? { control: opts.access, caller: { session: presentedSession(req), local: false } }
+        : undefined;
+      const outcome = await dispatch(opts.handlers, method, body.value, access);
+      if (outcome.ok && outcome.session !== undefined)
+        res.setHeader('Set-Cookie', sessionCookie(outcome.session));
       if (outcome.ok) return sendJson(res, 200, { result: outcome.result });
       return sendJson(res, STATUS_FOR[outcome.error.code], { error: outcome.error });
+    }
+    if (opts.access && url.pathname !== '/api/health') {
+      // Images and CSV carry the same data as the API calls they mirror, so the same roles apply.
+      const mirror = url.pathname.startsWith('/api/images/')
+        ? 'images.get'
+        : url.pathname === '/api/export/inspections.csv'
+          ? 'inspections.exportCsv'
+          : null;
+      const admitted = mirror
+        ? opts.access.admit(mirror, {}, { session: presentedSession(req), local: false })
+        : null;
+      if (admitted && !admitted.ok) return sendJson(res, 403, { error: admitted.error });
     }
     if (opts.files && url.pathname.startsWith('/api/images/')) {
       return serveImage(opts.files, url, req, res);
@@ -131,7 +161,9 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       url.pathname !== '/api/events' ||
       !hostHeaderAllowed(req, loopback) ||
       !sameOrigin ||
-      !authorised(req, url)
+      !authorised(req, url) ||
+      (opts.access &&
+        !opts.access.admit('station.state', {}, { session: presentedSession(req), local: false }).ok)
     ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();

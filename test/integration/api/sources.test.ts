@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpegPath } from '../../../src/main/sources';
 import { tinyDemo } from '../station/helpers';
-import { httpHarness, ipcHarness, tempDir, type Harness } from './harness';
+import { httpHarness, ipcHarness, personClient, tempDir, type Harness } from './harness';
 
 async function png(file: string, r: number): Promise<void> {
   const data = await sharp({
@@ -94,20 +94,26 @@ function sourcesSuite(name: string, make: () => Promise<Harness>): void {
     it('switches the line to the tested source, start and stop audited with the person', async () => {
       const demo = await tinyDemo(h.station.paths.root);
       await h.station.live.loadModel(demo.modelDir);
-      const state = await h.client.call('station.start', {
+      const dana = await personClient(h, 'dana', 'engineer');
+      const eve = await personClient(h, 'eve', 'operator');
+      // Pointing the line at another source is an engineer's decision.
+      await expect(eve.call('station.start', { source: { kind: 'replay', folder } })).rejects.toMatchObject({
+        code: 'forbidden',
+      });
+      const state = await dana.call('station.start', {
         source: { kind: 'replay', folder, fps: 5 },
-        actor: 'Dana',
+        actor: 'someone else',
       });
       expect(state.source?.label).toBe(`replay:${folder}`);
       const opts = await h.client.call('sources.options', {});
       expect(opts.current).toMatchObject({ kind: 'replay', folder });
-      await h.client.call('station.stop', { actor: 'Eve' });
+      await eve.call('station.stop', {});
       const rows = (await h.client.call('audit.list', { limit: 20 })).rows;
       const src = rows.find((r) => r.action === 'station.source');
-      expect(src).toMatchObject({ actor: 'Dana' });
+      expect(src).toMatchObject({ actor: 'dana' });
       expect(JSON.parse(src!.newValue!)).toMatchObject({ kind: 'replay', folder });
-      expect(rows.find((r) => r.action === 'station.start')).toMatchObject({ actor: 'Dana' });
-      expect(rows.find((r) => r.action === 'station.stop')).toMatchObject({ actor: 'Eve' });
+      expect(rows.find((r) => r.action === 'station.start')).toMatchObject({ actor: 'dana' });
+      expect(rows.find((r) => r.action === 'station.stop')).toMatchObject({ actor: 'eve' });
     });
   });
 }
