@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage } from '@shared/api';
-import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { startStation, type RunningStation } from './helpers/station';
+import { launchBrowser, screenshot, signInPage, waitForText, type BrowserSession } from './helpers/browser';
+import { adminSession, E2E_ADMIN_PASSWORD, startStation, type RunningStation } from './helpers/station';
 
 describe('frame source setup (headless, Chromium)', () => {
   let station: RunningStation;
   let browser: BrowserSession;
   let folder: string;
+  let cookie: string;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'e2e-source-'));
@@ -27,8 +28,19 @@ describe('frame source setup (headless, Chromium)', () => {
     }
     // The demo gives the station a model, so switching the source starts real inspection.
     station = await startStation({ args: [] });
+    cookie = await adminSession(station);
     browser = await launchBrowser();
+    await signInPage(browser.page, station.url, 'admin', E2E_ADMIN_PASSWORD);
   }, 180_000);
+
+  async function rpc<T>(method: string, body: unknown): Promise<T> {
+    const res = await fetch(`${station.url}api/rpc/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify(body),
+    });
+    return ((await res.json()) as { result: T }).result;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -58,21 +70,21 @@ describe('frame source setup (headless, Chromium)', () => {
       await screenshot(page, `source-tested-${w}x${h}`);
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     }
-    // Model fitting of the demo may still run; the switch waits for it like Start does.
+    // The demo model is fitted on first start; a line without a model cannot run any source.
+    const deadline = Date.now() + 150_000;
+    while (!(await rpc<{ model: unknown }>('station.state', {})).model) {
+      if (Date.now() > deadline) throw new Error(`No model after 150 s.\n${station.output.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     await page.locator('[data-testid="source-switch"]').click();
-    await waitForText(page.locator('[data-testid="source-switched"]'), /replay:/, 120_000);
+    await waitForText(page.locator('[data-testid="source-switched"]'), /replay:/, 30_000);
     await waitForText(page.locator('[data-testid="source-current-label"]'), (t) => t === `replay:${folder}`);
 
     await page.goto(`${station.url}#/live`);
     await waitForText(page.locator('[data-testid="live-source"]'), /replay:/);
-    const res = await fetch(`${station.url}api/rpc/audit.list`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ limit: 50 }),
-    });
-    const audit = ((await res.json()) as { result: AuditPage }).result;
+    const audit = await rpc<AuditPage>('audit.list', { limit: 50 });
     const switched = audit.rows.find((r) => r.action === 'station.source' && r.newValue?.includes(folder));
     expect(switched).toBeDefined();
     expect(browser.problems).toEqual([]);
-  }, 200_000);
+  }, 260_000);
 });

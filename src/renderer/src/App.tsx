@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Icon, type IconName } from './components/Icon';
 import { formatTime } from './components/format';
 import { Pill } from './components/StatusBadge';
+import { AuthGate, UserBadge } from './hooks/auth';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
@@ -50,9 +51,11 @@ export function App() {
   const connection = useConnection();
   if (connection.kind === 'unauthorized') return <AccessRequired message={connection.message} />;
   return (
-    <SettingsProvider>
-      <Shell connection={connection} />
-    </SettingsProvider>
+    <AuthGate>
+      <SettingsProvider>
+        <Shell connection={connection} />
+      </SettingsProvider>
+    </AuthGate>
   );
 }
 
@@ -89,17 +92,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
         </div>
         <div className="topbar-right">
           <ConnectionPill state={connection} />
-          <div
-            className="operator"
-            data-testid="operator"
-            title="Operator signed in at this station (change in Settings)"
-          >
-            <Icon name="user" />
-            <span className="operator-label">Operator</span>
-            <span className="operator-name" data-testid="operator-name">
-              {settings ? settings.operatorName || 'not set' : '…'}
-            </span>
-          </div>
+          <UserBadge />
           <Clock />
         </div>
       </header>

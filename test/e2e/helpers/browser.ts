@@ -97,3 +97,12 @@ export async function waitForText(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Signs the page in through the sign-in screen (the account must be past its first password). */
+export async function signInPage(page: Page, base: string, name: string, password: string): Promise<void> {
+  await page.goto(base);
+  await page.locator('[data-testid="signin-name"]').fill(name);
+  await page.locator('[data-testid="signin-password"]').fill(password);
+  await page.locator('[data-testid="signin-submit"]').click();
+  await page.locator('[data-testid="operator-name"]').waitFor({ timeout: 15_000 });
+}

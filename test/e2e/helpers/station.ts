@@ -15,6 +15,8 @@ export interface RunningStation {
   dataDir: string;
   /** Every stdout line so far (tests read the printed token URL from here). */
   output: string[];
+  /** The first administrator's one-time password, when this start created the account. */
+  oneTimePassword(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,15 @@ export async function startStation(options: StartOptions = {}): Promise<RunningS
     url,
     dataDir,
     output,
+    async oneTimePassword() {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const line = output.find((l) => l.includes('One-time password'));
+        if (line) return line.slice(line.lastIndexOf(':') + 1).trim();
+        if (Date.now() > deadline) throw new Error(`No one-time password printed.\n${output.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop() {
       await stopProcess(child);
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
@@ -99,4 +110,27 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+export const E2E_ADMIN_PASSWORD = 'e2e-admin-password';
+
+/**
+ * Signs in as the first administrator and replaces the one-time password with
+ * E2E_ADMIN_PASSWORD; returns the session cookie for the test's own API calls.
+ */
+export async function adminSession(station: RunningStation): Promise<string> {
+  const once = await station.oneTimePassword();
+  const post = async (method: string, body: unknown, cookie?: string): Promise<Response> => {
+    const res = await fetch(`${station.url}api/rpc/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const res = await post('auth.signIn', { name: 'admin', password: once });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+  await post('auth.changePassword', { oldPassword: once, newPassword: E2E_ADMIN_PASSWORD }, cookie);
+  return cookie;
 }

@@ -133,7 +133,6 @@ export function SourcePage() {
       <CurrentSourceCard state={state} />
       {options.data ? (
         <SourceForm
-          key={JSON.stringify(options.data.current)}
           cameras={options.data.cameras}
           ffmpegPath={options.data.ffmpegPath}
           current={options.data.current}
