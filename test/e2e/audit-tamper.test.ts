@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { startStation, type RunningStation } from './helpers/station';
+import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
 
 async function rpc(base: string, method: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${base}api/rpc/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: stationHeaders(base),
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
@@ -31,8 +31,13 @@ describe('audit tampering (headless, Chromium)', () => {
 
   it('shows "Tampering detected" for a row edited in the database file', async () => {
     station = await startStation({ dataDir });
+    await adminSession(station);
     for (const name of ['Ana', 'Ben', 'Cleo']) {
-      await rpc(station.url, 'settings.update', { patch: { operatorName: name }, actor: name, reason: 'shift' });
+      await rpc(station.url, 'settings.update', {
+        patch: { operatorName: name },
+        actor: name,
+        reason: 'shift',
+      });
     }
     await station.stop();
 
@@ -42,14 +47,16 @@ describe('audit tampering (headless, Chromium)', () => {
     db.close();
 
     station = await startStation({ dataDir });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     await browser.page.goto(`${station.url}#/audit`);
     const banner = browser.page.locator('[data-testid="verify-banner"]');
     await waitForText(banner, /Tampering detected at row 2/);
-    expect((await rpc(station.url, 'audit.verify', {})) as { ok: boolean; firstBadId: number }).toMatchObject({
-      ok: false,
-      firstBadId: 2,
-    });
+    expect((await rpc(station.url, 'audit.verify', {})) as { ok: boolean; firstBadId: number }).toMatchObject(
+      {
+        ok: false,
+        firstBadId: 2,
+      },
+    );
     await screenshot(browser.page, 'audit-tampered');
   });
 });

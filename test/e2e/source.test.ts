@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage } from '@shared/api';
-import { launchBrowser, screenshot, signInPage, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, E2E_ADMIN_PASSWORD, startStation, type RunningStation } from './helpers/station';
+import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
+import { adminSession, startStation, type RunningStation } from './helpers/station';
 
 describe('frame source setup (headless, Chromium)', () => {
   let station: RunningStation;
@@ -29,8 +29,7 @@ describe('frame source setup (headless, Chromium)', () => {
     // The demo gives the station a model, so switching the source starts real inspection.
     station = await startStation({ args: [] });
     cookie = await adminSession(station);
-    browser = await launchBrowser();
-    await signInPage(browser.page, station.url, 'admin', E2E_ADMIN_PASSWORD);
+    browser = await launchBrowser({ url: station.url, cookie });
   }, 180_000);
 
   async function rpc<T>(method: string, body: unknown): Promise<T> {
@@ -78,7 +77,7 @@ describe('frame source setup (headless, Chromium)', () => {
     }
     await page.locator('[data-testid="source-switch"]').click();
     await waitForText(page.locator('[data-testid="source-switched"]'), /replay:/, 30_000);
-    await waitForText(page.locator('[data-testid="source-current-label"]'), (t) => t === `replay:${folder}`);
+    await waitForText(page.locator('[data-testid="source-current-label"] dd'), (t) => t === `replay:${folder}`);
 
     await page.goto(`${station.url}#/live`);
     await waitForText(page.locator('[data-testid="live-source"]'), /replay:/);

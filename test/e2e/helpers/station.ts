@@ -87,13 +87,16 @@ export async function startStation(options: StartOptions = {}): Promise<RunningS
     dataDir,
     output,
     async oneTimePassword() {
+      // Printed right after the data directory line, or not at all (account already set up).
       const deadline = Date.now() + 10_000;
-      for (;;) {
-        const line = output.find((l) => l.includes('One-time password'));
-        if (line) return line.slice(line.lastIndexOf(':') + 1).trim();
-        if (Date.now() > deadline) throw new Error(`No one-time password printed.\n${output.join('\n')}`);
+      while (!output.some((l) => l.startsWith('Data directory'))) {
+        if (Date.now() > deadline)
+          throw new Error(`The station printed no data directory.\n${output.join('\n')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      await new Promise((r) => setTimeout(r, 100));
+      const line = output.find((l) => l.includes('One-time password'));
+      return line ? line.slice(line.lastIndexOf(':') + 1).trim() : '';
     },
     async stop() {
       await stopProcess(child);
@@ -120,6 +123,16 @@ export const E2E_ADMIN_PASSWORD = 'e2e-admin-password';
  */
 export async function adminSession(station: RunningStation): Promise<string> {
   const once = await station.oneTimePassword();
+  if (!once) {
+    // A restarted station whose administrator already chose E2E_ADMIN_PASSWORD.
+    const res = await fetch(`${station.url}api/rpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'admin', password: E2E_ADMIN_PASSWORD }),
+    });
+    if (!res.ok) throw new Error(`auth.signIn: ${res.status} ${await res.text()}`);
+    return remember(station.url, (res.headers.get('set-cookie') ?? '').split(';')[0]);
+  }
   const post = async (method: string, body: unknown, cookie?: string): Promise<Response> => {
     const res = await fetch(`${station.url}api/rpc/${method}`, {
       method: 'POST',
@@ -132,5 +145,17 @@ export async function adminSession(station: RunningStation): Promise<string> {
   const res = await post('auth.signIn', { name: 'admin', password: once });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
   await post('auth.changePassword', { oldPassword: once, newPassword: E2E_ADMIN_PASSWORD }, cookie);
+  return remember(station.url, cookie);
+}
+
+const cookies = new Map<string, string>();
+function remember(base: string, cookie: string): string {
+  cookies.set(base, cookie);
   return cookie;
+}
+
+/** JSON headers with the administrator's session for `base` (after adminSession). */
+export function stationHeaders(base: string): Record<string, string> {
+  const cookie = cookies.get(base);
+  return { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) };
 }
