@@ -313,6 +313,8 @@ export const requestSchemas = {
       defectType: z.string().trim().min(1).max(80).optional(),
       reason: z.string().trim().max(500).optional(),
       reviewer: actor,
+      /** A part is decided once; a later decision must say that it changes the first, and why. */
+      change: z.object({ reason }).strict().optional(),
     })
     .strict()
     // A false alarm overrules the model and feeds retraining, so it must say why.

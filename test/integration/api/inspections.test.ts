@@ -164,6 +164,53 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect(open.some((r) => r.id === failId || r.id === reviewId)).toBe(false);
     });
 
+    it('decides a part once; a second decision must be an explicit, audited change with a reason', async () => {
+      // The last FAIL part; no other test here decides it.
+      const id = s.ids[s.rows.map((r) => r.verdict).lastIndexOf('FAIL')];
+      await qa.call('reviews.record', { inspectionId: id, decision: 'defect_confirmed', reviewer: 'x' });
+      // Pressing D again (the item may have left the queue on screen) records nothing more.
+      await expect(
+        qa.call('reviews.record', { inspectionId: id, decision: 'defect_confirmed', reviewer: 'x' }),
+      ).rejects.toMatchObject({ code: 'conflict' });
+      await expect(
+        qa.call('reviews.record', {
+          inspectionId: id,
+          decision: 'false_alarm',
+          reason: 'fine',
+          reviewer: 'x',
+        }),
+      ).rejects.toThrow(/already decided \(defect confirmed by quinn/);
+      expect(await qa.call('reviews.list', { inspectionId: id })).toHaveLength(1);
+      await expect(
+        qa.call('reviews.record', {
+          inspectionId: id,
+          decision: 'false_alarm',
+          reason: 'fine',
+          reviewer: 'x',
+          change: { reason: '' },
+        }),
+      ).rejects.toMatchObject({ code: 'bad_request' });
+      const changed = await qa.call('reviews.record', {
+        inspectionId: id,
+        decision: 'defect_confirmed',
+        defectType: 'crack',
+        reviewer: 'x',
+        change: { reason: 'checked the part again under the lamp' },
+      });
+      expect(changed.decision).toMatchObject({
+        decision: 'defect_confirmed',
+        defectType: 'crack',
+        reviewer: 'quinn',
+      });
+      expect(await qa.call('reviews.list', { inspectionId: id })).toHaveLength(2);
+      const row = (await h.client.call('audit.list', { limit: 5 })).rows.find(
+        (r) => r.action === 'review.change',
+      );
+      expect(row).toMatchObject({ actor: 'quinn', reason: 'checked the part again under the lamp' });
+      expect(JSON.parse(row!.oldValue!)).toMatchObject({ decision: 'defect_confirmed', reviewer: 'quinn' });
+      expect(JSON.parse(row!.newValue!)).toMatchObject({ decision: 'defect_confirmed', defectType: 'crack' });
+    });
+
     it('refuses bad decisions', async () => {
       const bad = [
         qa.call('reviews.record', {
@@ -317,6 +364,7 @@ function suite(name: string, make: () => Promise<Harness>): void {
         inspectionId: s.ids[5],
         decision: 'defect_confirmed',
         reviewer: 'Lead',
+        change: { reason: 'second look: hairline crack under the dust' },
       });
       expect((await h.client.call('candidates.list', {})).total).toBe(0);
       const audit = await h.client.call('audit.list', { limit: 10 });

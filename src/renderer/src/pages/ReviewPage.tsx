@@ -335,8 +335,12 @@ function Detail({
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const reasonRef = useRef<HTMLInputElement>(null);
+  const [changing, setChanging] = useState(false);
+  const [changeReason, setChangeReason] = useState('');
   const [shown, setShown] = useState(id);
   if (shown !== id) {
+    setChanging(false);
+    setChangeReason('');
     // A new part starts with an empty form; a half-typed reason belongs to the previous one.
     // The confirmation of the decision just made stays: it is what moved us here.
     setShown(id);
@@ -350,9 +354,22 @@ function Detail({
   });
 
   const inspection = detail.data?.inspection ?? null;
+  const decided = (detail.data?.decisions.length ?? 0) > 0;
   const decide = useCallback(
     async (decision: 'defect_confirmed' | 'false_alarm') => {
       if (!inspection || busy) return;
+      // A part is decided once: D or G on a decided part must not add another decision.
+      if (decided && !changing) {
+        setMessage({
+          ok: false,
+          text: `#${inspection.id} is already decided. Press “Change decision” and say why to change it.`,
+        });
+        return;
+      }
+      if (changing && !changeReason.trim()) {
+        setMessage({ ok: false, text: 'Say why the decision changes: it is stored in the audit trail.' });
+        return;
+      }
       if (!reviewer) {
         setMessage({
           ok: false,
@@ -374,7 +391,10 @@ function Detail({
           reviewer,
           ...(decision === 'defect_confirmed' && defectType.trim() ? { defectType: defectType.trim() } : {}),
           ...(reason.trim() ? { reason: reason.trim() } : {}),
+          ...(changing ? { change: { reason: changeReason.trim() } } : {}),
         });
+        setChanging(false);
+        setChangeReason('');
         setMessage({
           ok: true,
           text: `#${inspection.id}: ${decision === 'false_alarm' ? 'false alarm' : 'defect confirmed'} by ${reviewer} (audit #${r.auditId}).`,
@@ -387,7 +407,7 @@ function Detail({
         setBusy(false);
       }
     },
-    [inspection, busy, reviewer, reason, defectType, client, onDecided],
+    [inspection, busy, reviewer, reason, defectType, client, onDecided, decided, changing, changeReason],
   );
 
   useEffect(() => {
@@ -494,11 +514,38 @@ function Detail({
               />
             </div>
           </div>
+          {decided ? (
+            changing ? (
+              <div className="field">
+                <label htmlFor="change-reason">Why the decision changes (required)</label>
+                <input
+                  id="change-reason"
+                  value={changeReason}
+                  onChange={(e) => setChangeReason(e.target.value)}
+                  maxLength={500}
+                  placeholder="e.g. checked the part again under the lamp"
+                  data-testid="change-reason"
+                />
+              </div>
+            ) : (
+              <p className="hint" data-testid="decided-note">
+                Already decided (see below).{' '}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => setChanging(true)}
+                  data-testid="decide-change"
+                >
+                  Change decision
+                </button>
+              </p>
+            )
+          ) : null}
           <div className="decide-buttons">
             <button
               type="button"
               className="btn btn-defect"
-              disabled={busy}
+              disabled={busy || (decided && !changing)}
               onClick={() => void decide('defect_confirmed')}
               data-testid="decide-defect"
             >
@@ -507,7 +554,7 @@ function Detail({
             <button
               type="button"
               className="btn btn-good"
-              disabled={busy}
+              disabled={busy || (decided && !changing)}
               onClick={() => void decide('false_alarm')}
               data-testid="decide-false-alarm"
             >
