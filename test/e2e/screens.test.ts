@@ -113,7 +113,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
       await page.click('[data-testid="live-stop"]');
       await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);
       await new Promise((r) => setTimeout(r, 500));
-      if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-verdict-value"]')) ?? '')) break;
+      // A stopped line never shows the last verdict big, only as "last part".
+      await waitForText(page.locator('[data-testid="live-verdict-stale"]'), /^Line stopped$/);
+      if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-last-verdict"]')) ?? '')) break;
       expect(attempt, 'the line never stopped on a flagged part').toBeLessThan(8);
       await page.click('[data-testid="live-start"]');
       await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);

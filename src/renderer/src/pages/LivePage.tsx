@@ -23,6 +23,7 @@ import { useApi } from '../hooks/useApi';
 import { storeImageUrl } from '../hooks/useStoreImage';
 import { formatMs, formatScore, percent } from '../lib/filters';
 import { base64ToBytes, paintHeatmap, paintLegend } from '../lib/heatmap';
+import { readIdleAfterS, verdictView } from '../lib/stale';
 import { composeOverlay, loadImage } from '../lib/overlay';
 import { describeError } from '../transport';
 
@@ -66,7 +67,11 @@ export function LivePage() {
       <div className="live-grid">
         <FrameView result={result} running={state?.status === 'running'} />
         <div className="stack">
-          <VerdictPanel result={result} thresholds={state?.model?.thresholds ?? result?.thresholds ?? null} />
+          <VerdictPanel
+            result={result}
+            state={state}
+            thresholds={state?.model?.thresholds ?? result?.thresholds ?? null}
+          />
           <StatsPanel stats={stats} />
         </div>
       </div>
@@ -453,20 +458,37 @@ function Legend({ rangeMax }: { rangeMax: number | null }) {
 
 function VerdictPanel({
   result,
+  state,
   thresholds,
 }: {
   result: ResultSnapshot | null;
+  state: StationState | null;
   thresholds: Thresholds | null;
 }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const view = verdictView(result, state, now, readIdleAfterS());
   return (
     <Card title="Verdict" testId="live-verdict" className="verdict-card">
       <div className="verdict-big" data-testid="live-verdict-value">
-        {result ? (
+        {result && view.kind === 'verdict' ? (
           <StatusBadge verdict={result.verdict} size="xl" />
+        ) : view.kind !== 'verdict' ? (
+          <span className={`verdict-none verdict-${view.kind}`} data-testid="live-verdict-stale">
+            {view.text}
+          </span>
         ) : (
           <span className="verdict-none">—</span>
         )}
       </div>
+      {result && view.kind !== 'verdict' ? (
+        <p className="muted small" data-testid="live-last-verdict">
+          Last part: {result.verdict} at {formatTime(result.at).slice(11)}
+        </p>
+      ) : null}
       <div className="score-row">
         <span className="muted">Score</span>
         <span className="score-value mono" data-testid="live-score">
