@@ -674,7 +674,10 @@ function ThresholdForm({ state }: { state: StationState | null }) {
         actor: settings?.operatorName || 'operator',
         reason: reason.trim(),
       });
-      setMessage({ ok: true, text: `Thresholds now T1 ${next.t1}, T2 ${next.t2} (audited).` });
+      setMessage({
+        ok: true,
+        text: `Thresholds now T1 ${formatScore(next.t1)}, T2 ${formatScore(next.t2)} (audited).`,
+      });
       setT1('');
       setT2('');
       setReason('');
@@ -690,12 +693,18 @@ function ThresholdForm({ state }: { state: StationState | null }) {
       {current ? (
         <form className="form" onSubmit={(e) => void submit(e)}>
           <p className="hint">
-            Now: T1 <strong className="mono">{current.t1}</strong> · T2{' '}
-            <strong className="mono">{current.t2}</strong>
+            Now: T1{' '}
+            <strong className="mono" title={String(current.t1)}>
+              {formatScore(current.t1)}
+            </strong>{' '}
+            · T2{' '}
+            <strong className="mono" title={String(current.t2)}>
+              {formatScore(current.t2)}
+            </strong>
             {state?.model &&
             (state.model.packageThresholds.t1 !== current.t1 ||
               state.model.packageThresholds.t2 !== current.t2)
-              ? ` (model package: ${state.model.packageThresholds.t1} / ${state.model.packageThresholds.t2})`
+              ? ` (model package: ${formatScore(state.model.packageThresholds.t1)} / ${formatScore(state.model.packageThresholds.t2)})`
               : ' (as shipped in the model package)'}
             . Takes effect on the next part.
           </p>
@@ -705,7 +714,7 @@ function ThresholdForm({ state }: { state: StationState | null }) {
               <input
                 id="thr-t1"
                 inputMode="decimal"
-                placeholder={String(current.t1)}
+                placeholder={formatScore(current.t1)}
                 value={t1}
                 onChange={(e) => setT1(e.target.value)}
               />
@@ -715,7 +724,7 @@ function ThresholdForm({ state }: { state: StationState | null }) {
               <input
                 id="thr-t2"
                 inputMode="decimal"
-                placeholder={String(current.t2)}
+                placeholder={formatScore(current.t2)}
                 value={t2}
                 onChange={(e) => setT2(e.target.value)}
               />
