@@ -8,6 +8,7 @@ import { Icon } from '../components/Icon';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Pill, StatusBadge } from '../components/StatusBadge';
+import { useAuth } from '../hooks/auth';
 import { useSettings } from '../hooks/settings';
 import { useRouteQuery } from '../hooks/route';
 import { useEvent, useStation } from '../hooks/station';
@@ -50,7 +51,7 @@ function toApiFilter(q: QueueFilter): InspectionFilterInput {
 
 export function ReviewPage() {
   const { client } = useStation();
-  const { settings } = useSettings();
+  const auth = useAuth();
   const routeQuery = useRouteQuery();
   const routeId = routeQuery.get('id');
   const [qf, setQf] = useState<QueueFilter>({
@@ -179,7 +180,7 @@ export function ReviewPage() {
       subtitle="FAIL and REVIEW parts for a QA decision. Every decision is written to the audit trail under your name."
       actions={
         <span className="operator-chip" data-testid="reviewer">
-          Reviewer: <strong>{settings?.operatorName || '…'}</strong>
+          Reviewer: <strong>{auth.status.user?.displayName ?? '…'}</strong>
         </span>
       }
     >
@@ -274,7 +275,7 @@ export function ReviewPage() {
           {selectedId !== null ? (
             <Detail
               id={selectedId}
-              reviewer={settings?.operatorName ?? ''}
+              reviewer={auth.status.user?.name ?? ''}
               onDecided={onDecided}
               onMove={move}
               position={
