@@ -49,6 +49,8 @@ export function AuthGate({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<AuthStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState<PendingSignature | null>(null);
+  // The password just typed at sign-in, so the first-password step does not ask for it again.
+  const [justUsed, setJustUsed] = useState('');
   const statusRef = useRef<AuthStatus | null>(null);
   useEffect(() => {
     statusRef.current = status;
@@ -103,8 +105,29 @@ export function AuthGate({ children }: { children: ReactNode }) {
       </div>
     );
   }
-  if (!status.user) return <SignIn status={status} onDone={refresh} />;
-  if (status.user.mustChangePassword) return <ChoosePassword status={status} onDone={refresh} />;
+  if (!status.user) {
+    return (
+      <SignIn
+        status={status}
+        onDone={async (password) => {
+          setJustUsed(password);
+          await refresh();
+        }}
+      />
+    );
+  }
+  if (status.user.mustChangePassword) {
+    return (
+      <ChoosePassword
+        status={status}
+        current={justUsed}
+        onDone={async () => {
+          setJustUsed('');
+          await refresh();
+        }}
+      />
+    );
+  }
   return (
     <AuthContext.Provider value={{ status, signOut }}>
       <StationProvider station={{ ...station, client: signing }}>{children}</StationProvider>
@@ -115,7 +138,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
   );
 }
 
-function SignIn({ status, onDone }: { status: AuthStatus; onDone: () => Promise<void> }) {
+function SignIn({ status, onDone }: { status: AuthStatus; onDone: (password: string) => Promise<void> }) {
   const { client } = useStation();
   const [name, setName] = useState(status.firstRun ? 'admin' : '');
   const [password, setPassword] = useState('');
@@ -127,7 +150,7 @@ function SignIn({ status, onDone }: { status: AuthStatus; onDone: () => Promise<
     setError(null);
     try {
       await client.call('auth.signIn', { name: name.trim().toLowerCase(), password });
-      await onDone();
+      await onDone(password);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -196,9 +219,17 @@ function SignIn({ status, onDone }: { status: AuthStatus; onDone: () => Promise<
   );
 }
 
-function ChoosePassword({ status, onDone }: { status: AuthStatus; onDone: () => Promise<void> }) {
+function ChoosePassword({
+  status,
+  current,
+  onDone,
+}: {
+  status: AuthStatus;
+  current: string;
+  onDone: () => Promise<void>;
+}) {
   const { client } = useStation();
-  const [oldPassword, setOld] = useState(status.oneTimePassword ?? '');
+  const [oldPassword, setOld] = useState(current || (status.oneTimePassword ?? ''));
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [error, setError] = useState<unknown>(null);
