@@ -16,6 +16,11 @@ import {
 } from './api/handlers/context';
 import { inspectionHandlers } from './api/handlers/inspections';
 import { modelHandlers } from './api/handlers/models';
+import { sourceHandlers } from './api/handlers/sources';
+import { userHandlers } from './api/handlers/users';
+import { AccessControl } from './users/access';
+import { SessionStore } from './users/sessions';
+import { UserStore } from './users/user-store';
 import { stationHandlers } from './api/handlers/station';
 import { systemHandlers } from './api/handlers/system';
 import { trainingHandlers } from './api/handlers/training';
@@ -73,6 +78,14 @@ export interface Station {
   devices: DeviceService;
   events: EventBus;
   handlers: ApiHandlers;
+  /** Accounts, roles and signatures; the composition roots hand it to their transport. */
+  access: AccessControl;
+  users: UserStore;
+  /**
+   * The first administrator's one-time password when it was made at this start (shown once:
+   * printed by the headless server, offered to the desktop window); null otherwise.
+   */
+  firstAdminPassword: string | null;
   /** Read side of the QA screens; the headless server streams CSV from it. */
   queries: InspectionQueries;
   /** The QA screens' reads, served from a worker thread (History, aggregates, CSV). */
@@ -99,6 +112,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     events.emit('audit.appended', { id: row.id, action: row.action, actor: row.actor }),
   );
   const settings = new SettingsStore(db, audit);
+  const users = new UserStore(settings, audit);
+  const sessions = new SessionStore();
+  const firstAdminPassword = users.ensureFirstAdmin();
+  const access = new AccessControl(users, sessions, audit, firstAdminPassword);
   const images = await ImageStore.open(paths.images);
   let headlessUrl: string | null = null;
   const devices = new DeviceService(opts.devices);
@@ -293,6 +310,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     reviews,
     models,
     training,
+    users,
+    sessions,
     headlessUrl: () => headlessUrl,
     stationCall,
     startLine,
@@ -305,6 +324,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     ...systemHandlers(context),
     ...stationHandlers(context),
     ...deviceHandlers(context),
+    ...sourceHandlers(context),
+    ...userHandlers(context),
     ...inspectionHandlers(context),
     ...trainingHandlers(context),
     ...modelHandlers(context),
@@ -320,6 +341,9 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     devices,
     events,
     handlers,
+    access,
+    users,
+    firstAdminPassword,
     queries,
     reads,
     models,

@@ -16,6 +16,8 @@ import type {
   WhatIfResult,
   YieldOverTime,
 } from './inspections';
+import type { SourceOptions, SourceTestResult } from './sources';
+import { ROLES, type AuthStatus, type UserDto } from './users';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
 import type {
   CalibrationReport,
@@ -211,7 +213,49 @@ export type StationPathInput = z.input<typeof stationPath>;
 
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
 
+const userName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-" only');
+/** A PIN of at least 4 digits, or a password of at least 8 characters. */
+const newPassword = z
+  .string()
+  .min(4)
+  .max(200)
+  .refine((p) => /^\d{4,}$/.test(p) || p.length >= 8, {
+    message: 'use a PIN of at least 4 digits or a password of at least 8 characters',
+  });
+
 export const requestSchemas = {
+  /** Who is signed in on this connection (public). */
+  'auth.status': z.object({}).strict(),
+  'auth.signIn': z.object({ name: userName, password: z.string().min(1).max(200) }).strict(),
+  'auth.signOut': z.object({}).strict(),
+  'auth.changePassword': z.object({ oldPassword: z.string().min(1).max(200), newPassword }).strict(),
+  'users.list': z.object({}).strict(),
+  'users.create': z
+    .object({
+      name: userName,
+      displayName: z.string().trim().min(1).max(80),
+      role: z.enum(ROLES),
+      password: newPassword,
+      actor,
+      reason,
+    })
+    .strict(),
+  'users.update': z
+    .object({
+      name: userName,
+      displayName: z.string().trim().min(1).max(80).optional(),
+      role: z.enum(ROLES).optional(),
+      disabled: z.boolean().optional(),
+      password: newPassword.optional(),
+      actor,
+      reason,
+    })
+    .strict(),
   'system.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
   'settings.update': z.object({ patch: settingsPatch, actor, reason }).strict(),
@@ -247,6 +291,15 @@ export const requestSchemas = {
     .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
   'station.saveFrameAsGood': z.object({ frameId: z.string().min(1).max(200), actor }).strict(),
   'devices.list': z.object({}).strict(),
+  /** Cameras found on this PC and the source the line runs, for the Source screen. */
+  'sources.options': z.object({}).strict(),
+  /** Opens the source, returns its first frame and closes it again; the line is not touched. */
+  'sources.test': z
+    .object({
+      source: z.record(z.string(), z.unknown()),
+      timeoutMs: z.number().int().min(500).max(30_000).default(10_000),
+    })
+    .strict(),
   /** The output configuration is checked by the device layer's own schema. */
   'devices.configure': z.object({ config: z.record(z.string(), z.unknown()), actor, reason }).strict(),
   'devices.test': z
@@ -298,6 +351,8 @@ export const requestSchemas = {
       defectType: z.string().trim().min(1).max(80).optional(),
       reason: z.string().trim().max(500).optional(),
       reviewer: actor,
+      /** A part is decided once; a later decision must say that it changes the first, and why. */
+      change: z.object({ reason }).strict().optional(),
     })
     .strict()
     // A false alarm overrules the model and feeds retraining, so it must say why.
@@ -396,6 +451,13 @@ export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
 
 export interface ApiResults {
+  'auth.status': AuthStatus;
+  'auth.signIn': AuthStatus;
+  'auth.signOut': AuthStatus;
+  'auth.changePassword': UserDto;
+  'users.list': UserDto[];
+  'users.create': UserDto;
+  'users.update': UserDto;
   'system.info': SystemInfo;
   'settings.get': Settings;
   'settings.update': Settings;
@@ -410,6 +472,8 @@ export interface ApiResults {
   'station.setThresholds': Thresholds;
   'station.saveFrameAsGood': { path: string };
   'devices.list': DeviceListing;
+  'sources.options': SourceOptions;
+  'sources.test': SourceTestResult;
   'devices.configure': Record<string, unknown>;
   'devices.test': OutputState;
   'inspections.list': InspectionListPage;
@@ -489,3 +553,5 @@ export interface StationClient {
 export { ApiError, type ApiErrorBody } from './errors';
 export type * from './inspections';
 export type * from './training';
+export type * from './sources';
+export type * from './users';

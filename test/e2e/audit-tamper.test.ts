@@ -11,12 +11,12 @@ import { InspectionRepository } from '../../src/main/storage/inspections';
 import { attachSigningKey, loadOrCreateSigningKey } from '../../src/main/storage/checkpoints';
 import { inspection } from '../unit/storage/helpers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { startStation, type RunningStation } from './helpers/station';
+import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
 
 async function rpc(base: string, method: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${base}api/rpc/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: stationHeaders(base),
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
@@ -35,6 +35,7 @@ describe('audit tampering (headless, Chromium)', () => {
 
   it('shows "Tampering detected" for a row edited in the database file', async () => {
     station = await startStation({ dataDir });
+    await adminSession(station);
     for (const name of ['Ana', 'Ben', 'Cleo']) {
       await rpc(station.url, 'settings.update', {
         patch: { operatorName: name },
@@ -50,7 +51,7 @@ describe('audit tampering (headless, Chromium)', () => {
     db.close();
 
     station = await startStation({ dataDir });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     await browser.page.goto(`${station.url}#/audit`);
     const banner = browser.page.locator('[data-testid="verify-banner"]');
     await waitForText(banner, /Tampering detected at row 2/);

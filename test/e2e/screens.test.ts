@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InspectionListPage } from '@shared/api';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { startStation, type RunningStation } from './helpers/station';
+import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
 
 async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
   const res = await fetch(`${base}api/rpc/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: stationHeaders(base),
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as { result?: T; error?: { message: string } };
@@ -42,6 +42,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
 
   beforeAll(async () => {
     station = await startStation({ args: [] });
+    const cookie = await adminSession(station);
     // The demo line logs rows once the model is fitted; wait for enough FAIL and REVIEW parts.
     const deadline = Date.now() + 150_000;
     for (;;) {
@@ -63,7 +64,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
       if (Date.now() > deadline) throw new Error(`No inspections after 150 s.\n${station.output.join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie });
     page = browser.page;
     await page.goto(`${station.url}#/live`);
     await page.locator('.page-title').first().waitFor();
@@ -112,7 +113,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
       await page.click('[data-testid="live-stop"]');
       await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);
       await new Promise((r) => setTimeout(r, 500));
-      if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-verdict-value"]')) ?? '')) break;
+      // A stopped line never shows the last verdict big, only as "last part".
+      await waitForText(page.locator('[data-testid="live-verdict-stale"]'), /^Line stopped$/);
+      if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-last-verdict"]')) ?? '')) break;
       expect(attempt, 'the line never stopped on a flagged part').toBeLessThan(8);
       await page.click('[data-testid="live-start"]');
       await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);
@@ -263,7 +266,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     );
     // Table and charts load independently; wait for each instead of racing them.
     await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="history-table"] tbody tr:not(.table-empty)').length === n,
+      (n) =>
+        document.querySelectorAll('[data-testid="history-table"] tbody tr:not(.table-empty)').length === n,
       Math.min(50, total.total),
     );
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="yield-bucket"]').length > 0);

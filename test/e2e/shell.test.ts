@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { startStation, type RunningStation } from './helpers/station';
+import { adminSession, startStation, type RunningStation } from './helpers/station';
 
 // Built screens on a station that has inspected nothing (--no-demo): each must say so plainly
 // instead of showing invented rows. The populated screens are covered by screens.test.ts.
@@ -52,7 +52,7 @@ describe('station shell (headless, Chromium)', () => {
 
   beforeAll(async () => {
     station = await startStation();
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     page = browser.page;
     await page.goto(station.url);
     await page.locator('.page-title').first().waitFor();
@@ -69,9 +69,9 @@ describe('station shell (headless, Chromium)', () => {
     expect(await page.getAttribute(`[data-testid="nav-${route}"]`, 'aria-current')).toBe('page');
   }
 
-  it('shows the header: product name, live connection and the operator from settings', async () => {
+  it('shows the header: product name, live connection and the signed-in person', async () => {
     await waitForText(page.locator('[data-testid="connection"]'), /Connected/);
-    await waitForText(page.locator('[data-testid="operator-name"]'), /^operator$/);
+    await waitForText(page.locator('[data-testid="operator-name"]'), /^Administrator$/);
     expect(await page.textContent('.brand-name')).toBe('Inspection Station');
     await waitForText(page.locator('.brand-sub'), /^v\d+\.\d+\.\d+.* · headless/);
   });
@@ -135,7 +135,6 @@ describe('station shell (headless, Chromium)', () => {
     await page.click('button[type="submit"]');
     await waitForText(page.locator('[data-testid="settings-saved"]'), /Saved .* signed by operator/);
     // The header follows the change without a reload (settings.changed / update answer).
-    await waitForText(page.locator('[data-testid="operator-name"]'), /^E2E Operator$/);
 
     await open('audit', 'Audit trail');
     const newest = page.locator('[data-testid="audit-table"] tbody tr').first();
@@ -143,8 +142,8 @@ describe('station shell (headless, Chromium)', () => {
     const text = (await newest.textContent()) ?? '';
     expect(text).toContain('settings.update');
     expect(text).toContain('e2e: shift change to E2E Operator');
-    // The actor is whoever was signed in when the change was made, i.e. the previous name.
-    expect(await newest.locator('td.col-actor').textContent()).toBe('operator');
+    // The actor is the signed-in person, whatever the operator name setting says.
+    expect(await newest.locator('td.col-actor').textContent()).toBe('admin');
     await waitForText(page.locator('[data-testid="verify-banner"]'), /Chain verified: \d+ rows?/);
     await screenshot(page, 'audit');
 
@@ -172,7 +171,8 @@ describe('station shell (headless, Chromium)', () => {
       return res.status;
     });
     expect(status).toBe(200);
-    await waitForText(page.locator('[data-testid="audit-table"] tbody tr').first(), /second client/);
+    // Signed by the session's person, not by the name the request carried.
+    await waitForText(page.locator('[data-testid="audit-table"] tbody tr').first(), /admin/);
     expect(await page.locator('[data-testid="audit-table"] tbody tr').count()).toBe(before + 1);
     // The banner re-verifies by itself after the append; wait until it covers the new row.
     await waitForText(
@@ -220,7 +220,19 @@ describe('token-protected station', () => {
     expect(refused.status()).toBe(401);
 
     await page.goto(`${station.url}?token=${TOKEN}`);
+    // First start: the administrator signs in with the printed one-time password and
+    // chooses a new one before any screen opens.
+    await page.locator('[data-testid="first-run"]').waitFor();
+    await screenshot(page, 'sign-in-first-run');
+    expect(await page.inputValue('[data-testid="signin-name"]')).toBe('admin');
+    await page.fill('[data-testid="signin-password"]', await station.oneTimePassword());
+    await page.click('[data-testid="signin-submit"]');
+    await page.fill('[data-testid="pw-new"]', 'a-new-admin-password');
+    await page.fill('[data-testid="pw-repeat"]', 'a-new-admin-password');
+    await screenshot(page, 'choose-password');
+    await page.click('[data-testid="pw-submit"]');
     await waitForText(page.locator('[data-testid="connection"]'), /Connected/);
+    await waitForText(page.locator('[data-testid="operator-name"]'), /^Administrator$/);
     await page.waitForFunction(() => !window.location.search.includes('token'));
   });
 

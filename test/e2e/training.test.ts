@@ -11,7 +11,13 @@ import type { Page } from 'playwright-core';
 import type { AuditPage, ModelList, TrainingJobDto } from '@shared/api';
 import type { ResultSnapshot } from '@shared/station';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { REPO_ROOT, startStation, type RunningStation } from './helpers/station';
+import {
+  REPO_ROOT,
+  adminSession,
+  startStation,
+  stationHeaders,
+  type RunningStation,
+} from './helpers/station';
 import { writeAnomalibPackage, writeParts } from '../integration/wizard/helpers';
 
 const DATA = resolve(REPO_ROOT, '../shared/data/magnetic_tile');
@@ -20,7 +26,7 @@ const HAS_DATA = existsSync(join(DATA, 'train/good')) && existsSync(join(DATA, '
 async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
   const res = await fetch(`${base}api/rpc/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: stationHeaders(base),
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as { result?: T; error?: { message: string } };
@@ -78,7 +84,7 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
       await writeParts(lineDir, 6, { seed: 900 });
     }
     station = await startStation();
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     page = browser.page;
     await rpc(station.url, 'settings.update', {
       patch: { operatorName: 'Dana Kowalski' },

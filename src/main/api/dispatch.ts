@@ -1,5 +1,5 @@
 // Transport-independent request dispatch: every IPC call and every HTTP call goes through
-// here, so validation and error mapping are written once.
+// here, so access control, validation and error mapping are written once.
 import type { z } from 'zod';
 import {
   ApiError,
@@ -11,9 +11,21 @@ import {
   type ApiResults,
 } from '@shared/api';
 import { DomainError, type DomainErrorKind } from '../util/errors';
+import type { AccessControl, Caller } from '../users/access';
+
+/** Answered by the access control itself: they read or change the caller's session. */
+export type AuthMethod = 'auth.status' | 'auth.signIn' | 'auth.signOut' | 'auth.changePassword';
+const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>([
+  'auth.status',
+  'auth.signIn',
+  'auth.signOut',
+  'auth.changePassword',
+]);
 
 export type ApiHandlers = {
-  [M in ApiMethod]: (request: ApiParsedRequest<M>) => Promise<ApiResults[M]> | ApiResults[M];
+  [M in Exclude<ApiMethod, AuthMethod>]: (
+    request: ApiParsedRequest<M>,
+  ) => Promise<ApiResults[M]> | ApiResults[M];
 };
 
 /** Core modules' domain errors as the API reports them. */
@@ -23,18 +35,52 @@ const API_CODE: Record<DomainErrorKind, ApiErrorBody['code']> = {
   conflict: 'conflict',
 };
 
-export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
+export type DispatchResult =
+  | {
+      ok: true;
+      result: unknown;
+      /** Set by sign-in (a new token) and sign-out (null); the transport keeps or drops it. */
+      session?: string | null;
+    }
+  | { ok: false; error: ApiErrorBody };
 
-export async function dispatch(handlers: ApiHandlers, method: string, raw: unknown): Promise<DispatchResult> {
+/** Accounts and the connection's session; without it (bare test servers) every call is open. */
+export interface DispatchAccess {
+  control: AccessControl;
+  caller: Caller;
+}
+
+export async function dispatch(
+  handlers: ApiHandlers,
+  method: string,
+  raw: unknown,
+  access?: DispatchAccess,
+): Promise<DispatchResult> {
   if (!isApiMethod(method)) {
     return { ok: false, error: { code: 'not_found', message: `Unknown API method "${method}".` } };
   }
-  const parsed = requestSchemas[method].safeParse(raw ?? {});
+  let input = raw ?? {};
+  if (access) {
+    const admitted = access.control.admit(method, input, access.caller);
+    if (!admitted.ok) return admitted;
+    input = admitted.request;
+  }
+  const parsed = requestSchemas[method].safeParse(input);
   if (!parsed.success) {
     return { ok: false, error: { code: 'bad_request', message: describeZodError(method, parsed.error) } };
   }
   try {
-    const handler = handlers[method] as (req: unknown) => Promise<unknown> | unknown;
+    if (AUTH_METHODS.has(method)) {
+      if (!access) {
+        return {
+          ok: false,
+          error: { code: 'not_found', message: 'Accounts are not enabled on this connection.' },
+        };
+      }
+      const out = access.control.auth(method, parsed.data as Record<string, unknown>, access.caller);
+      return { ok: true, result: out.result, ...(out.session !== undefined ? { session: out.session } : {}) };
+    }
+    const handler = handlers[method as keyof ApiHandlers] as (req: unknown) => Promise<unknown> | unknown;
     return { ok: true, result: await handler(parsed.data) };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };

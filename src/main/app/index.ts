@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     events: station.events,
     isTrustedSender: (url) => url.startsWith(pathToFileURL(rendererDir).href),
     targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
+    access: station.access,
   });
 
   await window.loadURL(rendererUrl);

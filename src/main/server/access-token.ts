@@ -31,7 +31,9 @@ export function resolveAccessToken(
   } else if (!stored || opts.newToken) {
     freshToken = generateToken();
     tokenHash = hashToken(freshToken);
-    reason = opts.newToken ? 'new access token requested (--new-token)' : 'access token generated for a non-loopback bind';
+    reason = opts.newToken
+      ? 'new access token requested (--new-token)'
+      : 'access token generated for a non-loopback bind';
   }
   if (tokenHash !== stored) store.setInternal(TOKEN_KEY, tokenHash, { actor: 'system', reason });
   return { tokenHash, freshToken };

@@ -4,6 +4,20 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const TOKEN_COOKIE = 'station_token';
+/** Signed-in person; a browser-session cookie, so closing the browser signs out. */
+export const SESSION_COOKIE = 'station_session';
+/** The access token is remembered by the browser for a year, as the token page promises. */
+export const TOKEN_COOKIE_MAX_AGE_S = 365 * 24 * 60 * 60;
+
+export function sessionCookie(token: string | null): string {
+  return token === null
+    ? `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`
+    : `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+export function presentedSession(req: IncomingMessage): string | null {
+  return readCookie(req.headers.cookie, SESSION_COOKIE);
+}
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();

@@ -7,12 +7,16 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { inspectionFilter, type ApiErrorBody } from '@shared/api';
 import { dispatch, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
+import type { AccessControl } from '../users/access';
 import {
   hostHeaderAllowed,
   isLoopbackHost,
+  presentedSession,
   presentedToken,
   sameOriginRequest,
+  sessionCookie,
   TOKEN_COOKIE,
+  TOKEN_COOKIE_MAX_AGE_S,
   tokenMatches,
 } from './auth';
 import { CONTENT_SECURITY_POLICY, serveStatic } from './static-files';
@@ -28,6 +32,8 @@ export interface HeadlessServerOptions {
   tokenHash: string | null;
   /** Image-store files and CSV export over plain GET (same auth as the API); off when absent. */
   files?: HeadlessFileRoutes;
+  /** Accounts and roles; each browser's session rides in an HttpOnly cookie. */
+  access?: AccessControl;
 }
 
 export interface HeadlessFileRoutes {
@@ -47,6 +53,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const STATUS_FOR: Record<ApiErrorBody['code'], number> = {
   bad_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   internal: 500,
@@ -97,7 +104,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     if (queryToken && opts.tokenHash && tokenMatches(queryToken, opts.tokenHash)) {
       res.setHeader(
         'Set-Cookie',
-        `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/`,
+        `${TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${TOKEN_COOKIE_MAX_AGE_S}`,
       );
     }
 
@@ -127,9 +134,26 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         if (body.status === 413 || body.status === 415) res.setHeader('Connection', 'close');
         return sendJson(res, body.status, { error: { code: 'bad_request', message: body.message } });
       }
-      const outcome = await dispatch(opts.handlers, method, body.value);
+      const access = opts.access
+        ? { control: opts.access, caller: { session: presentedSession(req), local: false } }
+        : undefined;
+      const outcome = await dispatch(opts.handlers, method, body.value, access);
+      if (outcome.ok && outcome.session !== undefined)
+        res.setHeader('Set-Cookie', sessionCookie(outcome.session));
       if (outcome.ok) return sendJson(res, 200, { result: outcome.result });
       return sendJson(res, STATUS_FOR[outcome.error.code], { error: outcome.error });
+    }
+    if (opts.access && url.pathname !== '/api/health') {
+      // Images and CSV carry the same data as the API calls they mirror, so the same roles apply.
+      const mirror = url.pathname.startsWith('/api/images/')
+        ? 'images.get'
+        : url.pathname === '/api/export/inspections.csv'
+          ? 'inspections.exportCsv'
+          : null;
+      const admitted = mirror
+        ? opts.access.admit(mirror, {}, { session: presentedSession(req), local: false })
+        : null;
+      if (admitted && !admitted.ok) return sendJson(res, 403, { error: admitted.error });
     }
     if (opts.files && url.pathname.startsWith('/api/images/')) {
       return serveImage(opts.files, url, req, res);
@@ -163,6 +187,11 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       if (!hostHeaderAllowed(req, loopback)) return refuse('403 Forbidden');
       if (!sameOriginRequest(req).ok) return refuse('403 Forbidden');
       if (!authorised(req, url)) return refuse('401 Unauthorized');
+      if (
+        opts.access &&
+        !opts.access.admit('station.state', {}, { session: presentedSession(req), local: false }).ok
+      )
+        return refuse('401 Unauthorized');
       // ws answers malformed Sec-WebSocket-* headers with 400 itself.
       wss.handleUpgrade(req, socket, head, (ws) => {
         sockets.add(ws);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { openStation } from '../station-services';
 import { resolveAccessToken } from './access-token';
 import { startHeadlessServer } from './http-server';
+import { reachableUrls } from './reachable';
 import { parseServeArgs, SERVE_USAGE, UsageRequested } from './serve-args';
 
 async function main(): Promise<void> {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     host: opts.host,
     port: opts.port,
     tokenHash,
+    access: station.access,
     files: {
       readImage: (ref) => station.readImage(ref),
       csvLines: (filter) => station.reads.csvLines(filter),
@@ -47,21 +49,32 @@ async function main(): Promise<void> {
   });
   station.setHeadlessUrl(server.url);
   console.log(`Station listening on ${server.url}`);
+  // 0.0.0.0 / :: is where the server listens, not an address anyone can open.
+  for (const url of reachableUrls(server.url)) console.log(`  reachable at ${url}`);
   console.log(`Data directory: ${station.paths.root}`);
+  if (station.firstAdminPassword) {
+    console.log('First start: administrator account "admin" created.');
+    console.log(
+      `  One-time password (shown once, change it at first sign-in): ${station.firstAdminPassword}`,
+    );
+  }
   if (freshToken) {
     console.log(`Access token (shown once, keep it): ${freshToken}`);
     console.log(`Open ${server.url}?token=${freshToken}`);
   } else if (process.env.STATION_TOKEN) {
     console.log('Access token required: the one given in STATION_TOKEN.');
   } else if (tokenHash) {
-    console.log('Access token required: use the token shown when it was created (--new-token makes a new one).');
+    console.log(
+      'Access token required: use the token shown when it was created (--new-token makes a new one).',
+    );
   }
 
   if (opts.demo) {
     // Fitting the demo model takes seconds on first launch; the UI is usable meanwhile.
     station.startLine().then(
       () => console.log('Line started: the Live screen shows inspections.'),
-      (err: unknown) => console.error(`The line could not start: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) =>
+        console.error(`The line could not start: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 

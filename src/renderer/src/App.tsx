@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Icon, type IconName } from './components/Icon';
 import { formatTime } from './components/format';
 import { Pill } from './components/StatusBadge';
+import { AuthGate, UserBadge } from './hooks/auth';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
@@ -13,6 +14,7 @@ import { ModelsPage } from './pages/ModelsPage';
 import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { SourcePage } from './pages/SourcePage';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -25,6 +27,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
+  { route: 'source', label: 'Source', icon: 'camera', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: true },
   { route: 'models', label: 'Models', icon: 'models', built: true },
@@ -35,6 +38,7 @@ const NAV: NavItem[] = [
 
 const PAGES: Record<Route, () => ReactNode> = {
   live: LivePage,
+  source: SourcePage,
   review: ReviewPage,
   train: TrainPage,
   models: ModelsPage,
@@ -47,9 +51,11 @@ export function App() {
   const connection = useConnection();
   if (connection.kind === 'unauthorized') return <AccessRequired message={connection.message} />;
   return (
-    <SettingsProvider>
-      <Shell connection={connection} />
-    </SettingsProvider>
+    <AuthGate>
+      <SettingsProvider>
+        <Shell connection={connection} />
+      </SettingsProvider>
+    </AuthGate>
   );
 }
 
@@ -86,17 +92,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
         </div>
         <div className="topbar-right">
           <ConnectionPill state={connection} />
-          <div
-            className="operator"
-            data-testid="operator"
-            title="Operator signed in at this station (change in Settings)"
-          >
-            <Icon name="user" />
-            <span className="operator-label">Operator</span>
-            <span className="operator-name" data-testid="operator-name">
-              {settings ? settings.operatorName || 'not set' : '…'}
-            </span>
-          </div>
+          <UserBadge />
           <Clock />
         </div>
       </header>

@@ -17,7 +17,8 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<BrowserSession> {
+/** `signedInAs`: the station's session cookie (from adminSession), so the page opens signed in. */
+export async function launchBrowser(signedInAs?: { url: string; cookie: string }): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'station-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -32,6 +33,10 @@ export async function launchBrowser(): Promise<BrowserSession> {
     viewport: { width: 1440, height: 900 },
     deviceScaleFactor: 1,
   });
+  if (signedInAs) {
+    const [name, ...value] = signedInAs.cookie.split('=');
+    await context.addCookies([{ name, value: value.join('='), url: signedInAs.url }]);
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('console', (msg) => {

@@ -15,6 +15,8 @@ export interface RunningStation {
   dataDir: string;
   /** Every stdout line so far (tests read the printed token URL from here). */
   output: string[];
+  /** The first administrator's one-time password, when this start created the account. */
+  oneTimePassword(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,18 @@ export async function startStation(options: StartOptions = {}): Promise<RunningS
     url,
     dataDir,
     output,
+    async oneTimePassword() {
+      // Printed right after the data directory line, or not at all (account already set up).
+      const deadline = Date.now() + 10_000;
+      while (!output.some((l) => l.startsWith('Data directory'))) {
+        if (Date.now() > deadline)
+          throw new Error(`The station printed no data directory.\n${output.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const line = output.find((l) => l.includes('One-time password'));
+      return line ? line.slice(line.lastIndexOf(':') + 1).trim() : '';
+    },
     async stop() {
       await stopProcess(child);
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
@@ -99,4 +113,49 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+export const E2E_ADMIN_PASSWORD = 'e2e-admin-password';
+
+/**
+ * Signs in as the first administrator and replaces the one-time password with
+ * E2E_ADMIN_PASSWORD; returns the session cookie for the test's own API calls.
+ */
+export async function adminSession(station: RunningStation): Promise<string> {
+  const once = await station.oneTimePassword();
+  if (!once) {
+    // A restarted station whose administrator already chose E2E_ADMIN_PASSWORD.
+    const res = await fetch(`${station.url}api/rpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'admin', password: E2E_ADMIN_PASSWORD }),
+    });
+    if (!res.ok) throw new Error(`auth.signIn: ${res.status} ${await res.text()}`);
+    return remember(station.url, (res.headers.get('set-cookie') ?? '').split(';')[0]);
+  }
+  const post = async (method: string, body: unknown, cookie?: string): Promise<Response> => {
+    const res = await fetch(`${station.url}api/rpc/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const res = await post('auth.signIn', { name: 'admin', password: once });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+  await post('auth.changePassword', { oldPassword: once, newPassword: E2E_ADMIN_PASSWORD }, cookie);
+  return remember(station.url, cookie);
+}
+
+const cookies = new Map<string, string>();
+function remember(base: string, cookie: string): string {
+  cookies.set(base, cookie);
+  return cookie;
+}
+
+/** JSON headers with the administrator's session for `base` (after adminSession). */
+export function stationHeaders(base: string): Record<string, string> {
+  const cookie = cookies.get(base);
+  return { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) };
 }

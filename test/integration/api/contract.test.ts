@@ -50,14 +50,15 @@ function contractSuite(name: string, make: () => Promise<Harness>): void {
       expect(next.operatorName).toBe('Dana');
       expect(next.retention.keepPassEvery).toBe(5);
       expect(await h.client.call('settings.get', {})).toEqual(next);
-      await expect(appended).resolves.toMatchObject({ action: 'settings.update', actor: 'Dana' });
+      // The signed-in person signs, whatever name the client put in the request.
+      await expect(appended).resolves.toMatchObject({ action: 'settings.update', actor: 'admin' });
 
       const page = await h.client.call('audit.list', { limit: 10 });
       const entities = page.rows.map((r) => r.entity);
       expect(entities).toContain('settings.operatorName');
       expect(entities).toContain('settings.retention.keepPassEvery');
       const row = page.rows.find((r) => r.entity === 'settings.operatorName')!;
-      expect(row).toMatchObject({ actor: 'Dana', reason: 'shift change', newValue: '"Dana"' });
+      expect(row).toMatchObject({ actor: 'admin', reason: 'shift change', newValue: '"Dana"' });
       expect((await h.client.call('audit.verify', {})).ok).toBe(true);
     });
 

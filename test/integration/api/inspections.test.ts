@@ -12,7 +12,7 @@ import { hashToken } from '../../../src/main/server/auth';
 import { startHeadlessServer, type HeadlessServer } from '../../../src/main/server/http-server';
 import { openStation, type Station } from '../../../src/main/station-services';
 import { InspectionRepository, type NewInspection } from '../../../src/main/storage/inspections';
-import { httpHarness, ipcHarness, tempDir, type Harness } from './harness';
+import { httpHarness, ipcHarness, personClient, tempDir, type Harness } from './harness';
 
 const T0 = Date.parse('2025-03-04T08:00:00.000Z');
 const MODEL_A = 'model-a';
@@ -84,9 +84,12 @@ function suite(name: string, make: () => Promise<Harness>): void {
   describe(`QA API over ${name}`, () => {
     let h: Harness;
     let s: Seeded;
+    /** Signed in as QA "quinn": decisions are signed by the session, not by the request. */
+    let qa: StationClient;
     beforeAll(async () => {
       h = await make();
       s = await seed(h.station);
+      qa = await personClient(h, 'quinn', 'qa');
     });
     afterAll(async () => {
       await h?.close();
@@ -121,7 +124,7 @@ function suite(name: string, make: () => Promise<Harness>): void {
         });
       });
       await new Promise((r) => setTimeout(r, 200));
-      const a = await h.client.call('reviews.record', {
+      const a = await qa.call('reviews.record', {
         inspectionId: failId,
         decision: 'defect_confirmed',
         defectType: 'scratch',
@@ -131,10 +134,10 @@ function suite(name: string, make: () => Promise<Harness>): void {
         inspectionId: failId,
         decision: 'defect_confirmed',
         defectType: 'scratch',
-        reviewer: 'Quinn',
+        reviewer: 'quinn',
       });
       await expect(recorded).resolves.toMatchObject({ inspectionId: failId });
-      const b = await h.client.call('reviews.record', {
+      const b = await qa.call('reviews.record', {
         inspectionId: reviewId,
         decision: 'false_alarm',
         reason: 'dust on the lens',
@@ -143,7 +146,7 @@ function suite(name: string, make: () => Promise<Harness>): void {
       const audit = await h.client.call('audit.list', { limit: 5 });
       const row = audit.rows.find((r) => r.id === b.auditId)!;
       expect(row).toMatchObject({
-        actor: 'Quinn',
+        actor: 'quinn',
         action: 'review.decide',
         entity: `inspection:${reviewId}`,
         reason: 'dust on the lens',
@@ -152,7 +155,7 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect((await h.client.call('audit.verify', {})).ok).toBe(true);
 
       const detail = await h.client.call('inspections.get', { id: reviewId });
-      expect(detail.inspection.review).toMatchObject({ decision: 'false_alarm', reviewer: 'Quinn' });
+      expect(detail.inspection.review).toMatchObject({ decision: 'false_alarm', reviewer: 'quinn' });
       expect(detail.decisions).toHaveLength(1);
       expect(await h.client.call('reviews.list', { inspectionId: failId })).toHaveLength(1);
       const reviewed = await allPages(h.client, { reviewed: true });
@@ -161,38 +164,80 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect(open.some((r) => r.id === failId || r.id === reviewId)).toBe(false);
     });
 
+    it('decides a part once; a second decision must be an explicit, audited change with a reason', async () => {
+      // The last FAIL part; no other test here decides it.
+      const id = s.ids[s.rows.map((r) => r.verdict).lastIndexOf('FAIL')];
+      await qa.call('reviews.record', { inspectionId: id, decision: 'defect_confirmed', reviewer: 'x' });
+      // Pressing D again (the item may have left the queue on screen) records nothing more.
+      await expect(
+        qa.call('reviews.record', { inspectionId: id, decision: 'defect_confirmed', reviewer: 'x' }),
+      ).rejects.toMatchObject({ code: 'conflict' });
+      await expect(
+        qa.call('reviews.record', {
+          inspectionId: id,
+          decision: 'false_alarm',
+          reason: 'fine',
+          reviewer: 'x',
+        }),
+      ).rejects.toThrow(/already decided \(defect confirmed by quinn/);
+      expect(await qa.call('reviews.list', { inspectionId: id })).toHaveLength(1);
+      await expect(
+        qa.call('reviews.record', {
+          inspectionId: id,
+          decision: 'false_alarm',
+          reason: 'fine',
+          reviewer: 'x',
+          change: { reason: '' },
+        }),
+      ).rejects.toMatchObject({ code: 'bad_request' });
+      const changed = await qa.call('reviews.record', {
+        inspectionId: id,
+        decision: 'defect_confirmed',
+        defectType: 'crack',
+        reviewer: 'x',
+        change: { reason: 'checked the part again under the lamp' },
+      });
+      expect(changed.decision).toMatchObject({
+        decision: 'defect_confirmed',
+        defectType: 'crack',
+        reviewer: 'quinn',
+      });
+      expect(await qa.call('reviews.list', { inspectionId: id })).toHaveLength(2);
+      const row = (await h.client.call('audit.list', { limit: 5 })).rows.find(
+        (r) => r.action === 'review.change',
+      );
+      expect(row).toMatchObject({ actor: 'quinn', reason: 'checked the part again under the lamp' });
+      expect(JSON.parse(row!.oldValue!)).toMatchObject({ decision: 'defect_confirmed', reviewer: 'quinn' });
+      expect(JSON.parse(row!.newValue!)).toMatchObject({ decision: 'defect_confirmed', defectType: 'crack' });
+    });
+
     it('refuses bad decisions', async () => {
       const bad = [
-        h.client.call('reviews.record', {
+        qa.call('reviews.record', {
           inspectionId: s.ids[8],
           decision: 'false_alarm',
           reviewer: 'Quinn',
         }),
-        h.client.call('reviews.record', {
+        qa.call('reviews.record', {
           inspectionId: s.ids[8],
           decision: 'false_alarm',
           reason: '  ',
           reviewer: 'Quinn',
         }),
-        h.client.call('reviews.record', {
-          inspectionId: s.ids[8],
-          decision: 'defect_confirmed',
-          reviewer: '',
-        }),
         // PASS parts are not reviewed.
-        h.client.call('reviews.record', {
+        qa.call('reviews.record', {
           inspectionId: s.ids[1],
           decision: 'defect_confirmed',
           reviewer: 'Quinn',
         }),
         // @ts-expect-error not a decision
-        h.client.call('reviews.record', { inspectionId: s.ids[8], decision: 'maybe', reviewer: 'Quinn' }),
+        qa.call('reviews.record', { inspectionId: s.ids[8], decision: 'maybe', reviewer: 'Quinn' }),
         h.client.call('inspections.list', { filter: { from: 'yesterday-ish' } }),
         h.client.call('inspections.whatIf', { t1: 2, t2: 1 }),
       ];
       for (const attempt of bad) await expect(attempt).rejects.toMatchObject({ code: 'bad_request' });
       await expect(
-        h.client.call('reviews.record', {
+        qa.call('reviews.record', {
           inspectionId: 999_999,
           decision: 'defect_confirmed',
           reviewer: 'Q',
@@ -305,24 +350,25 @@ function suite(name: string, make: () => Promise<Harness>): void {
         reason: 'dust on the lens',
         exportedAs: null,
       });
-      const first = await h.client.call('candidates.export', { actor: 'Quinn' });
+      const first = await qa.call('candidates.export', { actor: 'Quinn' });
       expect(first).toMatchObject({ copied: 1, alreadyThere: 0, missingImage: 0 });
       expect(first.folder).toBe(join(h.station.paths.root, 'good-candidates'));
       const files = readdirSync(first.folder).filter((f) => !f.startsWith('.'));
       expect(files).toHaveLength(1);
       expect(readFileSync(join(first.folder, files[0])).equals(s.imageBytes)).toBe(true);
-      const again = await h.client.call('candidates.export', { actor: 'Quinn' });
+      const again = await qa.call('candidates.export', { actor: 'Quinn' });
       expect(again).toMatchObject({ copied: 0, alreadyThere: 1 });
       expect((await h.client.call('candidates.list', {})).rows[0].exportedAs).toBe(files[0]);
       // A later "defect confirmed" on the same part takes it off the candidate list.
-      await h.client.call('reviews.record', {
+      await qa.call('reviews.record', {
         inspectionId: s.ids[5],
         decision: 'defect_confirmed',
         reviewer: 'Lead',
+        change: { reason: 'second look: hairline crack under the dust' },
       });
       expect((await h.client.call('candidates.list', {})).total).toBe(0);
       const audit = await h.client.call('audit.list', { limit: 10 });
-      expect(audit.rows.some((r) => r.action === 'training.export_candidates' && r.actor === 'Quinn')).toBe(
+      expect(audit.rows.some((r) => r.action === 'training.export_candidates' && r.actor === 'quinn')).toBe(
         true,
       );
     });

@@ -14,6 +14,8 @@ import type { DataDirPaths } from '../../storage/data-dir';
 import type { ImageStore } from '../../storage/image-store';
 import type { ReviewRepository } from '../../storage/reviews';
 import type { SettingsStore } from '../../storage/settings-store';
+import type { SessionStore } from '../../users/sessions';
+import type { UserStore } from '../../users/user-store';
 import type { TrainingJobs } from '../../wizard/jobs';
 import type { EventBus } from '../event-bus';
 import type { InspectionQueries } from '../inspection-queries';
@@ -39,6 +41,8 @@ export interface StationContext {
   reviews: ReviewRepository;
   models: ModelStore;
   training: TrainingJobs;
+  users: UserStore;
+  sessions: SessionStore;
   headlessUrl(): string | null;
   /** Runs station work, turning StationError into the matching ApiError. */
   stationCall<T>(work: () => Promise<T> | T): Promise<T>;

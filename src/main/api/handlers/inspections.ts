@@ -52,6 +52,18 @@ export function inspectionHandlers(
           `Inspection ${req.inspectionId} passed; only FAIL and REVIEW parts are reviewed.`,
         );
       }
+      // Check and insert run in one synchronous turn, so two clients cannot both decide first.
+      const earlier = queries.decisions(req.inspectionId);
+      const last = earlier.at(-1);
+      if (last && !req.change) {
+        throw new ApiError(
+          'conflict',
+          `Inspection ${req.inspectionId} was already decided (${last.decision.replace('_', ' ')} by ${last.reviewer} at ${last.decidedAt}); use "Change decision" with a reason to change it.`,
+        );
+      }
+      if (!last && req.change) {
+        throw new ApiError('bad_request', `Inspection ${req.inspectionId} has no decision to change yet.`);
+      }
       // Decision and audit row commit in one transaction (ReviewRepository.record).
       const { decision, audit: row } = reviews.record({
         inspectionId: req.inspectionId,
@@ -60,6 +72,16 @@ export function inspectionHandlers(
         defectType: req.decision === 'defect_confirmed' ? (req.defectType ?? null) : null,
         reason: req.reason ? req.reason : null,
       });
+      if (last && req.change) {
+        audit.append({
+          actor: req.reviewer,
+          action: 'review.change',
+          entity: `inspection:${req.inspectionId}`,
+          oldValue: JSON.stringify({ decision: last.decision, reviewer: last.reviewer, decidedAt: last.decidedAt }),
+          newValue: JSON.stringify({ decision: decision.decision, defectType: decision.defectType }),
+          reason: req.change.reason,
+        });
+      }
       events.emit('review.recorded', decision);
       return { decision, auditId: row.id };
     },

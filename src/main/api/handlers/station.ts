@@ -1,8 +1,8 @@
 // The live line: state, start/stop, thresholds, "save this frame as good".
 import { join } from 'node:path';
-import { ApiError, type ApiParsedRequest } from '@shared/api';
+import type { ApiParsedRequest } from '@shared/api';
 import type { StationState } from '@shared/station';
-import { sourceConfigSchema } from '../../sources/config';
+import { parseSource } from './sources';
 import { withFit } from '../../model-store/heatmap-fit';
 import { GOOD_CANDIDATES_DIR } from './context';
 import type { ApiHandlers } from '../dispatch';
@@ -53,14 +53,7 @@ export function stationHandlers(
         if (!req.source) {
           await startLine(who);
         } else {
-          const parsed = sourceConfigSchema.safeParse(req.source);
-          if (!parsed.success) {
-            throw new ApiError(
-              'bad_request',
-              `Invalid source: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-            );
-          }
-          await startSource(parsed.data, who, why);
+          await startSource(parseSource(req.source), who, why);
         }
         const after = live.state();
         auditLineChange('station.start', who, why, before, after);

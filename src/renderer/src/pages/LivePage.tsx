@@ -23,6 +23,7 @@ import { useApi } from '../hooks/useApi';
 import { storeImageUrl } from '../hooks/useStoreImage';
 import { formatMs, formatScore, percent } from '../lib/filters';
 import { base64ToBytes, paintHeatmap, paintLegend } from '../lib/heatmap';
+import { readIdleAfterS, verdictView } from '../lib/stale';
 import { composeOverlay, loadImage } from '../lib/overlay';
 import { describeError } from '../transport';
 
@@ -66,7 +67,11 @@ export function LivePage() {
       <div className="live-grid">
         <FrameView result={result} running={state?.status === 'running'} />
         <div className="stack">
-          <VerdictPanel result={result} thresholds={state?.model?.thresholds ?? result?.thresholds ?? null} />
+          <VerdictPanel
+            result={result}
+            state={state}
+            thresholds={state?.model?.thresholds ?? result?.thresholds ?? null}
+          />
           <StatsPanel stats={stats} />
         </div>
       </div>
@@ -453,20 +458,37 @@ function Legend({ rangeMax }: { rangeMax: number | null }) {
 
 function VerdictPanel({
   result,
+  state,
   thresholds,
 }: {
   result: ResultSnapshot | null;
+  state: StationState | null;
   thresholds: Thresholds | null;
 }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const view = verdictView(result, state, now, readIdleAfterS());
   return (
     <Card title="Verdict" testId="live-verdict" className="verdict-card">
       <div className="verdict-big" data-testid="live-verdict-value">
-        {result ? (
+        {result && view.kind === 'verdict' ? (
           <StatusBadge verdict={result.verdict} size="xl" />
+        ) : view.kind !== 'verdict' ? (
+          <span className={`verdict-none verdict-${view.kind}`} data-testid="live-verdict-stale">
+            {view.text}
+          </span>
         ) : (
           <span className="verdict-none">—</span>
         )}
       </div>
+      {result && view.kind !== 'verdict' ? (
+        <p className="muted small" data-testid="live-last-verdict">
+          Last part: {result.verdict} at {formatTime(result.at).slice(11)}
+        </p>
+      ) : null}
       <div className="score-row">
         <span className="muted">Score</span>
         <span className="score-value mono" data-testid="live-score">
@@ -652,7 +674,10 @@ function ThresholdForm({ state }: { state: StationState | null }) {
         actor: settings?.operatorName || 'operator',
         reason: reason.trim(),
       });
-      setMessage({ ok: true, text: `Thresholds now T1 ${next.t1}, T2 ${next.t2} (audited).` });
+      setMessage({
+        ok: true,
+        text: `Thresholds now T1 ${formatScore(next.t1)}, T2 ${formatScore(next.t2)} (audited).`,
+      });
       setT1('');
       setT2('');
       setReason('');
@@ -668,12 +693,18 @@ function ThresholdForm({ state }: { state: StationState | null }) {
       {current ? (
         <form className="form" onSubmit={(e) => void submit(e)}>
           <p className="hint">
-            Now: T1 <strong className="mono">{current.t1}</strong> · T2{' '}
-            <strong className="mono">{current.t2}</strong>
+            Now: T1{' '}
+            <strong className="mono" title={String(current.t1)}>
+              {formatScore(current.t1)}
+            </strong>{' '}
+            · T2{' '}
+            <strong className="mono" title={String(current.t2)}>
+              {formatScore(current.t2)}
+            </strong>
             {state?.model &&
             (state.model.packageThresholds.t1 !== current.t1 ||
               state.model.packageThresholds.t2 !== current.t2)
-              ? ` (model package: ${state.model.packageThresholds.t1} / ${state.model.packageThresholds.t2})`
+              ? ` (model package: ${formatScore(state.model.packageThresholds.t1)} / ${formatScore(state.model.packageThresholds.t2)})`
               : ' (as shipped in the model package)'}
             . Takes effect on the next part.
           </p>
@@ -683,7 +714,7 @@ function ThresholdForm({ state }: { state: StationState | null }) {
               <input
                 id="thr-t1"
                 inputMode="decimal"
-                placeholder={String(current.t1)}
+                placeholder={formatScore(current.t1)}
                 value={t1}
                 onChange={(e) => setT1(e.target.value)}
               />
@@ -693,7 +724,7 @@ function ThresholdForm({ state }: { state: StationState | null }) {
               <input
                 id="thr-t2"
                 inputMode="decimal"
-                placeholder={String(current.t2)}
+                placeholder={formatScore(current.t2)}
                 value={t2}
                 onChange={(e) => setT2(e.target.value)}
               />

@@ -8,6 +8,7 @@ import { Icon } from '../components/Icon';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Pill, StatusBadge } from '../components/StatusBadge';
+import { useAuth } from '../hooks/auth';
 import { useSettings } from '../hooks/settings';
 import { useRouteQuery } from '../hooks/route';
 import { useEvent, useStation } from '../hooks/station';
@@ -50,7 +51,7 @@ function toApiFilter(q: QueueFilter): InspectionFilterInput {
 
 export function ReviewPage() {
   const { client } = useStation();
-  const { settings } = useSettings();
+  const auth = useAuth();
   const routeQuery = useRouteQuery();
   const routeId = routeQuery.get('id');
   const [qf, setQf] = useState<QueueFilter>({
@@ -179,7 +180,7 @@ export function ReviewPage() {
       subtitle="FAIL and REVIEW parts for a QA decision. Every decision is written to the audit trail under your name."
       actions={
         <span className="operator-chip" data-testid="reviewer">
-          Reviewer: <strong>{settings?.operatorName || '…'}</strong>
+          Reviewer: <strong>{auth.status.user?.displayName ?? '…'}</strong>
         </span>
       }
     >
@@ -274,7 +275,7 @@ export function ReviewPage() {
           {selectedId !== null ? (
             <Detail
               id={selectedId}
-              reviewer={settings?.operatorName ?? ''}
+              reviewer={auth.status.user?.name ?? ''}
               onDecided={onDecided}
               onMove={move}
               position={
@@ -335,8 +336,12 @@ function Detail({
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const reasonRef = useRef<HTMLInputElement>(null);
+  const [changing, setChanging] = useState(false);
+  const [changeReason, setChangeReason] = useState('');
   const [shown, setShown] = useState(id);
   if (shown !== id) {
+    setChanging(false);
+    setChangeReason('');
     // A new part starts with an empty form; a half-typed reason belongs to the previous one.
     // The confirmation of the decision just made stays: it is what moved us here.
     setShown(id);
@@ -350,9 +355,22 @@ function Detail({
   });
 
   const inspection = detail.data?.inspection ?? null;
+  const decided = (detail.data?.decisions.length ?? 0) > 0;
   const decide = useCallback(
     async (decision: 'defect_confirmed' | 'false_alarm') => {
       if (!inspection || busy) return;
+      // A part is decided once: D or G on a decided part must not add another decision.
+      if (decided && !changing) {
+        setMessage({
+          ok: false,
+          text: `#${inspection.id} is already decided. Press “Change decision” and say why to change it.`,
+        });
+        return;
+      }
+      if (changing && !changeReason.trim()) {
+        setMessage({ ok: false, text: 'Say why the decision changes: it is stored in the audit trail.' });
+        return;
+      }
       if (!reviewer) {
         setMessage({
           ok: false,
@@ -374,7 +392,10 @@ function Detail({
           reviewer,
           ...(decision === 'defect_confirmed' && defectType.trim() ? { defectType: defectType.trim() } : {}),
           ...(reason.trim() ? { reason: reason.trim() } : {}),
+          ...(changing ? { change: { reason: changeReason.trim() } } : {}),
         });
+        setChanging(false);
+        setChangeReason('');
         setMessage({
           ok: true,
           text: `#${inspection.id}: ${decision === 'false_alarm' ? 'false alarm' : 'defect confirmed'} by ${reviewer} (audit #${r.auditId}).`,
@@ -387,7 +408,7 @@ function Detail({
         setBusy(false);
       }
     },
-    [inspection, busy, reviewer, reason, defectType, client, onDecided],
+    [inspection, busy, reviewer, reason, defectType, client, onDecided, decided, changing, changeReason],
   );
 
   useEffect(() => {
@@ -494,11 +515,38 @@ function Detail({
               />
             </div>
           </div>
+          {decided ? (
+            changing ? (
+              <div className="field">
+                <label htmlFor="change-reason">Why the decision changes (required)</label>
+                <input
+                  id="change-reason"
+                  value={changeReason}
+                  onChange={(e) => setChangeReason(e.target.value)}
+                  maxLength={500}
+                  placeholder="e.g. checked the part again under the lamp"
+                  data-testid="change-reason"
+                />
+              </div>
+            ) : (
+              <p className="hint" data-testid="decided-note">
+                Already decided (see below).{' '}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => setChanging(true)}
+                  data-testid="decide-change"
+                >
+                  Change decision
+                </button>
+              </p>
+            )
+          ) : null}
           <div className="decide-buttons">
             <button
               type="button"
               className="btn btn-defect"
-              disabled={busy}
+              disabled={busy || (decided && !changing)}
               onClick={() => void decide('defect_confirmed')}
               data-testid="decide-defect"
             >
@@ -507,7 +555,7 @@ function Detail({
             <button
               type="button"
               className="btn btn-good"
-              disabled={busy}
+              disabled={busy || (decided && !changing)}
               onClick={() => void decide('false_alarm')}
               data-testid="decide-false-alarm"
             >

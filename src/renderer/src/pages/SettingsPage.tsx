@@ -11,6 +11,7 @@ import { UsbDevicesCard } from '../components/UsbDevicesCard';
 import { useSettings } from '../hooks/settings';
 import { useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
+import { readIdleAfterS, writeIdleAfterS } from '../lib/stale';
 import { describeError, isApiError } from '../transport';
 
 const PROVIDER_LABEL: Record<ExecutionProviderInfo['name'], string> = {
@@ -55,6 +56,7 @@ export function SettingsPage() {
             <Loading what="settings" />
           )}
           {info.data ? <StationCard info={info.data} /> : null}
+          <DisplayCard />
         </div>
       </div>
       <UsbDevicesCard />
@@ -264,6 +266,50 @@ const FIELD_OF_PATH: Record<string, FieldKey> = {
   'patch.retention.maxStoreBytes': 'maxStoreBytes',
   reason: 'reason',
 };
+
+/** Per screen, not per station: kept in this browser / window only, so it needs no audit. */
+function DisplayCard() {
+  const [idle, setIdle] = useState(() => String(readIdleAfterS()));
+  const [saved, setSaved] = useState<string | null>(null);
+  const n = Number(idle);
+  const valid = Number.isFinite(n) && n >= 1 && n <= 3600;
+  return (
+    <Card title="This display" testId="display-card">
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!valid) return;
+          writeIdleAfterS(n);
+          setSaved(`Live shows “waiting for parts” after ${n} s without a part.`);
+        }}
+      >
+        <div className={`field ${valid ? '' : 'invalid'}`}>
+          <label htmlFor="idleAfterS">
+            Seconds without a part before Live stops showing the last verdict
+          </label>
+          <input
+            id="idleAfterS"
+            inputMode="numeric"
+            value={idle}
+            onChange={(e) => {
+              setIdle(e.target.value);
+              setSaved(null);
+            }}
+            data-testid="idle-after-s"
+          />
+          {valid ? null : <p className="field-error">Enter 1 to 3600 seconds.</p>}
+        </div>
+        {saved ? <p className="ok-text">{saved}</p> : null}
+        <div className="form-actions">
+          <button type="submit" className="btn" disabled={!valid}>
+            Save for this display
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}
 
 function SettingsForm({ settings }: { settings: Settings }) {
   const { client } = useStation();

@@ -28,6 +28,7 @@ export interface HttpStationClient extends StationClient {
 const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorBody['code']>([
   'bad_request',
   'unauthorized',
+  'forbidden',
   'not_found',
   'conflict',
   'internal',
@@ -146,7 +147,23 @@ export function createHttpClient(options: HttpClientOptions): HttpStationClient 
     if (typeof body !== 'object' || body === null || !('result' in body)) {
       throw new ApiError('internal', `The station sent a malformed answer to ${method}.`);
     }
+    // The event socket is admitted by the session cookie: open it again as the new person.
+    if (method === 'auth.signIn' || method === 'auth.signOut') reopenSocket();
     return (body as { result: ApiResults[M] }).result;
+  }
+
+  function reopenSocket(): void {
+    if (closed) return;
+    if (retryTimer !== null) clearT(retryTimer);
+    retryTimer = null;
+    attempt = 0;
+    const old = socket;
+    socket = null;
+    if (old) {
+      old.onclose = null;
+      old.close();
+    }
+    openSocket();
   }
 
   function on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
