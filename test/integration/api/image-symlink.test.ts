@@ -3,20 +3,29 @@
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpHarness, tempDir, type Harness } from './harness';
+import { ADMIN_PASSWORD, httpHarness, tempDir, type Harness } from './harness';
 import type { HeadlessServer } from '../../../src/main/server/http-server';
 
 describe.skipIf(process.platform === 'win32')('image serving and symbolic links', () => {
   let h: Harness & { server: HeadlessServer };
   let secret: string;
+  let cookie = '';
   beforeAll(async () => {
     h = await httpHarness();
+    // Images are served to signed-in people only: a session of our own for the raw GETs below.
+    const signIn = await fetch(`${h.server.url}api/rpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'admin', password: ADMIN_PASSWORD }),
+    });
+    expect(signIn.status).toBe(200);
+    cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
     secret = join(tempDir('symlink-secret-'), 'secret.txt');
     writeFileSync(secret, 'top secret: station private key');
   });
   afterAll(() => h.close());
 
-  const get = (ref: string) => fetch(`${h.server.url}api/images/${ref}`);
+  const get = (ref: string) => fetch(`${h.server.url}api/images/${ref}`, { headers: { cookie } });
 
   it('serves a stored image, but not once it is replaced by a symlink', async () => {
     const stored = await h.station.images.put(Buffer.from('a real stored frame'), 'png');

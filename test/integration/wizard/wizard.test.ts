@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvents, StationClient, TrainingJobDto } from '@shared/api';
-import { httpHarness, tempDir, type Harness } from '../api/harness';
+import { ADMIN_PASSWORD, httpHarness, tempDir, type Harness } from '../api/harness';
 import { writeAnomalibPackage, writeParts } from './helpers';
 
 async function waitForJob(
@@ -150,6 +150,7 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
       deploy: true,
       actor: 'Dana',
       reason: 'first model for line 3',
+      signature: ADMIN_PASSWORD,
     });
     firstId = saved.id;
     expect(saved).toMatchObject({
@@ -230,6 +231,7 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
       targetFalseRejectRate: 0.02,
       deploy: false,
       actor: 'Eli',
+      signature: ADMIN_PASSWORD,
       reason: 'retrained after lighting change',
     });
     expect(second.active).toBe(false);
@@ -238,13 +240,22 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
     let list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(firstId);
 
-    await h.client.call('models.deploy', { id: second.id, actor: 'Eli', reason: 'trial on line 3' });
+    await h.client.call('models.deploy', {
+      id: second.id,
+      actor: 'Eli',
+      reason: 'trial on line 3',
+      signature: ADMIN_PASSWORD,
+    });
     list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(second.id);
     expect(list.rollbackTo?.id).toBe(firstId);
     await waitForModel(h.client, second.id);
 
-    const back = await h.client.call('models.rollback', { actor: 'Eli', reason: 'more false rejects' });
+    const back = await h.client.call('models.rollback', {
+      actor: 'Eli',
+      reason: 'more false rejects',
+      signature: ADMIN_PASSWORD,
+    });
     expect(back.id).toBe(firstId);
     list = await h.client.call('models.list', {});
     expect(list.versions.filter((v) => v.active).map((v) => v.id)).toEqual([firstId]);
@@ -253,8 +264,9 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
 
     const audit = await h.client.call('audit.list', { limit: 20 });
     const rollback = audit.rows.find((r) => r.action === 'models.rollback');
+    // The person comes from the signed-in session, not from the request's `actor`.
     expect(rollback).toMatchObject({
-      actor: 'Eli',
+      actor: 'admin',
       reason: 'more false rejects',
       entity: `model:${firstId}`,
     });

@@ -18,6 +18,8 @@ export const LAYERS: Record<string, number> = {
   jobs: 1,
   models: 1,
   'app-version': 1,
+  // accounts and sessions sit on storage (settings, audit); the API and transports use them
+  users: 2,
   // core
   backbones: 2,
   synthetic: 2,
