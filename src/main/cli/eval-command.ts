@@ -75,7 +75,7 @@ export const evalCommand: CliCommand = {
             label: t.label,
             score: out.normScore,
             latencyMs,
-            map: mask ? out.map : undefined,
+            map: mask ? (out.map ?? undefined) : undefined,
             mask: mask && t.label === 1 ? mask : null,
             width: out.width,
             height: out.height,

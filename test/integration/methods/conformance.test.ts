@@ -115,6 +115,7 @@ describe.each(METHODS.map((m) => [m.id, m] as const))('method %s', (_id, method)
         expect(Number.isFinite(o.rawScore)).toBe(true);
         expect(o.normScore).toBeCloseTo(normaliseScore(o.rawScore, json.normalisation), 6);
         if (method.pixelMap) {
+          if (!o.map) throw new Error(`${method.id} declares a pixel map but returned none`);
           expect([o.width, o.height]).toEqual([json.input.width, json.input.height]);
           expect(o.map.length).toBe(o.width * o.height);
           expect(o.map.every(Number.isFinite)).toBe(true);

@@ -69,7 +69,7 @@ describe('model package runner', () => {
     const batch = await r.scoreBatch(images.slice(0, 3));
     const single = await r.score(images[1]);
     expect(single.rawScore).toBeCloseTo(batch[1].rawScore, 5);
-    expect(single.map.length).toBe(32 * 32);
+    expect(single.map?.length).toBe(32 * 32);
     expect(batch[0]).toMatchObject({ width: 32, height: 32 });
     expect(['PASS', 'REVIEW', 'FAIL']).toContain(verdictOf(single.normScore, r.info.thresholds));
     await r.release();
