@@ -1,13 +1,6 @@
 // The Electron transport's client half, shared by the preload script and the contract tests.
 import { ApiError, type ApiErrorBody } from './errors';
-import type {
-  ApiEventName,
-  ApiEvents,
-  ApiMethod,
-  ApiRequest,
-  ApiResults,
-  StationClient,
-} from './api';
+import type { ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResults, StationClient } from './api';
 
 export const IPC_CALL_CHANNEL = 'station:call';
 export const IPC_EVENT_CHANNEL = 'station:event';

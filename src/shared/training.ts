@@ -159,6 +159,8 @@ export interface LossCurve {
   validation: LossPoint[];
   /** Best validation so far (its weights are the best checkpoint). */
   best: LossPoint | null;
+  /** Adversarial methods: each player's training loss by step (e.g. generator, discriminator). */
+  players?: Record<string, LossPoint[]>;
 }
 
 export interface TrainingDevice {

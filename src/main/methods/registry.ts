@@ -21,11 +21,12 @@
 // Registering it gives it the wizard entry, the CLI's --method/--preset validation and help, the
 // build entry, and the conformance test (test/integration/methods/conformance.test.ts).
 import { dfrMethod } from './dfr/method';
+import { ocrganMethod } from './ocrgan/method';
 import { patchcoreMethod } from './patchcore/method';
 import { stpmMethod } from './stpm/method';
 import type { AnomalyMethod, MethodPreset } from './types';
 
-export const METHODS: readonly AnomalyMethod[] = [patchcoreMethod, dfrMethod, stpmMethod];
+export const METHODS: readonly AnomalyMethod[] = [patchcoreMethod, dfrMethod, stpmMethod, ocrganMethod];
 
 /** The method used when none is named (CLI --method). */
 export const DEFAULT_METHOD = METHODS[0];

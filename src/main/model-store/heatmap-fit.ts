@@ -10,7 +10,7 @@ export function withFit(
   fitOfDir: (dir: string) => HeatmapFit | null,
 ): ResultSnapshot {
   const fit = dir ? fitOfDir(dir) : null;
-  if (fit) snap.heatmap = { ...snap.heatmap, fit };
+  if (fit && snap.heatmap) snap.heatmap = { ...snap.heatmap, fit };
   return snap;
 }
 

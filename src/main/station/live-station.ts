@@ -680,7 +680,9 @@ export class LiveStation {
         row,
         files: async () => ({
           image: { data: await storedFrameJpeg(frame.image), ext: 'jpg' },
-          heatmap: map ? { data: await heatmapPng(map, out.width, out.height, range), ext: 'png' } : undefined,
+          heatmap: map
+            ? { data: await heatmapPng(map, out.width, out.height, range), ext: 'png' }
+            : undefined,
         }),
         onLogged: (id, logged) => this.onLogged(id, logged, frame),
       });

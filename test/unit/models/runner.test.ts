@@ -134,7 +134,7 @@ describe('model package runner', () => {
     const r = await loadModelPackage(d);
     expect(r.info).toMatchObject({ kind: 'anomalib', inputName: 'image', width: 32, height: 32 });
     const [out] = await r.scoreBatch([images[0]]);
-    expect(out.rawScore).toBeCloseTo(Math.max(...out.map), 5);
+    expect(out.rawScore).toBeCloseTo(Math.max(...out.map!), 5);
     await r.release();
 
     const d2 = join(dir, 'anomalib-nomap');

@@ -1,0 +1,21 @@
+// Worker-thread entry: fit + export an OCR-GAN package. Bundle entry name: ocrgan-fit-worker.
+import { runAsWorkerJob } from '../../jobs/worker-job';
+import { exportOcrgan } from './export';
+import { fitOcrgan } from './fit';
+import type { OcrganFitJobData } from './fit-job';
+import type { OcrganFitResult, OcrganProgress } from './types';
+
+void runAsWorkerJob<OcrganFitJobData, OcrganProgress, OcrganFitResult>(async (data, ctx) => {
+  const fitted = await fitOcrgan({
+    images: data.images,
+    calibrationImages: data.calibrationImages,
+    preset: data.preset,
+    config: data.config,
+    onProgress: ctx.progress,
+    shouldCancel: ctx.isCancelled,
+  });
+  ctx.progress({ stage: 'export', done: 0, total: 1, etaMs: null });
+  const exported = await exportOcrgan(fitted, data.outDir, data.export);
+  ctx.progress({ stage: 'export', done: 1, total: 1, etaMs: 0 });
+  return { dir: exported.dir, modelJson: exported.json, onnxBytes: exported.bytes, timings: fitted.timings };
+});

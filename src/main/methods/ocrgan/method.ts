@@ -1,0 +1,74 @@
+// OCR-GAN as a registered anomaly method (src/main/methods/types.ts): image-level, no pixel map.
+import type { AnomalyMethod } from '../types';
+import { startOcrganFit, OCRGAN_FIT_WORKER_ENTRY } from './fit-job';
+import { resolveOcrganConfig, type OcrganConfig, type OcrganPresetName } from './types';
+
+/** Decoded training images (3·S² floats each) plus the validation set (good + synthetic, 2× each). */
+function imageBytes(preset: OcrganPresetName, images: number): number {
+  const c = resolveOcrganConfig(preset);
+  const val = Math.min(c.maxValidationImages, Math.round(images * c.validationFraction));
+  return (images + val) * 3 * c.inputSize ** 2 * 4;
+}
+
+export const ocrganMethod: AnomalyMethod = {
+  id: 'ocrgan',
+  label: 'OCR-GAN',
+  description:
+    'Omni-frequency reconstruction GAN: a two-branch generator rebuilds the low- and high-frequency parts of good parts; a part is as anomalous as its reconstruction is poor. Image-level: no heatmap.',
+  needs: { pretrainedBackbone: false, gradientTraining: true },
+  pixelMap: false,
+  resumable: false,
+  centerCrop: false,
+  backbones: ['none'],
+  presets: [
+    {
+      id: 'station',
+      label: 'Station',
+      description: '64 px, 4 levels, 16…64 channels, 30 epochs: minutes on a CPU for 200 images.',
+      backbone: 'none (trained from scratch)',
+      wizard: true,
+      // Measured: docs/benchmarks.md "OCR-GAN" (magnetic_tile, 2-core shared CPU).
+      prior: { perImageMs: 800, fixedMs: 8000, scoreMs: 30 },
+      memoryBytes: (n) => imageBytes('station', n),
+    },
+    {
+      id: 'paper',
+      label: 'Paper',
+      description:
+        "The authors' network: 256 px, 8 down-samplings, 64…512 channels, batch 32, 200 epochs (a GPU).",
+      backbone: 'none (trained from scratch)',
+      wizard: false,
+      note: 'for a GPU: hours on a CPU',
+      memoryBytes: (n) => imageBytes('paper', n),
+    },
+  ],
+  defaultPreset: 'station',
+  testConfig: {
+    inputSize: 16,
+    levels: 2,
+    baseChannels: 4,
+    maxChannels: 8,
+    featureDim: 8,
+    batchSize: 4,
+    epochs: 2,
+  } satisfies Partial<OcrganConfig>,
+  workerEntry: OCRGAN_FIT_WORKER_ENTRY,
+  availability: () => ({
+    available: true,
+    reason: "Trains from scratch on this station's engine (ONNX Runtime, CPU or GPU).",
+  }),
+  resolveBackbone: () => Promise.resolve(null),
+  fit(req, onProgress) {
+    return startOcrganFit(
+      {
+        images: req.images,
+        calibrationImages: req.calibrationImages,
+        preset: req.preset as OcrganPresetName,
+        config: req.config as Partial<OcrganConfig> | undefined,
+        outDir: req.outDir,
+        export: { preset: req.preset, metrics: req.metrics },
+      },
+      onProgress,
+    );
+  },
+};
