@@ -19,6 +19,7 @@ export function ocrganDeviations(m: FittedOcrgan): string[] {
   const out = [
     'channel-selection block learned with the generator (the authors rebuild it with random weights at every call)',
     'pyramid down-sampling reflect-padded; up-sampling zero-padded (OpenCV reflects both)',
+    'low and high parts brought to [−1, 1] by a fixed scale (high halved) instead of a per-image min–max, which let a high-contrast defect shrink its own residual',
     'discriminator head trained as BCE on logits (same optimum as sigmoid + BCE, no overflow)',
     `best epoch chosen by image AUROC on ${m.validationImageCount} held-out good images plus one synthetic anomaly of each (the authors report the best test epoch)`,
     'score normalisation: min/max of held-out good images',

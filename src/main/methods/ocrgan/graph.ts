@@ -33,17 +33,11 @@ function pyramidKernel(scale: number): Float32Array {
   return out;
 }
 
-/** Per-image min–max to [−1, 1] over C, H, W. */
-function toUnitRange(g: GraphBuilder, x: string): string {
-  const mn = g.reduce('ReduceMin', x, [1, 2, 3], true);
-  const mx = g.reduce('ReduceMax', x, [1, 2, 3], true);
-  const unit = g.div(g.sub(x, mn), g.add(g.sub(mx, mn), g.constant(1e-6)));
-  return g.sub(g.mul(unit, g.constant(2)), g.constant(1));
-}
-
 /**
  * x [N, 3, S, S] in [−1, 1] → low = up(down(x)) (pyrDown: reflect-padded Gaussian blur, stride 2;
- * pyrUp: zero insertion + 4× the blur, as a transposed conv), high = x − low, each to [−1, 1].
+ * pyrUp: zero insertion + 4× the blur, as a transposed conv), high = x − low, each to [−1, 1] by a
+ * fixed scale (low is a convex blur of x, so already there; high ∈ [−2, 2] is halved). A per-image
+ * min–max would let a high-contrast defect stretch the range and shrink its own residual.
  */
 export function decouple(g: GraphBuilder, x: string): { low: string; high: string } {
   const down = g.conv(
@@ -63,7 +57,7 @@ export function decouple(g: GraphBuilder, x: string): { low: string; high: strin
       group: 3,
     },
   );
-  return { low: toUnitRange(g, low), high: toUnitRange(g, g.sub(x, low)) };
+  return { low, high: g.mul(g.sub(x, low), g.constant(0.5)) };
 }
 
 const lrelu = (g: GraphBuilder, x: string) => g.op('LeakyRelu', [x], { alpha: 0.2 });
