@@ -129,6 +129,8 @@ export interface ResultSnapshot {
 export interface HeatmapFit {
   resize: number;
   crop: number;
+  /** The model is image-level (model.json `outputs.map: null`): there is no heatmap to show. */
+  imageLevel?: boolean;
 }
 
 /** 'station.stats', once per second while running and once when it stops. */

@@ -159,8 +159,13 @@ export interface LossCurve {
   validation: LossPoint[];
   /** Best validation so far (its weights are the best checkpoint). */
   best: LossPoint | null;
-  /** Adversarial methods: each player's training loss by step (e.g. generator, discriminator). */
+  /**
+   * Adversarial methods: the other players' training loss by step beside `train` (e.g. `train` is
+   * the generator's and `players.discriminator` the discriminator's).
+   */
   players?: Record<string, LossPoint[]>;
+  /** What `train` and `validation` measure when not a plain loss (e.g. "1 − AUROC"). */
+  labels?: { train?: string; validation?: string };
 }
 
 export interface TrainingDevice {

@@ -168,7 +168,8 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
   const total = cfg.epochs * stepsPerEpoch;
   const curve = () => ({
     ...gCurve.snapshot(),
-    players: { generator: gCurve.snapshot().train, discriminator: dCurve.snapshot().train },
+    players: { discriminator: dCurve.snapshot().train },
+    labels: { train: 'generator loss', validation: '1 − AUROC (held-out good + synthetic)' },
   });
   try {
     for (let epoch = 0; epoch < cfg.epochs && !collapse; epoch++) {
