@@ -24,7 +24,7 @@ export const ocrganMethod: AnomalyMethod = {
     {
       id: 'station',
       label: 'Station',
-      description: '128 px, 5 levels, 16…128 channels, 30 epochs: minutes on a CPU for 200 images.',
+      description: '64 px, 4 levels, 16…64 channels, 60 epochs: minutes on a CPU for 200 images.',
       backbone: 'none (trained from scratch)',
       wizard: true,
       // Measured: docs/benchmarks.md "OCR-GAN" (magnetic_tile, 2-core shared CPU).

@@ -66,19 +66,19 @@ export const DEFAULT_OCRGAN_CONFIG: OcrganConfig = {
 };
 
 /**
- * paper: the authors' network and schedule (for a GPU). station: 128 px, 5 levels, 16…128 channels,
+ * paper: the authors' network and schedule (for a GPU). station: 64 px, 4 levels, 16…64 channels,
  * batch 16 — sized so 200 images train in minutes on a 2-core CPU (docs/benchmarks.md "OCR-GAN").
  */
 export const OCRGAN_PRESETS: Record<OcrganPresetName, Partial<OcrganConfig>> = {
   paper: {},
   station: {
-    inputSize: 128,
-    levels: 5,
+    inputSize: 64,
+    levels: 4,
     baseChannels: 16,
-    maxChannels: 128,
+    maxChannels: 64,
     featureDim: 64,
     batchSize: 16,
-    epochs: 30,
+    epochs: 60,
   },
 };
 
