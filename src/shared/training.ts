@@ -182,10 +182,12 @@ export interface CalibrationExample {
   name: string;
   score: number;
   verdict: 'PASS' | 'REVIEW' | 'FAIL';
-  /** JPEG of the model's view with the heatmap blended over it. */
+  /** JPEG of the model's view with the heatmap blended over it (the view alone when imageLevel). */
   overlayJpegBase64: string;
   width: number;
   height: number;
+  /** The model is image-level: no heatmap exists, the UI says so. */
+  imageLevel?: boolean;
 }
 
 export interface CalibrationRates {

@@ -102,7 +102,9 @@ export const evalCommand: CliCommand = {
           }
         samples[ds.category] = [...worst.falsePositives, ...worst.falseNegatives];
         console.error(
-          `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, pixel AUROC ${fmt(result.pixelAuroc)}, AUPRO ${fmt(result.aupro)}, F1-max ${fmt(result.f1Max)}`,
+          runner.info.mapOutput
+            ? `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, pixel AUROC ${fmt(result.pixelAuroc)}, AUPRO ${fmt(result.aupro)}, F1-max ${fmt(result.f1Max)}`
+            : `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, F1-max ${fmt(result.f1Max)} (image-level method: no heatmap, image metrics only)`,
         );
       } finally {
         await runner.release();

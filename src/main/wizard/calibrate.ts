@@ -200,6 +200,7 @@ async function overlayExample(
     overlayJpegBase64: jpeg.toString('base64'),
     width: out.width,
     height: out.height,
+    ...(out.map ? {} : { imageLevel: true }),
   };
 }
 
