@@ -1,8 +1,7 @@
 // OCR-GAN configuration, presets and results. Recipe: docs/methods.md "OCR-GAN"; how a fit here
 // differs from it is recorded in model.json `deviations`.
-import type { LossCurve, TrainingDevice } from '@shared/training';
-import type { ModelJson } from '../../models/schema';
 import type { Calibration } from '../common';
+import type { MethodFitResult, MethodProgress } from '../types';
 
 export const OCRGAN_VERSION = '1.0.0';
 
@@ -94,16 +93,8 @@ export function resolveOcrganConfig(
   return c;
 }
 
-export interface OcrganProgress {
+export interface OcrganProgress extends MethodProgress {
   stage: 'load' | 'train' | 'validate' | 'calibrate' | 'export';
-  done: number;
-  total: number;
-  etaMs: number | null;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  curve?: LossCurve;
-  device?: TrainingDevice;
   /** Set once the adversarial game is judged collapsed (training stops; the best epoch is kept). */
   collapse?: string;
 }
@@ -133,9 +124,4 @@ export interface FittedOcrgan {
   timings: Record<string, number>;
 }
 
-export interface OcrganFitResult {
-  dir: string;
-  modelJson: ModelJson;
-  onnxBytes: number;
-  timings: Record<string, number>;
-}
+export type OcrganFitResult = MethodFitResult;
