@@ -193,15 +193,24 @@ function realAndParts(g: GraphBuilder, x: string): { low: string; high: string; 
   return { low, high, real: g.add(low, high) };
 }
 
-/** Parameter names of the generator and the discriminator (for freezing one per step). */
-export function playerParams(c: OcrganConfig, batch: number): { G: string[]; D: string[] } {
-  const g = new GraphBuilder('ocrgan_names');
+/** The parameters of G and D, from one forward pass built for nothing else. */
+function forwardParams(c: OcrganConfig): { name: string; shape: number[] }[] {
+  const g = new GraphBuilder('ocrgan_params');
   const mb = new ModelBuilder(g, { training: true });
-  const x = g.input(REAL, 'float32', [batch, 3, c.inputSize, c.inputSize]);
-  const { low, high } = decouple(g, x);
+  const { low, high } = decouple(g, g.input(REAL, 'float32', [1, 3, c.inputSize, c.inputSize]));
   discriminator(mb, generator(mb, low, high, c), c);
-  const names = mb.params.map((p) => p.name);
+  return mb.params;
+}
+
+/** Parameter names of the generator and the discriminator (for freezing one per step). */
+export function playerParams(c: OcrganConfig): { G: string[]; D: string[] } {
+  const names = forwardParams(c).map((p) => p.name);
   return { G: names.filter((n) => n.startsWith(G_PREFIX)), D: names.filter((n) => n.startsWith(D_PREFIX)) };
+}
+
+/** Trainable parameters of G and D together. */
+export function countParams(c: OcrganConfig): number {
+  return forwardParams(c).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 const adam = (c: OcrganConfig) => ({ kind: 'adam' as const, beta1: c.beta1, beta2: c.beta2 });
@@ -209,7 +218,7 @@ const adam = (c: OcrganConfig) => ({ kind: 'adam' as const, beta1: c.beta1, beta
 /** D step: BCE(real, 1) + BCE(fake, 0) + BCE(CutPaste(real), 0); G frozen, fake behind stopGradient. */
 export function buildDiscriminatorStep(c: OcrganConfig, batch: number): TrainingStepGraph {
   const S = c.inputSize;
-  const { G } = playerParams(c, batch);
+  const { G } = playerParams(c);
   return buildTrainingStep({
     name: 'ocrgan_d_step',
     optimizer: adam(c),
@@ -234,7 +243,7 @@ export function buildDiscriminatorStep(c: OcrganConfig, batch: number): Training
 /** G step: wAdv·BCE(D(fake), 1) + wRec·L1(fake, real) + wFeat·MSE(D-features(fake), D-features(real)). */
 export function buildGeneratorStep(c: OcrganConfig, batch: number): TrainingStepGraph {
   const S = c.inputSize;
-  const { D } = playerParams(c, batch);
+  const { D } = playerParams(c);
   return buildTrainingStep({
     name: 'ocrgan_g_step',
     optimizer: adam(c),

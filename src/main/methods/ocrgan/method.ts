@@ -1,13 +1,29 @@
 // OCR-GAN as a registered anomaly method (src/main/methods/types.ts): image-level, no pixel map.
 import type { AnomalyMethod } from '../types';
 import { startOcrganFit, OCRGAN_FIT_WORKER_ENTRY } from './fit-job';
+import { countParams } from './graph';
 import { resolveOcrganConfig, type OcrganConfig, type OcrganPresetName } from './types';
 
-/** Decoded training images (3·S² floats each) plus the validation set (good + synthetic, 2× each). */
-function imageBytes(preset: OcrganPresetName, images: number): number {
+const paramCounts = new Map<OcrganPresetName, number>();
+
+/** Parameters of G and D together (the paper preset: 122.7 M; station: 0.70 M). */
+function paramCount(preset: OcrganPresetName): number {
+  let n = paramCounts.get(preset);
+  if (n === undefined) {
+    n = countParams(resolveOcrganConfig(preset));
+    paramCounts.set(preset, n);
+  }
+  return n;
+}
+
+/**
+ * Decoded training images (3·S² floats each), the validation set (good + synthetic, 2× each), and
+ * the parameters four times over (weights, two Adam moments, gradients); activations come on top.
+ */
+function fitBytes(preset: OcrganPresetName, images: number): number {
   const c = resolveOcrganConfig(preset);
   const val = Math.min(c.maxValidationImages, Math.round(images * c.validationFraction));
-  return (images + val) * 3 * c.inputSize ** 2 * 4;
+  return (images + 2 * val) * 3 * c.inputSize ** 2 * 4 + paramCount(preset) * 4 * 4;
 }
 
 export const ocrganMethod: AnomalyMethod = {
@@ -29,7 +45,7 @@ export const ocrganMethod: AnomalyMethod = {
       wizard: true,
       // Measured: docs/benchmarks.md "OCR-GAN" (magnetic_tile, 2-core shared CPU).
       prior: { perImageMs: 800, fixedMs: 8000, scoreMs: 30 },
-      memoryBytes: (n) => imageBytes('station', n),
+      memoryBytes: (n) => fitBytes('station', n),
     },
     {
       id: 'paper',
@@ -39,7 +55,7 @@ export const ocrganMethod: AnomalyMethod = {
       backbone: 'none (trained from scratch)',
       wizard: false,
       note: 'for a GPU: hours on a CPU',
-      memoryBytes: (n) => imageBytes('paper', n),
+      memoryBytes: (n) => fitBytes('paper', n),
     },
   ],
   defaultPreset: 'station',
