@@ -107,3 +107,60 @@ describe('alternating steps', () => {
     }
   });
 });
+
+describe('fitOcrgan resume', () => {
+  it('continues a cancelled fit from its checkpoint with the same history', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fitOcrgan } = await import('../../../src/main/methods/ocrgan/fit');
+    const dir = mkdtempSync(join(tmpdir(), 'ocrgan-resume-'));
+    try {
+      const images = Array.from({ length: 8 }, (_, k) => {
+        const x = smooth(10 + k);
+        const data = new Uint8Array(S * S * 3);
+        for (let i = 0; i < S * S; i++)
+          for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.round((x[c * S * S + i] + 1) * 127.5);
+        return { data, width: S, height: S, channels: 3 as const };
+      });
+      const config = {
+        inputSize: S,
+        levels: 2,
+        baseChannels: 4,
+        maxChannels: 8,
+        featureDim: 8,
+        batchSize: 3,
+        epochs: 3,
+      };
+      const checkpointPath = join(dir, 'ckpt');
+      let validated = 0;
+      await expect(
+        fitOcrgan({
+          images,
+          config,
+          checkpointPath,
+          onProgress: (p) => {
+            if (p.stage === 'validate') validated++;
+          },
+          shouldCancel: () => validated >= 1,
+        }),
+      ).rejects.toThrow();
+      const steps: number[] = [];
+      const resumed = await fitOcrgan({
+        images,
+        config,
+        checkpointPath,
+        onProgress: (p) => {
+          if (p.stage === 'train') steps.push(p.done);
+        },
+      });
+      // It started after the finished epoch (2 steps of 3 images each), not from step 1.
+      expect(steps[0]).toBe(3);
+      const fresh = await fitOcrgan({ images, config });
+      expect(resumed.epochs).toHaveLength(3);
+      expect(resumed.epochs[0]).toEqual(fresh.epochs[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

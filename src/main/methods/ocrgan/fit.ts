@@ -4,7 +4,11 @@
 // with the best AUROC is kept; a collapsed game (D wins outright while the reconstruction stalls,
 // or every fake the same) stops the run and is recorded. Score normalisation is calibrated on the
 // held-out good images with the exact exported graph.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { AlternatingTrainer } from '../../engine/alternating';
+import { readCheckpoint, writeCheckpoint } from '../../engine/checkpoint';
 import { LossCurveRecorder } from '../../engine/curve';
 import { CancelledError } from '../../engine/loop';
 import { imageAuroc } from '../../eval/image-metrics';
@@ -45,6 +49,8 @@ export interface FitOcrganOptions {
   calibrationImages?: ImageInput[];
   preset?: OcrganPresetName;
   config?: Partial<OcrganConfig>;
+  /** Checkpoint after every epoch; a rerun with the same images and config resumes from it. */
+  checkpointPath?: string;
   onProgress?: (p: OcrganProgress) => void;
   shouldCancel?: () => boolean;
 }
@@ -166,13 +172,40 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
   const real = new Float32Array(B * px);
   const cp = new Float32Array(B * px);
   const total = cfg.epochs * stepsPerEpoch;
+  // Resume: the same images and config (threads aside) continue from the last finished epoch.
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, val: valImages.length }),
+    )
+    .digest('hex');
+  const ckpt = opts.checkpointPath;
+  const bestPath = ckpt ? `${ckpt}.best` : undefined;
+  let startEpoch = 0;
+  if (ckpt && bestPath && existsSync(ckpt) && existsSync(bestPath)) {
+    const b = readCheckpoint(bestPath);
+    if (b.meta.key === key) {
+      const meta = gan.loadCheckpoint(ckpt);
+      if (meta.key !== key) throw new Error(`${ckpt} belongs to another run`);
+      startEpoch = Number(meta.nextEpoch);
+      epochs.push(...(meta.epochs as OcrganEpoch[]));
+      gCurve.restore(meta.gCurve);
+      dCurve.restore(meta.dCurve);
+      bestL1 = Number(meta.bestL1);
+      stale = Number(meta.stale);
+      best = {
+        epoch: Number(b.meta.epoch),
+        auroc: (b.meta.auroc as number | null) ?? null,
+        weights: b.tensors,
+      };
+    }
+  }
   const curve = () => ({
     ...gCurve.snapshot(),
     players: { discriminator: dCurve.snapshot().train },
     labels: { train: 'generator loss', validation: '1 − AUROC (held-out good + synthetic)' },
   });
   try {
-    for (let epoch = 0; epoch < cfg.epochs && !collapse; epoch++) {
+    for (let epoch = startEpoch; epoch < cfg.epochs && !collapse; epoch++) {
       const rng = createRng(cfg.seed + 7919 * (epoch + 1));
       const perm = rng.choose(fitImages.length, fitImages.length);
       const dl: number[] = [];
@@ -245,8 +278,21 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
       }
       epochs.push(e);
       // Without a validation set the last epoch is kept; with one, the best AUROC (ties: later).
-      if (!best || e.valAuroc === null || (best.auroc !== null && e.valAuroc >= best.auroc))
+      if (!best || e.valAuroc === null || (best.auroc !== null && e.valAuroc >= best.auroc)) {
         best = { epoch, auroc: e.valAuroc, weights };
+        if (bestPath)
+          writeCheckpoint(bestPath, { meta: { key, epoch, auroc: e.valAuroc }, tensors: weights });
+      }
+      if (ckpt)
+        gan.saveCheckpoint(ckpt, {
+          key,
+          nextEpoch: epoch + 1,
+          epochs,
+          gCurve: gCurve.snapshot(),
+          dCurve: dCurve.snapshot(),
+          bestL1,
+          stale,
+        });
       opts.onProgress?.({
         stage: 'validate',
         done: epoch + 1,
@@ -264,6 +310,7 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
     await gan.release();
   }
   if (!best) throw new Error(`OCR-GAN trained no usable epoch${collapse ? `: ${collapse}` : ''}`);
+  if (bestPath) await rm(bestPath, { force: true });
   timings.trainMs = performance.now() - tTrain;
 
   const tCal = performance.now();

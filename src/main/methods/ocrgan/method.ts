@@ -33,7 +33,7 @@ export const ocrganMethod: AnomalyMethod = {
     'Omni-frequency reconstruction GAN: a two-branch generator rebuilds the low- and high-frequency parts of good parts; a part is as anomalous as its reconstruction is poor. Image-level: no heatmap.',
   needs: { pretrainedBackbone: false, gradientTraining: true },
   pixelMap: false,
-  resumable: false,
+  resumable: true,
   centerCrop: false,
   backbones: ['none'],
   presets: [
