@@ -107,7 +107,7 @@ export interface ResultSnapshot {
   /**
    * 8-bit anomaly map at the model's input size: 0 = at or below `rangeMin`, 255 = at or above
    * `rangeMax` (raw map units; rangeMax is the FAIL threshold on the raw scale), so colours mean
-   * the same from frame to frame.
+   * the same from frame to frame. null: the model is image-level (no map; the UI says so).
    */
   heatmap: {
     base64: string;
@@ -117,7 +117,7 @@ export interface ResultSnapshot {
     rangeMax: number;
     /** Where the map lies on the frame (added by the station services from the model package). */
     fit?: HeatmapFit;
-  };
+  } | null;
   storeError: string | null;
 }
 
@@ -129,6 +129,8 @@ export interface ResultSnapshot {
 export interface HeatmapFit {
   resize: number;
   crop: number;
+  /** The model is image-level (model.json `outputs.map: null`): there is no heatmap to show. */
+  imageLevel?: boolean;
 }
 
 /** 'station.stats', once per second while running and once when it stops. */

@@ -159,6 +159,13 @@ export interface LossCurve {
   validation: LossPoint[];
   /** Best validation so far (its weights are the best checkpoint). */
   best: LossPoint | null;
+  /**
+   * Adversarial methods: the other players' training loss by step beside `train` (e.g. `train` is
+   * the generator's and `players.discriminator` the discriminator's).
+   */
+  players?: Record<string, LossPoint[]>;
+  /** What `train` and `validation` measure when not a plain loss (e.g. "1 − AUROC"). */
+  labels?: { train?: string; validation?: string };
 }
 
 export interface TrainingDevice {
@@ -175,10 +182,12 @@ export interface CalibrationExample {
   name: string;
   score: number;
   verdict: 'PASS' | 'REVIEW' | 'FAIL';
-  /** JPEG of the model's view with the heatmap blended over it. */
+  /** JPEG of the model's view with the heatmap blended over it (the view alone when imageLevel). */
   overlayJpegBase64: string;
   width: number;
   height: number;
+  /** The model is image-level: no heatmap exists, the UI says so. */
+  imageLevel?: boolean;
 }
 
 export interface CalibrationRates {

@@ -27,12 +27,10 @@ const SECTIONS: BenchSection[] = [
     },
   },
   // One section per registered method that can measure itself.
-  ...METHODS.filter((m) => m.bench).map(
-    (m): BenchSection => ({
-      name: m.id,
-      run: ({ cacheDir, dataRoot }) => m.bench!({ cacheDir, dataRoot, log: (line) => console.error(line) }),
-    }),
-  ),
+  ...METHODS.filter((m) => m.bench).map((m): BenchSection => ({
+    name: m.id,
+    run: ({ cacheDir, dataRoot }) => m.bench!({ cacheDir, dataRoot, log: (line) => console.error(line) }),
+  })),
   {
     name: 'station',
     async run({ dataDir }) {

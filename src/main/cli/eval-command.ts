@@ -75,7 +75,7 @@ export const evalCommand: CliCommand = {
             label: t.label,
             score: out.normScore,
             latencyMs,
-            map: mask ? out.map : undefined,
+            map: mask ? (out.map ?? undefined) : undefined,
             mask: mask && t.label === 1 ? mask : null,
             width: out.width,
             height: out.height,
@@ -95,12 +95,16 @@ export const evalCommand: CliCommand = {
         // Overlays only for the tiles the contact sheet shows: re-scoring a dozen images is cheaper
         // than keeping every map of the test split in memory.
         const worst = selectWorst(items, 8, json.t2);
-        for (const item of [...worst.falsePositives, ...worst.falseNegatives]) {
-          item.overlayPng = await overlayPng(runner, item.path);
-        }
+        // An image-level model has no map: the contact sheet says so instead of an overlay.
+        if (runner.info.mapOutput)
+          for (const item of [...worst.falsePositives, ...worst.falseNegatives]) {
+            item.overlayPng = await overlayPng(runner, item.path);
+          }
         samples[ds.category] = [...worst.falsePositives, ...worst.falseNegatives];
         console.error(
-          `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, pixel AUROC ${fmt(result.pixelAuroc)}, AUPRO ${fmt(result.aupro)}, F1-max ${fmt(result.f1Max)}`,
+          runner.info.mapOutput
+            ? `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, pixel AUROC ${fmt(result.pixelAuroc)}, AUPRO ${fmt(result.aupro)}, F1-max ${fmt(result.f1Max)}`
+            : `${ds.category}: image AUROC ${fmt(result.imageAuroc)}, F1-max ${fmt(result.f1Max)} (image-level method: no heatmap, image metrics only)`,
         );
       } finally {
         await runner.release();

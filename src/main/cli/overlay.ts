@@ -15,6 +15,7 @@ export async function overlayPng(
   alpha = 0.45,
 ): Promise<Buffer> {
   const out = scored ?? (await runner.score(path));
+  if (!out.map) throw new Error(`${runner.info.method} is an image-level method: no heatmap to overlay`);
   const rgb = await loadRgb(path, runner.info.preprocess);
   const range = heatRange(runner.info.normalisation, runner.info.thresholds.t2);
   const heat = colorize(out.map, out.width, out.height, range);

@@ -49,8 +49,9 @@ export const predictCommand: CliCommand = {
         }
         const ms = performance.now() - t0;
         const verdict = verdictOf(out.normScore, runner.info.thresholds);
-        const overlay = join(outDir, `${basename(file, extname(file))}.overlay.png`);
-        writeFileSync(overlay, await overlayPng(runner, file, out));
+        // An image-level model (no map) writes no overlay; its CSV cell stays empty.
+        const overlay = out.map ? join(outDir, `${basename(file, extname(file))}.overlay.png`) : '';
+        if (out.map) writeFileSync(overlay, await overlayPng(runner, file, out));
         rows.push([csv(file), out.rawScore, out.normScore, verdict, ms.toFixed(1), csv(overlay)].join(','));
         console.log(`${verdict.padEnd(6)} ${out.normScore.toFixed(3)}  ${file}`);
       }

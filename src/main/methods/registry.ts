@@ -22,11 +22,18 @@
 // build entry, and the conformance test (test/integration/methods/conformance.test.ts).
 import { dfrMethod } from './dfr/method';
 import { draemMethod } from './draem/method';
+import { ocrganMethod } from './ocrgan/method';
 import { patchcoreMethod } from './patchcore/method';
 import { stpmMethod } from './stpm/method';
 import type { AnomalyMethod, MethodPreset } from './types';
 
-export const METHODS: readonly AnomalyMethod[] = [patchcoreMethod, dfrMethod, stpmMethod, draemMethod];
+export const METHODS: readonly AnomalyMethod[] = [
+  patchcoreMethod,
+  dfrMethod,
+  stpmMethod,
+  draemMethod,
+  ocrganMethod,
+];
 
 /** The method used when none is named (CLI --method). */
 export const DEFAULT_METHOD = METHODS[0];

@@ -10,7 +10,7 @@ export function withFit(
   fitOfDir: (dir: string) => HeatmapFit | null,
 ): ResultSnapshot {
   const fit = dir ? fitOfDir(dir) : null;
-  if (fit) snap.heatmap = { ...snap.heatmap, fit };
+  if (fit && snap.heatmap) snap.heatmap = { ...snap.heatmap, fit };
   return snap;
 }
 
@@ -23,10 +23,14 @@ export function readHeatmapFit(dir: string): HeatmapFit | null {
   try {
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
       input?: { resize?: unknown; width?: unknown };
+      outputs?: { map?: unknown };
     };
     const crop = Number(json.input?.width);
     const resize = Number(json.input?.resize ?? 0);
-    return Number.isFinite(crop) && crop > 0 ? { resize: Number.isFinite(resize) ? resize : 0, crop } : null;
+    if (!(Number.isFinite(crop) && crop > 0)) return null;
+    const fit: HeatmapFit = { resize: Number.isFinite(resize) ? resize : 0, crop };
+    if (json.outputs?.map === null) fit.imageLevel = true;
+    return fit;
   } catch {
     try {
       // No model.json: an anomalib export, which takes the whole frame.

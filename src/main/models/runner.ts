@@ -31,8 +31,8 @@ export class ModelPackageError extends Error {
 export interface ModelOutput {
   rawScore: number;
   normScore: number;
-  /** width × height, row-major, raw (unnormalised) map values. */
-  map: Float32Array;
+  /** width × height, row-major, raw (unnormalised) map values; null for an image-level model. */
+  map: Float32Array | null;
   width: number;
   height: number;
 }
@@ -43,7 +43,8 @@ export interface RunnerInfo {
   method: string;
   inputName: string;
   scoreOutput: string;
-  mapOutput: string;
+  /** null: the package declares no map (image-level method): scores only, never a heatmap. */
+  mapOutput: string | null;
   width: number;
   height: number;
   preprocess: PreprocessSpec;
@@ -156,31 +157,32 @@ export class ModelRunner {
         `input has ${input.length} values; ${n}×3×${h}×${w} needs ${n * 3 * h * w}`,
       );
     }
-    const out = await this.handle.session.run({ [this.info.inputName]: float32Tensor(input, [n, 3, h, w]) }, [
-      this.info.scoreOutput,
-      this.info.mapOutput,
-    ]);
+    const mapOutput = this.info.mapOutput;
+    const out = await this.handle.session.run(
+      { [this.info.inputName]: float32Tensor(input, [n, 3, h, w]) },
+      mapOutput ? [this.info.scoreOutput, mapOutput] : [this.info.scoreOutput],
+    );
     const scores = out[this.info.scoreOutput];
-    const maps = out[this.info.mapOutput];
-    if (scores.type !== 'float32' || maps.type !== 'float32')
+    const maps = mapOutput ? out[mapOutput] : null;
+    if (scores.type !== 'float32' || (maps && maps.type !== 'float32'))
       throw new ModelPackageError('incompatible_io', 'model outputs are not float32');
     if (scores.data.length !== n)
       throw new ModelPackageError(
         'incompatible_io',
         `${this.info.scoreOutput} has ${scores.data.length} values for ${n} images`,
       );
-    if (maps.data.length !== n * h * w) {
+    if (maps && maps.data.length !== n * h * w) {
       throw new ModelPackageError(
         'incompatible_io',
-        `${this.info.mapOutput} has shape [${maps.dims.join(',')}], expected ${n}×1×${h}×${w}`,
+        `${mapOutput} has shape [${maps.dims.join(',')}], expected ${n}×1×${h}×${w}`,
       );
     }
     const s = scores.data as Float32Array;
-    const m = maps.data as Float32Array;
+    const m = maps ? (maps.data as Float32Array) : null;
     return Array.from({ length: n }, (_, i) => ({
       rawScore: s[i],
       normScore: normaliseScore(s[i], this.info.normalisation),
-      map: m.slice(i * h * w, (i + 1) * h * w),
+      map: m ? m.slice(i * h * w, (i + 1) * h * w) : null,
       width: w,
       height: h,
     }));
@@ -226,8 +228,9 @@ function validateIo(
     inputName = inputs[0];
   }
   const scoreOutput = meta?.outputs.score ?? 'pred_score';
-  const mapOutput = meta?.outputs.map ?? 'anomaly_map';
-  for (const o of [scoreOutput, mapOutput]) {
+  // A native package may declare no map (null); anomalib exports always carry one.
+  const mapOutput = meta ? meta.outputs.map : 'anomaly_map';
+  for (const o of mapOutput ? [scoreOutput, mapOutput] : [scoreOutput]) {
     if (!handle.session.outputNames.includes(o)) {
       throw new ModelPackageError(
         'incompatible_io',
@@ -282,17 +285,7 @@ function validateIo(
       `output '${scoreOutput}' must be float32 [N] or [N,1], is ${sc.type} [${sc.shape.join(',')}]`,
     );
   }
-  const mp = ioShape(handle, 'output', mapOutput)!;
-  const spatial = mp.shape.slice(-2);
-  const okRank =
-    mp.shape.length === 4 ? fixed(mp.shape[1]) === null || mp.shape[1] === 1 : mp.shape.length === 3;
-  const okSize = spatial.every((d, i) => fixed(d) === null || d === (i === 0 ? height : width));
-  if (mp.type !== 'float32' || !okRank || !okSize) {
-    throw new ModelPackageError(
-      'incompatible_io',
-      `output '${mapOutput}' must be float32 N×1×${height}×${width}, is ${mp.type} [${mp.shape.join(',')}]`,
-    );
-  }
+  if (mapOutput) checkMapOutput(handle, mapOutput, width, height);
 
   if (meta) {
     return {
@@ -343,4 +336,18 @@ function validateIo(
     anomalib,
     provider: handle.provider,
   };
+}
+
+function checkMapOutput(handle: SessionHandle, mapOutput: string, width: number, height: number): void {
+  const mp = ioShape(handle, 'output', mapOutput)!;
+  const spatial = mp.shape.slice(-2);
+  const okRank =
+    mp.shape.length === 4 ? fixed(mp.shape[1]) === null || mp.shape[1] === 1 : mp.shape.length === 3;
+  const okSize = spatial.every((d, i) => fixed(d) === null || d === (i === 0 ? height : width));
+  if (mp.type !== 'float32' || !okRank || !okSize) {
+    throw new ModelPackageError(
+      'incompatible_io',
+      `output '${mapOutput}' must be float32 N×1×${height}×${width}, is ${mp.type} [${mp.shape.join(',')}]`,
+    );
+  }
 }

@@ -33,8 +33,12 @@ export const modelJsonSchema = z.object({
     std: triple.refine((s) => s.every((v) => v > 0), 'std entries must be > 0'),
     channelOrder: z.enum(['RGB', 'BGR']),
   }),
+  /** `map: null`: an image-level method (OCR-GAN) whose graph outputs no anomaly map. */
   outputs: z
-    .object({ score: z.string().default('pred_score'), map: z.string().default('anomaly_map') })
+    .object({
+      score: z.string().default('pred_score'),
+      map: z.string().min(1).nullable().default('anomaly_map'),
+    })
     .default({ score: 'pred_score', map: 'anomaly_map' }),
   params: z.record(z.string(), z.unknown()).default({}),
   /** How the method as fitted here differs from its published recipe (docs/methods.md); every method writes it. */

@@ -146,7 +146,9 @@ export async function thumbnailJpeg(
   image: Buffer | RawRgb,
   maxWidth = 480,
 ): Promise<{ data: Buffer; width: number; height: number }> {
-  const { data, info } = await (await srgb(image))
+  const { data, info } = await (
+    await srgb(image)
+  )
     .resize({ width: maxWidth, withoutEnlargement: true })
     .jpeg({ quality: 80 })
     .toBuffer({ resolveWithObject: true });

@@ -100,7 +100,8 @@ interface LoadedModel {
 
 interface PendingResult {
   frame: Frame;
-  heat8: Uint8Array;
+  /** null: image-level model (no map to show or store). */
+  heat8: Uint8Array | null;
   range: { min: number; max: number };
   row: NewInspection;
   thresholds: Thresholds;
@@ -658,7 +659,8 @@ export class LiveStation {
         latencyMs,
         shift: this.opts.shift?.() ?? null,
       };
-      const heat8 = map8(out.map, range);
+      const map = out.map;
+      const heat8 = map ? map8(map, range) : null;
       this.remember(frame);
       const pending: PendingResult = {
         frame,
@@ -674,12 +676,13 @@ export class LiveStation {
       this.latest = pending;
       this.scheduleResultEmit();
       this.statsData.stage('post', performance.now() - tp, 1);
-      const map = out.map;
       await this.logger.enqueue({
         row,
         files: async () => ({
           image: { data: await storedFrameJpeg(frame.image), ext: 'jpg' },
-          heatmap: { data: await heatmapPng(map, out.width, out.height, range), ext: 'png' },
+          heatmap: map
+            ? { data: await heatmapPng(map, out.width, out.height, range), ext: 'png' }
+            : undefined,
         }),
         onLogged: (id, logged) => this.onLogged(id, logged, frame),
       });
@@ -742,13 +745,15 @@ export class LiveStation {
         modelId: r.model.id,
         provider: r.model.provider,
         image: { jpegBase64: thumb.data.toString('base64'), width: thumb.width, height: thumb.height },
-        heatmap: {
-          base64: Buffer.from(r.heat8.buffer, r.heat8.byteOffset, r.heat8.byteLength).toString('base64'),
-          width: r.model.inputWidth,
-          height: r.model.inputHeight,
-          rangeMin: r.range.min,
-          rangeMax: r.range.max,
-        },
+        heatmap: r.heat8
+          ? {
+              base64: Buffer.from(r.heat8.buffer, r.heat8.byteOffset, r.heat8.byteLength).toString('base64'),
+              width: r.model.inputWidth,
+              height: r.model.inputHeight,
+              rangeMin: r.range.min,
+              rangeMax: r.range.max,
+            }
+          : null,
         storeError: r.storeError,
       };
       this.lastSnapshot = snap;

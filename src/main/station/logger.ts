@@ -21,7 +21,8 @@ import { keepImage, RetainedImageWriter, type ImageFile } from '../storage/reten
 export interface LogItem {
   row: NewInspection;
   /** Produces the files to store (encoding happens here, off the inference path). */
-  files: () => Promise<{ image: ImageFile; heatmap: ImageFile }>;
+  /** heatmap undefined: an image-level model (nothing stored, heatmapRef stays null). */
+  files: () => Promise<{ image: ImageFile; heatmap?: ImageFile }>;
   /** Called with the row id once committed. */
   onLogged?: (id: number, row: NewInspection) => void;
 }
@@ -141,7 +142,7 @@ export class ResultLogger {
         row.storeError = IMAGES_PAUSED;
       }
     }
-    let files: { image: ImageFile; heatmap: ImageFile } | null = null;
+    let files: { image: ImageFile; heatmap?: ImageFile } | null = null;
     if (keep) {
       try {
         files = await item.files();
@@ -152,7 +153,7 @@ export class ResultLogger {
     }
     const t1 = performance.now();
     if (files) {
-      const need = files.image.data.byteLength + files.heatmap.data.byteLength;
+      const need = files.image.data.byteLength + (files.heatmap?.data.byteLength ?? 0);
       if (
         this.store.totalBytes + need > this.retention().maxStoreBytes &&
         this.pending.some((p) => p.row.verdict !== 'PASS' && (p.row.imageRef || p.row.heatmapRef))

@@ -185,8 +185,10 @@ async function overlayExample(
 ): Promise<PreparedExample> {
   const out = await runner.score(item.input);
   const rgb = await loadRgb(item.input, runner.info.preprocess);
-  const heat = colorize(out.map, out.width, out.height, { min: range.min, max: range.max });
-  const blended = blendOverlay(rgb, heat, 0.45);
+  // An image-level model has no map: the example shows the model's view without an overlay.
+  const blended = out.map
+    ? blendOverlay(rgb, colorize(out.map, out.width, out.height, { min: range.min, max: range.max }), 0.45)
+    : rgb;
   const jpeg = await encodeJpeg(
     { data: blended, width: out.width, height: out.height, channels: 3 },
     { quality: 85 },
@@ -198,6 +200,7 @@ async function overlayExample(
     overlayJpegBase64: jpeg.toString('base64'),
     width: out.width,
     height: out.height,
+    ...(out.map ? {} : { imageLevel: true }),
   };
 }
 

@@ -63,6 +63,7 @@ describe.skipIf(!present)('DFR package via the worker job', () => {
       const held = readdirSync(join(DATA, 'test', 'crack')).sort()[0];
       const [good, bad] = await runner.scoreBatch([goodImages(9)[8], join(DATA, 'test', 'crack', held)]);
       for (const o of [good, bad]) {
+        if (!o.map) throw new Error('DFR package returned no map');
         expect(o.map.length).toBe(256 * 256);
         expect(Number.isFinite(o.rawScore)).toBe(true);
         // pred_score is the max of the map

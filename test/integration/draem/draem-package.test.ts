@@ -73,9 +73,10 @@ describe('DRAEM package via the worker job', () => {
       expect(runner.info.method).toBe('draem');
       const outs = await runner.scoreBatch(images.slice(4));
       for (const o of outs) {
-        expect(o.map.length).toBe(32 * 32);
-        for (const v of o.map) expect(v >= 0 && v <= 1).toBe(true);
-        expect(o.rawScore).toBeCloseTo(filteredMax(o.map, 32, 3), 5);
+        const map = o.map!;
+        expect(map.length).toBe(32 * 32);
+        for (const v of map) expect(v >= 0 && v <= 1).toBe(true);
+        expect(o.rawScore).toBeCloseTo(filteredMax(map, 32, 3), 5);
       }
     } finally {
       await runner.release();

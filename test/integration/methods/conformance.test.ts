@@ -115,9 +115,14 @@ describe.each(METHODS.map((m) => [m.id, m] as const))('method %s', (_id, method)
         expect(Number.isFinite(o.rawScore)).toBe(true);
         expect(o.normScore).toBeCloseTo(normaliseScore(o.rawScore, json.normalisation), 6);
         if (method.pixelMap) {
+          if (!o.map) throw new Error(`${method.id} declares a pixel map but returned none`);
           expect([o.width, o.height]).toEqual([json.input.width, json.input.height]);
           expect(o.map.length).toBe(o.width * o.height);
           expect(o.map.every(Number.isFinite)).toBe(true);
+        } else {
+          // An image-level method declares no map and the runner invents none.
+          expect(json.outputs.map).toBeNull();
+          expect(o.map).toBeNull();
         }
       }
       // The calibration images span exactly [0, 1] on the normalised scale.

@@ -138,6 +138,7 @@ describe('live station on the demo line', () => {
     for (let i = 1; i < results.length; i++)
       expect(results[i].t - results[i - 1].t).toBeGreaterThanOrEqual(95);
     const snap = results[results.length - 1].payload as ResultSnapshot;
+    if (!snap.heatmap) throw new Error('a model with a map produced no heatmap');
     const heat = Buffer.from(snap.heatmap.base64, 'base64');
     expect(heat.length).toBe(snap.heatmap.width * snap.heatmap.height);
     const jpeg = Buffer.from(snap.image.jpegBase64, 'base64');

@@ -48,11 +48,11 @@ describe('STPM package', () => {
       const good = await runner.score(images[0]);
       expect([good.width, good.height]).toEqual([S, S]);
       expect(good.map).toHaveLength(S * S);
-      expect(good.rawScore).toBeCloseTo(Math.max(...good.map), 5);
+      expect(good.rawScore).toBeCloseTo(Math.max(...good.map!), 5);
       const bad = await runner.score(withDefect(images[0]));
       expect(bad.rawScore).toBeGreaterThan(good.rawScore);
       // The defect's region carries the map's maximum.
-      const at = bad.map.indexOf(Math.max(...bad.map));
+      const at = bad.map!.indexOf(Math.max(...bad.map!));
       const [y, x] = [Math.floor(at / S), at % S];
       expect(y >= 6 && y < 24 && x >= 8 && x < 26).toBe(true);
     } finally {

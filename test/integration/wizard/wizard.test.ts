@@ -8,6 +8,9 @@ import type { ApiEvents, StationClient, TrainingJobDto } from '@shared/api';
 import { ADMIN_PASSWORD, httpHarness, tempDir, type Harness } from '../api/harness';
 import { writeAnomalibPackage, writeParts } from './helpers';
 
+/** Deploy, rollback and saving a model are electronically signed: the signer's password again. */
+const signed = <T extends object>(request: T): T => ({ ...request, signature: ADMIN_PASSWORD });
+
 async function waitForJob(
   client: StationClient,
   states: TrainingJobDto['state'][],
@@ -142,7 +145,7 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
 
     const t1 = cal.suggested.t1;
     const t2 = cal.suggested.t2;
-    const saved = await h.client.call('training.save', {
+    const saved = await h.client.call('training.save', signed({
       jobId: job.id,
       t1,
       t2,
@@ -150,8 +153,7 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
       deploy: true,
       actor: 'Dana',
       reason: 'first model for line 3',
-      signature: ADMIN_PASSWORD,
-    });
+    }));
     firstId = saved.id;
     expect(saved).toMatchObject({
       method: 'patchcore',
@@ -224,38 +226,35 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
     });
     await waitForJob(h.client, ['ready']);
     const cal = await h.client.call('training.calibrate', { jobId: job.id });
-    const second = await h.client.call('training.save', {
+    const second = await h.client.call('training.save', signed({
       jobId: job.id,
       t1: cal.suggested.t1,
       t2: cal.suggested.t2,
       targetFalseRejectRate: 0.02,
       deploy: false,
       actor: 'Eli',
-      signature: ADMIN_PASSWORD,
       reason: 'retrained after lighting change',
-    });
+    }));
     expect(second.active).toBe(false);
     expect(second.parentId).toBe(firstId);
     expect(second.version).toBeGreaterThan(1);
     let list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(firstId);
 
-    await h.client.call('models.deploy', {
+    await h.client.call('models.deploy', signed({
       id: second.id,
       actor: 'Eli',
       reason: 'trial on line 3',
-      signature: ADMIN_PASSWORD,
-    });
+    }));
     list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(second.id);
     expect(list.rollbackTo?.id).toBe(firstId);
     await waitForModel(h.client, second.id);
 
-    const back = await h.client.call('models.rollback', {
+    const back = await h.client.call('models.rollback', signed({
       actor: 'Eli',
       reason: 'more false rejects',
-      signature: ADMIN_PASSWORD,
-    });
+    }));
     expect(back.id).toBe(firstId);
     list = await h.client.call('models.list', {});
     expect(list.versions.filter((v) => v.active).map((v) => v.id)).toEqual([firstId]);

@@ -69,7 +69,7 @@ describe('model package runner', () => {
     const batch = await r.scoreBatch(images.slice(0, 3));
     const single = await r.score(images[1]);
     expect(single.rawScore).toBeCloseTo(batch[1].rawScore, 5);
-    expect(single.map.length).toBe(32 * 32);
+    expect(single.map?.length).toBe(32 * 32);
     expect(batch[0]).toMatchObject({ width: 32, height: 32 });
     expect(['PASS', 'REVIEW', 'FAIL']).toContain(verdictOf(single.normScore, r.info.thresholds));
     await r.release();
@@ -134,7 +134,7 @@ describe('model package runner', () => {
     const r = await loadModelPackage(d);
     expect(r.info).toMatchObject({ kind: 'anomalib', inputName: 'image', width: 32, height: 32 });
     const [out] = await r.scoreBatch([images[0]]);
-    expect(out.rawScore).toBeCloseTo(Math.max(...out.map), 5);
+    expect(out.rawScore).toBeCloseTo(Math.max(...out.map!), 5);
     await r.release();
 
     const d2 = join(dir, 'anomalib-nomap');

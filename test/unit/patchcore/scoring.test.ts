@@ -94,7 +94,7 @@ describe.each(variants)('PatchCore scores equal a brute-force JS computation (%s
     );
     for (let i = 0; i < got.length; i++) {
       closeTo(got[i].patchScores, ref[i].patch, 1e-4);
-      closeTo(got[i].map, ref[i].map, 1e-4);
+      closeTo(got[i].map!, ref[i].map!, 1e-4);
     }
     // Sanity: the defective images are the three highest.
     const order = got.map((g, i) => [g.score, i]).sort((a, b) => b[0] - a[0]);
@@ -117,7 +117,7 @@ describe.each(variants)('PatchCore scores equal a brute-force JS computation (%s
       ref.map((r) => r.score),
       1e-4,
     );
-    for (let i = 0; i < got.length; i++) closeTo(got[i].map, ref[i].map, 1e-4);
+    for (let i = 0; i < got.length; i++) closeTo(got[i].map!, ref[i].map!, 1e-4);
     const norm = exported.json.normalisation as { min: number; max: number };
     expect(norm.max).toBeGreaterThan(norm.min);
     for (const g of got) expect(g.normScore).toBeCloseTo((g.rawScore - norm.min) / (norm.max - norm.min), 5);

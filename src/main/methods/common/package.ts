@@ -22,6 +22,8 @@ export interface PackageEnvelope {
   /** Method metrics after the calibration summary, before the caller's. */
   metrics?: Record<string, unknown>;
   extraMetrics?: Record<string, unknown>;
+  /** false: the graph outputs `pred_score` only (image-level method); model.json says `map: null`. */
+  pixelMap?: boolean;
 }
 
 /** Normalised thresholds default to t1 = 1 (the worst good calibration image) and t2 = 1.5. */
@@ -34,7 +36,7 @@ export function buildModelJson(e: PackageEnvelope): ModelJson {
     version: e.version,
     backbone: e.backbone,
     input: e.input,
-    outputs: { score: 'pred_score', map: 'anomaly_map' },
+    outputs: { score: 'pred_score', map: e.pixelMap === false ? null : 'anomaly_map' },
     params: e.params,
     deviations: e.deviations,
     normalisation: minmaxNormalisation(cal),

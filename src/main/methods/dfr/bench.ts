@@ -68,7 +68,7 @@ export async function benchDfrCategory(
       path: t.path,
       label: t.label,
       score: o.rawScore,
-      map: mask ? o.map : undefined,
+      map: mask ? (o.map ?? undefined) : undefined,
       mask: mask && t.label === 1 ? mask : null,
       width: o.width,
       height: o.height,

@@ -132,7 +132,8 @@ export async function runPatchCoreBench(opts: PatchCoreBenchOptions): Promise<Pa
             for (let b = 0; b < batch.length; b++) {
               scores.push(out[b].rawScore);
               const t = batch[b];
-              pix.add(out[b].map, t.maskPath ? await loadMask(t.maskPath, t.path, pre) : null, s, s);
+              const map = out[b].map;
+              if (map) pix.add(map, t.maskPath ? await loadMask(t.maskPath, t.path, pre) : null, s, s);
             }
           }
           await runner.release();

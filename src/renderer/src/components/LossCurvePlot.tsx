@@ -8,6 +8,7 @@ const PADT = 12;
 const PADB = 28;
 const TRAIN_COLOUR = '#6aa8ff';
 const VAL_COLOUR = '#ffc24d';
+const PLAYER_COLOURS = ['#ff7a8a', '#8be28b', '#c59bff'];
 
 /** Axis ticks: a few round values spanning [lo, hi]. */
 function ticks(lo: number, hi: number, n: number): number[] {
@@ -48,7 +49,10 @@ export function TrainingCurves({
 }
 
 export function LossCurvePlot({ curve }: { curve: LossCurve }) {
-  const all: LossPoint[] = [...curve.train, ...curve.validation].filter((p) => p.loss > 0 || p.loss === 0);
+  const players = Object.entries(curve.players ?? {});
+  const all: LossPoint[] = [...curve.train, ...curve.validation, ...players.flatMap(([, pts]) => pts)].filter(
+    (p) => p.loss > 0 || p.loss === 0,
+  );
   if (all.length === 0) return null;
   const maxStep = Math.max(1, ...all.map((p) => p.step));
   const positive = all.every((p) => p.loss > 0);
@@ -89,6 +93,18 @@ export function LossCurvePlot({ curve }: { curve: LossCurve }) {
         {curve.train.length > 1 ? (
           <path d={path(curve.train)} fill="none" stroke={TRAIN_COLOUR} strokeWidth={1.5} />
         ) : null}
+        {players.map(([name, pts], i) =>
+          pts.length > 1 ? (
+            <path
+              key={name}
+              d={path(pts)}
+              fill="none"
+              stroke={PLAYER_COLOURS[i % PLAYER_COLOURS.length]}
+              strokeWidth={1.5}
+              data-testid={`loss-curve-${name}`}
+            />
+          ) : null,
+        )}
         {curve.validation.length > 1 ? (
           <path d={path(curve.validation)} fill="none" stroke={VAL_COLOUR} strokeWidth={2} />
         ) : null}
@@ -114,12 +130,19 @@ export function LossCurvePlot({ curve }: { curve: LossCurve }) {
       <figcaption className="legend-list">
         <span className="cal-legend">
           <span className="cal-swatch" style={{ background: TRAIN_COLOUR }} />
-          training loss{last(curve.train) ? ` (${fmt(last(curve.train)!.loss)})` : ''}
+          {curve.labels?.train ?? 'training loss'}
+          {last(curve.train) ? ` (${fmt(last(curve.train)!.loss)})` : ''}
         </span>
+        {players.map(([name, pts], i) => (
+          <span key={name} className="cal-legend">
+            <span className="cal-swatch" style={{ background: PLAYER_COLOURS[i % PLAYER_COLOURS.length] }} />
+            {name} loss{last(pts) ? ` (${fmt(last(pts)!.loss)})` : ''}
+          </span>
+        ))}
         {curve.validation.length ? (
           <span className="cal-legend">
             <span className="cal-swatch" style={{ background: VAL_COLOUR }} />
-            validation loss (held-out good)
+            {curve.labels?.validation ?? 'validation loss (held-out good)'}
             {curve.best ? `, best ${fmt(curve.best.loss)} at step ${curve.best.step}` : ''}
           </span>
         ) : null}

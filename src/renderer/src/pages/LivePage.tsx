@@ -1,3 +1,4 @@
+import { NoHeatmap } from '../components/NoHeatmap';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { StationClient } from '@shared/api';
 import type { UsbDeviceInfo } from '@shared/devices';
@@ -314,9 +315,9 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
   const [overlay, setOverlay] = useState(true);
   const [opacity, setOpacity] = useState(0.6);
   const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
-  const view = useRef({ overlay, opacity, fit: result?.heatmap.fit });
+  const view = useRef({ overlay, opacity, fit: result?.heatmap?.fit });
   useEffect(() => {
-    view.current = { overlay, opacity, fit: result?.heatmap.fit };
+    view.current = { overlay, opacity, fit: result?.heatmap?.fit };
   });
 
   useEffect(() => {
@@ -324,15 +325,18 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
     const mine = ++seq.current;
     const heat = heatRef.current ?? document.createElement('canvas');
     heatRef.current = heat;
-    const map = base64ToBytes(result.heatmap.base64);
+    const hm = result.heatmap;
+    const map = hm ? base64ToBytes(hm.base64) : null;
     void loadImage(`data:image/jpeg;base64,${result.image.jpegBase64}`).then(
       (img) => {
         // A newer frame may have decoded first; never draw an older one over it.
         if (mine !== seq.current || !canvasRef.current) return;
-        paintHeatmap(heat, map, result.heatmap.width, result.heatmap.height, 1);
+        if (hm && map) paintHeatmap(heat, map, hm.width, hm.height, 1);
+        // An image-level model: the frame alone, never a stale map of an earlier model.
+        heatRef.current = hm ? heat : null;
         frameRef.current = img;
         const v = view.current;
-        composeOverlay(canvasRef.current, img, v.overlay ? heat : null, result.heatmap.fit, v.opacity);
+        composeOverlay(canvasRef.current, img, v.overlay && hm ? heat : null, hm?.fit, v.opacity);
       },
       () => undefined,
     );
@@ -417,7 +421,11 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
           />
           <span className="mono small">{Math.round(opacity * 100)} %</span>
         </label>
-        <Legend rangeMax={result?.heatmap.rangeMax ?? null} />
+        {result && !result.heatmap ? (
+          <NoHeatmap testId="live-no-heatmap" />
+        ) : (
+          <Legend rangeMax={result?.heatmap?.rangeMax ?? null} />
+        )}
         <button
           type="button"
           className="btn"

@@ -1,3 +1,4 @@
+import { NoHeatmap } from '../components/NoHeatmap';
 import { ModelTimeFields } from '../components/ModelTimeFields';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { InspectionDto, InspectionFilterInput, ReviewDecisionDto } from '@shared/api';
@@ -618,7 +619,11 @@ function ImageTriptych({ inspection }: { inspection: InspectionDto }) {
         <figcaption>Image</figcaption>
       </figure>
       <figure>
-        {heat.url ? (
+        {inspection.heatmapFit?.imageLevel ? (
+          <div className="img-placeholder">
+            <NoHeatmap testId="review-no-heatmap" />
+          </div>
+        ) : heat.url ? (
           <img src={heat.url} alt={`Heatmap of part #${inspection.id}`} data-testid="review-heatmap" />
         ) : (
           <Placeholder

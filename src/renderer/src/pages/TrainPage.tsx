@@ -1,6 +1,7 @@
 // Retraining wizard: folders → scan report → method and preset → training → calibration → save.
 // The job lives on the station (it survives a page reload or a second browser), so the wizard
 // resumes from training.status and follows 'training.progress'.
+import { NoHeatmap } from '../components/NoHeatmap';
 import { useEffect, useState, type FormEvent } from 'react';
 import type {
   ApiResults,
@@ -902,7 +903,12 @@ function CalibrationStep({
               </p>
             </Card>
           </div>
-          <Card title="Example heatmaps">
+          <Card
+            title="Example heatmaps"
+            aside={
+              report.examples.some((e) => e.imageLevel) ? <NoHeatmap testId="examples-no-heatmap" /> : null
+            }
+          >
             <div className="example-grid" data-testid="calibration-examples">
               {report.examples.map((ex) => (
                 <figure key={`${ex.kind}-${ex.name}`} className="example">
