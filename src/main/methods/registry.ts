@@ -23,9 +23,10 @@
 import { dfrMethod } from './dfr/method';
 import { patchcoreMethod } from './patchcore/method';
 import { stpmMethod } from './stpm/method';
+import { stpm2Method } from './stpm2/method';
 import type { AnomalyMethod, MethodPreset } from './types';
 
-export const METHODS: readonly AnomalyMethod[] = [patchcoreMethod, dfrMethod, stpmMethod];
+export const METHODS: readonly AnomalyMethod[] = [patchcoreMethod, dfrMethod, stpmMethod, stpm2Method];
 
 /** The method used when none is named (CLI --method). */
 export const DEFAULT_METHOD = METHODS[0];
