@@ -9,13 +9,9 @@ import { loadMask } from '../../eval/image-io';
 import { CategoryEvaluator } from '../../eval/metrics';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { createSession, float32Tensor } from '../../runtime';
+import { evenly } from '../stpm/bench';
 import { fitStpm2 } from './fit';
 import type { Stpm2Config, Stpm2PresetName } from './types';
-
-const evenly = <T>(items: T[], n: number): T[] =>
-  n >= items.length
-    ? items.slice()
-    : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 
 type Test = Awaited<ReturnType<typeof readMvtecCategory>>['test'];
 

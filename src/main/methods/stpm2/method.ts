@@ -1,7 +1,6 @@
 // Two-pair STPM as a registered anomaly method (src/main/methods/types.ts).
-import { readFileSync } from 'node:fs';
-import type { AnomalyMethod, BackboneSource } from '../types';
-import type { CustomTeacher } from '../stpm/fit';
+import type { AnomalyMethod } from '../types';
+import { teacherOf } from '../stpm/method';
 import { resolveStpmConfig, type StpmConfig } from '../stpm/types';
 import { startStpm2Fit, STPM2_FIT_WORKER_ENTRY } from './fit-job';
 import { resolveStpm2Config, type Stpm2Config, type Stpm2PresetName } from './types';
@@ -16,16 +15,6 @@ function featureBytes(preset: Stpm2PresetName, images: number): number {
   const tap = (stride: number) => Math.floor(s / stride - 2) ** 2;
   const perImage = 4 * (3 * s * s + 192 * tap(4) + 288 * tap(8) + 768 * tap(16)) + 3 * s * s;
   return perImage * images;
-}
-
-/** A supplied backbone (the conformance test's tiny one) as the teacher of both pairs. */
-function teacherOf(b: BackboneSource): CustomTeacher {
-  return {
-    id: b.id,
-    model: typeof b.model === 'string' ? readFileSync(b.model) : b.model,
-    taps: b.taps.map((t) => ({ name: t.name, stride: t.stride })),
-    preprocess: { mean: b.preprocess.mean, std: b.preprocess.std },
-  };
 }
 
 const tiny: Partial<StpmConfig> = { epochs: 3, batchSize: 4, featureBatch: 4, lr: 0.4 };
