@@ -1,6 +1,7 @@
 // Two-pair STPM fit: pair 1 = fitStpm as is; pair 2 = fitStpm with the second teacher, the
 // attention student and synthetic anomalies (src/main/synthetic, seeded per image and epoch) as
 // the student's input; then the combined graph, calibrated on the held-out good images.
+import { rm } from 'node:fs/promises';
 import { serializeModel } from '../../onnx/serialize';
 import type { ImageInput } from '../../models/preprocess';
 import { synthesizeAnomaly } from '../../synthetic';
@@ -77,6 +78,10 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     checkpointPath: opts.checkpointPath && `${opts.checkpointPath}.pair1`,
     onProgress: (p) => opts.onProgress?.({ ...p, pair: 1 }),
   });
+  // A finished pair's checkpoint would resume as "all epochs done" without its best-epoch record
+  // (fitStpm deletes that at the end); a fit interrupted in pair 2 therefore retrains pair 1
+  // (deterministic: the same weights) rather than keep the last epoch's.
+  if (opts.checkpointPath) await rm(`${opts.checkpointPath}.pair1`, { force: true });
   const cfg2 = resolveStpmConfig(preset, cfg.pair2);
   // The attention widths need the tap channels before the fit builds its graphs.
   const taps2 = (await teacherContext(cfg2, opts.cacheDir, opts.teacher)).taps;
