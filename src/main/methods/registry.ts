@@ -25,12 +25,14 @@ import { draemMethod } from './draem/method';
 import { ocrganMethod } from './ocrgan/method';
 import { patchcoreMethod } from './patchcore/method';
 import { stpmMethod } from './stpm/method';
+import { stpm2Method } from './stpm2/method';
 import type { AnomalyMethod, MethodPreset } from './types';
 
 export const METHODS: readonly AnomalyMethod[] = [
   patchcoreMethod,
   dfrMethod,
   stpmMethod,
+  stpm2Method,
   draemMethod,
   ocrganMethod,
 ];

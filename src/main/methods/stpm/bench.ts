@@ -12,7 +12,7 @@ import { exportStpm } from './export';
 import { fitStpm } from './fit';
 import type { StpmConfig, StpmPresetName } from './types';
 
-const evenly = <T>(items: T[], n: number): T[] =>
+export const evenly = <T>(items: T[], n: number): T[] =>
   n >= items.length
     ? items.slice()
     : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);

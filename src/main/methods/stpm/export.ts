@@ -21,7 +21,9 @@ function stpmDeviations(m: FittedStpm): string[] {
     'input in [0, 1] without ImageNet mean/std (what the nsfwjs weights expect)',
   ];
   if (c.epochs !== 100 || c.batchSize !== 32)
-    out.push(`${c.epochs} epochs of batch ${c.batchSize} instead of 100 of batch 32 (see docs/benchmarks.md "STPM")`);
+    out.push(
+      `${c.epochs} epochs of batch ${c.batchSize} instead of 100 of batch 32 (see docs/benchmarks.md "STPM")`,
+    );
   return out;
 }
 

@@ -8,7 +8,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
 import { StageClock, scoreImages } from './fit-support';
 import { trainingFingerprint } from '../common';
-import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import {
+  loadRgb,
+  preprocessBatch,
+  rgbToNchw,
+  type ImageInput,
+  type PreprocessSpec,
+} from '../../models/preprocess';
 import { GraphBuilder } from '../../onnx/builder';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import type { ModelProto } from '../../onnx/schema';
@@ -27,6 +33,7 @@ import {
   buildTeacherModel,
   distanceOutput,
   teacherInput,
+  type StudentFn,
 } from './graph';
 import {
   resolveStpmConfig,
@@ -51,6 +58,25 @@ export interface FitStpmOptions {
   checkpointPath?: string;
   onProgress?: (p: StpmProgress) => void;
   shouldCancel?: () => boolean;
+  /** The student's graph (default: the teacher's architecture; stpm2 adds attention). */
+  student?: StudentFn;
+  /**
+   * Reconstruction training (stpm2's second pair): the student sees corrupt(rgb) of each image
+   * (S × S RGB bytes, fresh every epoch; validation uses epoch −1) while the targets stay the
+   * teacher's features of the clean image.
+   */
+  corrupt?: (rgb: Uint8Array, size: number, index: number, epoch: number) => Uint8Array;
+}
+
+/** Overwrites `set.pixels` with the preprocessed corrupt(clean) of every image. */
+function corruptPixels(
+  set: FeatureSet,
+  clean: Uint8Array[],
+  pre: PreprocessSpec,
+  corrupt: NonNullable<FitStpmOptions['corrupt']>,
+  epoch: number,
+): void {
+  clean.forEach((rgb, i) => rgbToNchw(corrupt(rgb, pre.crop, i, epoch), pre, set.pixels, i));
 }
 
 /** Seeded split into training and validation indices (no validation below 5 images). */
@@ -163,8 +189,12 @@ export class StpmEvaluator {
     private readonly names: string[],
   ) {}
 
-  static async create(ctx: TeacherContext, intraOpNumThreads?: number): Promise<StpmEvaluator> {
-    const { model, paramNames } = buildStpmEvalGraph(ctx.proto, ctx.taps, ctx.inputSize);
+  static async create(
+    ctx: TeacherContext,
+    intraOpNumThreads?: number,
+    student?: StudentFn,
+  ): Promise<StpmEvaluator> {
+    const { model, paramNames } = buildStpmEvalGraph(ctx.proto, ctx.taps, ctx.inputSize, student);
     const handle = await createSession(serializeModel(model), { providerOrder: ['cpu'], intraOpNumThreads });
     return new StpmEvaluator(handle, ctx, paramNames);
   }
@@ -275,6 +305,12 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     onBatch: (d) => clock.report(fitImages.length + d),
     cancel,
   });
+  const corrupt = opts.corrupt;
+  const cleanFit = corrupt ? await Promise.all(fitImages.map((i) => loadRgb(i, ctx.pre))) : [];
+  if (corrupt) {
+    const cleanVal = await Promise.all(valImages.map((i) => loadRgb(i, ctx.pre)));
+    corruptPixels(valSet, cleanVal, ctx.pre, corrupt, -1);
+  }
   timings.featuresMs = performance.now() - tStart;
 
   // ---- student ----
@@ -282,16 +318,24 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   const B = Math.min(cfg.batchSize, fitImages.length);
   const stepsPerEpoch = Math.max(1, Math.floor(fitImages.length / B));
   const trainer = await Trainer.create(
-    buildStpmTrainingStep(ctx.proto, ctx.taps, S, B, {
-      momentum: cfg.momentum,
-      weightDecay: cfg.weightDecay,
-    }),
+    buildStpmTrainingStep(
+      ctx.proto,
+      ctx.taps,
+      S,
+      B,
+      {
+        momentum: cfg.momentum,
+        weightDecay: cfg.weightDecay,
+      },
+      opts.student,
+    ),
     { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
   );
   const shapes = new Map<string, number[]>(
     [...trainer.graph.params, ...trainer.graph.buffers].map((p) => [p.name, p.shape]),
   );
-  const evaluator = valSet.count > 0 ? await StpmEvaluator.create(ctx, cfg.intraOpNumThreads) : null;
+  const evaluator =
+    valSet.count > 0 ? await StpmEvaluator.create(ctx, cfg.intraOpNumThreads, opts.student) : null;
   const fingerprint = await trainingFingerprint(fitImages);
   const key = createHash('sha256')
     .update(
@@ -316,6 +360,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   try {
     for (let epoch = epochLosses.length; epoch < cfg.epochs; epoch++) {
       const perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
+      if (corrupt) corruptPixels(fitSet, cleanFit, ctx.pre, corrupt, epoch);
       const res = await runTrainingLoop({
         trainer,
         epochs: epoch + 1,
@@ -377,7 +422,12 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   const tCal = performance.now();
   cancel();
   const modelBytes = serializeModel(
-    buildStpmPackageModel(ctx.proto, { taps: ctx.taps, inputSize: S, weights: best.weights }),
+    buildStpmPackageModel(ctx.proto, {
+      taps: ctx.taps,
+      inputSize: S,
+      weights: best.weights,
+      student: opts.student,
+    }),
   );
   const calImages = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
   const calSource: 'held-out' | 'train' = calImages.length > 0 ? 'held-out' : 'train';

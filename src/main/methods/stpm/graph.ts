@@ -88,6 +88,16 @@ export function studentNetwork(
   });
 }
 
+/** Builds the student's tap values on `input` (default: studentNetwork; stpm2 adds attention). */
+export type StudentFn = (
+  mb: ModelBuilder,
+  teacher: ModelProto,
+  input: string,
+  taps: readonly string[],
+) => string[];
+
+export const plainStudent: StudentFn = (mb, teacher, input, taps) => studentNetwork(mb, teacher, input, taps);
+
 /** x / ‖x‖ along channels (axis 1). */
 export function l2Normalise(g: GraphBuilder, x: string): string {
   const n = g.sqrt(g.add(g.reduce('ReduceSum', g.mul(x, x), [1], true), g.constant(EPS)));
@@ -110,9 +120,50 @@ export function stpmLoss(g: GraphBuilder, distances: string[]): string {
 }
 
 /**
- * Distance maps → anomaly_map [N, 1, S, S] and pred_score [N]: each map bilinearly (half-pixel)
- * upsampled to the finest tap's grid, multiplied, then upsampled to the input.
+ * Bilinear (half-pixel) resize of [N, C, from, from] to [N, C, to, to]. Integer ratios go by
+ * scales; other ratios (InceptionV3's 60/29/14 grids) by explicit sizes, because
+ * floor(from · (to/from)) in float32 can land one pixel short.
  */
+export function resizeSquare(g: GraphBuilder, x: string, from: number, to: number, name?: string): string {
+  if (from === to) return name ? g.identity(x, name) : x;
+  const attrs = { mode: 'linear', coordinate_transformation_mode: 'half_pixel' };
+  const opts = name ? { outputs: [name] } : {};
+  if (Number.isInteger(to / from))
+    return g.op(
+      'Resize',
+      [x, '', g.constant([1, 1, to / from, to / from], { name: 'map_scales' })],
+      attrs,
+      opts,
+    );
+  const nc = g.op('Slice', [
+    g.op('Shape', [x]),
+    g.constant([0], { dataType: 'int64' }),
+    g.constant([2], { dataType: 'int64' }),
+  ]);
+  const sizes = g.concat([nc, g.constant([to, to], { dataType: 'int64' })], 0);
+  return g.op('Resize', [x, '', '', sizes], attrs, opts);
+}
+
+/** Per-tap distance maps, each upsampled to the finest tap's grid, multiplied, upsampled to `outSize`. */
+export function productMap(
+  g: GraphBuilder,
+  distances: string[],
+  taps: StpmTap[],
+  outSize: number,
+  name?: string,
+): string {
+  const grid = Math.max(...taps.map((t) => t.size));
+  const onGrid = distances.map((d, i) => resizeSquare(g, d, taps[i].size, grid));
+  return resizeSquare(
+    g,
+    onGrid.reduce((a, b) => g.mul(a, b)),
+    grid,
+    outSize,
+    name,
+  );
+}
+
+/** Distance maps → anomaly_map [N, 1, S, S] (productMap) and pred_score [N] = max of the map. */
 export function combineMaps(
   g: GraphBuilder,
   distances: string[],
@@ -122,21 +173,7 @@ export function combineMaps(
   map: string;
   score: string;
 } {
-  const grid = Math.max(...taps.map((t) => t.size));
-  const up = (x: string, from: number, to: number, name?: string) =>
-    from === to
-      ? name
-        ? g.identity(x, name)
-        : x
-      : g.op(
-          'Resize',
-          [x, '', g.constant([1, 1, to / from, to / from], { name: 'map_scales' })],
-          { mode: 'linear', coordinate_transformation_mode: 'half_pixel' },
-          name ? { outputs: [name] } : {},
-        );
-  const onGrid = distances.map((d, i) => up(d, taps[i].size, grid));
-  const product = onGrid.reduce((a, b) => g.mul(a, b));
-  const map = up(product, grid, inputSize, ANOMALY_MAP);
+  const map = productMap(g, distances, taps, inputSize, ANOMALY_MAP);
   const score = g.reduce('ReduceMax', map, [1, 2, 3], false, PRED_SCORE);
   return { map, score };
 }
@@ -155,6 +192,7 @@ export function buildStpmTrainingStep(
   inputSize: number,
   batch: number,
   cfg: { momentum: number; weightDecay: number },
+  student: StudentFn = plainStudent,
 ): TrainingStepGraph {
   return buildTrainingStep({
     name: 'stpm_train_step',
@@ -164,7 +202,7 @@ export function buildStpmTrainingStep(
       const ts = taps.map((t, i) =>
         mb.g.input(teacherInput(i), 'float32', [batch, t.channels, t.size, t.size]),
       );
-      const ss = studentNetwork(
+      const ss = student(
         mb,
         teacher,
         x,
@@ -189,12 +227,13 @@ export function buildStpmEvalGraph(
   teacher: ModelProto,
   taps: StpmTap[],
   inputSize: number,
+  student: StudentFn = plainStudent,
 ): { model: ModelProto; paramNames: string[] } {
   const g = new GraphBuilder('stpm_eval');
   const mb = new ModelBuilder(g, { training: false });
   const x = g.input(INPUT, 'float32', ['N', 3, inputSize, inputSize]);
   const ts = taps.map((t, i) => g.input(teacherInput(i), 'float32', ['N', t.channels, t.size, t.size]));
-  const ss = studentNetwork(
+  const ss = student(
     mb,
     teacher,
     x,
@@ -216,13 +255,18 @@ export function buildTeacherModel(teacher: ModelProto, taps: StpmTap[]): ModelPr
 /** The exported model: input [N, 3, S, S] → anomaly_map [N, 1, S, S], pred_score [N]. */
 export function buildStpmPackageModel(
   teacher: ModelProto,
-  o: { taps: StpmTap[]; inputSize: number; weights: ReadonlyMap<string, Float32Array> },
+  o: {
+    taps: StpmTap[];
+    inputSize: number;
+    weights: ReadonlyMap<string, Float32Array>;
+    student?: StudentFn;
+  },
 ): ModelProto {
   const g = GraphBuilder.fromModel(teacher, { name: 'stpm' });
   const inputName = g.inputs[0].name;
   if (inputName !== INPUT) throw new Error(`teacher input is '${inputName}', expected '${INPUT}'`);
   const mb = new ModelBuilder(g, { training: false, values: o.weights });
-  const ss = studentNetwork(
+  const ss = (o.student ?? plainStudent)(
     mb,
     teacher,
     INPUT,

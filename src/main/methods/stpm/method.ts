@@ -16,7 +16,7 @@ function featureBytes(preset: StpmPresetName, images: number): number {
 }
 
 /** A supplied backbone (the conformance test's tiny one) as STPM's teacher, on its own taps. */
-function teacherOf(b: BackboneSource): CustomTeacher {
+export function teacherOf(b: BackboneSource): CustomTeacher {
   return {
     id: b.id,
     model: typeof b.model === 'string' ? readFileSync(b.model) : b.model,
