@@ -141,15 +141,15 @@ export class Replicator {
     return entries.length;
   }
 
+  /** Acknowledged entries are deleted, so the oldest unacknowledged ones are simply the first. */
   private readBatch(): OutboxEntry[] {
-    const entries = this.outbox.read(0, this.o.batchSize ?? 500);
-    return entries;
+    return this.outbox.read(0, this.o.batchSize ?? 500);
   }
 
   private async loop(): Promise<void> {
     let backoff = this.o.backoffMs ?? 250;
     while (!this.stopping) {
-      let shipped = 0;
+      let shipped: number;
       try {
         shipped = await this.shipBatch();
         backoff = this.o.backoffMs ?? 250;
