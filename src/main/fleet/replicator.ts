@@ -121,10 +121,10 @@ export class Replicator {
 
   /** Ships one batch; returns the number of outbox entries acknowledged. */
   async shipBatch(): Promise<number> {
-    const entries = this.readBatch();
-    if (entries.length === 0) return 0;
+    const read = this.readBatch();
+    if (read.length === 0) return 0;
     const client = await this.connect();
-    const loaded = await this.load(entries);
+    const { loaded, entries } = await this.load(read);
     const seqs = entries.map((e) => e.seq);
     let acked: number;
     try {
@@ -203,21 +203,28 @@ export class Replicator {
     await c?.end().catch(() => undefined);
   }
 
-  private async load(entries: OutboxEntry[]): Promise<Loaded> {
+  /** Loads payloads in order, ending the batch early once its images reach batchImageBytes. */
+  private async load(read: OutboxEntry[]): Promise<{ loaded: Loaded; entries: OutboxEntry[] }> {
     const out: Loaded = { log: [], inspection: [], review: [], audit: [], model: [], imageSha: [], imageBytes: [] };
-    for (const e of entries) {
+    const maxBytes = this.o.batchImageBytes ?? 16 * 1024 * 1024;
+    let bytes = 0;
+    let used = 0;
+    for (const e of read) {
+      if (bytes >= maxBytes) break;
+      used++;
       out.log.push({ seq: e.seq, kind: e.kind, entity_id: e.entityId, queued_at: e.queuedAt });
       if (e.kind === 'image') {
-        await this.loadImages(e.entityId, out);
+        bytes += await this.loadImages(e.entityId, out);
         continue;
       }
       const row = this.loaders[e.kind](e.entityId) as Record<string, unknown> | undefined;
       if (row) out[e.kind].push(row);
     }
-    return out;
+    return { loaded: out, entries: read.slice(0, used) };
   }
 
-  private async loadImages(inspectionId: string, out: Loaded): Promise<void> {
+  private async loadImages(inspectionId: string, out: Loaded): Promise<number> {
+    let total = 0;
     const refs = this.imageRefs(inspectionId);
     for (const ref of [refs?.image_ref, refs?.heatmap_ref]) {
       if (!ref || !ImageStore.isRef(ref)) continue;
@@ -232,7 +239,9 @@ export class Replicator {
       if (!ref.includes(sha) || out.imageSha.includes(sha)) continue;
       out.imageSha.push(sha);
       out.imageBytes.push(bytes);
+      total += bytes.byteLength;
     }
+    return total;
   }
 
   private async write(client: Client, d: Loaded, entries: OutboxEntry[]): Promise<number> {
