@@ -36,6 +36,7 @@ import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
+import { startStationFleet, type StationFleet } from './fleet';
 
 export interface OpenStationOptions {
   dataDir: string;
@@ -68,6 +69,8 @@ export interface Station {
   images: ImageStore;
   live: LiveStation;
   devices: DeviceService;
+  /** Replication to the central database and verdicts to the plant, when configured. */
+  fleet: StationFleet;
   events: EventBus;
   handlers: ApiHandlers;
   /** Read side of the QA screens; the headless server streams CSV from it. */
@@ -119,6 +122,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       ? fitOfDir(join(paths.models, modelId))
       : null;
   let liveModelDir: string | null = null;
+  const fleet = startStationFleet({ db, settings, imagesDir: paths.images });
   const live = new LiveStation({
     db,
     audit,
@@ -131,6 +135,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       events.emit(name, payload as never);
     },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
+    onResult: (row) => fleet.onResult(row),
   });
 
   const models = new ModelStore(db, audit, paths.models);
@@ -304,6 +309,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     images,
     live,
     devices,
+    fleet,
     events,
     handlers,
     queries,
@@ -318,6 +324,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       await training.close();
       await live.close();
       await devices.stop();
+      await fleet.close();
       db.close();
     },
   };

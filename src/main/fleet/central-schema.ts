@@ -104,7 +104,9 @@ export async function migrateCentral(client: ClientBase): Promise<number> {
     await client.query('SELECT pg_advisory_xact_lock(727021)');
     await client.query(`CREATE TABLE IF NOT EXISTS fleet_schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-    const res = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM fleet_schema_migrations');
+    const res = await client.query<{ v: number | null }>(
+      'SELECT MAX(version) AS v FROM fleet_schema_migrations',
+    );
     const current = res.rows[0]?.v ?? 0;
     if (current > CENTRAL_SCHEMA_VERSION) {
       throw new Error(
@@ -114,7 +116,10 @@ export async function migrateCentral(client: ClientBase): Promise<number> {
     for (const m of CENTRAL_MIGRATIONS) {
       if (m.version <= current) continue;
       await client.query(m.sql);
-      await client.query('INSERT INTO fleet_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await client.query('INSERT INTO fleet_schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
     }
     await client.query('COMMIT');
     return CENTRAL_SCHEMA_VERSION;

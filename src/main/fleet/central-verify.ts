@@ -31,7 +31,13 @@ export async function verifyCentralAuditChain(client: ClientBase, stationId: str
   let expectedId = 1;
   let prev = GENESIS_HASH;
   let rows = 0;
-  const bad = (id: number, problem: string): ChainVerdict => ({ stationId, ok: false, rows, firstBadId: id, problem });
+  const bad = (id: number, problem: string): ChainVerdict => ({
+    stationId,
+    ok: false,
+    rows,
+    firstBadId: id,
+    problem,
+  });
   // Keyset pages keep memory flat over millions of audit rows.
   for (;;) {
     const res = await client.query<AuditDbRow>(

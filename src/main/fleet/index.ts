@@ -9,3 +9,11 @@ export {
   type PlantPublisherState,
   type VerdictMessage,
 } from './plant-publisher';
+export {
+  startStationFleet,
+  fleetReplicationConfig,
+  FLEET_REPLICATION_KEY,
+  FLEET_OUTPUTS_KEY,
+  type StationFleet,
+  type StationFleetState,
+} from './station-fleet';

@@ -18,7 +18,10 @@ export const plantOutputsConfig = z
         username: z.string().max(200).optional(),
         password: z.string().max(200).optional(),
         /** Topic is `<topicPrefix>/<stationId>/verdict`. */
-        topicPrefix: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).default('station'),
+        topicPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)
+          .default('station'),
       })
       .strict()
       .optional(),

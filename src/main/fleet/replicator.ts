@@ -23,7 +23,10 @@ export interface ReplicatorOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   /** Test seams: awaited inside the central transaction before COMMIT, and after it before the local ack. */
-  hooks?: { beforeCommit?: (seqs: number[]) => Promise<void>; afterCommit?: (seqs: number[]) => Promise<void> };
+  hooks?: {
+    beforeCommit?: (seqs: number[]) => Promise<void>;
+    afterCommit?: (seqs: number[]) => Promise<void>;
+  };
 }
 
 export interface ReplicatorState {
@@ -50,7 +53,9 @@ interface Loaded {
 export class Replicator {
   private readonly outbox: Outbox;
   private readonly loaders: Record<Exclude<OutboxEntry['kind'], 'image'>, (id: string) => unknown>;
-  private readonly imageRefs: (id: string) => { image_ref: string | null; heatmap_ref: string | null } | undefined;
+  private readonly imageRefs: (
+    id: string,
+  ) => { image_ref: string | null; heatmap_ref: string | null } | undefined;
   private client: Client | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
@@ -71,7 +76,8 @@ export class Replicator {
       return (id: string) => st.get(id);
     };
     this.loaders = {
-      inspection: one(`SELECT id, at, source, frame_id, model_id, model_version, raw_score, norm_score, verdict,
+      inspection:
+        one(`SELECT id, at, source, frame_id, model_id, model_version, raw_score, norm_score, verdict,
         latency_ms, image_sha256, heatmap_sha256, store_error, shift FROM inspections WHERE id = ?`),
       review: one(`SELECT id, inspection_id, decided_at, reviewer, decision, defect_type, reason
         FROM review_decisions WHERE id = ?`),
@@ -81,7 +87,8 @@ export class Replicator {
         FROM models WHERE id = ?`),
     };
     const refs = db.prepare('SELECT image_ref, heatmap_ref FROM inspections WHERE id = ?');
-    this.imageRefs = (id) => refs.get(id) as { image_ref: string | null; heatmap_ref: string | null } | undefined;
+    this.imageRefs = (id) =>
+      refs.get(id) as { image_ref: string | null; heatmap_ref: string | null } | undefined;
   }
 
   state(): ReplicatorState {
@@ -205,7 +212,15 @@ export class Replicator {
 
   /** Loads payloads in order, ending the batch early once its images reach batchImageBytes. */
   private async load(read: OutboxEntry[]): Promise<{ loaded: Loaded; entries: OutboxEntry[] }> {
-    const out: Loaded = { log: [], inspection: [], review: [], audit: [], model: [], imageSha: [], imageBytes: [] };
+    const out: Loaded = {
+      log: [],
+      inspection: [],
+      review: [],
+      audit: [],
+      model: [],
+      imageSha: [],
+      imageBytes: [],
+    };
     const maxBytes = this.o.batchImageBytes ?? 16 * 1024 * 1024;
     let bytes = 0;
     let used = 0;
@@ -304,7 +319,17 @@ export class Replicator {
              ON CONFLICT (station_id, id) DO UPDATE SET version = EXCLUDED.version, method = EXCLUDED.method,
                backbone = EXCLUDED.backbone, fingerprint = EXCLUDED.fingerprint,
                metadata_json = EXCLUDED.metadata_json, created_at = EXCLUDED.created_at, active = EXCLUDED.active`,
-            [station, m.id, m.version, m.method, m.backbone, m.fingerprint, m.metadata_json, m.created_at, m.active === 1],
+            [
+              station,
+              m.id,
+              m.version,
+              m.method,
+              m.backbone,
+              m.fingerprint,
+              m.metadata_json,
+              m.created_at,
+              m.active === 1,
+            ],
           );
         }
       }

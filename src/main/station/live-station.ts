@@ -81,6 +81,8 @@ export interface LiveStationDeps {
    * reject gate) react within the cycle. Must return at once and never throw.
    */
   onVerdict?: (verdict: Verdict) => void;
+  /** Every inspection row as it is queued for logging (plant outputs); same rules as onVerdict. */
+  onResult?: (row: NewInspection) => void;
   options?: LiveStationOptions;
 }
 
@@ -648,6 +650,11 @@ export class LiveStation {
         latencyMs,
         shift: this.opts.shift?.() ?? null,
       };
+      try {
+        this.deps.onResult?.(row);
+      } catch {
+        // Plant outputs count their own failures; they must never stop inspection.
+      }
       const heat8 = map8(out.map, range);
       this.remember(frame);
       const pending: PendingResult = {

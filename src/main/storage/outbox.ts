@@ -57,7 +57,8 @@ export class Outbox {
   }
 
   setCap(cap: number): void {
-    if (!Number.isInteger(cap) || cap < 1) throw new Error(`Outbox cap must be a positive integer, got ${cap}.`);
+    if (!Number.isInteger(cap) || cap < 1)
+      throw new Error(`Outbox cap must be a positive integer, got ${cap}.`);
     this.db.prepare('UPDATE fleet_outbox_state SET cap = ?').run(cap);
   }
 }

@@ -36,9 +36,13 @@ describe.skipIf(MOSQUITTO_MISSING !== null)('verdicts over MQTT (real mosquitto)
   it('publishes every verdict once to station/<id>/verdict at QoS 1', async () => {
     const sub = await mqtt.connectAsync(broker.url, { clientId: 'plant-scada' });
     const got: { topic: string; qos: number; body: VerdictMessage }[] = [];
-    sub.on('message', (topic, payload, packet) => got.push({ topic, qos: packet.qos, body: JSON.parse(payload.toString()) }));
+    sub.on('message', (topic, payload, packet) =>
+      got.push({ topic, qos: packet.qos, body: JSON.parse(payload.toString()) }),
+    );
     await sub.subscribeAsync('station/+/verdict', { qos: 1 });
-    const pub = new PlantPublisher(plantOutputsConfig.parse({ stationId: 'line-7', mqtt: { url: broker.url } }));
+    const pub = new PlantPublisher(
+      plantOutputsConfig.parse({ stationId: 'line-7', mqtt: { url: broker.url } }),
+    );
     for (let i = 0; i < 200; i++) pub.publish(verdict(i));
     await until(() => got.length === 200);
     await until(() => pub.state().published === 200);
@@ -99,11 +103,17 @@ describe('verdicts to a webhook', () => {
     pub.publish(verdict(1));
     await pub.close();
     expect(calls - before).toBe(3);
-    expect(pub.state()).toMatchObject({ webhookDelivered: 0, webhookFailed: 1, lastError: 'webhook: HTTP 503' });
+    expect(pub.state()).toMatchObject({
+      webhookDelivered: 0,
+      webhookFailed: 1,
+      lastError: 'webhook: HTTP 503',
+    });
   });
 
   it('rejects unsafe configuration', () => {
     expect(() => plantOutputsConfig.parse({ stationId: 'a/#' })).toThrow(/station id/);
-    expect(() => plantOutputsConfig.parse({ stationId: 'a', webhook: { url: 'file:///etc/passwd' } })).toThrow(/webhook url/);
+    expect(() =>
+      plantOutputsConfig.parse({ stationId: 'a', webhook: { url: 'file:///etc/passwd' } }),
+    ).toThrow(/webhook url/);
   });
 });

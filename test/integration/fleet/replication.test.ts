@@ -181,7 +181,9 @@ describe.skipIf(PG_MISSING !== null)('fleet replication into PostgreSQL', () => 
     const t0 = performance.now();
     await rep.drain();
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`catch-up: 11000 outbox entries (10000 inspections) in ${seconds.toFixed(2)} s = ${(11000 / seconds).toFixed(0)} entries/s`);
+    console.log(
+      `catch-up: 11000 outbox entries (10000 inspections) in ${seconds.toFixed(2)} s = ${(11000 / seconds).toFixed(0)} entries/s`,
+    );
     await assertComplete('offline', 10_000);
     await rep.stop();
   });
@@ -199,7 +201,14 @@ describe.skipIf(PG_MISSING !== null)('fleet replication into PostgreSQL', () => 
 
   it('central tamper detection: a row changed or removed in PostgreSQL breaks the station chain', async () => {
     const s = await station('tamper');
-    for (let i = 0; i < 6; i++) s.audit.append({ actor: 'op', action: 'settings.update', entity: 'settings', newValue: `{"t":${i}}`, reason: 'shift' });
+    for (let i = 0; i < 6; i++)
+      s.audit.append({
+        actor: 'op',
+        action: 'settings.update',
+        entity: 'settings',
+        newValue: `{"t":${i}}`,
+        reason: 'shift',
+      });
     const rep = replicator(s);
     await rep.drain();
     await rep.stop();

@@ -10,13 +10,16 @@ import { join } from 'node:path';
 function pgBinDir(): string | null {
   if (existsSync('/usr/lib/postgresql')) {
     const versions = readdirSync('/usr/lib/postgresql').sort().reverse();
-    for (const v of versions) if (existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)) return `/usr/lib/postgresql/${v}/bin`;
+    for (const v of versions)
+      if (existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)) return `/usr/lib/postgresql/${v}/bin`;
   }
   return null;
 }
 
 export const PG_BIN = pgBinDir();
-export const PG_MISSING = PG_BIN ? null : 'PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)';
+export const PG_MISSING = PG_BIN
+  ? null
+  : 'PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)';
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
 export const MOSQUITTO_MISSING = MOSQUITTO ? null : 'mosquitto not found (apt-get install mosquitto)';
 
@@ -50,7 +53,17 @@ export class TestPostgres {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-pg-'));
     chmodSync(dir, 0o777);
     if (asRoot) execFileSync('chown', ['nobody', dir]);
-    run(`${PG_BIN}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    run(`${PG_BIN}/initdb`, [
+      '-D',
+      join(dir, 'data'),
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ]);
     const pg = new TestPostgres(dir, await freePort());
     pg.start();
     return pg;
@@ -66,8 +79,14 @@ export class TestPostgres {
 
   start(): void {
     run(`${PG_BIN}/pg_ctl`, [
-      '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-w', '-o',
-      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start',
+      '-D',
+      join(this.dir, 'data'),
+      '-l',
+      join(this.dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
     ]);
   }
 
@@ -97,7 +116,10 @@ export class TestMosquitto {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-mqtt-'));
     const port = await freePort();
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${asRoot ? 'user root\n' : ''}`);
+    writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${asRoot ? 'user root\n' : ''}`,
+    );
     const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     const broker = new TestMosquitto(dir, port, proc);
     await broker.waitListening();
