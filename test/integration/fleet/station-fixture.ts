@@ -26,6 +26,8 @@ export class SimStation {
   readonly inspections: InspectionRepository;
   readonly reviews: ReviewRepository;
   private n = 0;
+  /** Outbox entries this fixture's writes queued: one per inspection, one per stored image. */
+  entriesQueued = 0;
 
   private constructor(
     readonly id: string,
@@ -74,7 +76,9 @@ export class SimStation {
         imageSha256,
       });
     }
-    return this.inspections.insertMany(rows);
+    const ids = this.inspections.insertMany(rows);
+    this.entriesQueued += rows.length + rows.filter((r) => r.imageRef !== null).length;
+    return ids;
   }
 
   close(): void {
