@@ -130,6 +130,29 @@ describe.skipIf(PG_MISSING !== null)('fleet replication into PostgreSQL', () => 
     await rep.stop();
   });
 
+  it('server stopped mid-batch (before COMMIT) and restarted: the batch is resent, stored once', async () => {
+    const s = await station('stop-mid');
+    await s.inspect(300);
+    let stopped = false;
+    const rep = replicator(s, {
+      hooks: {
+        beforeCommit: async () => {
+          if (stopped) return;
+          stopped = true;
+          pg.stop(); // fast shutdown: the open transaction is aborted with the server
+        },
+      },
+    });
+    await expect(rep.shipBatch()).rejects.toThrow();
+    expect(new Outbox(s.db).status().queued).toBe(330);
+    pg.start();
+    admin = await connectAdmin();
+    expect(await count('inspections', 'stop-mid')).toBe(0);
+    await rep.drain();
+    await assertComplete('stop-mid', 300);
+    await rep.stop();
+  });
+
   it('acknowledgement lost after COMMIT: the redelivered batch is stored once', async () => {
     const s = await station('dup');
     await s.inspect(300);
