@@ -148,6 +148,75 @@ export class Replicator {
     return entries.length;
   }
 
+  /**
+   * After the outbox overflowed, queues again every record the central database lacks, found by
+   * comparing ids page by page. Runs once the outbox is empty; those records arrive after newer
+   * ones, still each once. Returns how many entries it queued; stops early at the cap.
+   */
+  async resync(): Promise<number> {
+    const before = this.outbox.status();
+    if (before.queued > 0) return 0;
+    const client = await this.connect();
+    const db = this.o.db;
+    const enqueue = db.prepare('INSERT INTO fleet_outbox (kind, entity_id) VALUES (?, ?)');
+    let queued = 0;
+    const full = () => this.outbox.status().full;
+    const tables = [
+      ['model', 'models', 'id'],
+      ['audit', 'audit_trail', 'id'],
+      ['inspection', 'inspections', 'id'],
+      ['review', 'review_decisions', 'id'],
+    ] as const;
+    for (const [kind, table] of tables) {
+      const page = db.prepare(
+        `SELECT CAST(id AS TEXT) AS id FROM ${table} WHERE id > ? ORDER BY id LIMIT 1000`,
+      );
+      let after: string | number = kind === 'model' ? '' : 0;
+      for (;;) {
+        const ids = (page.all(after) as { id: string }[]).map((r) => r.id);
+        if (ids.length === 0) break;
+        after = kind === 'model' ? ids[ids.length - 1] : Number(ids[ids.length - 1]);
+        const held = await client.query<{ id: string }>(
+          `SELECT id::text AS id FROM ${table} WHERE station_id = $1 AND id::text = ANY($2)`,
+          [this.o.stationId, ids],
+        );
+        const have = new Set(held.rows.map((r) => r.id));
+        const missing = ids.filter((id) => !have.has(id));
+        db.transaction(() => missing.forEach((id) => enqueue.run(kind, id)))();
+        queued += missing.length;
+        if (kind === 'inspection') queued += await this.resyncImages(client, ids, enqueue);
+        if (full()) return queued;
+      }
+    }
+    // Only the drops counted before this pass are settled; any during it need another pass.
+    db.prepare(
+      `UPDATE fleet_outbox_state SET dropped = dropped - ?,
+         first_dropped_at = CASE WHEN dropped - ? = 0 THEN NULL ELSE first_dropped_at END`,
+    ).run(before.dropped, before.dropped);
+    return queued;
+  }
+
+  private async resyncImages(
+    client: Client,
+    inspectionIds: string[],
+    enqueue: { run(kind: string, id: string): unknown },
+  ): Promise<number> {
+    const rows = this.o.db
+      .prepare(
+        `SELECT CAST(id AS TEXT) AS id, image_sha256 AS sha FROM inspections
+         WHERE id IN (SELECT value FROM json_each(?)) AND image_ref IS NOT NULL AND image_sha256 IS NOT NULL`,
+      )
+      .all(JSON.stringify(inspectionIds.map(Number))) as { id: string; sha: string }[];
+    if (rows.length === 0) return 0;
+    const held = await client.query<{ sha256: string }>('SELECT sha256 FROM images WHERE sha256 = ANY($1)', [
+      rows.map((r) => r.sha),
+    ]);
+    const have = new Set(held.rows.map((r) => r.sha256));
+    const missing = rows.filter((r) => !have.has(r.sha));
+    this.o.db.transaction(() => missing.forEach((r) => enqueue.run('image', r.id)))();
+    return missing.length;
+  }
+
   /** Acknowledged entries are deleted, so the oldest unacknowledged ones are simply the first. */
   private readBatch(): OutboxEntry[] {
     return this.outbox.read(0, this.o.batchSize ?? 500);
@@ -166,7 +235,14 @@ export class Replicator {
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs ?? 5000);
         continue;
       }
-      if (shipped === 0) await this.sleep(this.o.idleMs ?? 200);
+      if (shipped === 0) {
+        try {
+          if (this.outbox.status().dropped > 0) await this.resync();
+        } catch (err) {
+          this.lastError = err instanceof Error ? err.message : String(err);
+        }
+        await this.sleep(this.o.idleMs ?? 200);
+      }
     }
   }
 

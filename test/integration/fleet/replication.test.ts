@@ -220,6 +220,18 @@ describe.skipIf(PG_MISSING !== null)('fleet replication into PostgreSQL', () => 
     expect(st).toMatchObject({ queued: 50, cap: 50, full: true, dropped: 60 });
     expect(st.firstDroppedAt).not.toBeNull();
     expect(s.db.prepare('SELECT COUNT(*) AS n FROM inspections').get()).toEqual({ n: 100 });
+    // Once the link drains the outbox, resync passes queue what the cap refused, a cap's worth
+    // at a time: nothing is lost.
+    const rep = replicator(s);
+    rep.start();
+    await waitFor(async () => outbox.status().queued === 0 && outbox.status().dropped === 0);
+    await rep.stop();
+    expect(await count('inspections', 'capped')).toBe(100);
+    const imgs = await admin.query(
+      `SELECT COUNT(*)::int AS n FROM images WHERE sha256 IN (SELECT image_sha256 FROM inspections WHERE station_id = 'capped')`,
+    );
+    expect(imgs.rows[0].n).toBe(10);
+    expect(outbox.status().firstDroppedAt).toBeNull();
   });
 
   it('central tamper detection: a row changed or removed in PostgreSQL breaks the station chain', async () => {
