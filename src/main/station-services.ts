@@ -44,6 +44,7 @@ import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
+import { startStationFleet, type StationFleet } from './fleet';
 
 export interface OpenStationOptions {
   dataDir: string;
@@ -76,6 +77,8 @@ export interface Station {
   images: ImageStore;
   live: LiveStation;
   devices: DeviceService;
+  /** Replication to the central database and verdicts to the plant, when configured. */
+  fleet: StationFleet;
   events: EventBus;
   handlers: ApiHandlers;
   /** Accounts, roles and signatures; the composition roots hand it to their transport. */
@@ -143,6 +146,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       ? fitOfDir(join(paths.models, modelId))
       : null;
   let liveModelDir: string | null = null;
+  const fleet = startStationFleet({ db, settings, imagesDir: paths.images });
   const live = new LiveStation({
     db,
     audit,
@@ -156,6 +160,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     },
     onVerdict: (verdict) => devices.handleVerdict(verdict),
     diskGuard: new DiskGuard({ dir: paths.root, floor: () => settings.get().retention }),
+    onResult: (row) => fleet.onResult(row),
   });
 
   const models = new ModelStore(db, audit, paths.models);
@@ -339,6 +344,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     images,
     live,
     devices,
+    fleet,
     events,
     handlers,
     access,
@@ -358,6 +364,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       await training.close();
       await live.close();
       await devices.stop();
+      await fleet.close();
       db.close();
     },
   };

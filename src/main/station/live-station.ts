@@ -82,6 +82,8 @@ export interface LiveStationDeps {
    * reject gate) react within the cycle. Must return at once and never throw.
    */
   onVerdict?: (verdict: Verdict) => void;
+  /** Every inspection row as it is queued for logging (plant outputs); same rules as onVerdict. */
+  onResult?: (row: NewInspection) => void;
   options?: LiveStationOptions;
   /** Free-space floor for images and the database reserve (storage/disk-guard). */
   diskGuard?: DiskGuard;
@@ -659,6 +661,11 @@ export class LiveStation {
         latencyMs,
         shift: this.opts.shift?.() ?? null,
       };
+      try {
+        this.deps.onResult?.(row);
+      } catch {
+        // Plant outputs count their own failures; they must never stop inspection.
+      }
       const map = out.map;
       const heat8 = map ? map8(map, range) : null;
       this.remember(frame);

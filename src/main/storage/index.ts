@@ -13,3 +13,4 @@ export * from './reviews';
 export * from './image-store';
 export * from './retention';
 export * from './data-dir';
+export * from './outbox';

@@ -213,4 +213,76 @@ const v3: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
+
+/**
+ * Fleet outbox (issue 21). Every replicated record is queued by trigger, so it commits in the
+ * same transaction as the row it names and no writer can forget it. Rows hold references only
+ * (kind, entity id): the payload is read from its own table when shipped, so the outbox costs
+ * tens of bytes per record rather than a second copy of the data. The cap bounds it further:
+ * once `queued` reaches `cap`, new entries are refused (not the station's own writes) and
+ * counted in `dropped`, which the station reports. Numbered 5 to follow the audit-chain (3) and
+ * users/products (4) migrations developed alongside it; it depends on neither.
+ */
+export const fleetOutboxMigration: Migration = {
+  version: 4,
+  name: 'fleet replication outbox',
+  up(db) {
+    db.exec(`
+      CREATE TABLE fleet_outbox (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind      TEXT    NOT NULL CHECK (kind IN ('inspection','review','audit','model','image')),
+        entity_id TEXT    NOT NULL,
+        queued_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE fleet_outbox_state (
+        singleton        INTEGER PRIMARY KEY CHECK (singleton = 1),
+        cap              INTEGER NOT NULL CHECK (cap > 0),
+        queued           INTEGER NOT NULL DEFAULT 0,
+        dropped          INTEGER NOT NULL DEFAULT 0,
+        first_dropped_at TEXT
+      );
+      INSERT INTO fleet_outbox_state (singleton, cap) VALUES (1, 2000000);
+
+      -- RAISE(IGNORE) abandons only the outbox insert: the station's own write still commits.
+      CREATE TRIGGER fleet_outbox_cap BEFORE INSERT ON fleet_outbox
+      WHEN (SELECT queued >= cap FROM fleet_outbox_state)
+      BEGIN
+        UPDATE fleet_outbox_state SET dropped = dropped + 1,
+          first_dropped_at = COALESCE(first_dropped_at, NEW.queued_at);
+        SELECT RAISE(IGNORE);
+      END;
+      CREATE TRIGGER fleet_outbox_count AFTER INSERT ON fleet_outbox
+      BEGIN UPDATE fleet_outbox_state SET queued = queued + 1; END;
+      CREATE TRIGGER fleet_outbox_uncount AFTER DELETE ON fleet_outbox
+      BEGIN UPDATE fleet_outbox_state SET queued = queued - 1; END;
+
+      CREATE TRIGGER fleet_queue_inspection AFTER INSERT ON inspections
+      BEGIN
+        INSERT INTO fleet_outbox (kind, entity_id) VALUES ('inspection', NEW.id);
+        INSERT INTO fleet_outbox (kind, entity_id) SELECT 'image', NEW.id
+          WHERE NEW.image_ref IS NOT NULL OR NEW.heatmap_ref IS NOT NULL;
+      END;
+      CREATE TRIGGER fleet_queue_review AFTER INSERT ON review_decisions
+      BEGIN INSERT INTO fleet_outbox (kind, entity_id) VALUES ('review', NEW.id); END;
+      CREATE TRIGGER fleet_queue_audit AFTER INSERT ON audit_trail
+      BEGIN INSERT INTO fleet_outbox (kind, entity_id) VALUES ('audit', NEW.id); END;
+      CREATE TRIGGER fleet_queue_model_insert AFTER INSERT ON models
+      BEGIN INSERT INTO fleet_outbox (kind, entity_id) VALUES ('model', NEW.id); END;
+      CREATE TRIGGER fleet_queue_model_update AFTER UPDATE ON models
+      BEGIN INSERT INTO fleet_outbox (kind, entity_id) VALUES ('model', NEW.id); END;
+
+      -- A station upgraded in the field ships its history too (within the cap).
+      INSERT INTO fleet_outbox (kind, entity_id) SELECT 'model', id FROM models ORDER BY created_at, id;
+      INSERT INTO fleet_outbox (kind, entity_id) SELECT 'audit', id FROM audit_trail ORDER BY id;
+      INSERT INTO fleet_outbox (kind, entity_id)
+        SELECT kind, entity_id FROM (
+          SELECT 'inspection' AS kind, id AS entity_id, id AS k, 0 AS o FROM inspections
+          UNION ALL
+          SELECT 'image', id, id, 1 FROM inspections WHERE image_ref IS NOT NULL OR heatmap_ref IS NOT NULL
+        ) ORDER BY k, o;
+      INSERT INTO fleet_outbox (kind, entity_id) SELECT 'review', id FROM review_decisions ORDER BY id;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, fleetOutboxMigration];

@@ -20,6 +20,7 @@ export const LAYERS: Record<string, number> = {
   'app-version': 1,
   // accounts and sessions sit on storage (settings, audit); the API and transports use them
   users: 2,
+  fleet: 2,
   // core
   backbones: 2,
   synthetic: 2,

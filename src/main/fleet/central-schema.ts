@@ -1,0 +1,130 @@
+// Schema of the central PostgreSQL database that stations replicate into. Append only, like
+// the station's own migrations: a released step is never edited.
+import type { ClientBase } from 'pg';
+
+interface CentralMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const CENTRAL_MIGRATIONS: readonly CentralMigration[] = [
+  {
+    version: 1,
+    name: 'stations, replicated records, images',
+    sql: `
+      CREATE TABLE stations (
+        station_id  TEXT PRIMARY KEY,
+        last_seq    BIGINT NOT NULL DEFAULT 0,
+        last_seen   TIMESTAMPTZ
+      );
+      -- One row per outbox entry: (station_id, seq) makes a redelivered batch a no-op.
+      CREATE TABLE replication_log (
+        station_id  TEXT   NOT NULL REFERENCES stations (station_id),
+        seq         BIGINT NOT NULL,
+        kind        TEXT   NOT NULL,
+        entity_id   TEXT   NOT NULL,
+        queued_at   TIMESTAMPTZ NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        PRIMARY KEY (station_id, seq)
+      );
+      CREATE TABLE inspections (
+        station_id     TEXT   NOT NULL,
+        id             BIGINT NOT NULL,
+        at             TEXT   NOT NULL,
+        source         TEXT   NOT NULL,
+        frame_id       TEXT,
+        model_id       TEXT   NOT NULL,
+        model_version  INTEGER NOT NULL,
+        raw_score      DOUBLE PRECISION NOT NULL,
+        norm_score     DOUBLE PRECISION NOT NULL,
+        verdict        TEXT   NOT NULL,
+        latency_ms     DOUBLE PRECISION NOT NULL,
+        image_sha256   TEXT,
+        heatmap_sha256 TEXT,
+        store_error    TEXT,
+        shift          TEXT,
+        PRIMARY KEY (station_id, id)
+      );
+      CREATE INDEX inspections_verdict_at ON inspections (verdict, at);
+      CREATE TABLE review_decisions (
+        station_id    TEXT   NOT NULL,
+        id            BIGINT NOT NULL,
+        inspection_id BIGINT NOT NULL,
+        decided_at    TEXT   NOT NULL,
+        reviewer      TEXT   NOT NULL,
+        decision      TEXT   NOT NULL,
+        defect_type   TEXT,
+        reason        TEXT,
+        PRIMARY KEY (station_id, id)
+      );
+      -- Station audit rows exactly as hashed on the station, so the chain re-verifies here.
+      CREATE TABLE audit_trail (
+        station_id TEXT   NOT NULL,
+        id         BIGINT NOT NULL,
+        at         TEXT   NOT NULL,
+        actor      TEXT   NOT NULL,
+        action     TEXT   NOT NULL,
+        entity     TEXT   NOT NULL,
+        old_value  TEXT,
+        new_value  TEXT,
+        reason     TEXT,
+        prev_hash  TEXT   NOT NULL,
+        hash       TEXT   NOT NULL,
+        PRIMARY KEY (station_id, id)
+      );
+      CREATE TABLE models (
+        station_id    TEXT    NOT NULL,
+        id            TEXT    NOT NULL,
+        version       INTEGER NOT NULL,
+        method        TEXT    NOT NULL,
+        backbone      TEXT,
+        fingerprint   TEXT,
+        metadata_json TEXT    NOT NULL,
+        created_at    TEXT    NOT NULL,
+        active        BOOLEAN NOT NULL,
+        PRIMARY KEY (station_id, id)
+      );
+      -- Content-addressed: the same picture from two stations is stored once.
+      CREATE TABLE images (
+        sha256 TEXT  PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        bytes  BYTEA NOT NULL
+      );
+    `,
+  },
+];
+
+export const CENTRAL_SCHEMA_VERSION = CENTRAL_MIGRATIONS[CENTRAL_MIGRATIONS.length - 1].version;
+
+/** Brings the central schema up to date; safe to run from several stations at once. */
+export async function migrateCentral(client: ClientBase): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    // Stations start together after an install; the lock serialises their migrations.
+    await client.query('SELECT pg_advisory_xact_lock(727021)');
+    await client.query(`CREATE TABLE IF NOT EXISTS fleet_schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    const res = await client.query<{ v: number | null }>(
+      'SELECT MAX(version) AS v FROM fleet_schema_migrations',
+    );
+    const current = res.rows[0]?.v ?? 0;
+    if (current > CENTRAL_SCHEMA_VERSION) {
+      throw new Error(
+        `Central database has schema version ${current}; this station knows up to ${CENTRAL_SCHEMA_VERSION}. Upgrade the station.`,
+      );
+    }
+    for (const m of CENTRAL_MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO fleet_schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
+    }
+    await client.query('COMMIT');
+    return CENTRAL_SCHEMA_VERSION;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,19 @@
+export { Replicator, type ReplicatorOptions, type ReplicatorState } from './replicator';
+export { migrateCentral, CENTRAL_SCHEMA_VERSION } from './central-schema';
+export { verifyCentralAuditChain, type ChainVerdict } from './central-verify';
+export {
+  PlantPublisher,
+  plantOutputsConfig,
+  verdictTopic,
+  type PlantOutputsConfig,
+  type PlantPublisherState,
+  type VerdictMessage,
+} from './plant-publisher';
+export {
+  startStationFleet,
+  fleetReplicationConfig,
+  FLEET_REPLICATION_KEY,
+  FLEET_OUTPUTS_KEY,
+  type StationFleet,
+  type StationFleetState,
+} from './station-fleet';
