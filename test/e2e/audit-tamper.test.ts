@@ -71,6 +71,8 @@ describe('audit tampering (headless, Chromium)', () => {
     // Restore an intact trail, then log inspections as the station itself would (sealed, signed).
     rmSync(dataDir, { recursive: true, force: true });
     station = await startStation({ dataDir });
+    // The first start makes the administrator; choose the e2e password now so later starts sign in.
+    await adminSession(station);
     await station.stop();
     const db = openDatabase(join(dataDir, 'station.db'));
     attachSigningKey(db, loadOrCreateSigningKey(dataDir));
@@ -78,9 +80,9 @@ describe('audit tampering (headless, Chromium)', () => {
     db.close();
 
     station = await startStation({ dataDir });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     await browser.page.goto(`${station.url}#/audit`);
-    const banner = browser.page.locator('[data-testid="verify-banner"]');
+    let banner = browser.page.locator('[data-testid="verify-banner"]');
     await waitForText(banner, /Chain verified: .*60 inspections/);
     await screenshot(browser.page, 'audit-verified');
     await station.stop();
@@ -90,7 +92,11 @@ describe('audit tampering (headless, Chromium)', () => {
     raw.prepare(`UPDATE inspections SET verdict = 'PASS' WHERE id = 5`).run();
     raw.close();
     station = await startStation({ dataDir });
+    // Sessions end with the process: sign in again on the restarted station.
+    await browser.close();
+    browser = await launchBrowser({ url: station.url, cookie: await adminSession(station) });
     await browser.page.goto(`${station.url}#/audit`);
+    banner = browser.page.locator('[data-testid="verify-banner"]');
     await waitForText(banner, /Tampering detected at inspection 5/);
     await waitForText(browser.page.locator('[data-testid="verify-damage"]'), /Damage: edited · affected/);
     expect(await rpc(station.url, 'audit.verify', {})).toMatchObject({

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InspectionListPage } from '@shared/api';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
+import {
+  adminSession,
+  signChange,
+  startStation,
+  stationHeaders,
+  type RunningStation,
+} from './helpers/station';
 
 async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
   const res = await fetch(`${base}api/rpc/${method}`, {
@@ -147,7 +153,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await waitForText(page.locator('[data-testid="thr-message"]'), /reason is required/i);
     await page.fill('#thr-reason', 'e2e: tighter REVIEW band for the new supplier');
     await page.click('[data-testid="thr-apply"]');
-    await waitForText(page.locator('[data-testid="thr-message"]'), /T1 0\.9, T2 1\.6 \(audited\)/);
+    await signChange(page);
+    await waitForText(page.locator('[data-testid="thr-message"]'), /T1 0\.900, T2 1\.600 \(audited\)/);
     const audit = await rpc<{ rows: Array<{ action: string; reason: string; newValue: string }> }>(
       station.url,
       'audit.list',
@@ -202,7 +209,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.keyboard.press('d');
     await waitForText(
       page.locator('[data-testid="decide-message"]'),
-      new RegExp(`#${firstId}: defect confirmed by operator`),
+      new RegExp(`#${firstId}: defect confirmed by admin`),
     );
     await waitForText(page.locator('[data-testid="review-detail"] .card-title'), new RegExp(`#${secondId}$`));
     await waitForText(items.nth(0).locator('[data-testid="decision-tag"]'), /defect/);
@@ -215,7 +222,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.keyboard.press('Enter');
     await waitForText(
       page.locator('[data-testid="decide-message"]'),
-      new RegExp(`#${secondId}: false alarm by operator`),
+      new RegExp(`#${secondId}: false alarm by admin`),
     );
     await waitForText(page.locator('[data-testid="review-detail"] .card-title'), new RegExp(`#${thirdId}$`));
     await waitForText(items.nth(1).locator('[data-testid="decision-tag"]'), /false alarm/);
@@ -235,7 +242,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.click(`[data-testid="queue-item"][data-id="${secondId}"]`);
     await waitForText(
       page.locator('[data-testid="decision-history"]'),
-      /false alarm.*by operator.*reflection on the housing/,
+      /false alarm.*by admin.*reflection on the housing/,
     );
     await screenshot(page, 'review-decided');
 

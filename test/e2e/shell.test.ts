@@ -144,7 +144,7 @@ describe('station shell (headless, Chromium)', () => {
     expect(text).toContain('e2e: shift change to E2E Operator');
     // The actor is the signed-in person, whatever the operator name setting says.
     expect(await newest.locator('td.col-actor').textContent()).toBe('admin');
-    await waitForText(page.locator('[data-testid="verify-banner"]'), /Chain verified: \d+ rows?/);
+    await waitForText(page.locator('[data-testid="verify-banner"]'), /Chain verified: \d+ audit rows?/);
     await screenshot(page, 'audit');
 
     // Row details show the full values and both hashes.
@@ -172,12 +172,14 @@ describe('station shell (headless, Chromium)', () => {
     });
     expect(status).toBe(200);
     // Signed by the session's person, not by the name the request carried.
-    await waitForText(page.locator('[data-testid="audit-table"] tbody tr').first(), /admin/);
+    // The newest row is the second client's change, carrying the session's person.
+    await waitForText(page.locator('[data-testid="audit-table"] tbody tr').first(), /live refresh check/);
+    expect(await page.locator('[data-testid="audit-table"] tbody tr').first().textContent()).toMatch(/admin/);
     expect(await page.locator('[data-testid="audit-table"] tbody tr').count()).toBe(before + 1);
     // The banner re-verifies by itself after the append; wait until it covers the new row.
     await waitForText(
       page.locator('[data-testid="verify-banner"]'),
-      (text) => Number(/Chain verified: (\d+) rows?/.exec(text)?.[1] ?? 0) >= before + 1,
+      (text) => Number(/Chain verified: (\d+) audit rows?/.exec(text)?.[1] ?? 0) >= before + 1,
     );
     await page.click('[data-testid="reverify"]');
     await waitForText(page.locator('[data-testid="verify-banner"]'), /Chain verified/);

@@ -14,11 +14,13 @@ import { launchBrowser, screenshot, waitForText, type BrowserSession } from './h
 import {
   REPO_ROOT,
   adminSession,
+  signChange,
   startStation,
   stationHeaders,
   type RunningStation,
 } from './helpers/station';
 import { writeAnomalibPackage, writeParts } from '../integration/wizard/helpers';
+import { METHODS } from '../../src/main/methods/registry';
 
 const DATA = resolve(REPO_ROOT, '../shared/data/magnetic_tile');
 const HAS_DATA = existsSync(join(DATA, 'train/good')) && existsSync(join(DATA, 'test/fray'));
@@ -115,12 +117,11 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
       /Expected time on this station/,
     );
     expect(estimate).toMatch(/an estimate for 22 images to learn from and 8 held out/);
-    // Both methods train on this station; the operator picks one.
     expect(await page.locator('.method-card.disabled').count()).toBe(0);
-    expect(await page.locator('.method-card').allTextContents()).toEqual([
-      expect.stringMatching(/^PatchCore.*available/),
-      expect.stringMatching(/^DFR.*available/),
-    ]);
+    // Every registered method is offered, in the registry's order.
+    expect(await page.locator('.method-card').allTextContents()).toEqual(
+      METHODS.map((m) => expect.stringMatching(new RegExp(`^${m.label}.*available`))),
+    );
     await screenshot(page, 'train-3-method');
   });
 
@@ -160,6 +161,7 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     await page.fill('[data-testid="save-reason"]', 'first model for the tile line');
     await screenshot(page, 'train-6-save');
     await page.click('[data-testid="save-model"]');
+    await signChange(page);
     const text = await waitForText(page.locator('[data-testid="save-result"]'), /It is deployed/, 60_000);
     savedId = /Saved as version \d+: (\S+)/.exec(
       (await page.locator('[data-testid="save-result"] strong').textContent()) ?? '',
@@ -249,6 +251,7 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     await page.locator('[data-testid="models-table"] tr', { hasText: imported.id }).click();
     await page.fill('[data-testid="deploy-reason"]', 'trial of the vendor model');
     await page.click('[data-testid="deploy-selected"]');
+    await signChange(page);
     await waitForText(
       page.locator('[data-testid="deploy-result"]'),
       new RegExp(`Deployed v${imported.version}`),
@@ -268,6 +271,7 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     await page.fill('[data-testid="deploy-reason"]', 'vendor model rejects too many good tiles');
     await waitForText(page.locator('[data-testid="rollback"]'), /Roll back to v1/);
     await page.click('[data-testid="rollback"]');
+    await signChange(page);
     await waitForText(
       page.locator('[data-testid="deploy-result"]'),
       new RegExp(`Rolled back to v1 \\(${savedId}\\)`),

@@ -159,3 +159,17 @@ export function stationHeaders(base: string): Record<string, string> {
   const cookie = cookies.get(base);
   return { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) };
 }
+
+/**
+ * Deploy, rollback, threshold changes and saving a model are electronically signed: the station
+ * asks for the signed-in person's password again in a dialog. Answers it as that person would.
+ */
+export async function signChange(
+  page: import('playwright-core').Page,
+  password = E2E_ADMIN_PASSWORD,
+): Promise<void> {
+  await page.waitForSelector('[data-testid="signature-dialog"]');
+  await page.fill('[data-testid="signature-password"]', password);
+  await page.click('[data-testid="signature-submit"]');
+  await page.waitForSelector('[data-testid="signature-dialog"]', { state: 'detached' });
+}
