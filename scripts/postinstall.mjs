@@ -29,7 +29,10 @@ function run(script, args = []) {
   // The scripts print long stack traces; the first error line is the part a person needs.
   const reason =
     out.match(/\b(getaddrinfo \w+ [^\s)]+|E[A-Z_]{3,} [^\n]{0,80})/)?.[1] ??
-    out.split('\n').find((l) => /error/i.test(l))?.trim() ??
+    out
+      .split('\n')
+      .find((l) => /error/i.test(l))
+      ?.trim() ??
     '';
   return {
     ok: r.status === 0 && !r.error,
@@ -40,7 +43,11 @@ function run(script, args = []) {
 function electronInstalled(dir) {
   try {
     const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
-    return readFileSync(join(dir, 'dist', 'version'), 'utf8').trim().replace(/^v/, '') === version;
+    return (
+      readFileSync(join(dir, 'dist', 'version'), 'utf8')
+        .trim()
+        .replace(/^v/, '') === version
+    );
   } catch {
     return false;
   }
@@ -50,7 +57,9 @@ const lines = [];
 
 const electronDir = packageDir('electron');
 if (!electronDir) {
-  lines.push('Electron: not installed (production install?) - the desktop window is unavailable; `npm run serve` works.');
+  lines.push(
+    'Electron: not installed (production install?) - the desktop window is unavailable; `npm run serve` works.',
+  );
 } else if (electronInstalled(electronDir)) {
   lines.push('Electron binary: present - `npm start` opens the desktop window.');
 } else {
@@ -66,7 +75,9 @@ const ortDir = packageDir('onnxruntime-node');
 if (ortDir && process.platform === 'linux' && process.arch === 'x64') {
   const cudaLib = join(ortDir, 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so');
   if (existsSync(cudaLib)) {
-    lines.push('ONNX Runtime CUDA provider: present - NVIDIA GPUs are used when their driver and CUDA 12 runtime are installed.');
+    lines.push(
+      'ONNX Runtime CUDA provider: present - NVIDIA GPUs are used when their driver and CUDA 12 runtime are installed.',
+    );
   } else {
     const r = skip
       ? { ok: false, why: 'STATION_SKIP_DOWNLOADS=1' }

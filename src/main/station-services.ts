@@ -218,7 +218,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
           `Image ${ref} is not in the store (never stored, or removed by retention).`,
         );
       }
-      if (err instanceof ImageStoreError && err.code === 'bad_ref') throw new ApiError('bad_request', err.message);
+      if (err instanceof ImageStoreError && err.code === 'bad_ref')
+        throw new ApiError('bad_request', err.message);
       throw err;
     }
     if (data.length > MAX_IMAGE_BYTES) {

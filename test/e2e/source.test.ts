@@ -77,7 +77,10 @@ describe('frame source setup (headless, Chromium)', () => {
     }
     await page.locator('[data-testid="source-switch"]').click();
     await waitForText(page.locator('[data-testid="source-switched"]'), /replay:/, 30_000);
-    await waitForText(page.locator('[data-testid="source-current-label"] dd'), (t) => t === `replay:${folder}`);
+    await waitForText(
+      page.locator('[data-testid="source-current-label"] dd'),
+      (t) => t === `replay:${folder}`,
+    );
 
     await page.goto(`${station.url}#/live`);
     await waitForText(page.locator('[data-testid="live-source"]'), /replay:/);

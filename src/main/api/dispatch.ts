@@ -84,7 +84,8 @@ export async function dispatch(
     return { ok: true, result: await handler(parsed.data) };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };
-    if (err instanceof DomainError) return { ok: false, error: { code: API_CODE[err.kind], message: err.message } };
+    if (err instanceof DomainError)
+      return { ok: false, error: { code: API_CODE[err.kind], message: err.message } };
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, error: { code: 'internal', message } };
   }

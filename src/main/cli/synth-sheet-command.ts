@@ -17,7 +17,8 @@ const PANELS = 4;
 
 /** Copies an interleaved RGB tile into the sheet at (x, y). */
 function blit(sheet: Uint8Array, sheetW: number, tile: Uint8Array, s: number, x: number, y: number): void {
-  for (let r = 0; r < s; r++) sheet.set(tile.subarray(r * s * 3, (r + 1) * s * 3), ((y + r) * sheetW + x) * 3);
+  for (let r = 0; r < s; r++)
+    sheet.set(tile.subarray(r * s * 3, (r + 1) * s * 3), ((y + r) * sheetW + x) * 3);
 }
 
 export interface SynthSheet {
@@ -67,7 +68,9 @@ export async function synthSheet(
       maskFraction: Number((r.mask.reduce((a, b) => a + b, 0) / (s * s)).toFixed(4)),
     });
   }
-  const png = await sharp(Buffer.from(sheet), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  const png = await sharp(Buffer.from(sheet), { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
   return { png, samples };
 }
 

@@ -285,7 +285,13 @@ async function pane(input: Buffer | Uint8Array | string | undefined, cell: numbe
   if (input === undefined) {
     return sharp({ create: { width: cell, height: cell, channels: 3, background: { r: 60, g: 60, b: 64 } } })
       .composite([
-        { input: svgText(cell, cell, [{ text: 'image-level method: no heatmap', size: 11, color: '#bbbbbb' }]), top: 0, left: 0 },
+        {
+          input: svgText(cell, cell, [
+            { text: 'image-level method: no heatmap', size: 11, color: '#bbbbbb' },
+          ]),
+          top: 0,
+          left: 0,
+        },
       ])
       .png()
       .toBuffer();

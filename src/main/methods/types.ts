@@ -112,7 +112,11 @@ export interface AnomalyMethod {
   workerEntry: WorkerEntry;
   availability(): { available: boolean; reason: string };
   /** Prepares (converts, caches) the backbone a preset fits on; null when the method loads its own. */
-  resolveBackbone(o: { preset: string; cacheDir: string; backboneId?: string }): Promise<BackboneSource | null>;
+  resolveBackbone(o: {
+    preset: string;
+    cacheDir: string;
+    backboneId?: string;
+  }): Promise<BackboneSource | null>;
   /** Starts fit + export in the method's worker thread: progress with ETA, cancel(), result. */
   fit(req: MethodFitRequest, onProgress?: (p: MethodProgress) => void): JobHandle<MethodFitResult>;
   /** `station bench --only <id>`: measures the method on the evaluation data; a markdown section. */

@@ -213,7 +213,6 @@ const v3: Migration = {
   },
 };
 
-
 /**
  * Fleet outbox (issue 21). Every replicated record is queued by trigger, so it commits in the
  * same transaction as the row it names and no writer can forget it. Rows hold references only

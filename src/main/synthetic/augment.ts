@@ -31,10 +31,7 @@ export interface AppliedAugmentation {
   params: Record<string, number | number[]>;
 }
 
-type Aug = (
-  img: RgbPixels,
-  rng: Rng,
-) => { data: Uint8Array; params: Record<string, number | number[]> };
+type Aug = (img: RgbPixels, rng: Rng) => { data: Uint8Array; params: Record<string, number | number[]> };
 
 function clamp255(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);

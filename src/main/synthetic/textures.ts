@@ -90,7 +90,16 @@ function periodicTexture(rng: Rng, w: number, h: number, grid: boolean): Uint8Ar
 }
 
 /** Anti-aliased-free disk stamp (pixel centres within r), colour blended with alpha. */
-function stamp(out: Uint8Array, w: number, h: number, cx: number, cy: number, r: number, col: Rgb, alpha: number): void {
+function stamp(
+  out: Uint8Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+  col: Rgb,
+  alpha: number,
+): void {
   const x0 = Math.max(0, Math.floor(cx - r));
   const x1 = Math.min(w - 1, Math.ceil(cx + r));
   const y0 = Math.max(0, Math.floor(cy - r));
@@ -108,7 +117,8 @@ function stamp(out: Uint8Array, w: number, h: number, cx: number, cy: number, r:
 function fill(w: number, h: number, col: Rgb, rng: Rng, noise: number): Uint8Array {
   const out = new Uint8Array(w * h * 3);
   const n = fractalNoise(rng, w, h, { baseScale: 4, octaves: 3 });
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = clampByte(col[c] + noise * n[i]);
+  for (let i = 0; i < w * h; i++)
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = clampByte(col[c] + noise * n[i]);
   return out;
 }
 
@@ -162,11 +172,20 @@ function cropTexture(rng: Rng, w: number, h: number, pool: readonly RgbPixels[])
   const y0 = rng.int(src.height - ch + 1);
   const crop = new Uint8Array(cw * ch * 3);
   for (let y = 0; y < ch; y++)
-    crop.set(src.data.subarray(((y0 + y) * src.width + x0) * 3, ((y0 + y) * src.width + x0 + cw) * 3), y * cw * 3);
+    crop.set(
+      src.data.subarray(((y0 + y) * src.width + x0) * 3, ((y0 + y) * src.width + x0 + cw) * 3),
+      y * cw * 3,
+    );
   const up = resizeBilinear({ data: crop, width: cw, height: ch }, w, h);
   // Heavy: the recipe's three augmentations come later; these two make a crop of the same part
   // look unlike that part (otherwise the discriminator is taught that good texture is anomalous).
-  return randomAugment({ data: up, width: w, height: h }, rng, 2, ['hue_saturation', 'invert', 'solarize', 'posterize', 'gamma']).data;
+  return randomAugment({ data: up, width: w, height: h }, rng, 2, [
+    'hue_saturation',
+    'invert',
+    'solarize',
+    'posterize',
+    'gamma',
+  ]).data;
 }
 
 export interface TextureSourceOptions {

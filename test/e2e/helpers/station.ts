@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 const SERVE_JS = join(REPO_ROOT, 'out/main/serve.js');
@@ -164,10 +165,7 @@ export function stationHeaders(base: string): Record<string, string> {
  * Deploy, rollback, threshold changes and saving a model are electronically signed: the station
  * asks for the signed-in person's password again in a dialog. Answers it as that person would.
  */
-export async function signChange(
-  page: import('playwright-core').Page,
-  password = E2E_ADMIN_PASSWORD,
-): Promise<void> {
+export async function signChange(page: Page, password = E2E_ADMIN_PASSWORD): Promise<void> {
   await page.waitForSelector('[data-testid="signature-dialog"]');
   await page.fill('[data-testid="signature-password"]', password);
   await page.click('[data-testid="signature-submit"]');

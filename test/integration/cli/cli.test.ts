@@ -23,9 +23,16 @@ async function station(args: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
-async function writePart(path: string, seed: number, defect: Parameters<typeof renderPart>[1]): Promise<void> {
+async function writePart(
+  path: string,
+  seed: number,
+  defect: Parameters<typeof renderPart>[1],
+): Promise<void> {
   const part = renderPart(seed, defect, 256);
-  writeFileSync(path, await encodePng({ width: part.width, height: part.height, channels: 3, data: part.data }));
+  writeFileSync(
+    path,
+    await encodePng({ width: part.width, height: part.height, channels: 3, data: part.data }),
+  );
 }
 
 describe('station CLI', () => {

@@ -17,7 +17,9 @@ async function writeImages(dir: string, n: number, size: number): Promise<string
   for (let i = 0; i < n; i++) {
     const t = drawTexture(createRng(100 + i), size, size, { kinds: ['stripes'] });
     const p = join(dir, `good_${i}.png`);
-    await sharp(Buffer.from(t.data), { raw: { width: size, height: size, channels: 3 } }).png().toFile(p);
+    await sharp(Buffer.from(t.data), { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(p);
     paths.push(p);
   }
   return paths;
@@ -67,7 +69,11 @@ describe('DRAEM package via the worker job', () => {
     expect(json.input).toMatchObject({ width: 32, height: 32, mean: [0, 0, 0], std: [1, 1, 1] });
     expect(json.deviations.join('; ')).toContain('score mean filter 3×3');
     expect(json.deviations.join('; ')).toContain('instead of DTD');
-    expect(json.training).toMatchObject({ imageCount: 4, calibrationCount: 2, calibrationSource: 'held-out' });
+    expect(json.training).toMatchObject({
+      imageCount: 4,
+      calibrationCount: 2,
+      calibrationSource: 'held-out',
+    });
     const runner = await loadModelPackage(out);
     try {
       expect(runner.info.method).toBe('draem');

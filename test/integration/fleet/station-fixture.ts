@@ -13,7 +13,6 @@ import {
   type Verdict,
 } from '../../../src/main/storage';
 
-
 export class SimStation {
   readonly db: Db;
   readonly audit: AuditTrail;

@@ -27,7 +27,8 @@ function goodPixels(seed: number): Uint8Array {
   for (let y = 0; y < SIZE; y++)
     for (let x = 0; x < SIZE; x++) {
       const v = 120 + 40 * Math.sin(x * 0.15 + phase) * Math.cos(y * 0.12) + rng.normal() * 4;
-      for (let c = 0; c < 3; c++) px[(y * SIZE + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + c * 8)));
+      for (let c = 0; c < 3; c++)
+        px[(y * SIZE + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + c * 8)));
     }
   return px;
 }

@@ -145,15 +145,18 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
 
     const t1 = cal.suggested.t1;
     const t2 = cal.suggested.t2;
-    const saved = await h.client.call('training.save', signed({
-      jobId: job.id,
-      t1,
-      t2,
-      targetFalseRejectRate: 0,
-      deploy: true,
-      actor: 'Dana',
-      reason: 'first model for line 3',
-    }));
+    const saved = await h.client.call(
+      'training.save',
+      signed({
+        jobId: job.id,
+        t1,
+        t2,
+        targetFalseRejectRate: 0,
+        deploy: true,
+        actor: 'Dana',
+        reason: 'first model for line 3',
+      }),
+    );
     firstId = saved.id;
     expect(saved).toMatchObject({
       method: 'patchcore',
@@ -226,35 +229,44 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
     });
     await waitForJob(h.client, ['ready']);
     const cal = await h.client.call('training.calibrate', { jobId: job.id });
-    const second = await h.client.call('training.save', signed({
-      jobId: job.id,
-      t1: cal.suggested.t1,
-      t2: cal.suggested.t2,
-      targetFalseRejectRate: 0.02,
-      deploy: false,
-      actor: 'Eli',
-      reason: 'retrained after lighting change',
-    }));
+    const second = await h.client.call(
+      'training.save',
+      signed({
+        jobId: job.id,
+        t1: cal.suggested.t1,
+        t2: cal.suggested.t2,
+        targetFalseRejectRate: 0.02,
+        deploy: false,
+        actor: 'Eli',
+        reason: 'retrained after lighting change',
+      }),
+    );
     expect(second.active).toBe(false);
     expect(second.parentId).toBe(firstId);
     expect(second.version).toBeGreaterThan(1);
     let list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(firstId);
 
-    await h.client.call('models.deploy', signed({
-      id: second.id,
-      actor: 'Eli',
-      reason: 'trial on line 3',
-    }));
+    await h.client.call(
+      'models.deploy',
+      signed({
+        id: second.id,
+        actor: 'Eli',
+        reason: 'trial on line 3',
+      }),
+    );
     list = await h.client.call('models.list', {});
     expect(list.activeId).toBe(second.id);
     expect(list.rollbackTo?.id).toBe(firstId);
     await waitForModel(h.client, second.id);
 
-    const back = await h.client.call('models.rollback', signed({
-      actor: 'Eli',
-      reason: 'more false rejects',
-    }));
+    const back = await h.client.call(
+      'models.rollback',
+      signed({
+        actor: 'Eli',
+        reason: 'more false rejects',
+      }),
+    );
     expect(back.id).toBe(firstId);
     list = await h.client.call('models.list', {});
     expect(list.versions.filter((v) => v.active).map((v) => v.id)).toEqual([firstId]);

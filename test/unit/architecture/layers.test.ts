@@ -82,7 +82,8 @@ export function violations(): string[] {
         out.push(`${where}: '${!(from in LAYERS) ? from : to}' has no layer in this test`);
         continue;
       }
-      if (LAYERS[to] > LAYERS[from]) out.push(`${where}: ${from} (layer ${LAYERS[from]}) → ${to} (layer ${LAYERS[to]})`);
+      if (LAYERS[to] > LAYERS[from])
+        out.push(`${where}: ${from} (layer ${LAYERS[from]}) → ${to} (layer ${LAYERS[to]})`);
       if (FORBIDDEN[from]?.includes(to)) out.push(`${where}: ${from} must not depend on ${to}`);
     }
   }

@@ -67,7 +67,9 @@ describe('DRAEM loss reference values', () => {
     const s = 20;
     const a = new Float64Array(c * s * s).map(() => rng.next());
     // b: a blurred, shifted, noisy version of a, so SSIM is neither 0 nor 1.
-    const b = a.map((v, i) => Math.min(1, Math.max(0, 0.6 * v + 0.3 * a[(i + 1) % a.length] + 0.1 * rng.next())));
+    const b = a.map((v, i) =>
+      Math.min(1, Math.max(0, 0.6 * v + 0.3 * a[(i + 1) % a.length] + 0.1 * rng.next())),
+    );
     const ref = referenceSsimLoss(a, b, c, s);
     expect(ref).toBeGreaterThan(0.05);
     expect(ref).toBeLessThan(0.9);

@@ -59,10 +59,14 @@ describe('DRAEM batches', () => {
     expect(st.inputSize).toBe(64);
     for (const n of [50, 200, 1000]) {
       const s = draemSchedule(st, n);
-      expect(Math.abs(s.epochs * s.stepsPerEpoch * st.batch - 4800)).toBeLessThanOrEqual(s.stepsPerEpoch * st.batch);
+      expect(Math.abs(s.epochs * s.stepsPerEpoch * st.batch - 4800)).toBeLessThanOrEqual(
+        s.stepsPerEpoch * st.batch,
+      );
     }
     const paper = resolveDraemConfig('paper');
-    expect([paper.inputSize, paper.recBase, paper.discBase, paper.batch, paper.scoreFilter]).toEqual([256, 128, 64, 8, 21]);
+    expect([paper.inputSize, paper.recBase, paper.discBase, paper.batch, paper.scoreFilter]).toEqual([
+      256, 128, 64, 8, 21,
+    ]);
     expect(draemSchedule(paper, 200)).toEqual({ epochs: 700, stepsPerEpoch: 25 });
     expect(() => resolveDraemConfig('station', { inputSize: 40 })).toThrow(/multiple of 32/);
   });
@@ -70,9 +74,12 @@ describe('DRAEM batches', () => {
 
 describe('DRAEM training on a tiny set', () => {
   it('the reconstruction error (L2 and 1 − SSIM) falls well below its starting value', async () => {
-    const trainer = await Trainer.create(buildDraemTrainingStep({ inputSize: S, recBase: 8, discBase: 4, batch: 4 }), {
-      seed: 3,
-    });
+    const trainer = await Trainer.create(
+      buildDraemTrainingStep({ inputSize: S, recBase: 8, discBase: 4, batch: 4 }),
+      {
+        seed: 3,
+      },
+    );
     const maker = new BatchMaker(goods, S, 4, 11, { ...sim, cleanProbability: 1, preRotateProbability: 0 });
     const first: { l2: number; ssim: number }[] = [];
     const last: { l2: number; ssim: number }[] = [];
@@ -86,7 +93,8 @@ describe('DRAEM training on a tiny set', () => {
     } finally {
       await trainer.release();
     }
-    const mean = (xs: { l2: number; ssim: number }[], k: 'l2' | 'ssim') => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+    const mean = (xs: { l2: number; ssim: number }[], k: 'l2' | 'ssim') =>
+      xs.reduce((s, x) => s + x[k], 0) / xs.length;
     expect(mean(last, 'l2')).toBeLessThan(0.3 * mean(first, 'l2'));
     expect(mean(last, 'ssim')).toBeLessThan(0.7 * mean(first, 'ssim'));
   }, 240_000);

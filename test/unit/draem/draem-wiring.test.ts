@@ -12,13 +12,18 @@ import { createRng } from '../../../src/main/util/rng';
 
 describe('DRAEM wiring', () => {
   it('CLI: --method draem defaults to the station preset and checks its options', () => {
-    expect(parseFitSettings({ method: 'draem' })).toMatchObject({ method: { id: 'draem' }, preset: 'station' });
+    expect(parseFitSettings({ method: 'draem' })).toMatchObject({
+      method: { id: 'draem' },
+      preset: 'station',
+    });
     expect(parseFitSettings({ method: 'draem', preset: 'paper', textures: '/t' })).toMatchObject({
       preset: 'paper',
       textures: '/t',
     });
     expect(() => parseFitSettings({ method: 'draem', preset: 'fast' })).toThrow(/station, paper/);
-    expect(() => parseFitSettings({ method: 'draem', backbone: 'mobilenet_v2' })).toThrow(/cannot be changed/);
+    expect(() => parseFitSettings({ method: 'draem', backbone: 'mobilenet_v2' })).toThrow(
+      /cannot be changed/,
+    );
     expect(() => parseFitSettings({ method: 'patchcore', textures: '/t' })).toThrow(/draem\) only/);
     expect(parseFitSettings({}).preset).toBe('fast'); // other methods keep their default
   });
@@ -36,7 +41,9 @@ describe('DRAEM wiring', () => {
     for (let i = 0; i < 3; i++) {
       const t = drawTexture(createRng(i), 40, 40, { kinds: ['fractal'] });
       const p = join(dir, `g${i}.png`);
-      await sharp(Buffer.from(t.data), { raw: { width: 40, height: 40, channels: 3 } }).png().toFile(p);
+      await sharp(Buffer.from(t.data), { raw: { width: 40, height: 40, channels: 3 } })
+        .png()
+        .toFile(p);
       paths.push(p);
     }
     const sheet = await synthSheet(paths, { count: 5, size: 32, seed: 1, columns: 2, textures: [] });

@@ -17,7 +17,10 @@ describe('method registry', () => {
     for (const m of METHODS) {
       expect(m.id).toMatch(/^[a-z][a-z0-9-]*$/);
       expect(m.presets.length, m.id).toBeGreaterThan(0);
-      expect(m.presets.map((p) => p.id), m.id).toContain(m.defaultPreset);
+      expect(
+        m.presets.map((p) => p.id),
+        m.id,
+      ).toContain(m.defaultPreset);
       expect(m.backbones.length, m.id).toBeGreaterThan(0);
       expect(m.workerEntry.name).toBe(`${m.id}-fit-worker`);
       expect(resolve(m.workerEntry.source)).toBe(resolve('src/main/methods', m.id, 'fit.worker.ts'));
@@ -72,8 +75,8 @@ describe('method registry', () => {
     expect(packagePreset({ method: 'no-such-method', params: {} })).toBeNull();
     const pc = findMethod('patchcore')!;
     expect(pc.presetOf).toBeDefined();
-    expect(packagePreset({ method: 'patchcore', params: { coresetRatio: 0.01, reduction: { dim: 128 } } })).toBe(
-      'fast',
-    );
+    expect(
+      packagePreset({ method: 'patchcore', params: { coresetRatio: 0.01, reduction: { dim: 128 } } }),
+    ).toBe('fast');
   });
 });

@@ -45,7 +45,11 @@ describe('resolveAccessToken', () => {
     const renewed = resolveAccessToken(store, { host: '10.0.0.5', newToken: true });
     expect(renewed.freshToken).not.toBe(first.freshToken);
     expect(renewed.tokenHash).not.toBe(first.tokenHash);
-    const fromEnv = resolveAccessToken(store, { host: '10.0.0.5', newToken: false, envToken: 'plant-secret' });
+    const fromEnv = resolveAccessToken(store, {
+      host: '10.0.0.5',
+      newToken: false,
+      envToken: 'plant-secret',
+    });
     expect(fromEnv).toEqual({ tokenHash: hashToken('plant-secret'), freshToken: null });
     expect(store.audits).toHaveLength(3);
   });

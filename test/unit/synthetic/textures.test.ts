@@ -17,7 +17,8 @@ function stats(t: RgbPixels): { std: number; distinct: number } {
     }
     best = Math.max(best, Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)));
   }
-  for (let i = 0; i < t.data.length; i += 3) seen.add((t.data[i] << 16) | (t.data[i + 1] << 8) | t.data[i + 2]);
+  for (let i = 0; i < t.data.length; i += 3)
+    seen.add((t.data[i] << 16) | (t.data[i + 1] << 8) | t.data[i + 2]);
   return { std: best, distinct: seen.size };
 }
 

@@ -77,7 +77,11 @@ export function inspectionHandlers(
           actor: req.reviewer,
           action: 'review.change',
           entity: `inspection:${req.inspectionId}`,
-          oldValue: JSON.stringify({ decision: last.decision, reviewer: last.reviewer, decidedAt: last.decidedAt }),
+          oldValue: JSON.stringify({
+            decision: last.decision,
+            reviewer: last.reviewer,
+            decidedAt: last.decidedAt,
+          }),
           newValue: JSON.stringify({ decision: decision.decision, defectType: decision.defectType }),
           reason: req.change.reason,
         });

@@ -106,7 +106,13 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   const C = taps.reduce((s, t) => s + t.channels, 0);
   const backboneBytes = bb.bytes;
   const backboneProto = parseModel(backboneBytes);
-  const pre: PreprocessSpec = { resize: cfg.resize, crop: S, mean: bb.mean, std: bb.std, channelOrder: 'RGB' };
+  const pre: PreprocessSpec = {
+    resize: cfg.resize,
+    crop: S,
+    mean: bb.mean,
+    std: bb.std,
+    channelOrder: 'RGB',
+  };
 
   const split = opts.calibrationImages
     ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }

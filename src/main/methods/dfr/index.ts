@@ -2,11 +2,7 @@
 export { fitDfr, type FitDfrOptions } from './fit';
 export { dfrMethod } from './method';
 export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
-export {
-  startDfrFit,
-  DFR_FIT_WORKER_ENTRY,
-  type DfrFitJobData,
-} from './fit-job';
+export { startDfrFit, DFR_FIT_WORKER_ENTRY, type DfrFitJobData } from './fit-job';
 export {
   aeWidths,
   regionalMatrix,

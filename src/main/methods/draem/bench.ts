@@ -8,11 +8,19 @@ import { BatchMaker } from './simulate';
 import { DRAEM_PRESET_NAMES, resolveDraemConfig, type DraemPresetName } from './types';
 import { createRng } from '../../util/rng';
 
-async function benchSteps(preset: DraemPresetName, batch: number, steps: number): Promise<Record<string, unknown>> {
+async function benchSteps(
+  preset: DraemPresetName,
+  batch: number,
+  steps: number,
+): Promise<Record<string, unknown>> {
   const cfg = resolveDraemConfig(preset, { batch });
   const S = cfg.inputSize;
   const goods = [0, 1, 2, 3].map((i) => drawTexture(createRng(i), S, S, { kinds: ['fractal'] }));
-  const maker = new BatchMaker(goods, S, batch, 0, { cleanProbability: 0.5, preRotateProbability: 0.3, userTextures: [] });
+  const maker = new BatchMaker(goods, S, batch, 0, {
+    cleanProbability: 0.5,
+    preRotateProbability: 0.3,
+    userTextures: [],
+  });
   const t0 = performance.now();
   const trainer = await Trainer.create(
     buildDraemTrainingStep({ inputSize: S, recBase: cfg.recBase, discBase: cfg.discBase, batch }),

@@ -24,14 +24,21 @@ export function draemDeviations(m: FittedDraem): string[] {
   if (c.recBase !== p.recBase || c.discBase !== p.discBase)
     d.push(`base widths ${c.recBase}/${c.discBase} instead of ${p.recBase}/${p.discBase}`);
   if (c.scoreFilter !== p.scoreFilter)
-    d.push(`score mean filter ${c.scoreFilter}×${c.scoreFilter} (the paper's 21×21 scaled to the ${c.inputSize}-px input)`);
-  if (c.trainSamples) d.push(`${m.steps} steps (${c.trainSamples} simulated samples) instead of ${p.epochs} epochs`);
+    d.push(
+      `score mean filter ${c.scoreFilter}×${c.scoreFilter} (the paper's 21×21 scaled to the ${c.inputSize}-px input)`,
+    );
+  if (c.trainSamples)
+    d.push(`${m.steps} steps (${c.trainSamples} simulated samples) instead of ${p.epochs} epochs`);
   else if (c.epochs !== p.epochs) d.push(`${c.epochs} epochs instead of ${p.epochs}`);
   if (c.lr !== p.lr) d.push(`learning rate ${c.lr} instead of ${p.lr}`);
   return d;
 }
 
-export function draemNormalisation(cal: FittedDraem['calibration']): { method: 'minmax'; min: number; max: number } {
+export function draemNormalisation(cal: FittedDraem['calibration']): {
+  method: 'minmax';
+  min: number;
+  max: number;
+} {
   // Scores are probabilities; [0, 1] is the natural range when calibration gives none.
   if (cal.count === 0 || !(cal.max > cal.min)) return { method: 'minmax', min: 0, max: 1 };
   return { method: 'minmax', min: cal.min, max: cal.max };

@@ -23,7 +23,11 @@ export function startDraemFit(
   data: DraemFitJobData,
   onProgress?: (p: DraemProgress) => void,
 ): JobHandle<DraemFitResult> {
-  return startWorkerJob<DraemFitJobData, DraemProgress, DraemFitResult>(DRAEM_FIT_WORKER_ENTRY, data, onProgress);
+  return startWorkerJob<DraemFitJobData, DraemProgress, DraemFitResult>(
+    DRAEM_FIT_WORKER_ENTRY,
+    data,
+    onProgress,
+  );
 }
 
 /**
@@ -35,7 +39,10 @@ export async function fitDraemPackage(
   outDir: string,
   o: { preset?: DraemPresetName; config?: Partial<DraemConfig>; onProgress?: (p: DraemProgress) => void },
 ): Promise<DraemFitResult> {
-  const job = startDraemFit({ images, preset: o.preset ?? 'station', config: o.config, outDir }, o.onProgress);
+  const job = startDraemFit(
+    { images, preset: o.preset ?? 'station', config: o.config, outDir },
+    o.onProgress,
+  );
   const stop = (): void => job.cancel();
   process.once('SIGINT', stop);
   try {

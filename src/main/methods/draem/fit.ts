@@ -15,7 +15,13 @@ import type { RgbPixels } from '../../synthetic';
 import { splitCalibration, trainingFingerprint } from '../common';
 import { INPUT, buildDraemPackageModel, buildDraemTrainingStep } from './graph';
 import { BatchMaker } from './simulate';
-import { resolveDraemConfig, type DraemConfig, type DraemPresetName, type DraemProgress, type FittedDraem } from './types';
+import {
+  resolveDraemConfig,
+  type DraemConfig,
+  type DraemPresetName,
+  type DraemProgress,
+  type FittedDraem,
+} from './types';
 
 export interface FitDraemOptions {
   images: ImageInput[];
@@ -37,7 +43,11 @@ export const draemPreprocess = (size: number): PreprocessSpec => ({
   channelOrder: 'RGB',
 });
 
-async function loadPixels(images: readonly ImageInput[], size: number, cancel: () => void): Promise<RgbPixels[]> {
+async function loadPixels(
+  images: readonly ImageInput[],
+  size: number,
+  cancel: () => void,
+): Promise<RgbPixels[]> {
   const out: RgbPixels[] = [];
   for (const img of images) {
     cancel();
@@ -86,9 +96,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
 
   opts.onProgress?.({ stage: 'load', done: 0, total: fitImages.length, etaMs: null });
   const pixels = await loadPixels(fitImages, S, cancel);
-  const userTextures = cfg.textureDir
-    ? await loadPixels(await textureFiles(cfg.textureDir), S, cancel)
-    : [];
+  const userTextures = cfg.textureDir ? await loadPixels(await textureFiles(cfg.textureDir), S, cancel) : [];
   opts.onProgress?.({ stage: 'load', done: fitImages.length, total: fitImages.length, etaMs: 0 });
   timings.loadMs = performance.now() - tStart;
 
@@ -109,13 +117,23 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
   let epochLosses: number[];
   try {
     const key = createHash('sha256')
-      .update(JSON.stringify({ fingerprint, cfg: { ...cfg, intraOpNumThreads: undefined }, userTextures: userTextures.length }))
+      .update(
+        JSON.stringify({
+          fingerprint,
+          cfg: { ...cfg, intraOpNumThreads: undefined },
+          userTextures: userTextures.length,
+        }),
+      )
       .digest('hex');
     const res = await runTrainingLoop({
       trainer,
       epochs,
       stepsPerEpoch,
-      lr: multiStepLr(cfg.lr, cfg.lrMilestones.map((f) => Math.round(f * epochs)), cfg.lrGamma),
+      lr: multiStepLr(
+        cfg.lr,
+        cfg.lrMilestones.map((f) => Math.round(f * epochs)),
+        cfg.lrGamma,
+      ),
       batch: (epoch, step) => {
         const b = maker.fill((epoch * stepsPerEpoch + step) * cfg.batch);
         return { augmented: b.augmented, clean: b.clean, mask: b.mask };
@@ -150,7 +168,13 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
   const tCal = performance.now();
   cancel();
   const modelBytes = serializeModel(
-    buildDraemPackageModel({ inputSize: S, recBase: cfg.recBase, discBase: cfg.discBase, scoreFilter: cfg.scoreFilter, weights }),
+    buildDraemPackageModel({
+      inputSize: S,
+      recBase: cfg.recBase,
+      discBase: cfg.discBase,
+      scoreFilter: cfg.scoreFilter,
+      weights,
+    }),
   );
   const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
   const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);

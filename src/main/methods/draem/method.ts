@@ -51,7 +51,13 @@ export const draemMethod: AnomalyMethod = {
     },
   ],
   defaultPreset: 'station',
-  testConfig: { trainSamples: 640, inputSize: 64, recBase: 8, discBase: 8, batch: 4 } satisfies Partial<DraemConfig>,
+  testConfig: {
+    trainSamples: 640,
+    inputSize: 64,
+    recBase: 8,
+    discBase: 8,
+    batch: 4,
+  } satisfies Partial<DraemConfig>,
   workerEntry: DRAEM_FIT_WORKER_ENTRY,
   availability: () => ({
     available: true,

@@ -91,7 +91,12 @@ export class BatchMaker {
     const hw = this.size * this.size;
     for (let j = 0; j < this.batchSize; j++) {
       const k = first + j;
-      const s = simulateSample(this.images[this.imageFor(k)], this.images, deriveSeed(this.seed, k), this.sim);
+      const s = simulateSample(
+        this.images[this.imageFor(k)],
+        this.images,
+        deriveSeed(this.seed, k),
+        this.sim,
+      );
       toPlanar(s.image.data, this.batch.augmented, j);
       toPlanar(s.base, this.batch.clean, j);
       const m = this.batch.mask;

@@ -85,9 +85,11 @@ export function resolveDraemConfig(
 ): DraemConfig {
   const cfg = { ...DEFAULT_DRAEM_CONFIG, ...DRAEM_PRESETS[preset ?? 'station'], ...overrides };
   for (const k of ['inputSize', 'recBase', 'discBase', 'batch', 'epochs', 'scoreFilter'] as const)
-    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`DRAEM ${k} must be a positive integer`);
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
+      throw new RangeError(`DRAEM ${k} must be a positive integer`);
   // Six 2× poolings in the discriminative U-Net.
-  if (cfg.inputSize % 32 !== 0) throw new RangeError(`DRAEM input size must be a multiple of 32, got ${cfg.inputSize}`);
+  if (cfg.inputSize % 32 !== 0)
+    throw new RangeError(`DRAEM input size must be a multiple of 32, got ${cfg.inputSize}`);
   if (cfg.scoreFilter % 2 !== 1) throw new RangeError('DRAEM score filter must be odd');
   return cfg;
 }
@@ -116,7 +118,14 @@ export interface FittedDraem {
   epochLosses: number[];
   /** Last-epoch means of the loss terms. */
   lossTerms: { l2: number; ssim: number; focal: number };
-  calibration: { source: 'held-out' | 'train'; count: number; min: number; max: number; mean: number; scores: number[] };
+  calibration: {
+    source: 'held-out' | 'train';
+    count: number;
+    min: number;
+    max: number;
+    mean: number;
+    scores: number[];
+  };
   timings: Record<string, number>;
 }
 

@@ -42,7 +42,9 @@ export function patchcoreDeviations(model: FittedPatchCore): string[] {
     'features kept at full tap width and concatenated (no adaptive mean pooling to 1024-d)',
   ];
   if (cfg.reduceDim > 0)
-    out.push(`features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`);
+    out.push(
+      `features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`,
+    );
   if (cfg.coresetRatio !== 0.1) out.push(`coreset ratio ${cfg.coresetRatio} (paper: 0.1)`);
   out.push('coreset greedy selection on PCA-rotated 128-d projections (same distances, early exit)');
   out.push('score normalisation: min/max of held-out good images');

@@ -99,7 +99,8 @@ export function appendFeatures(
   if (spec.projection) {
     if (spec.projection.inDim !== d0)
       throw new Error(`projection expects ${spec.projection.inDim}-d input, features are ${d0}-d`);
-    const r = floatInit(g, 
+    const r = floatInit(
+      g,
       spec.projection.matrix,
       [spec.projection.inDim, spec.projection.outDim],
       'projection',

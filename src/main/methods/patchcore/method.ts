@@ -4,7 +4,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startWorkerJob } from '../../jobs/worker-job';
 import type { AnomalyMethod, MethodProgress } from '../types';
-import { BACKBONE_DEFAULTS, PRESET_INPUT_SIZE, patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
+import {
+  BACKBONE_DEFAULTS,
+  PRESET_INPUT_SIZE,
+  patchcoreBackbone,
+  type PatchCoreBackboneId,
+} from './backbone';
 import { benchRowsToMarkdown, runPatchCoreBench } from './bench';
 import { FIT_WORKER_ENTRY, type FitJobData, type FitJobResult } from './fit-job';
 import { DEFAULT_CONFIG, resolveConfig, type PatchCoreConfig, type PresetName } from './types';
@@ -58,7 +63,8 @@ export const patchcoreMethod: AnomalyMethod = {
     {
       id: 'fine',
       label: 'Fine',
-      description: 'The fast head on a 448 px input, for defects of a few pixels; ~7× the fast preset’s fit time.',
+      description:
+        'The fast head on a 448 px input, for defects of a few pixels; ~7× the fast preset’s fit time.',
       backbone: 'mobilenet_v2',
       wizard: false,
       note: 'larger input for defects of a few pixels',

@@ -2,7 +2,16 @@
 // server, and needs no server-side fallback route.
 import { useSyncExternalStore } from 'react';
 
-export const ROUTES = ['live', 'source', 'review', 'train', 'models', 'history', 'audit', 'settings'] as const;
+export const ROUTES = [
+  'live',
+  'source',
+  'review',
+  'train',
+  'models',
+  'history',
+  'audit',
+  'settings',
+] as const;
 export type Route = (typeof ROUTES)[number];
 
 function current(): Route {
