@@ -148,7 +148,8 @@ export function createHttpClient(options: HttpClientOptions): HttpStationClient 
       throw new ApiError('internal', `The station sent a malformed answer to ${method}.`);
     }
     // The event socket is admitted by the session cookie: open it again as the new person.
-    if (method === 'auth.signIn' || method === 'auth.signOut') reopenSocket();
+    if (method === 'auth.signIn' || method === 'auth.signOut' || method === 'auth.changePassword')
+      reopenSocket();
     return (body as { result: ApiResults[M] }).result;
   }
 
