@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoPaths } from '../../../src/main/demo';
+import type { Db } from '../../../src/main/storage';
 import { stationEnv, tempDir, tinyDemo, until } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -16,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-const rowCount = (db: import('better-sqlite3').Database): number =>
+const rowCount = (db: Db): number =>
   (db.prepare('SELECT COUNT(*) AS n FROM inspections').get() as { n: number }).n;
 
 describe('records that cannot be written', () => {
