@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHeadlessServer } from '../src/main/server/http-server';
+import { startStationServer } from '../src/main/server/station-server';
 import { openStation } from '../src/main/station-services';
 import { attachSigningKey, loadOrCreateSigningKey } from '../src/main/storage/checkpoints';
 import { openDatabase } from '../src/main/storage/database';
@@ -117,15 +117,11 @@ async function runStation(): Promise<void> {
     const station = await openStation({ dataDir: dir, mode: 'headless', usb: false });
     const staticDir = mkdtempSync(join(tmpdir(), 'bench-reads-static-'));
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>bench</title>');
-    const server = await startHeadlessServer({
-      handlers: station.handlers,
-      events: station.events,
+    const server = await startStationServer(station, {
       staticDir,
       host: '127.0.0.1',
       port: 0,
       tokenHash: null,
-      access: station.access,
-      files: { readImage: (ref) => station.readImage(ref), csvLines: (f) => station.reads.csvLines(f) },
     });
     const baseUrl = server.url.replace(/\/$/, '');
     const cookie = await signIn(baseUrl, station.firstAdminPassword!);
