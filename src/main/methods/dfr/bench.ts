@@ -15,7 +15,7 @@ import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { resnet18 } from '../../engine/bench';
 import { ModelBuilder, initialValue } from '../../engine/model';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { bceWithLogitsLoss } from '../../engine/losses';
 import { buildTrainingStep, type TrainingStepGraph } from '../../engine/train-step';
 import { Trainer } from '../../engine/trainer';
@@ -104,7 +104,7 @@ async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> 
 
 async function forwardSession(define: (mb: ModelBuilder) => string, step: TrainingStepGraph, seed: number) {
   // Inference-mode forward with the same parameters baked in (what an exported model runs).
-  const rng = new Rng(seed);
+  const rng = createRng(seed);
   const values = new Map<string, Float32Array>();
   for (const p of [...step.params, ...step.buffers]) values.set(p.name, initialValue(p, rng));
   const g = new GraphBuilder('fwd');

@@ -10,7 +10,7 @@ import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../mod
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { constantLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
@@ -145,7 +145,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       for (let b = 0; b < batch.length; b++) {
         const img = i + b;
         // Which locations an image contributes depends only on the seed and its index.
-        const locs = perImage === G * G ? null : new Rng(cfg.seed * 1_000_003 + img).permutation(G * G);
+        const locs = perImage === G * G ? null : createRng(cfg.seed * 1_000_003 + img).permutation(G * G);
         for (let r = 0; r < perImage; r++) {
           const loc = locs ? locs[r] : r;
           const src = (b * G * G + loc) * C;
@@ -203,7 +203,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       lr: constantLr(cfg.lr),
       batch: (epoch, step) => {
         if (epoch !== permEpoch) {
-          perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(R);
+          perm = createRng(cfg.seed + 7919 * (epoch + 1)).permutation(R);
           permEpoch = epoch;
         }
         for (let j = 0; j < batchRows; j++) {

@@ -21,7 +21,7 @@ import type { ModelProto } from '../../onnx/schema';
 import { createSession, float32Tensor, type ort } from '../../runtime';
 import { readCheckpoint, writeCheckpoint } from '../../engine/checkpoint';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { constantLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import {
@@ -84,7 +84,7 @@ export function splitForValidation(n: number, cfg: StpmConfig): { fit: number[];
   const all = Array.from({ length: n }, (_, i) => i);
   if (n < 5 || cfg.validationFraction <= 0) return { fit: all, val: [] };
   const count = Math.min(cfg.maxValidationImages, Math.max(1, Math.round(n * cfg.validationFraction)));
-  const val = [...new Rng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
+  const val = [...createRng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
   const held = new Set(val);
   return { fit: all.filter((i) => !held.has(i)), val };
 }
@@ -359,7 +359,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   ctx.taps.forEach((_, k) => (batchFeeds[teacherInput(k)] = buffers[k + 1]));
   try {
     for (let epoch = epochLosses.length; epoch < cfg.epochs; epoch++) {
-      const perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
+      const perm = createRng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
       if (corrupt) corruptPixels(fitSet, cleanFit, ctx.pre, corrupt, epoch);
       const res = await runTrainingLoop({
         trainer,
