@@ -5,7 +5,10 @@ export {
   splitCalibration,
   summariseCalibration,
   minmaxNormalisation,
+  holdOut,
+  calibrationSet,
   type Calibration,
   type CalibrationSplitOptions,
 } from './calibration';
-export { buildModelJson, writePackage, type PackageEnvelope } from './package';
+export { buildModelJson, nchwInput, writePackage, type ExportOptions, type PackageEnvelope } from './package';
+export { scorePackageGraph } from './score';

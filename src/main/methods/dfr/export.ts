@@ -2,17 +2,9 @@
 // graph) and model.json in the shared schema (src/main/models/schema.ts); method-specific
 // settings go under `params`.
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson, writePackage } from '../common';
+import { buildModelJson, nchwInput, writePackage, type ExportOptions } from '../common';
 import { aeWidths } from './graph';
 import { DFR_VERSION, type FittedDfr } from './types';
-
-export interface DfrExportOptions {
-  /** Normalised thresholds; default t1 = 1 (worst good calibration image), t2 = 1.5, as PatchCore. */
-  thresholds?: { t1: number; t2: number };
-  metrics?: Record<string, unknown>;
-  createdAt?: Date;
-  preset?: string;
-}
 
 /** How this station's DFR differs from the published recipe (docs/methods.md "DFR"). */
 export function dfrDeviations(m: FittedDfr): string[] {
@@ -33,22 +25,13 @@ export function dfrDeviations(m: FittedDfr): string[] {
   return out;
 }
 
-export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): ModelJson {
+export function buildDfrModelJson(m: FittedDfr, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
   return buildModelJson({
     method: 'dfr',
     version: DFR_VERSION,
     backbone: { id: m.backboneId, taps: m.taps },
-    input: {
-      name: 'input',
-      layout: 'NCHW',
-      width: c.inputSize,
-      height: c.inputSize,
-      resize: m.preprocess.resize,
-      mean: m.preprocess.mean,
-      std: m.preprocess.std,
-      channelOrder: 'RGB',
-    },
+    input: nchwInput(c.inputSize, m.preprocess),
     params: {
       preset: opts.preset ?? null,
       gridSize: c.gridSize,
@@ -85,7 +68,7 @@ export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): Mo
 export async function exportDfr(
   m: FittedDfr,
   dir: string,
-  opts: DfrExportOptions = {},
+  opts: ExportOptions = {},
 ): Promise<{ dir: string; json: ModelJson; bytes: number }> {
   return writePackage(dir, m.modelBytes, buildDfrModelJson(m, opts));
 }

@@ -5,7 +5,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
 import type { BackboneSource } from '../patchcore/types';
-import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
+import {
+  StageClock,
+  calibrationSet,
+  holdOut,
+  scorePackageGraph,
+  summariseCalibration,
+  trainingFingerprint,
+} from '../common';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
@@ -114,16 +121,12 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     channelOrder: 'RGB',
   };
 
-  const split = opts.calibrationImages
-    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, {
-        fraction: cfg.calibrationFraction,
-        max: cfg.maxCalibrationImages,
-        seed: cfg.seed,
-        minImages: 5,
-      });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held: calibImages } = holdOut(opts.images, opts.calibrationImages, {
+    fraction: cfg.calibrationFraction,
+    max: cfg.maxCalibrationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 
   // ---- features: sampled grid locations of every training image ----
   const perImage = Math.max(1, Math.min(cfg.rowsPerImage, G * G, Math.floor(cfg.maxRows / fitImages.length)));
@@ -240,9 +243,13 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   const modelBytes = serializeModel(
     buildDfrPackageModel(backboneProto, { taps, inputSize: S, grid: G, channels: C, latentDim, weights }),
   );
-  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
-  const scores = await scoreImages(modelBytes, calSet, pre, cfg, opts);
+  const cal = calibrationSet(fitImages, calibImages, cfg.maxCalibrationImages);
+  const scores = await scorePackageGraph(modelBytes, cal.images, pre, {
+    batch: cfg.featureBatch,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+    onProgress: opts.onProgress,
+    shouldCancel: opts.shouldCancel,
+  });
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   return {
@@ -260,36 +267,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     trainRows: R,
     fingerprint,
     epochLosses,
-    calibration: summariseCalibration(scores, calSource),
+    calibration: summariseCalibration(scores, cal.source),
     timings,
   };
-}
-
-async function scoreImages(
-  modelBytes: Uint8Array,
-  images: ImageInput[],
-  pre: PreprocessSpec,
-  cfg: DfrConfig,
-  opts: FitDfrOptions,
-): Promise<number[]> {
-  const { session } = await createSession(modelBytes, {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: cfg.intraOpNumThreads,
-  });
-  const scores: number[] = [];
-  try {
-    const clock = new StageClock('calibrate', images.length, opts.onProgress);
-    for (let i = 0; i < images.length; i += cfg.featureBatch) {
-      if (opts.shouldCancel?.()) throw new CancelledError();
-      const batch = images.slice(i, i + cfg.featureBatch);
-      const x = await preprocessBatch(batch, pre);
-      const S = cfg.inputSize;
-      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
-      scores.push(...(out.pred_score.data as Float32Array));
-      clock.report(scores.length);
-    }
-  } finally {
-    await session.release();
-  }
-  return scores;
 }

@@ -5,15 +5,20 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImageFile } from '../../imaging/files';
-import { loadRgb, preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { loadRgb, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { serializeModel } from '../../onnx/serialize';
-import { createSession, float32Tensor } from '../../runtime';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
 import { multiStepLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import type { RgbPixels } from '../../synthetic';
-import { splitCalibration, trainingFingerprint } from '../common';
-import { INPUT, buildDraemPackageModel, buildDraemTrainingStep } from './graph';
+import {
+  calibrationSet,
+  holdOut,
+  scorePackageGraph,
+  summariseCalibration,
+  trainingFingerprint,
+} from '../common';
+import { buildDraemPackageModel, buildDraemTrainingStep } from './graph';
 import { BatchMaker } from './simulate';
 import {
   resolveDraemConfig,
@@ -83,16 +88,12 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
   if (opts.images.length === 0) throw new Error('DRAEM fit needs at least one good image');
   const S = cfg.inputSize;
 
-  const split = opts.calibrationImages
-    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, {
-        fraction: cfg.calibrationFraction,
-        max: cfg.maxCalibrationImages,
-        seed: cfg.seed,
-        minImages: 5,
-      });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held: calibImages } = holdOut(opts.images, opts.calibrationImages, {
+    fraction: cfg.calibrationFraction,
+    max: cfg.maxCalibrationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 
   opts.onProgress?.({ stage: 'load', done: 0, total: fitImages.length, etaMs: null });
   const pixels = await loadPixels(fitImages, S, cancel);
@@ -176,9 +177,13 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
       weights,
     }),
   );
-  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
-  const scores = await scoreDraem(modelBytes, calSet, cfg, opts);
+  const cal = calibrationSet(fitImages, calibImages, cfg.maxCalibrationImages);
+  const scores = await scorePackageGraph(modelBytes, cal.images, draemPreprocess(S), {
+    batch: 4,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+    onProgress: opts.onProgress,
+    shouldCancel: opts.shouldCancel,
+  });
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   const n = Math.max(1, terms.n);
@@ -194,43 +199,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
     fingerprint,
     epochLosses,
     lossTerms: { l2: terms.l2 / n, ssim: terms.ssim / n, focal: terms.focal / n },
-    calibration: {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration: summariseCalibration(scores, cal.source),
     timings,
   };
-}
-
-/** pred_score of each image with an exported DRAEM graph (batches of 4). */
-export async function scoreDraem(
-  modelBytes: Uint8Array,
-  images: ImageInput[],
-  cfg: Pick<DraemConfig, 'inputSize' | 'intraOpNumThreads'>,
-  opts: Pick<FitDraemOptions, 'onProgress' | 'shouldCancel'> = {},
-): Promise<number[]> {
-  const { session } = await createSession(modelBytes, {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: cfg.intraOpNumThreads,
-  });
-  const S = cfg.inputSize;
-  const pre = draemPreprocess(S);
-  const scores: number[] = [];
-  try {
-    for (let i = 0; i < images.length; i += 4) {
-      if (opts.shouldCancel?.()) throw new CancelledError();
-      const batch = images.slice(i, i + 4);
-      const x = await preprocessBatch(batch, pre);
-      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
-      scores.push(...(out.pred_score.data as Float32Array));
-      opts.onProgress?.({ stage: 'calibrate', done: scores.length, total: images.length, etaMs: null });
-    }
-  } finally {
-    await session.release();
-  }
-  return scores;
 }

@@ -2,18 +2,19 @@
 // search, reweighting, map) and model.json (src/main/models/schema.ts).
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson as buildPackageJson, writePackage } from '../common';
+import {
+  buildModelJson as buildPackageJson,
+  writePackage,
+  type ExportOptions as PackageExportOptions,
+} from '../common';
 import { buildScoringModel } from './graph';
 import { featureSpecOf } from './scorer';
 import { PATCHCORE_VERSION, type FittedPatchCore } from './types';
 
-export interface ExportOptions {
+// PatchCore packages name their preset through their parameters (patchcoreMethod.presetOf).
+export interface ExportOptions extends Omit<PackageExportOptions, 'preset'> {
   /** Bank rows per NN chunk (defaults to the fit config's). */
   chunkSize?: number;
-  /** Normalised thresholds: defaults t1 = 1 (worst good calibration image), t2 = 1.5. */
-  thresholds?: { t1: number; t2: number };
-  metrics?: Record<string, unknown>;
-  createdAt?: Date;
 }
 
 export function buildPackageGraph(

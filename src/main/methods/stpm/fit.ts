@@ -6,8 +6,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import { StageClock, scoreImages } from './fit-support';
-import { trainingFingerprint } from '../common';
+import {
+  StageClock,
+  calibrationSet,
+  holdOut,
+  scorePackageGraph,
+  summariseCalibration,
+  trainingFingerprint,
+} from '../common';
 import {
   loadRgb,
   preprocessBatch,
@@ -79,14 +85,14 @@ function corruptPixels(
   clean.forEach((rgb, i) => rgbToNchw(corrupt(rgb, pre.crop, i, epoch), pre, set.pixels, i));
 }
 
-/** Seeded split into training and validation indices (no validation below 5 images). */
-export function splitForValidation(n: number, cfg: StpmConfig): { fit: number[]; val: number[] } {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n < 5 || cfg.validationFraction <= 0) return { fit: all, val: [] };
-  const count = Math.min(cfg.maxValidationImages, Math.max(1, Math.round(n * cfg.validationFraction)));
-  const val = [...createRng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
-  const held = new Set(val);
-  return { fit: all.filter((i) => !held.has(i)), val };
+/** Seeded split into training and validation images (no validation below 5 images). */
+export function holdOutForValidation<T>(images: readonly T[], cfg: StpmConfig): { fit: T[]; held: T[] } {
+  return holdOut(images, undefined, {
+    fraction: cfg.validationFraction,
+    max: cfg.maxValidationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 }
 
 /** Preprocessed images and the frozen teacher's taps, held in memory (≈1.4 MB per 256 px image). */
@@ -282,9 +288,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   const S = cfg.inputSize;
   const px = 3 * S * S;
 
-  const split = splitForValidation(opts.images.length, cfg);
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const valImages = split.val.map((i) => opts.images[i]);
+  const { fit: fitImages, held: valImages } = holdOutForValidation(opts.images, cfg);
 
   // ---- teacher features ----
   const clock = new StageClock<StpmProgress['stage']>(
@@ -429,10 +433,17 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
       student: opts.student,
     }),
   );
-  const calImages = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
-  const calSource: 'held-out' | 'train' = calImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calImages.length > 0 ? calImages : fitImages.slice(0, cfg.maxValidationImages);
-  const scores = await scoreImages(modelBytes, calSet, ctx.pre, cfg, opts);
+  const cal = calibrationSet(
+    fitImages,
+    opts.calibrationImages?.length ? opts.calibrationImages : valImages,
+    cfg.maxValidationImages,
+  );
+  const scores = await scorePackageGraph(modelBytes, cal.images, ctx.pre, {
+    batch: cfg.featureBatch,
+    intraOpNumThreads: cfg.intraOpNumThreads,
+    onProgress: opts.onProgress,
+    shouldCancel: opts.shouldCancel,
+  });
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   if (bestPath) await rm(bestPath, { force: true });
@@ -449,14 +460,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     epochLosses,
     validationLosses,
     bestEpoch: best.epoch,
-    calibration: {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration: summariseCalibration(scores, cal.source),
     timings,
   };
 }

@@ -6,8 +6,8 @@ import { serializeModel } from '../../onnx/serialize';
 import type { ImageInput } from '../../models/preprocess';
 import { synthesizeAnomaly } from '../../synthetic';
 import { CancelledError } from '../../engine/loop';
-import { scoreImages } from '../stpm/fit-support';
-import { fitStpm, splitForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
+import { calibrationSet, scorePackageGraph, summariseCalibration } from '../common';
+import { fitStpm, holdOutForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
 import { plainStudent } from '../stpm/graph';
 import { resolveStpmConfig, type FittedStpm, type StpmPresetName } from '../stpm/types';
 import { buildStpm2PackageModel, reconstructionStudent, type PairGraph } from './graph';
@@ -109,9 +109,12 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
   const modelBytes = serializeModel(model);
   // The same held-out good images as each pair's calibration (same seed and count → same split).
   const cfg1 = pair1.config;
-  const val = splitForValidation(opts.images.length, cfg1).val.map((i) => opts.images[i]);
-  const calImages = opts.calibrationImages?.length ? opts.calibrationImages : val;
-  const calSet = calImages.length > 0 ? calImages : opts.images.slice(0, cfg1.maxValidationImages);
+  const split = holdOutForValidation(opts.images, cfg1);
+  const cal = calibrationSet(
+    split.fit,
+    opts.calibrationImages?.length ? opts.calibrationImages : split.held,
+    cfg1.maxValidationImages,
+  );
   const pre = {
     resize: 0,
     crop: cfg1.inputSize,
@@ -119,7 +122,9 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     std: pair1.preprocess.std,
     channelOrder: 'RGB' as const,
   };
-  const scores = await scoreImages(modelBytes, calSet, pre, cfg1, {
+  const scores = await scorePackageGraph(modelBytes, cal.images, pre, {
+    batch: cfg1.featureBatch,
+    intraOpNumThreads: cfg1.intraOpNumThreads,
     onProgress: (p) => opts.onProgress?.(p),
     shouldCancel: opts.shouldCancel,
   });
@@ -132,14 +137,7 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     modelBytes,
     inputSize: cfg1.inputSize,
     preprocess: pair1.preprocess,
-    calibration: {
-      source: calImages.length > 0 ? 'held-out' : 'train',
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration: summariseCalibration(scores, cal.source),
     timings: {
       pair1Ms: pair1.timings.totalMs,
       pair2Ms: pair2.timings.totalMs,
