@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemo, type DemoPaths } from '../../../src/main/demo';
-import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
+import type { BackboneSource } from '../../../src/main/methods/types';
 import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import {
   LiveStation,

@@ -1,6 +1,7 @@
 // Fit support every method uses (see src/main/methods/registry.ts for what a method provides).
 export { trainingFingerprint } from './fingerprint';
-export { StageClock, type StageProgress } from './progress';
+export { StageClock, trainStage, type StageProgress } from './progress';
+export type { FitOptions } from './fit-options';
 export {
   splitCalibration,
   summariseCalibration,

@@ -50,17 +50,14 @@ export interface PackageEnvelope {
   scoreRange?: [number, number];
   fingerprint: string;
   trainImageCount: number;
-  thresholds?: { t1: number; t2: number };
-  createdAt?: Date;
-  /** Method metrics after the calibration summary, before the caller's. */
+  /** Method metrics after the calibration summary, before the caller's (`ExportOptions.metrics`). */
   metrics?: Record<string, unknown>;
-  extraMetrics?: Record<string, unknown>;
   /** false: the graph outputs `pred_score` only (image-level method); model.json says `map: null`. */
   pixelMap?: boolean;
 }
 
 /** Normalised thresholds default to t1 = 1 (the worst good calibration image) and t2 = 1.5. */
-export function buildModelJson(e: PackageEnvelope): ModelJson {
+export function buildModelJson(e: PackageEnvelope, opts: Omit<ExportOptions, 'preset'> = {}): ModelJson {
   const cal = e.calibration;
   return modelJsonSchema.parse({
     format: 'inspection-model',
@@ -76,18 +73,18 @@ export function buildModelJson(e: PackageEnvelope): ModelJson {
       e.scoreRange && (cal.count === 0 || !(cal.max > cal.min))
         ? { method: 'minmax', min: e.scoreRange[0], max: e.scoreRange[1] }
         : minmaxNormalisation(cal),
-    thresholds: e.thresholds ?? { t1: 1, t2: 1.5 },
+    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
     training: {
       fingerprint: e.fingerprint,
       imageCount: e.trainImageCount,
       calibrationCount: cal.count,
       calibrationSource: cal.source,
     },
-    createdAt: (e.createdAt ?? new Date()).toISOString(),
+    createdAt: (opts.createdAt ?? new Date()).toISOString(),
     metrics: {
       calibration: { count: cal.count, min: cal.min, max: cal.max, mean: cal.mean },
       ...(e.metrics ?? {}),
-      ...(e.extraMetrics ?? {}),
+      ...(opts.metrics ?? {}),
     },
   });
 }

@@ -27,41 +27,41 @@ export function dfrDeviations(m: FittedDfr): string[] {
 
 export function buildDfrModelJson(m: FittedDfr, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'dfr',
-    version: DFR_VERSION,
-    backbone: { id: m.backboneId, taps: m.taps },
-    input: nchwInput(c.inputSize, m.preprocess),
-    params: {
-      preset: opts.preset ?? null,
-      gridSize: c.gridSize,
-      regional:
-        'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
-      channels: m.channels,
-      latentDim: m.latentDim,
-      varianceKept: c.latentDim ? null : c.varianceKept,
-      explainedVariance: Number.isFinite(m.explainedVariance) ? m.explainedVariance : null,
-      autoencoder: { widths: aeWidths(m.channels, m.latentDim), norm: 'batchnorm', activation: 'relu' },
-      optimizer: { kind: 'adam', lr: c.lr, epochs: c.epochs, batchRows: c.batchRows },
-      rowsPerImage: Math.floor(m.trainRows / Math.max(1, m.trainImageCount)),
-      trainRows: m.trainRows,
-      seed: c.seed,
-      map: 'per-location squared error, mean over channels, bilinear upsampling to the input',
-      score: 'max of the map',
+  return buildModelJson(
+    {
+      method: 'dfr',
+      version: DFR_VERSION,
+      backbone: { id: m.backboneId, taps: m.taps },
+      input: nchwInput(c.inputSize, m.preprocess),
+      params: {
+        preset: opts.preset ?? null,
+        gridSize: c.gridSize,
+        regional:
+          'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
+        channels: m.channels,
+        latentDim: m.latentDim,
+        varianceKept: c.latentDim ? null : c.varianceKept,
+        explainedVariance: Number.isFinite(m.explainedVariance) ? m.explainedVariance : null,
+        autoencoder: { widths: aeWidths(m.channels, m.latentDim), norm: 'batchnorm', activation: 'relu' },
+        optimizer: { kind: 'adam', lr: c.lr, epochs: c.epochs, batchRows: c.batchRows },
+        rowsPerImage: Math.floor(m.trainRows / Math.max(1, m.trainImageCount)),
+        trainRows: m.trainRows,
+        seed: c.seed,
+        map: 'per-location squared error, mean over channels, bilinear upsampling to the input',
+        score: 'max of the map',
+      },
+      deviations: dfrDeviations(m),
+      calibration: m.calibration,
+      fingerprint: m.fingerprint,
+      trainImageCount: m.trainImageCount,
+      metrics: {
+        finalLoss: m.epochLosses.at(-1) ?? null,
+        epochLosses: m.epochLosses,
+        fitTimingsMs: m.timings,
+      },
     },
-    deviations: dfrDeviations(m),
-    calibration: m.calibration,
-    fingerprint: m.fingerprint,
-    trainImageCount: m.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      finalLoss: m.epochLosses.at(-1) ?? null,
-      epochLosses: m.epochLosses,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json, each through a temp file + rename. */

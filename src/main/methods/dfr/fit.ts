@@ -4,16 +4,18 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import type { BackboneSource } from '../patchcore/types';
+import type { BackboneSource } from '../types';
 import {
   StageClock,
   calibrationSet,
+  trainStage,
+  type FitOptions,
   holdOut,
   scorePackageGraph,
   summariseCalibration,
   trainingFingerprint,
 } from '../common';
-import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
@@ -31,18 +33,10 @@ import {
   type FittedDfr,
 } from './types';
 
-export interface FitDfrOptions {
-  images: ImageInput[];
-  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
-  calibrationImages?: ImageInput[];
-  preset?: DfrPresetName;
-  config?: Partial<DfrConfig>;
+/** Without calibration images a seeded fraction of `images` is held out for calibration. */
+export interface FitDfrOptions extends FitOptions<DfrPresetName, DfrConfig, DfrProgress> {
   /** Folder for converted backbones (ensureBackbone's cacheDir). */
   cacheDir: string;
-  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: DfrProgress) => void;
-  shouldCancel?: () => boolean;
   /**
    * A backbone instead of the bundled MobileNetV2 (the conformance test's tiny one): its taps'
    * outputs must be square; the input size is its crop and the grid a quarter of it.
@@ -217,18 +211,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       },
       shouldCancel: opts.shouldCancel,
       checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
-      onProgress: (p) =>
-        opts.onProgress?.({
-          stage: 'train',
-          done: p.step,
-          total: p.totalSteps,
-          etaMs: p.etaMs,
-          epoch: p.epoch,
-          epochs: p.epochs,
-          loss: p.epochLoss,
-          curve: p.curve,
-          device: p.device,
-        }),
+      onProgress: (p) => opts.onProgress?.(trainStage(p)),
     });
     epochLosses = res.epochLosses;
   } finally {

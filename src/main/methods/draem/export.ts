@@ -30,54 +30,54 @@ export function draemDeviations(m: FittedDraem): string[] {
 /** params.preset is the fitted one (the preset in `opts` is the same name, from the request). */
 export function buildDraemModelJson(m: FittedDraem, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'draem',
-    version: DRAEM_VERSION,
-    // DRAEM trains its own networks from scratch: no pretrained backbone.
-    backbone: { id: 'none', taps: [] },
-    input: nchwInput(c.inputSize, draemPreprocess(c.inputSize)),
-    deviations: draemDeviations(m),
-    params: {
-      preset: m.preset,
-      reconstructive: { baseWidth: c.recBase, widths: [1, 2, 4, 8, 8].map((k) => k * c.recBase) },
-      discriminative: { baseWidth: c.discBase, widths: [1, 2, 4, 8, 8, 8].map((k) => k * c.discBase) },
-      loss: 'L2 + (1 − SSIM, window 11, σ 1.5) + focal (γ 2)',
-      optimizer: {
-        kind: 'adam',
-        lr: c.lr,
-        batch: c.batch,
-        epochs: m.epochs,
-        steps: m.steps,
-        milestones: c.lrMilestones,
-        gamma: c.lrGamma,
+  return buildModelJson(
+    {
+      method: 'draem',
+      version: DRAEM_VERSION,
+      // DRAEM trains its own networks from scratch: no pretrained backbone.
+      backbone: { id: 'none', taps: [] },
+      input: nchwInput(c.inputSize, draemPreprocess(c.inputSize)),
+      deviations: draemDeviations(m),
+      params: {
+        preset: m.preset,
+        reconstructive: { baseWidth: c.recBase, widths: [1, 2, 4, 8, 8].map((k) => k * c.recBase) },
+        discriminative: { baseWidth: c.discBase, widths: [1, 2, 4, 8, 8, 8].map((k) => k * c.discBase) },
+        loss: 'L2 + (1 − SSIM, window 11, σ 1.5) + focal (γ 2)',
+        optimizer: {
+          kind: 'adam',
+          lr: c.lr,
+          batch: c.batch,
+          epochs: m.epochs,
+          steps: m.steps,
+          milestones: c.lrMilestones,
+          gamma: c.lrGamma,
+        },
+        simulation: {
+          cleanProbability: c.cleanProbability,
+          preRotateProbability: c.preRotateProbability,
+          perlinScales: '2^k, k ∈ 0…5, rotated ±90°, threshold 0.5',
+          maxBeta: 0.8,
+          augmentations: 3,
+          userTextures: m.userTextureCount,
+        },
+        seed: c.seed,
+        map: 'softmax channel 1 of the discriminative network',
+        score: `max of the map after a ${c.scoreFilter}×${c.scoreFilter} mean filter (stride 1, zero padding counted)`,
       },
-      simulation: {
-        cleanProbability: c.cleanProbability,
-        preRotateProbability: c.preRotateProbability,
-        perlinScales: '2^k, k ∈ 0…5, rotated ±90°, threshold 0.5',
-        maxBeta: 0.8,
-        augmentations: 3,
-        userTextures: m.userTextureCount,
+      calibration: m.calibration,
+      // Scores are probabilities: [0, 1] is their range when calibration gives none.
+      scoreRange: [0, 1],
+      fingerprint: m.fingerprint,
+      trainImageCount: m.trainImageCount,
+      metrics: {
+        finalLoss: m.epochLosses.at(-1) ?? null,
+        finalLossTerms: m.lossTerms,
+        epochLosses: m.epochLosses,
+        fitTimingsMs: m.timings,
       },
-      seed: c.seed,
-      map: 'softmax channel 1 of the discriminative network',
-      score: `max of the map after a ${c.scoreFilter}×${c.scoreFilter} mean filter (stride 1, zero padding counted)`,
     },
-    calibration: m.calibration,
-    // Scores are probabilities: [0, 1] is their range when calibration gives none.
-    scoreRange: [0, 1],
-    fingerprint: m.fingerprint,
-    trainImageCount: m.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      finalLoss: m.epochLosses.at(-1) ?? null,
-      finalLossTerms: m.lossTerms,
-      epochLosses: m.epochLosses,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json, each through a temp file + rename. */

@@ -12,6 +12,8 @@ import { multiStepLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import type { RgbPixels } from '../../synthetic';
 import {
+  trainStage,
+  type FitOptions,
   calibrationSet,
   holdOut,
   scorePackageGraph,
@@ -28,17 +30,8 @@ import {
   type FittedDraem,
 } from './types';
 
-export interface FitDraemOptions {
-  images: ImageInput[];
-  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
-  calibrationImages?: ImageInput[];
-  preset?: DraemPresetName;
-  config?: Partial<DraemConfig>;
-  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: DraemProgress) => void;
-  shouldCancel?: () => boolean;
-}
+/** Without calibration images a seeded fraction of `images` is held out for calibration. */
+export type FitDraemOptions = FitOptions<DraemPresetName, DraemConfig, DraemProgress>;
 
 export const draemPreprocess = (size: number): PreprocessSpec => ({
   resize: 0,
@@ -141,16 +134,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
       },
       shouldCancel: opts.shouldCancel,
       checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
-      onProgress: (p) =>
-        opts.onProgress?.({
-          stage: 'train',
-          done: p.step,
-          total: p.totalSteps,
-          etaMs: p.etaMs,
-          epoch: p.epoch,
-          epochs: p.epochs,
-          loss: p.epochLoss,
-        }),
+      onProgress: (p) => opts.onProgress?.(trainStage(p)),
       onStep: (epoch, r) => {
         if (epoch !== terms.epoch) Object.assign(terms, { l2: 0, ssim: 0, focal: 0, n: 0, epoch });
         terms.l2 += r.metrics.l2;

@@ -36,40 +36,46 @@ export function ocrganDeviations(m: FittedOcrgan): string[] {
 
 export function buildOcrganModelJson(m: FittedOcrgan, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'ocrgan',
-    version: OCRGAN_VERSION,
-    backbone: { id: 'none', taps: [] },
-    input: nchwInput(c.inputSize, ocrganPreprocess(c)),
-    pixelMap: false,
-    params: {
-      preset: opts.preset ?? null,
-      levels: c.levels,
-      channels: levelChannels(c),
-      featureDim: c.featureDim,
-      csReduction: c.csReduction,
-      optimizer: { kind: 'adam', lr: c.lr, betas: [c.beta1, c.beta2], epochs: c.epochs, batch: c.batchSize },
-      lossWeights: { adversarial: c.wAdv, l1: c.wRec, featureMatching: c.wFeat },
-      cutPasteArea: c.cutPasteArea,
-      seed: c.seed,
-      score: `${c.scoreRecWeight}·MSE(real, fake) + ${(1 - c.scoreRecWeight).toFixed(2)}·MSE(discriminator features)`,
+  return buildModelJson(
+    {
+      method: 'ocrgan',
+      version: OCRGAN_VERSION,
+      backbone: { id: 'none', taps: [] },
+      input: nchwInput(c.inputSize, ocrganPreprocess(c)),
+      pixelMap: false,
+      params: {
+        preset: opts.preset ?? null,
+        levels: c.levels,
+        channels: levelChannels(c),
+        featureDim: c.featureDim,
+        csReduction: c.csReduction,
+        optimizer: {
+          kind: 'adam',
+          lr: c.lr,
+          betas: [c.beta1, c.beta2],
+          epochs: c.epochs,
+          batch: c.batchSize,
+        },
+        lossWeights: { adversarial: c.wAdv, l1: c.wRec, featureMatching: c.wFeat },
+        cutPasteArea: c.cutPasteArea,
+        seed: c.seed,
+        score: `${c.scoreRecWeight}·MSE(real, fake) + ${(1 - c.scoreRecWeight).toFixed(2)}·MSE(discriminator features)`,
+      },
+      deviations: ocrganDeviations(m),
+      calibration: m.calibration,
+      fingerprint: m.fingerprint,
+      trainImageCount: m.trainImageCount,
+      metrics: {
+        bestEpoch: m.bestEpoch,
+        bestValidationAuroc: m.bestValAuroc,
+        collapse: m.collapse,
+        epochs: m.epochs,
+        provider: m.provider,
+        fitTimingsMs: m.timings,
+      },
     },
-    deviations: ocrganDeviations(m),
-    calibration: m.calibration,
-    fingerprint: m.fingerprint,
-    trainImageCount: m.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      bestEpoch: m.bestEpoch,
-      bestValidationAuroc: m.bestValAuroc,
-      collapse: m.collapse,
-      epochs: m.epochs,
-      provider: m.provider,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 export async function exportOcrgan(

@@ -24,6 +24,7 @@ import { createSession, float32Tensor } from '../../runtime';
 import { synthesizeAnomaly } from '../../synthetic/synthesize';
 import { createRng } from '../../util/rng';
 import {
+  type FitOptions,
   StageClock,
   calibrationSet,
   holdOut,
@@ -50,17 +51,11 @@ import {
   type OcrganProgress,
 } from './types';
 
-export interface FitOcrganOptions {
-  images: ImageInput[];
-  /** Good images for score calibration; absent: the held-out validation images. */
-  calibrationImages?: ImageInput[];
-  preset?: OcrganPresetName;
-  config?: Partial<OcrganConfig>;
-  /** Checkpoint after every epoch; a rerun with the same images and config resumes from it. */
-  checkpointPath?: string;
-  onProgress?: (p: OcrganProgress) => void;
-  shouldCancel?: () => boolean;
-}
+/**
+ * Calibration images validate the epochs and calibrate the scores; without them a seeded fraction
+ * of `images` is held out for both. The checkpoint is written after every epoch.
+ */
+export type FitOcrganOptions = FitOptions<OcrganPresetName, OcrganConfig, OcrganProgress>;
 
 export const ocrganPreprocess = (c: OcrganConfig): PreprocessSpec => ({
   resize: 0,

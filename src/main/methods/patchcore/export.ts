@@ -58,45 +58,45 @@ export function buildModelJson(
 ): ModelJson {
   const p = model.backbone.preprocess;
   const cfg = model.config;
-  return buildPackageJson({
-    method: 'patchcore',
-    version: PATCHCORE_VERSION,
-    backbone: { id: model.backbone.id, taps: model.backbone.taps },
-    input: {
-      name: model.backbone.inputName,
-      layout: 'NCHW',
-      width: p.crop,
-      height: p.crop,
-      resize: p.resize,
-      mean: p.mean,
-      std: p.std,
-      channelOrder: p.channelOrder,
+  return buildPackageJson(
+    {
+      method: 'patchcore',
+      version: PATCHCORE_VERSION,
+      backbone: { id: model.backbone.id, taps: model.backbone.taps },
+      input: {
+        name: model.backbone.inputName,
+        layout: 'NCHW',
+        width: p.crop,
+        height: p.crop,
+        resize: p.resize,
+        mean: p.mean,
+        std: p.std,
+        channelOrder: p.channelOrder,
+      },
+      params: {
+        coresetRatio: cfg.coresetRatio,
+        coresetProjectionDim: cfg.coresetProjectionDim,
+        coresetStartPoints: cfg.coresetStartPoints,
+        bankSize: model.bank.length / model.dim,
+        featureDim: model.dim,
+        reduction:
+          cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
+        aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
+        numNeighbors: cfg.numNeighbors,
+        blurSigma: cfg.blurSigma,
+        nnChunkSize: opts.chunkSize,
+        nnChunks: opts.chunks,
+        seed: cfg.seed,
+        patchCount: model.patchCount,
+      },
+      deviations: patchcoreDeviations(model),
+      calibration: model.calibration,
+      fingerprint: model.fingerprint,
+      trainImageCount: model.trainImageCount,
+      metrics: { fitTimingsMs: model.timings },
     },
-    params: {
-      coresetRatio: cfg.coresetRatio,
-      coresetProjectionDim: cfg.coresetProjectionDim,
-      coresetStartPoints: cfg.coresetStartPoints,
-      bankSize: model.bank.length / model.dim,
-      featureDim: model.dim,
-      reduction:
-        cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
-      aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
-      numNeighbors: cfg.numNeighbors,
-      blurSigma: cfg.blurSigma,
-      nnChunkSize: opts.chunkSize,
-      nnChunks: opts.chunks,
-      seed: cfg.seed,
-      patchCount: model.patchCount,
-    },
-    deviations: patchcoreDeviations(model),
-    calibration: model.calibration,
-    fingerprint: model.fingerprint,
-    trainImageCount: model.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: { fitTimingsMs: model.timings },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json (each via a temp file + rename, so readers never see half a file). */

@@ -21,42 +21,42 @@ function stpmDeviations(m: FittedStpm): string[] {
 
 export function buildStpmModelJson(m: FittedStpm, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'stpm',
-    version: STPM_VERSION,
-    backbone: { id: m.backboneId, taps: m.taps },
-    input: nchwInput(c.inputSize, m.preprocess),
-    params: {
-      preset: opts.preset ?? null,
-      taps: m.taps.map((t) => t.name),
-      loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps',
-      optimizer: {
-        kind: 'sgd',
-        lr: c.lr,
-        momentum: c.momentum,
-        weightDecay: c.weightDecay,
-        epochs: c.epochs,
-        batchSize: c.batchSize,
+  return buildModelJson(
+    {
+      method: 'stpm',
+      version: STPM_VERSION,
+      backbone: { id: m.backboneId, taps: m.taps },
+      input: nchwInput(c.inputSize, m.preprocess),
+      params: {
+        preset: opts.preset ?? null,
+        taps: m.taps.map((t) => t.name),
+        loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps',
+        optimizer: {
+          kind: 'sgd',
+          lr: c.lr,
+          momentum: c.momentum,
+          weightDecay: c.weightDecay,
+          epochs: c.epochs,
+          batchSize: c.batchSize,
+        },
+        bestEpoch: m.bestEpoch,
+        seed: c.seed,
+        map: 'per tap 2 − 2·cos, bilinear to the finest tap grid, product over taps, bilinear to the input',
+        score: 'max of the map',
       },
-      bestEpoch: m.bestEpoch,
-      seed: c.seed,
-      map: 'per tap 2 − 2·cos, bilinear to the finest tap grid, product over taps, bilinear to the input',
-      score: 'max of the map',
+      deviations: stpmDeviations(m),
+      calibration: m.calibration,
+      fingerprint: m.fingerprint,
+      // Every good image given to the fit: trained on, or held out to choose the kept epoch.
+      trainImageCount: m.trainImageCount + m.validationImageCount,
+      metrics: {
+        epochLosses: m.epochLosses,
+        validationLosses: m.validationLosses,
+        fitTimingsMs: m.timings,
+      },
     },
-    deviations: stpmDeviations(m),
-    calibration: m.calibration,
-    fingerprint: m.fingerprint,
-    // Every good image given to the fit: trained on, or held out to choose the kept epoch.
-    trainImageCount: m.trainImageCount + m.validationImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      epochLosses: m.epochLosses,
-      validationLosses: m.validationLosses,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 export function exportStpm(

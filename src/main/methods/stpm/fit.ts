@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
 import {
+  type FitOptions,
   StageClock,
   calibrationSet,
   holdOut,
@@ -50,20 +51,12 @@ import {
   type StpmTap,
 } from './types';
 
-export interface FitStpmOptions {
-  images: ImageInput[];
-  /** Good images for score calibration only; validation still holds out a fifth of `images`. */
-  calibrationImages?: ImageInput[];
-  preset?: StpmPresetName;
-  config?: Partial<StpmConfig>;
+/** Calibration images only calibrate: validation still holds out a fifth of `images`. */
+export interface FitStpmOptions extends FitOptions<StpmPresetName, StpmConfig, StpmProgress> {
   /** Folder for converted backbones (ensureBackbone's cacheDir). */
   cacheDir: string;
   /** A teacher graph instead of the bundled `config.backbone` (tests use a tiny one). */
   teacher?: CustomTeacher;
-  /** Training checkpoint (every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: StpmProgress) => void;
-  shouldCancel?: () => boolean;
   /** The student's graph (default: the teacher's architecture; stpm2 adds attention). */
   student?: StudentFn;
   /**

@@ -40,31 +40,31 @@ const pairParams = (p: FittedStpm, scale: number) => ({
 
 export function buildStpm2ModelJson(m: FittedStpm2, opts: ExportOptions = {}): ModelJson {
   const p1 = m.pair1;
-  return buildModelJson({
-    method: 'stpm2',
-    version: STPM2_VERSION,
-    backbone: { id: `${p1.backboneId}+${m.pair2.backboneId}`, taps: p1.taps },
-    input: nchwInput(m.inputSize, m.preprocess),
-    params: {
-      preset: opts.preset ?? null,
-      pair1: pairParams(p1, m.pairScales[0]),
-      pair2: { ...pairParams(m.pair2, m.pairScales[1]), attentionReduction: m.config.attentionReduction },
-      cleanProbability: m.config.cleanProbability,
-      combine: m.config.combine,
-      loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps; pair 2 against the clean image’s teacher features',
-      map: 'per pair: product over taps of 2 − 2·cos (bilinear to the finest tap grid), bilinear to the input, ÷ mapScale; mean over pairs',
-      score: 'max of the map',
-      seed: p1.config.seed,
+  return buildModelJson(
+    {
+      method: 'stpm2',
+      version: STPM2_VERSION,
+      backbone: { id: `${p1.backboneId}+${m.pair2.backboneId}`, taps: p1.taps },
+      input: nchwInput(m.inputSize, m.preprocess),
+      params: {
+        preset: opts.preset ?? null,
+        pair1: pairParams(p1, m.pairScales[0]),
+        pair2: { ...pairParams(m.pair2, m.pairScales[1]), attentionReduction: m.config.attentionReduction },
+        cleanProbability: m.config.cleanProbability,
+        combine: m.config.combine,
+        loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps; pair 2 against the clean image’s teacher features',
+        map: 'per pair: product over taps of 2 − 2·cos (bilinear to the finest tap grid), bilinear to the input, ÷ mapScale; mean over pairs',
+        score: 'max of the map',
+        seed: p1.config.seed,
+      },
+      deviations: stpm2Deviations(m),
+      calibration: m.calibration,
+      fingerprint: p1.fingerprint,
+      trainImageCount: p1.trainImageCount + p1.validationImageCount,
+      metrics: { fitTimingsMs: m.timings },
     },
-    deviations: stpm2Deviations(m),
-    calibration: m.calibration,
-    fingerprint: p1.fingerprint,
-    trainImageCount: p1.trainImageCount + p1.validationImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: { fitTimingsMs: m.timings },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 export function exportStpm2(

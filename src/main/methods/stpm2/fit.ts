@@ -3,10 +3,9 @@
 // the student's input; then the combined graph, calibrated on the held-out good images.
 import { rm } from 'node:fs/promises';
 import { serializeModel } from '../../onnx/serialize';
-import type { ImageInput } from '../../models/preprocess';
 import { synthesizeAnomaly } from '../../synthetic';
 import { CancelledError } from '../../engine/loop';
-import { calibrationSet, scorePackageGraph, summariseCalibration } from '../common';
+import { calibrationSet, scorePackageGraph, summariseCalibration, type FitOptions } from '../common';
 import { fitStpm, holdOutForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
 import { plainStudent } from '../stpm/graph';
 import { resolveStpmConfig, type FittedStpm, type StpmPresetName } from '../stpm/types';
@@ -19,18 +18,11 @@ import {
   type Stpm2Progress,
 } from './types';
 
-export interface FitStpm2Options {
-  images: ImageInput[];
-  calibrationImages?: ImageInput[];
-  preset?: Stpm2PresetName;
-  config?: Partial<Stpm2Config>;
+/** `checkpointPath` is a prefix: pair k trains with `${checkpointPath}.pair${k}`. */
+export interface FitStpm2Options extends FitOptions<Stpm2PresetName, Stpm2Config, Stpm2Progress> {
   cacheDir: string;
   /** One supplied teacher for both pairs (the conformance test's tiny backbone). */
   teacher?: CustomTeacher;
-  /** Checkpoint prefix: pair k trains with `${checkpointPath}.pair${k}`. */
-  checkpointPath?: string;
-  onProgress?: (p: Stpm2Progress) => void;
-  shouldCancel?: () => boolean;
 }
 
 /** Synthetic anomaly of an S × S image, seeded by (seed, image, epoch). */
