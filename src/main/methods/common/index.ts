@@ -12,4 +12,4 @@ export {
   type CalibrationSplitOptions,
 } from './calibration';
 export { buildModelJson, nchwInput, writePackage, type ExportOptions, type PackageEnvelope } from './package';
-export { scorePackageGraph } from './score';
+export { calibratePackageGraph, scorePackageGraph } from './score';

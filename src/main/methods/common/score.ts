@@ -3,6 +3,7 @@
 import { CancelledError } from '../../engine/loop';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { createSession, float32Tensor } from '../../runtime';
+import { calibrationSet, summariseCalibration, type Calibration } from './calibration';
 import { StageClock, type StageProgress } from './progress';
 
 export async function scorePackageGraph(
@@ -36,4 +37,18 @@ export async function scorePackageGraph(
     await session.release();
   }
   return scores;
+}
+
+/**
+ * Calibration of an exported graph: the scores of the held-out good images (or, with none held
+ * out, of the first `max` fitted ones; see calibrationSet) and their summary.
+ */
+export async function calibratePackageGraph(
+  modelBytes: Uint8Array,
+  images: { fit: readonly ImageInput[]; held: readonly ImageInput[]; max: number },
+  pre: PreprocessSpec,
+  o: Parameters<typeof scorePackageGraph>[3],
+): Promise<Calibration> {
+  const cal = calibrationSet(images.fit, images.held, images.max);
+  return summariseCalibration(await scorePackageGraph(modelBytes, cal.images, pre, o), cal.source);
 }

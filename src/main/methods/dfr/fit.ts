@@ -7,13 +7,11 @@ import { ensureBackbone } from '../../backbones/registry';
 import type { BackboneSource } from '../types';
 import {
   StageClock,
-  calibrationSet,
   trainStage,
   type FitOptions,
   holdOut,
-  scorePackageGraph,
-  summariseCalibration,
   trainingFingerprint,
+  calibratePackageGraph,
 } from '../common';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
@@ -226,13 +224,17 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   const modelBytes = serializeModel(
     buildDfrPackageModel(backboneProto, { taps, inputSize: S, grid: G, channels: C, latentDim, weights }),
   );
-  const cal = calibrationSet(fitImages, calibImages, cfg.maxCalibrationImages);
-  const scores = await scorePackageGraph(modelBytes, cal.images, pre, {
-    batch: cfg.featureBatch,
-    intraOpNumThreads: cfg.intraOpNumThreads,
-    onProgress: opts.onProgress,
-    shouldCancel: opts.shouldCancel,
-  });
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held: calibImages, max: cfg.maxCalibrationImages },
+    pre,
+    {
+      batch: cfg.featureBatch,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   return {
@@ -250,7 +252,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     trainRows: R,
     fingerprint,
     epochLosses,
-    calibration: summariseCalibration(scores, cal.source),
+    calibration,
     timings,
   };
 }

@@ -11,15 +11,7 @@ import { CancelledError, runTrainingLoop } from '../../engine/loop';
 import { multiStepLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import type { RgbPixels } from '../../synthetic';
-import {
-  trainStage,
-  type FitOptions,
-  calibrationSet,
-  holdOut,
-  scorePackageGraph,
-  summariseCalibration,
-  trainingFingerprint,
-} from '../common';
+import { trainStage, type FitOptions, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
 import { buildDraemPackageModel, buildDraemTrainingStep } from './graph';
 import { BatchMaker } from './simulate';
 import {
@@ -161,13 +153,17 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
       weights,
     }),
   );
-  const cal = calibrationSet(fitImages, calibImages, cfg.maxCalibrationImages);
-  const scores = await scorePackageGraph(modelBytes, cal.images, draemPreprocess(S), {
-    batch: 4,
-    intraOpNumThreads: cfg.intraOpNumThreads,
-    onProgress: opts.onProgress,
-    shouldCancel: opts.shouldCancel,
-  });
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held: calibImages, max: cfg.maxCalibrationImages },
+    draemPreprocess(S),
+    {
+      batch: 4,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   const n = Math.max(1, terms.n);
@@ -183,7 +179,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
     fingerprint,
     epochLosses,
     lossTerms: { l2: terms.l2 / n, ssim: terms.ssim / n, focal: terms.focal / n },
-    calibration: summariseCalibration(scores, cal.source),
+    calibration,
     timings,
   };
 }

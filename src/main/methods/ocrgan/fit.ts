@@ -23,15 +23,7 @@ import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { synthesizeAnomaly } from '../../synthetic/synthesize';
 import { createRng } from '../../util/rng';
-import {
-  type FitOptions,
-  StageClock,
-  calibrationSet,
-  holdOut,
-  scorePackageGraph,
-  summariseCalibration,
-  trainingFingerprint,
-} from '../common';
+import { type FitOptions, StageClock, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
 import { cutPaste } from './cutpaste';
 import {
   CUTPASTE,
@@ -311,13 +303,17 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
   const tCal = performance.now();
   cancel();
   const modelBytes = serializeModel(buildOcrganScorer(cfg, best.weights));
-  const cal = calibrationSet(fitImages, held, cfg.maxValidationImages);
-  const scores = await scorePackageGraph(modelBytes, cal.images, pre, {
-    batch: 8,
-    intraOpNumThreads: cfg.intraOpNumThreads,
-    onProgress: opts.onProgress,
-    shouldCancel: opts.shouldCancel,
-  });
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held, max: cfg.maxValidationImages },
+    pre,
+    {
+      batch: 8,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - t0;
   return {
@@ -331,7 +327,7 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
     bestEpoch: best.epoch,
     bestValAuroc: best.auroc,
     collapse,
-    calibration: summariseCalibration(scores, cal.source),
+    calibration,
     provider: device.provider,
     timings,
   };

@@ -6,15 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import {
-  type FitOptions,
-  StageClock,
-  calibrationSet,
-  holdOut,
-  scorePackageGraph,
-  summariseCalibration,
-  trainingFingerprint,
-} from '../common';
+import { type FitOptions, StageClock, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
 import {
   loadRgb,
   preprocessBatch,
@@ -426,17 +418,18 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
       student: opts.student,
     }),
   );
-  const cal = calibrationSet(
-    fitImages,
-    opts.calibrationImages?.length ? opts.calibrationImages : valImages,
-    cfg.maxValidationImages,
+  const held = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held, max: cfg.maxValidationImages },
+    ctx.pre,
+    {
+      batch: cfg.featureBatch,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
   );
-  const scores = await scorePackageGraph(modelBytes, cal.images, ctx.pre, {
-    batch: cfg.featureBatch,
-    intraOpNumThreads: cfg.intraOpNumThreads,
-    onProgress: opts.onProgress,
-    shouldCancel: opts.shouldCancel,
-  });
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   if (bestPath) await rm(bestPath, { force: true });
@@ -453,7 +446,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     epochLosses,
     validationLosses,
     bestEpoch: best.epoch,
-    calibration: summariseCalibration(scores, cal.source),
+    calibration,
     timings,
   };
 }

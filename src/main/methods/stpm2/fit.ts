@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { serializeModel } from '../../onnx/serialize';
 import { synthesizeAnomaly } from '../../synthetic';
 import { CancelledError } from '../../engine/loop';
-import { calibrationSet, scorePackageGraph, summariseCalibration, type FitOptions } from '../common';
+import { type FitOptions, calibratePackageGraph } from '../common';
 import { fitStpm, holdOutForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
 import { plainStudent } from '../stpm/graph';
 import { resolveStpmConfig, type FittedStpm, type StpmPresetName } from '../stpm/types';
@@ -102,11 +102,6 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
   // The same held-out good images as each pair's calibration (same seed and count → same split).
   const cfg1 = pair1.config;
   const split = holdOutForValidation(opts.images, cfg1);
-  const cal = calibrationSet(
-    split.fit,
-    opts.calibrationImages?.length ? opts.calibrationImages : split.held,
-    cfg1.maxValidationImages,
-  );
   const pre = {
     resize: 0,
     crop: cfg1.inputSize,
@@ -114,12 +109,18 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     std: pair1.preprocess.std,
     channelOrder: 'RGB' as const,
   };
-  const scores = await scorePackageGraph(modelBytes, cal.images, pre, {
-    batch: cfg1.featureBatch,
-    intraOpNumThreads: cfg1.intraOpNumThreads,
-    onProgress: (p) => opts.onProgress?.(p),
-    shouldCancel: opts.shouldCancel,
-  });
+  const held = opts.calibrationImages?.length ? opts.calibrationImages : split.held;
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: split.fit, held, max: cfg1.maxValidationImages },
+    pre,
+    {
+      batch: cfg1.featureBatch,
+      intraOpNumThreads: cfg1.intraOpNumThreads,
+      onProgress: (p) => opts.onProgress?.(p),
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   const tEnd = performance.now();
   return {
     config: cfg,
@@ -129,7 +130,7 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     modelBytes,
     inputSize: cfg1.inputSize,
     preprocess: pair1.preprocess,
-    calibration: summariseCalibration(scores, cal.source),
+    calibration,
     timings: {
       pair1Ms: pair1.timings.totalMs,
       pair2Ms: pair2.timings.totalMs,
