@@ -38,7 +38,7 @@ import { SettingsStore } from './storage/settings-store';
 import { ensureDemo } from './demo';
 import { DeviceService } from './devices';
 import type { DeviceServiceOptions } from './devices/service';
-import type { BackboneSource } from './methods/patchcore/types';
+import type { BackboneSource } from './methods/types';
 import { describeExistingPackage, ModelStore } from './model-store/store';
 import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';

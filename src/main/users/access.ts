@@ -1,7 +1,8 @@
 // Who may make which call: every request from either transport passes here before validation.
 // The person fields of a request (actor, reviewer) are set from the session, so the audit trail
 // names whoever is signed in, never a name the client typed.
-import { ApiError, type ApiErrorBody } from '@shared/errors';
+import type { ApiErrorBody } from '@shared/errors';
+import { DomainError } from '../util/errors';
 import { roleAtLeast, ROLE_LABEL, type AuthStatus, type UserDto } from '@shared/users';
 import type { AuditTrail } from '../storage/audit-trail';
 import { PERSON_FIELD, PUBLIC_METHODS, roleNeeded, SIGNED_METHODS } from './permissions';
@@ -166,9 +167,10 @@ export class AccessControl {
   }
 }
 
-export class AccessError extends ApiError {
+export class AccessError extends DomainError {
   constructor(message: string) {
     super('forbidden', message);
+    this.name = 'AccessError';
   }
 }
 
