@@ -3,7 +3,7 @@
 // so there is exactly one wiring to get right.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type ImageData64, type SystemInfo } from '@shared/api';
+import { ApiError, requestSchemas, type ImageData64, type SystemInfo } from '@shared/api';
 import type { HeatmapFit, ResultSnapshot } from '@shared/station';
 import { EventBus } from './api/event-bus';
 import type { ApiHandlers } from './api/dispatch';
@@ -45,6 +45,8 @@ import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
 import { startStationFleet, type StationFleet } from './fleet';
+import type { PulledDecision } from './fleet/decision-link';
+import { fleetLinkHandlers } from './api/handlers/fleet';
 
 export interface OpenStationOptions {
   dataDir: string;
@@ -56,6 +58,8 @@ export interface OpenStationOptions {
   devices?: DeviceServiceOptions;
   /** Tests fit on a tiny backbone instead of converting MobileNetV2. */
   trainingBackbone?: (method: string, preset: string) => Promise<BackboneSource>;
+  /** How often the fleet link asks the central database for review decisions (default 2 s). */
+  fleetPollMs?: number;
 }
 
 /** Frames are at most a few MB; anything bigger is not for a base64 round trip. */
@@ -146,7 +150,31 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       ? fitOfDir(join(paths.models, modelId))
       : null;
   let liveModelDir: string | null = null;
-  const fleet = startStationFleet({ db, settings, imagesDir: paths.images });
+  // A decision made on the fleet server comes back through the same handler (checks, audit row,
+  // event) as one made at this station; `handlers` exists by the time the first one arrives.
+  const applyDecision = (d: PulledDecision): { reviewId: number } => {
+    const request = requestSchemas['reviews.record'].parse({
+      inspectionId: d.inspectionId,
+      decision: d.decision,
+      defectType: d.defectType ?? undefined,
+      reason: d.reason ?? undefined,
+      reviewer: `${d.reviewer}@fleet`,
+      change: d.changeReason ? { reason: d.changeReason } : undefined,
+    });
+    const out = handlers['reviews.record'](request);
+    if (out instanceof Promise) throw new Error('reviews.record must answer synchronously to apply a central decision.');
+    return { reviewId: out.decision.id };
+  };
+  const startFleet = () =>
+    startStationFleet({ db, settings, imagesDir: paths.images, applyDecision, decisionPollMs: opts.fleetPollMs });
+  let fleet = startFleet();
+  const fleetControl = {
+    state: () => fleet.state(),
+    async restart() {
+      await fleet.close();
+      fleet = startFleet();
+    },
+  };
   const live = new LiveStation({
     db,
     audit,
@@ -318,6 +346,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     training,
     users,
     sessions,
+    fleet: fleetControl,
     headlessUrl: () => headlessUrl,
     stationCall,
     startLine,
@@ -335,6 +364,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     ...inspectionHandlers(context),
     ...trainingHandlers(context),
     ...modelHandlers(context),
+    ...fleetLinkHandlers(context),
   };
 
   return {
@@ -345,7 +375,9 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     images,
     live,
     devices,
-    fleet,
+    get fleet() {
+      return fleet;
+    },
     events,
     handlers,
     access,

@@ -16,6 +16,7 @@ import type {
   WhatIfResult,
   YieldOverTime,
 } from './inspections';
+import { fleetRequestSchemas, type FleetResults } from './fleet';
 import type { SourceOptions, SourceTestResult } from './sources';
 import { ROLES, type AuthStatus, type UserDto } from './users';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
@@ -52,7 +53,8 @@ export interface SystemInfo {
   imageStoreBytes: number;
   /** URL of the headless server, or null when the UI runs inside Electron without it. */
   headlessUrl: string | null;
-  mode: 'electron' | 'headless';
+  /** 'fleet': the central review server over PostgreSQL; station screens are not available there. */
+  mode: 'electron' | 'headless' | 'fleet';
   platform: string;
   nodeVersion: string;
   electronVersion: string | null;
@@ -444,13 +446,14 @@ export const requestSchemas = {
     .refine((v) => v.a !== v.b, { message: 'pick two different versions', path: ['b'] }),
   /** Image-store files for both transports (small JPEG/PNG frames and heatmaps). */
   'images.get': z.object({ ref: z.string().min(1).max(200) }).strict(),
+  ...fleetRequestSchemas,
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>;
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
 
-export interface ApiResults {
+export interface ApiResults extends FleetResults {
   'auth.status': AuthStatus;
   'auth.signIn': AuthStatus;
   'auth.signOut': AuthStatus;
@@ -555,3 +558,5 @@ export type * from './inspections';
 export type * from './training';
 export type * from './sources';
 export type * from './users';
+export type * from './fleet';
+export { fleetFilter, fleetLinkConfig } from './fleet';

@@ -39,12 +39,20 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'training.methods': 'operator',
   'reviews.list': 'operator',
   'candidates.list': 'operator',
+  'fleet.overview': 'operator',
+  'fleet.inspections': 'operator',
+  'fleet.inspection': 'operator',
+  'fleet.yield': 'operator',
+  'fleet.exportCsv': 'operator',
+  'fleet.status': 'operator',
 
   'reviews.record': 'qa',
   'candidates.export': 'qa',
   'audit.list': 'qa',
   'audit.verify': 'qa',
   'audit.exportCheckpoint': 'qa',
+  'fleet.decide': 'qa',
+  'fleet.verify': 'qa',
 
   'sources.test': 'engineer',
   'station.setThresholds': 'engineer',
@@ -60,11 +68,13 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'models.rollback': 'engineer',
   'models.import': 'engineer',
   'models.compare': 'engineer',
+  'fleet.test': 'engineer',
 
   'settings.update': 'admin',
   'users.list': 'admin',
   'users.create': 'admin',
   'users.update': 'admin',
+  'fleet.configure': 'admin',
 };
 
 /**
@@ -103,4 +113,6 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'models.import': 'actor',
   'users.create': 'actor',
   'users.update': 'actor',
+  'fleet.decide': 'reviewer',
+  'fleet.configure': 'actor',
 };

@@ -4,6 +4,7 @@ import type { ImageData64, SystemInfo } from '@shared/api';
 import type { HeatmapFit } from '@shared/station';
 import type { ModelVersionDto } from '@shared/training';
 import type { DeviceService } from '../../devices';
+import type { StationFleetState } from '../../fleet';
 import type { ModelStore } from '../../model-store/store';
 import type { SourceConfig } from '../../sources/config';
 import type { LiveStation } from '../../station';
@@ -43,6 +44,8 @@ export interface StationContext {
   training: TrainingJobs;
   users: UserStore;
   sessions: SessionStore;
+  /** Replication, central decisions and plant outputs; restart() re-reads their settings. */
+  fleet: { state(): StationFleetState; restart(): Promise<void> };
   headlessUrl(): string | null;
   /** Runs station work, turning StationError into the matching ApiError. */
   stationCall<T>(work: () => Promise<T> | T): Promise<T>;
