@@ -162,11 +162,18 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       change: d.changeReason ? { reason: d.changeReason } : undefined,
     });
     const out = handlers['reviews.record'](request);
-    if (out instanceof Promise) throw new Error('reviews.record must answer synchronously to apply a central decision.');
+    if (out instanceof Promise)
+      throw new Error('reviews.record must answer synchronously to apply a central decision.');
     return { reviewId: out.decision.id };
   };
   const startFleet = () =>
-    startStationFleet({ db, settings, imagesDir: paths.images, applyDecision, decisionPollMs: opts.fleetPollMs });
+    startStationFleet({
+      db,
+      settings,
+      imagesDir: paths.images,
+      applyDecision,
+      decisionPollMs: opts.fleetPollMs,
+    });
   let fleet = startFleet();
   const fleetControl = {
     state: () => fleet.state(),

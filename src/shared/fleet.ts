@@ -20,7 +20,11 @@ const score = z.number().finite().min(-1e6).max(1e6);
 /** What the fleet queue, yield and export filter on; every field narrows the set. */
 export const fleetFilter = z
   .object({
-    verdicts: z.array(z.enum(['PASS', 'REVIEW', 'FAIL'])).min(1).max(3).optional(),
+    verdicts: z
+      .array(z.enum(['PASS', 'REVIEW', 'FAIL']))
+      .min(1)
+      .max(3)
+      .optional(),
     stationId: stationId.optional(),
     product: z.string().trim().min(1).max(200).optional(),
     modelId: z.string().trim().min(1).max(200).optional(),
@@ -55,7 +59,10 @@ const webhookUrl = z
 const topicPrefix = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'topic prefix: segments of letters, digits, ".", "_" or "-"');
+  .regex(
+    /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+    'topic prefix: segments of letters, digits, ".", "_" or "-"',
+  );
 
 /** The station's fleet link as the Settings screen edits it. null removes that part. */
 export const fleetLinkConfig = z
@@ -106,7 +113,10 @@ export const fleetRequestSchemas = {
       defectType: z.string().trim().min(1).max(80).optional(),
       reason: z.string().trim().max(500).optional(),
       reviewer: z.string().trim().min(1).max(80),
-      change: z.object({ reason: z.string().trim().min(1).max(500) }).strict().optional(),
+      change: z
+        .object({ reason: z.string().trim().min(1).max(500) })
+        .strict()
+        .optional(),
     })
     .strict()
     .refine((v) => v.decision !== 'false_alarm' || (v.reason !== undefined && v.reason.length > 0), {

@@ -178,7 +178,11 @@ export function fleetCsvLine(r: FleetInspectionDto): string {
 }
 
 /** Streams the filtered rows as CSV, one keyset page per chunk, header first. */
-export async function* fleetCsvLines(store: CentralStore, filter: FleetFilter, pageSize = 2000): AsyncGenerator<string> {
+export async function* fleetCsvLines(
+  store: CentralStore,
+  filter: FleetFilter,
+  pageSize = 2000,
+): AsyncGenerator<string> {
   yield FLEET_CSV_HEADER;
   let after: FleetCursor | undefined;
   for (;;) {
@@ -192,19 +196,27 @@ export async function* fleetCsvLines(store: CentralStore, filter: FleetFilter, p
 }
 
 /** Central image refs are SHA-256s; the bytes say what they are. */
-export async function readCentralImage(store: CentralStore, ref: string): Promise<{ data: Buffer; mime: string }> {
+export async function readCentralImage(
+  store: CentralStore,
+  ref: string,
+): Promise<{ data: Buffer; mime: string }> {
   if (!/^[0-9a-f]{64}$/.test(ref)) {
     throw new ApiError('bad_request', 'A central image ref is the image SHA-256 (64 hex digits).');
   }
   const data = await store.image(ref);
-  if (!data) throw new ApiError('not_found', `Image ${ref} is not in the central database (not replicated yet, or never stored).`);
+  if (!data)
+    throw new ApiError(
+      'not_found',
+      `Image ${ref} is not in the central database (not replicated yet, or never stored).`,
+    );
   return { data, mime: sniffMime(data) };
 }
 
 function sniffMime(b: Buffer): string {
   if (b[0] === 0x89 && b[1] === 0x50) return 'image/png';
   if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
-  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
   if (b[0] === 0x42 && b[1] === 0x4d) return 'image/bmp';
   return 'application/octet-stream';
 }

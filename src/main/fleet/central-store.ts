@@ -14,7 +14,12 @@ import type {
 } from '@shared/api';
 import { DomainError } from '../util/errors';
 import { CENTRAL_SCHEMA_VERSION, migrateCentral } from './central-schema';
-import { verifyCentralAuditChain, verifyCentralRecords, type ChainVerdict, type RecordsVerdict } from './central-verify';
+import {
+  verifyCentralAuditChain,
+  verifyCentralRecords,
+  type ChainVerdict,
+  type RecordsVerdict,
+} from './central-verify';
 
 export interface FleetCursor {
   at: string;
@@ -100,13 +105,21 @@ export class CentralStore {
   }
 
   /** Newest first, keyset-paged on (at, central id). */
-  async list(filter: FleetFilter, after: FleetCursor | undefined, limit: number): Promise<FleetInspectionPage> {
+  async list(
+    filter: FleetFilter,
+    after: FleetCursor | undefined,
+    limit: number,
+  ): Promise<FleetInspectionPage> {
     const rows = await this.page(filter, after, limit);
     const last = rows[rows.length - 1];
     return { rows, next: rows.length === limit && last ? { at: last.at, id: last.id } : null };
   }
 
-  async page(filter: FleetFilter, after: FleetCursor | undefined, limit: number): Promise<FleetInspectionDto[]> {
+  async page(
+    filter: FleetFilter,
+    after: FleetCursor | undefined,
+    limit: number,
+  ): Promise<FleetInspectionDto[]> {
     const q = where(filter);
     if (after) {
       q.params.push(after.at, after.id);
@@ -135,7 +148,8 @@ export class CentralStore {
        FROM inspections i ${DECISION_JOINS} WHERE i.gid = $1`,
       [id],
     );
-    if (res.rows.length === 0) throw new DomainError('not_found', `Inspection ${id} is not in the central database.`);
+    if (res.rows.length === 0)
+      throw new DomainError('not_found', `Inspection ${id} is not in the central database.`);
     const inspection = toDto(res.rows[0]);
     const [station, central] = await Promise.all([
       this.pool.query(
@@ -150,17 +164,15 @@ export class CentralStore {
     ]);
     return {
       inspection,
-      stationDecisions: station.rows.map(
-        (r): ReviewDecisionDto => ({
-          id: Number(r.id),
-          inspectionId: Number(r.inspection_id),
-          decidedAt: r.decided_at,
-          reviewer: r.reviewer,
-          decision: r.decision,
-          defectType: r.defect_type,
-          reason: r.reason,
-        }),
-      ),
+      stationDecisions: station.rows.map((r): ReviewDecisionDto => ({
+        id: Number(r.id),
+        inspectionId: Number(r.inspection_id),
+        decidedAt: r.decided_at,
+        reviewer: r.reviewer,
+        decision: r.decision,
+        defectType: r.defect_type,
+        reason: r.reason,
+      })),
       centralDecisions: central.rows.map(toDecisionDto),
     };
   }
@@ -178,7 +190,10 @@ export class CentralStore {
       const row = found.rows[0];
       if (!row) throw new DomainError('not_found', `Inspection ${d.id} is not in the central database.`);
       if (row.verdict === 'PASS') {
-        throw new DomainError('invalid', `Inspection ${d.id} passed; only FAIL and REVIEW parts are reviewed.`);
+        throw new DomainError(
+          'invalid',
+          `Inspection ${d.id} passed; only FAIL and REVIEW parts are reviewed.`,
+        );
       }
       // The station row's lock orders this station's decisions: seq order is commit order.
       await c.query('SELECT 1 FROM stations WHERE station_id = $1 FOR UPDATE', [row.station_id]);
@@ -283,8 +298,11 @@ export class CentralStore {
 
   /** Stored image bytes by SHA-256 (the central image ref). */
   async image(sha256: string): Promise<Buffer | null> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new DomainError('invalid', 'An image ref is a SHA-256 (64 hex digits).');
-    const res = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM images WHERE sha256 = $1', [sha256]);
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      throw new DomainError('invalid', 'An image ref is a SHA-256 (64 hex digits).');
+    const res = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM images WHERE sha256 = $1', [
+      sha256,
+    ]);
     return res.rows[0]?.bytes ?? null;
   }
 

@@ -130,7 +130,11 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
     pendingInspections: 0,
     newestCheckpointAt: null,
   };
-  const fail = (kind: NonNullable<RecordsVerdict['firstBad']>['kind'], id: number | null, problem: string) => ({
+  const fail = (
+    kind: NonNullable<RecordsVerdict['firstBad']>['kind'],
+    id: number | null,
+    problem: string,
+  ) => ({
     ...v,
     ok: false,
     problem,
@@ -147,16 +151,22 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
     [stationId],
   );
   if (!pem) {
-    if (cps.rows.length > 0) return fail('key', null, 'Checkpoints arrived but the station public key did not.');
+    if (cps.rows.length > 0)
+      return fail('key', null, 'Checkpoints arrived but the station public key did not.');
   } else {
     const key = createPublicKey(pem);
     const keyId = keyIdOf(key);
-    if (st.rows[0].key_id !== keyId) return fail('key', null, 'The stored key id does not match the stored key.');
+    if (st.rows[0].key_id !== keyId)
+      return fail('key', null, 'The stored key id does not match the stored key.');
     for (const cp of cps.rows) {
       const seq = Number(cp.seq);
       const s = parseStatement(cp.statement);
       if (!s || s.keyId !== keyId || !signatureValid(key, cp.statement, cp.signature)) {
-        return fail('checkpoint', seq, `Checkpoint ${seq} is not signed by this station's key (changed here?).`);
+        return fail(
+          'checkpoint',
+          seq,
+          `Checkpoint ${seq} is not signed by this station's key (changed here?).`,
+        );
       }
       if (s.audit.lastId > 0) {
         const a = await client.query<{ hash: string }>(
@@ -164,7 +174,11 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
           [stationId, s.audit.lastId],
         );
         if (a.rows[0] && a.rows[0].hash !== s.audit.lastHash) {
-          return fail('checkpoint', seq, `Audit row ${s.audit.lastId} differs from what checkpoint ${seq} signed.`);
+          return fail(
+            'checkpoint',
+            seq,
+            `Audit row ${s.audit.lastId} differs from what checkpoint ${seq} signed.`,
+          );
         }
       }
       if (s.records.lastSeq > 0) {
@@ -210,7 +224,8 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
     for (const b of page.rows) {
       const seq = Number(b.seq);
       if (seq !== after + 1) return fail('batch', after + 1, `Inspection batch ${after + 1} is missing.`);
-      if (b.prev_hash !== prev) return fail('batch', seq, `Inspection batch ${seq} does not link to batch ${seq - 1}.`);
+      if (b.prev_hash !== prev)
+        return fail('batch', seq, `Inspection batch ${seq} does not link to batch ${seq - 1}.`);
       const leaves: Buffer[] = [];
       for (let i = 0; i < b.leaves.length; i += 32) leaves.push(b.leaves.subarray(i, i + 32));
       const input = {
@@ -224,20 +239,33 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
         merkleRoot: b.merkle_root,
         prevHash: b.prev_hash,
       };
-      if (batchHash(input) !== b.hash || merkleRoot(leaves) !== b.merkle_root || leaves.length !== b.row_count) {
-        return fail('batch', seq, `Inspection batch ${seq} was altered: its hash does not match its content.`);
+      if (
+        batchHash(input) !== b.hash ||
+        merkleRoot(leaves) !== b.merkle_root ||
+        leaves.length !== b.row_count
+      ) {
+        return fail(
+          'batch',
+          seq,
+          `Inspection batch ${seq} was altered: its hash does not match its content.`,
+        );
       }
       // A batch seals consecutive ids (one insert transaction, one writer).
       for (let i = 0; i < leaves.length; i++) {
         const id = input.firstId + i;
         const row = byId.get(id);
         if (!row) {
-          if (shipped.has(id)) return fail('inspection', id, `Inspection ${id} arrived here and was deleted since.`);
+          if (shipped.has(id))
+            return fail('inspection', id, `Inspection ${id} arrived here and was deleted since.`);
           v.pendingInspections++;
           continue;
         }
         if (!inspectionLeaf(sealedOf(row)).equals(leaves[i])) {
-          return fail('inspection', id, `Inspection ${id} was altered here: it no longer matches its sealed hash.`);
+          return fail(
+            'inspection',
+            id,
+            `Inspection ${id} was altered here: it no longer matches its sealed hash.`,
+          );
         }
         v.inspections++;
       }

@@ -146,7 +146,10 @@ export class DecisionLink {
          station_review_id = u.review_id, apply_error = u.error
        FROM jsonb_to_recordset($2::jsonb) AS u(seq BIGINT, review_id BIGINT, error TEXT)
        WHERE c.station_id = $1 AND c.seq = u.seq`,
-      [this.o.stationId, JSON.stringify(pending.map((p) => ({ seq: p.seq, review_id: p.reviewId, error: p.error })))],
+      [
+        this.o.stationId,
+        JSON.stringify(pending.map((p) => ({ seq: p.seq, review_id: p.reviewId, error: p.error }))),
+      ],
     );
     const reported = new Set(pending.map((p) => p.seq));
     this.o.db.transaction(() => {

@@ -52,7 +52,10 @@ export function unmask(next: FleetLinkConfig, stored: FleetLinkConfig | null): F
     const old = stored?.replication?.centralUrl;
     const secret = old ? passwordOf(old) : null;
     if (secret === null) {
-      throw new DomainError('invalid', 'The central database URL holds a masked password; type the password again.');
+      throw new DomainError(
+        'invalid',
+        'The central database URL holds a masked password; type the password again.',
+      );
     }
     out.replication.centralUrl = out.replication.centralUrl.replace(SECRET_MASK, secret);
   }
@@ -79,7 +82,8 @@ export function writeLinkConfig(
   const repl = config.replication
     ? fleetReplicationConfig.parse({ stationId: config.stationId, ...config.replication })
     : undefined;
-  const outputs = config.outputs && (config.outputs.mqtt || config.outputs.webhook) ? toOutputs(config) : undefined;
+  const outputs =
+    config.outputs && (config.outputs.mqtt || config.outputs.webhook) ? toOutputs(config) : undefined;
   settings.setInternal(FLEET_REPLICATION_KEY, repl, audit);
   settings.setInternal(FLEET_OUTPUTS_KEY, outputs, audit);
 }
@@ -101,7 +105,12 @@ export async function testLinkTarget(
   timeoutMs: number,
 ): Promise<FleetTestResult> {
   const started = Date.now();
-  const done = (ok: boolean, message: string): FleetTestResult => ({ ok, target, message, ms: Date.now() - started });
+  const done = (ok: boolean, message: string): FleetTestResult => ({
+    ok,
+    target,
+    message,
+    ms: Date.now() - started,
+  });
   try {
     if (target === 'central') {
       if (!config.replication) return done(false, 'No central database is configured.');
@@ -113,11 +122,17 @@ export async function testLinkTarget(
       c.on('error', () => undefined);
       try {
         await c.connect();
-        const r = await c.query<{ v: string; s: number | null }>(
-          `SELECT current_setting('server_version') AS v,
+        const r = await c
+          .query<{ v: string; s: number | null }>(
+            `SELECT current_setting('server_version') AS v,
              (SELECT max(version) FROM fleet_schema_migrations) AS s`,
-        ).catch(async () => c.query<{ v: string; s: null }>(`SELECT current_setting('server_version') AS v, NULL AS s`));
-        const schema = r.rows[0].s ? `fleet schema v${r.rows[0].s}` : 'no fleet schema yet (the first station creates it)';
+          )
+          .catch(async () =>
+            c.query<{ v: string; s: null }>(`SELECT current_setting('server_version') AS v, NULL AS s`),
+          );
+        const schema = r.rows[0].s
+          ? `fleet schema v${r.rows[0].s}`
+          : 'no fleet schema yet (the first station creates it)';
         return done(true, `Connected: PostgreSQL ${r.rows[0].v}, ${schema}.`);
       } finally {
         await c.end().catch(() => undefined);
@@ -137,7 +152,10 @@ export async function testLinkTarget(
       });
       try {
         await new Promise<void>((ok, fail) => {
-          const t = setTimeout(() => fail(new Error(`no answer from the broker in ${timeoutMs} ms`)), timeoutMs);
+          const t = setTimeout(
+            () => fail(new Error(`no answer from the broker in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
           client.once('connect', () => {
             clearTimeout(t);
             ok();
@@ -148,9 +166,13 @@ export async function testLinkTarget(
           });
         });
         // A broker accepting the connection may still refuse the topic: publish a marked test message.
-        await client.publishAsync(`${topic}/test`, JSON.stringify({ test: true, station: outputs.stationId }), {
-          qos: 1,
-        });
+        await client.publishAsync(
+          `${topic}/test`,
+          JSON.stringify({ test: true, station: outputs.stationId }),
+          {
+            qos: 1,
+          },
+        );
         return done(true, `Broker accepted the connection and a QoS 1 test message on ${topic}/test.`);
       } finally {
         client.end(true);
@@ -161,10 +183,17 @@ export async function testLinkTarget(
     const res = await fetch(outputs.webhook.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ test: true, station: outputs.stationId, message: 'connection test from Settings' }),
+      body: JSON.stringify({
+        test: true,
+        station: outputs.stationId,
+        message: 'connection test from Settings',
+      }),
       signal: ctl,
     });
-    return done(res.ok, `The webhook answered HTTP ${res.status}${res.ok ? '' : ` (${res.statusText || 'error'})`}.`);
+    return done(
+      res.ok,
+      `The webhook answered HTTP ${res.status}${res.ok ? '' : ` (${res.statusText || 'error'})`}.`,
+    );
   } catch (err) {
     return done(false, err instanceof Error ? err.message || err.name : String(err));
   }

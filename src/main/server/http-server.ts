@@ -284,7 +284,10 @@ export function filterFromQuery(params: URLSearchParams): ReturnType<typeof insp
   return queryFilter(inspectionFilter, params);
 }
 
-function queryFilter<S extends z.ZodType>(schema: S, params: URLSearchParams): z.ZodSafeParseResult<z.output<S>> {
+function queryFilter<S extends z.ZodType>(
+  schema: S,
+  params: URLSearchParams,
+): z.ZodSafeParseResult<z.output<S>> {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of params) {
     if (k === 'token') continue;

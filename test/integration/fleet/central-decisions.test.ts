@@ -17,7 +17,11 @@ import { SimStation } from './station-fixture';
 
 if (PG_MISSING) console.warn(`Skipping central decisions test: ${PG_MISSING}`);
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms = 20_000) {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined> | T | null | undefined,
+  ms = 20_000,
+) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -98,10 +102,14 @@ describe.skipIf(PG_MISSING !== null)('central review decisions flow back to the 
         store.decide({ id: central.id, reviewer: 'qa.ben', decision: 'false_alarm', reason: 'looks fine' }),
       ).rejects.toThrow(/already decided/);
 
-      const local = await until('the station to apply it', () =>
-        station.db
-          .prepare(`SELECT id, reviewer, decision, defect_type, reason FROM review_decisions WHERE inspection_id = ?`)
-          .get(flagged) as Record<string, unknown> | undefined,
+      const local = await until(
+        'the station to apply it',
+        () =>
+          station.db
+            .prepare(
+              `SELECT id, reviewer, decision, defect_type, reason FROM review_decisions WHERE inspection_id = ?`,
+            )
+            .get(flagged) as Record<string, unknown> | undefined,
       );
       expect(local).toMatchObject({
         reviewer: 'qa.anna@fleet',
@@ -127,7 +135,10 @@ describe.skipIf(PG_MISSING !== null)('central review decisions flow back to the 
         return g.centralDecisions[0]?.appliedAt && g.stationDecisions.length > 0 ? g : null;
       });
       expect(detail.centralDecisions[0]).toMatchObject({ stationReviewId: local.id, applyError: null });
-      expect(detail.stationDecisions[0]).toMatchObject({ reviewer: 'qa.anna@fleet', decision: 'defect_confirmed' });
+      expect(detail.stationDecisions[0]).toMatchObject({
+        reviewer: 'qa.anna@fleet',
+        decision: 'defect_confirmed',
+      });
       expect(detail.inspection.review?.reviewer).toBe('qa.anna@fleet');
       expect(detail.inspection.pending).toBeNull();
 
@@ -143,8 +154,11 @@ describe.skipIf(PG_MISSING !== null)('central review decisions flow back to the 
         station.db.prepare(`SELECT 1 FROM audit_trail WHERE action = 'review.change'`).get(),
       );
       const status = await dispatch(station.handlers, 'fleet.status', {});
-      expect(status.ok && (status.result as { replication: { decisions: { appliedSeq: number } } }).replication
-        .decisions.appliedSeq).toBe(2);
+      expect(
+        status.ok &&
+          (status.result as { replication: { decisions: { appliedSeq: number } } }).replication.decisions
+            .appliedSeq,
+      ).toBe(2);
     });
   });
 
@@ -157,7 +171,12 @@ describe.skipIf(PG_MISSING !== null)('central review decisions flow back to the 
       sim = await SimStation.create('line-8');
       settings = new SettingsStore(sim.db, sim.audit);
       await sim.inspect(30);
-      const r = new Replicator({ db: sim.db, stationId: 'line-8', imagesDir: sim.imagesDir, central: pg.config });
+      const r = new Replicator({
+        db: sim.db,
+        stationId: 'line-8',
+        imagesDir: sim.imagesDir,
+        central: pg.config,
+      });
       await r.drain();
       await r.stop();
     });
@@ -221,7 +240,11 @@ describe.skipIf(PG_MISSING !== null)('central review decisions flow back to the 
     }, 60_000);
 
     it('reports a decision the station refuses, with the reason, and moves on', async () => {
-      const queue = await store.list({ stationId: 'line-8', verdicts: ['REVIEW'], reviewed: false }, undefined, 10);
+      const queue = await store.list(
+        { stationId: 'line-8', verdicts: ['REVIEW'], reviewed: false },
+        undefined,
+        10,
+      );
       const c = queue.rows[0];
       await store.decide({ id: c.id, reviewer: 'qa.ben', decision: 'defect_confirmed', reason: 'crack' });
       const refusing = new DecisionLink({

@@ -38,7 +38,9 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     await admin.connect();
     // Products come from the stations once they know them (another branch); set them here so
     // the filter has something to narrow.
-    await admin.query(`UPDATE inspections SET product = CASE WHEN id % 20 = 0 THEN 'bracket' ELSE 'hinge' END`);
+    await admin.query(
+      `UPDATE inspections SET product = CASE WHEN id % 20 = 0 THEN 'bracket' ELSE 'hinge' END`,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -81,7 +83,14 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
   it('reports yield per station from the hourly summary and from a full count alike', async () => {
     const hourly = await store.yieldByStation({});
     expect(hourly).toEqual([
-      expect.objectContaining({ stationId: 'line-1', total: 200, pass: 180, review: 20, fail: 0, yield: 0.9 }),
+      expect.objectContaining({
+        stationId: 'line-1',
+        total: 200,
+        pass: 180,
+        review: 20,
+        fail: 0,
+        yield: 0.9,
+      }),
       expect.objectContaining({ stationId: 'line-2', total: 100, pass: 90, review: 10, fail: 0, yield: 0.9 }),
     ]);
     // A score filter cannot use the summary; the counted answer must agree with the rows.
@@ -89,7 +98,9 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     const direct = await admin.query<{ station_id: string; n: string }>(
       `SELECT station_id, count(*) AS n FROM inspections WHERE norm_score >= 0.5 GROUP BY 1 ORDER BY 1`,
     );
-    expect(counted.map((r) => [r.stationId, r.total])).toEqual(direct.rows.map((r) => [r.station_id, Number(r.n)]));
+    expect(counted.map((r) => [r.stationId, r.total])).toEqual(
+      direct.rows.map((r) => [r.station_id, Number(r.n)]),
+    );
   });
 
   it('streams the filtered rows as CSV, header first, one line per row', async () => {

@@ -39,7 +39,12 @@ export function fleetLinkHandlers(
             lastError: r.lastError,
             lastShippedAt: r.lastShippedAt,
             lagSeconds: oldest === null ? null : Math.max(0, (Date.now() - oldest) / 1000),
-            outbox: { queued: r.outbox.queued, cap: r.outbox.cap, dropped: r.outbox.dropped, full: r.outbox.full },
+            outbox: {
+              queued: r.outbox.queued,
+              cap: r.outbox.cap,
+              dropped: r.outbox.dropped,
+              full: r.outbox.full,
+            },
             decisions: st.decisions ?? { appliedSeq: 0, lastPullAt: null, lastError: null },
           }
         : null,
@@ -54,7 +59,10 @@ export function fleetLinkHandlers(
     );
   };
   return {
-    ...(Object.fromEntries(CENTRAL_ONLY.map((m) => [m, notHere(m)])) as unknown as Pick<ApiHandlers, CentralOnly>),
+    ...(Object.fromEntries(CENTRAL_ONLY.map((m) => [m, notHere(m)])) as unknown as Pick<
+      ApiHandlers,
+      CentralOnly
+    >),
     'fleet.status': () => status(),
     'fleet.configure': async (req: ApiParsedRequest<'fleet.configure'>) => {
       const stored = readLinkConfig(s.settings, { mask: false });
