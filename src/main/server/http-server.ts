@@ -269,7 +269,7 @@ async function serveImage(
   }
 }
 
-/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
+/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&productId=…&runId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
 export function filterFromQuery(params: URLSearchParams): ReturnType<typeof inspectionFilter.safeParse> {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of params) {
@@ -277,6 +277,7 @@ export function filterFromQuery(params: URLSearchParams): ReturnType<typeof insp
     if (k === 'verdicts') raw.verdicts = v.split(',').filter(Boolean);
     else if (k === 'minScore' || k === 'maxScore') raw[k] = v.trim() === '' ? Number.NaN : Number(v);
     else if (k === 'reviewed') raw.reviewed = v === 'true' ? true : v === 'false' ? false : v;
+    else if (k === 'runId') raw.runId = /^\d+$/.test(v.trim()) ? Number(v) : v;
     else raw[k] = v;
   }
   return inspectionFilter.safeParse(raw);

@@ -39,6 +39,12 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'training.methods': 'operator',
   'reviews.list': 'operator',
   'candidates.list': 'operator',
+  'products.list': 'operator',
+  'products.get': 'operator',
+  'products.check': 'operator',
+  // A product's recipe (model, thresholds, outputs) was approved by an engineer; changing over to
+  // it is the line's daily work, signed by whoever does it.
+  'products.activate': 'operator',
 
   'reviews.record': 'qa',
   'candidates.export': 'qa',
@@ -60,6 +66,9 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'models.rollback': 'engineer',
   'models.import': 'engineer',
   'models.compare': 'engineer',
+  'products.create': 'engineer',
+  'products.update': 'engineer',
+  'products.deploy': 'engineer',
 
   'settings.update': 'admin',
   'users.list': 'admin',
@@ -82,6 +91,9 @@ export const SIGNED_METHODS: ReadonlySet<string> = new Set<ApiMethod>([
   'models.rollback',
   'station.setThresholds',
   'training.save',
+  'products.deploy',
+  'products.update',
+  'products.activate',
 ]);
 
 /** Request field that names the person, set by the station from the session (never trusted from the client). */
@@ -103,4 +115,8 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'models.import': 'actor',
   'users.create': 'actor',
   'users.update': 'actor',
+  'products.create': 'actor',
+  'products.update': 'actor',
+  'products.deploy': 'actor',
+  'products.activate': 'actor',
 };
