@@ -202,7 +202,9 @@ const v3: Migration = {
     // Rows written before this version are sealed as they are now, in id order; the trail says so.
     const sealer = new RecordSealer(db);
     const at = new Date().toISOString();
-    const read = db.prepare(`SELECT ${SEALED_COLUMNS_V1} FROM inspections WHERE id > ? ORDER BY id LIMIT 1000`);
+    const read = db.prepare(
+      `SELECT ${SEALED_COLUMNS_V1} FROM inspections WHERE id > ? ORDER BY id LIMIT 1000`,
+    );
     let after = 0;
     for (;;) {
       const rows = read.all(after) as SealedInspection[];

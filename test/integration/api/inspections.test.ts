@@ -271,7 +271,11 @@ function suite(name: string, make: () => Promise<Harness>): void {
         code: 'conflict',
         message: expect.stringMatching(/parts of 2 models \(model-[ab], model-[ab]\)/),
       });
-      const same = await h.client.call('inspections.whatIf', { t1: 1, t2: 1.5, filter: { modelId: MODEL_B } });
+      const same = await h.client.call('inspections.whatIf', {
+        t1: 1,
+        t2: 1.5,
+        filter: { modelId: MODEL_B },
+      });
       expect(same.modelId).toBe(MODEL_B);
       expect(same.total).toBe(60);
       expect(same.changed).toBe(0);

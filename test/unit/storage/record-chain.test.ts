@@ -217,7 +217,9 @@ describe('sealed inspections and signed checkpoints', () => {
 
   it('detects traceability cleared (back to the old form) or added to a row sealed without it', () => {
     attack((db) =>
-      db.prepare('UPDATE inspections SET product_id = NULL, run_id = NULL, source_ref = NULL WHERE id = 260').run(),
+      db
+        .prepare('UPDATE inspections SET product_id = NULL, run_id = NULL, source_ref = NULL WHERE id = 260')
+        .run(),
     );
     expect(verify()).toMatchObject({ ok: false, damage: 'edited', firstBadId: 260 });
     tmp.cleanup();
