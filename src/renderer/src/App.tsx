@@ -15,6 +15,8 @@ import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
+import { ProductsPage } from './pages/ProductsPage';
+import { ProductBadge } from './components/ProductBadge';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -28,6 +30,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
   { route: 'source', label: 'Source', icon: 'camera', built: true },
+  { route: 'products', label: 'Products', icon: 'product', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: true },
   { route: 'models', label: 'Models', icon: 'models', built: true },
@@ -39,6 +42,7 @@ const NAV: NavItem[] = [
 const PAGES: Record<Route, () => ReactNode> = {
   live: LivePage,
   source: SourcePage,
+  products: ProductsPage,
   review: ReviewPage,
   train: TrainPage,
   models: ModelsPage,
@@ -91,6 +95,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
           </div>
         </div>
         <div className="topbar-right">
+          <ProductBadge />
           <ConnectionPill state={connection} />
           <UserBadge />
           <Clock />
