@@ -48,8 +48,11 @@ export function checkModelForProduct(
         level: 'warn',
         code: 'training_set',
         message:
-          `${model.id} was trained on ${model.training.goodDir ? `images from ${model.training.goodDir}` : `training set ${short(model.fingerprint)}`}` +
-          `, which no earlier model of "${product.name}" used` +
+          (model.training.goodDir
+            ? `${model.id} was trained on images from ${model.training.goodDir}, which no earlier model of "${product.name}" used`
+            : model.fingerprint
+              ? `${model.id} was trained on a set of images (${short(model.fingerprint)}) that no earlier model of "${product.name}" used`
+              : `${model.id} has no record of its training images (imported), so no earlier model of "${product.name}" can vouch for it`) +
           (folders.length ? ` (they were trained on ${folders.slice(0, 3).join(', ')}).` : '.'),
       });
     }
@@ -88,6 +91,6 @@ function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-function short(fp: string | null): string {
-  return fp ? fp.slice(0, 12) : '(unknown)';
+function short(fp: string): string {
+  return fp.slice(0, 12);
 }

@@ -753,7 +753,7 @@ function WhatIfTable({
         <strong>{formatCount(result.changed)}</strong> of {formatCount(result.total)} parts would get a
         different verdict.
         {live
-          ? ` The line currently runs with T1 ${formatScore(live.t1)} / T2 ${formatScore(live.t2)}; change them on the Live screen (audited).`
+          ? ` The line currently runs with T1 ${formatScore(live.t1)} / T2 ${formatScore(live.t2)}; apply the ones you drag to below, or change them on the Live screen (signed and audited).`
           : ''}
       </p>
     </div>

@@ -143,6 +143,11 @@ function describeSource(source: Record<string, unknown> | null): string {
   return `camera ${String(input.device ?? input.url ?? input.path ?? input.graph ?? '')}`;
 }
 
+/** The line's saved source, for "use the current source" (the demo line is not a saved one). */
+function currentSourceText(current: Record<string, unknown> | null): string {
+  return current ? describeSource(current) : 'none saved yet: set one up on the Source screen';
+}
+
 function describeOutputs(outputs: Record<string, unknown> | null): string {
   if (!outputs) return "the station's outputs (unchanged)";
   const devices = Array.isArray(outputs.devices) ? outputs.devices.length : 0;
@@ -503,7 +508,7 @@ function EditRecipe({ product, onDone }: { product: ProductDto; onDone: () => vo
             disabled={!sources.data?.current}
             onChange={(e) => setTakeSource(e.target.checked)}
           />
-          Use the line&apos;s current source ({describeSource(sources.data?.current ?? null)})
+          Use the line&apos;s current source ({currentSourceText(sources.data?.current ?? null)})
         </label>
         <label className="check">
           <input
@@ -620,7 +625,7 @@ function NewProduct({ onCreated }: { onCreated: (p: ProductDto) => void }) {
             disabled={!sources.data?.current}
             onChange={(e) => setTakeSource(e.target.checked)}
           />
-          Use the line&apos;s current source ({describeSource(sources.data?.current ?? null)})
+          Use the line&apos;s current source ({currentSourceText(sources.data?.current ?? null)})
         </label>
         <div className="form-actions">
           <button
