@@ -16,6 +16,8 @@ import {
 } from './api/handlers/context';
 import { inspectionHandlers } from './api/handlers/inspections';
 import { modelHandlers } from './api/handlers/models';
+import { productHandlers, productOps, type ProductOps } from './api/handlers/products';
+import { ProductStore } from './products/store';
 import { sourceHandlers } from './api/handlers/sources';
 import { userHandlers } from './api/handlers/users';
 import { AccessControl } from './users/access';
@@ -199,6 +201,15 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   });
 
   const models = new ModelStore(db, audit, paths.models);
+  const products = new ProductStore(db, audit);
+  // After a restart the line records the product it was switched to (the run is new).
+  live.setProduct(products.active());
+  // Bound once the handler context exists (deploys through the selected product need it).
+  let ops: ProductOps | null = null;
+  const deployForLine: StationContext['deployForLine'] = (modelId, who, o) => {
+    if (!ops) throw new Error('product operations are not ready yet');
+    return ops.deployForLine(modelId, who, o);
+  };
 
   /** LiveStation loads the package first, so the table never marks a model active that cannot load. */
   const deployVersion = async (
@@ -226,8 +237,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     store: models,
     settings,
     emit: (job) => events.emit('training.progress', job),
-    deploy: (id, actor, reason) => deployVersion(id, actor, reason),
+    // Trained while a product was selected, so the check passes; the product records its new model.
+    deploy: (id, actor, reason) => deployForLine(id, { actor, reason }),
     backboneFor: opts.trainingBackbone,
+    productOf: () => products.active()?.id ?? null,
   });
   await training.cleanLeftovers();
 
@@ -350,6 +363,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     reads,
     reviews,
     models,
+    products,
     training,
     users,
     sessions,
@@ -359,9 +373,11 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     startLine,
     startSource,
     deployVersion,
+    deployForLine,
     readImage,
     fitOfDir,
   };
+  ops = productOps(context);
   const handlers: ApiHandlers = {
     ...systemHandlers(context),
     ...stationHandlers(context),
@@ -372,6 +388,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     ...trainingHandlers(context),
     ...modelHandlers(context),
     ...fleetLinkHandlers(context),
+    ...productHandlers(context, ops),
   };
 
   return {

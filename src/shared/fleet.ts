@@ -193,7 +193,6 @@ export interface CentralDecisionDto {
 export interface FleetInspectionDto extends InspectionDto {
   stationId: string;
   stationInspectionId: number;
-  product: string | null;
   /** The newest decision made here that the station has not applied yet. */
   pending: Pick<CentralDecisionDto, 'decision' | 'reviewer' | 'decidedAt' | 'applyError'> | null;
 }

@@ -148,7 +148,7 @@ export function fleetServerHandlers(c: FleetServerContext): ApiHandlers {
 }
 
 export const FLEET_CSV_HEADER =
-  'central_id,station,station_inspection_id,product,at,verdict,norm_score,raw_score,model_id,model_version,' +
+  'central_id,station,station_inspection_id,product,run_id,source_ref,at,verdict,norm_score,raw_score,model_id,model_version,' +
   'source,frame_id,reviewed,decision,defect_type,reviewer,pending_central_decision,image_sha256,heatmap_sha256\r\n';
 
 export function fleetCsvLine(r: FleetInspectionDto): string {
@@ -156,7 +156,9 @@ export function fleetCsvLine(r: FleetInspectionDto): string {
     r.id,
     r.stationId,
     r.stationInspectionId,
-    r.product,
+    r.productId,
+    r.runId,
+    r.sourceRef,
     r.at,
     r.verdict,
     r.normScore,

@@ -99,8 +99,11 @@ const CENTRAL_MIGRATIONS: readonly CentralMigration[] = [
       -- One id per inspection across stations, so the review UI can name a part with one number.
       ALTER TABLE inspections ADD COLUMN gid BIGINT GENERATED ALWAYS AS IDENTITY;
       CREATE UNIQUE INDEX inspections_gid ON inspections (gid);
-      -- Nullable: stations that do not know products yet send none.
+      -- Traceability (station schema v5): product id, run, the source's own frame name. Nullable:
+      -- older stations send none.
       ALTER TABLE inspections ADD COLUMN product TEXT;
+      ALTER TABLE inspections ADD COLUMN run_id BIGINT;
+      ALTER TABLE inspections ADD COLUMN source_ref TEXT;
       -- Kept so the station's sealed leaf hash can be recomputed here (refs are part of it).
       ALTER TABLE inspections ADD COLUMN image_ref TEXT;
       ALTER TABLE inspections ADD COLUMN heatmap_ref TEXT;

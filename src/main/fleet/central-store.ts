@@ -37,7 +37,7 @@ export interface NewCentralDecision {
 
 const INSPECTION_COLUMNS = `i.gid, i.station_id, i.id, i.at, i.source, i.frame_id, i.model_id, i.model_version,
   i.raw_score, i.norm_score, i.verdict, i.latency_ms, i.image_sha256, i.heatmap_sha256, i.store_error, i.shift,
-  i.product`;
+  i.product, i.run_id, i.source_ref`;
 
 /** Newest station decision and newest not-yet-applied central decision of each row. */
 const DECISION_JOINS = `
@@ -386,7 +386,6 @@ function toDto(r: Record<string, unknown>): FleetInspectionDto {
     id: Number(r.gid),
     stationId: r.station_id as string,
     stationInspectionId: Number(r.id),
-    product: (r.product as string | null) ?? null,
     at: r.at as string,
     source: r.source as string,
     frameId: (r.frame_id as string | null) ?? null,
@@ -403,6 +402,9 @@ function toDto(r: Record<string, unknown>): FleetInspectionDto {
     storeError: (r.store_error as string | null) ?? null,
     evictedAt: null,
     shift: (r.shift as string | null) ?? null,
+    productId: (r.product as string | null) ?? null,
+    runId: r.run_id === null || r.run_id === undefined ? null : Number(r.run_id),
+    sourceRef: (r.source_ref as string | null) ?? null,
     review: r.r_decision
       ? {
           decision: r.r_decision as ReviewDecisionDto['decision'],

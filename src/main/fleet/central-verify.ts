@@ -8,7 +8,7 @@ import {
   batchHash,
   inspectionLeaf,
   merkleRoot,
-  SEALED_COLUMNS,
+  SEALED_COLUMNS_V1,
   type SealedInspection,
 } from '../storage/record-hash';
 
@@ -211,7 +211,8 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
     const first = Number(page.rows[0].first_id);
     const last = Number(page.rows[page.rows.length - 1].last_id);
     const rows = await client.query<Record<string, unknown>>(
-      `SELECT ${SEALED_COLUMNS} FROM inspections WHERE station_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id`,
+      `SELECT ${SEALED_COLUMNS_V1}, product AS product_id, run_id, source_ref FROM inspections
+       WHERE station_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id`,
       [stationId, first, last],
     );
     const byId = new Map(rows.rows.map((r) => [Number(r.id), r]));
@@ -301,5 +302,8 @@ function sealedOf(r: Record<string, unknown>): SealedInspection {
     heatmap_sha256: r.heatmap_sha256 as string | null,
     store_error: r.store_error as string | null,
     shift: r.shift as string | null,
+    product_id: (r.product_id as string | null) ?? null,
+    run_id: r.run_id === null || r.run_id === undefined ? null : Number(r.run_id),
+    source_ref: (r.source_ref as string | null) ?? null,
   };
 }

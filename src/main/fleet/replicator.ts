@@ -76,16 +76,16 @@ export class Replicator {
       const st = db.prepare(sql);
       return (id: string) => st.get(id);
     };
-    // A station schema with products (another migration) sends the product; older ones send none.
-    const product = (db.prepare('PRAGMA table_info(inspections)').all() as { name: string }[]).some(
+    // A station with products (schema v5) sends product, run and source ref; older ones send none.
+    const traced = (db.prepare('PRAGMA table_info(inspections)').all() as { name: string }[]).some(
       (c) => c.name === 'product_id',
     )
-      ? 'product_id'
-      : 'NULL';
+      ? 'product_id AS product, run_id, source_ref'
+      : 'NULL AS product, NULL AS run_id, NULL AS source_ref';
     this.loaders = {
       inspection:
         one(`SELECT id, at, source, frame_id, model_id, model_version, raw_score, norm_score, verdict,
-        latency_ms, image_sha256, heatmap_sha256, store_error, shift, ${product} AS product, image_ref,
+        latency_ms, image_sha256, heatmap_sha256, store_error, shift, ${traced}, image_ref,
         heatmap_ref FROM inspections WHERE id = ?`),
       review: one(`SELECT id, inspection_id, decided_at, reviewer, decision, defect_type, reason
         FROM review_decisions WHERE id = ?`),
@@ -375,11 +375,12 @@ export class Replicator {
         await client.query(
           `INSERT INTO inspections (station_id, id, at, source, frame_id, model_id, model_version, raw_score,
              norm_score, verdict, latency_ms, image_sha256, heatmap_sha256, store_error, shift, product,
-             image_ref, heatmap_ref)
+             run_id, source_ref, image_ref, heatmap_ref)
            SELECT $1, r.* FROM jsonb_to_recordset($2::jsonb) AS r(id BIGINT, at TEXT,
              source TEXT, frame_id TEXT, model_id TEXT, model_version INTEGER, raw_score DOUBLE PRECISION,
              norm_score DOUBLE PRECISION, verdict TEXT, latency_ms DOUBLE PRECISION, image_sha256 TEXT,
-             heatmap_sha256 TEXT, store_error TEXT, shift TEXT, product TEXT, image_ref TEXT, heatmap_ref TEXT)
+             heatmap_sha256 TEXT, store_error TEXT, shift TEXT, product TEXT, run_id BIGINT, source_ref TEXT,
+             image_ref TEXT, heatmap_ref TEXT)
            ON CONFLICT DO NOTHING`,
           [station, JSON.stringify(d.inspection)],
         );

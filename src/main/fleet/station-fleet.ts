@@ -97,7 +97,8 @@ export function startStationFleet(deps: {
       if (!publisher || !outputs) return;
       publisher.publish({
         station: outputs.stationId,
-        product: outputs.product ?? row.modelId,
+        // The product the line ran for this part; the configured name or the model only without one.
+        product: row.productId ?? outputs.product ?? row.modelId,
         partId: row.frameId ?? '',
         verdict: row.verdict,
         score: row.normScore,

@@ -279,7 +279,7 @@ async function serveImage(
   }
 }
 
-/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
+/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&productId=…&runId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
 export function filterFromQuery(params: URLSearchParams): ReturnType<typeof inspectionFilter.safeParse> {
   return queryFilter(inspectionFilter, params);
 }
@@ -294,6 +294,7 @@ function queryFilter<S extends z.ZodType>(
     if (k === 'verdicts') raw.verdicts = v.split(',').filter(Boolean);
     else if (k === 'minScore' || k === 'maxScore') raw[k] = v.trim() === '' ? Number.NaN : Number(v);
     else if (k === 'reviewed') raw.reviewed = v === 'true' ? true : v === 'false' ? false : v;
+    else if (k === 'runId') raw.runId = /^\d+$/.test(v.trim()) ? Number(v) : v;
     else raw[k] = v;
   }
   return schema.safeParse(raw);

@@ -45,6 +45,12 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'fleet.yield': 'operator',
   'fleet.exportCsv': 'operator',
   'fleet.status': 'operator',
+  'products.list': 'operator',
+  'products.get': 'operator',
+  'products.check': 'operator',
+  // A product's recipe (model, thresholds, outputs) was approved by an engineer; changing over to
+  // it is the line's daily work, signed by whoever does it.
+  'products.activate': 'operator',
 
   'reviews.record': 'qa',
   'candidates.export': 'qa',
@@ -69,6 +75,9 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'models.import': 'engineer',
   'models.compare': 'engineer',
   'fleet.test': 'engineer',
+  'products.create': 'engineer',
+  'products.update': 'engineer',
+  'products.deploy': 'engineer',
 
   'settings.update': 'admin',
   'users.list': 'admin',
@@ -92,6 +101,9 @@ export const SIGNED_METHODS: ReadonlySet<string> = new Set<ApiMethod>([
   'models.rollback',
   'station.setThresholds',
   'training.save',
+  'products.deploy',
+  'products.update',
+  'products.activate',
 ]);
 
 /** Request field that names the person, set by the station from the session (never trusted from the client). */
@@ -115,4 +127,8 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'users.update': 'actor',
   'fleet.decide': 'reviewer',
   'fleet.configure': 'actor',
+  'products.create': 'actor',
+  'products.update': 'actor',
+  'products.deploy': 'actor',
+  'products.activate': 'actor',
 };

@@ -21,6 +21,8 @@ import { FleetAuditPage } from './pages/fleet/FleetAuditPage';
 import { FleetLinesPage } from './pages/fleet/FleetLinesPage';
 import { FleetReviewPage } from './pages/fleet/FleetReviewPage';
 import { NotOnFleet } from './pages/fleet/NotOnFleet';
+import { ProductsPage } from './pages/ProductsPage';
+import { ProductBadge } from './components/ProductBadge';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -34,6 +36,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
   { route: 'source', label: 'Source', icon: 'camera', built: true },
+  { route: 'products', label: 'Products', icon: 'product', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: true },
   { route: 'models', label: 'Models', icon: 'models', built: true },
@@ -45,6 +48,7 @@ const NAV: NavItem[] = [
 const PAGES: Record<Route, () => ReactNode> = {
   live: LivePage,
   source: SourcePage,
+  products: ProductsPage,
   review: ReviewPage,
   train: TrainPage,
   models: ModelsPage,
@@ -117,6 +121,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
           </div>
         </div>
         <div className="topbar-right">
+          {fleet ? null : <ProductBadge />}
           <ConnectionPill state={connection} />
           <UserBadge />
           <Clock />

@@ -26,8 +26,10 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
       attachSigningKey(s.db, loadOrCreateSigningKey(s.dir));
       s.audit.append({ actor: 'admin', action: 'test.setup', entity: 'station', reason: 'fixture' });
     }
-    await stations[0].inspect(200);
-    await stations[1].inspect(100);
+    // Products (station schema v5) travel with each inspection and are sealed with it.
+    const productOf = (k: number) => ((k + 1) % 20 === 0 ? 'bracket' : 'hinge');
+    await stations[0].inspect(200, productOf);
+    await stations[1].inspect(100, productOf);
     for (const s of stations) {
       const r = new Replicator({ db: s.db, stationId: s.id, imagesDir: s.imagesDir, central: pg.config });
       await r.drain();
@@ -36,11 +38,6 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     store = await CentralStore.open({ connectionString: pg.url });
     admin = new Client(pg.config);
     await admin.connect();
-    // Products come from the stations once they know them (another branch); set them here so
-    // the filter has something to narrow.
-    await admin.query(
-      `UPDATE inspections SET product = CASE WHEN id % 20 = 0 THEN 'bracket' ELSE 'hinge' END`,
-    );
   }, 60_000);
 
   afterAll(async () => {
@@ -75,8 +72,14 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     expect(l2.rows.every((r) => r.stationId === 'line-2')).toBe(true);
     const hinge = await store.list({ verdicts: ['REVIEW'], product: 'hinge' }, undefined, 100);
     expect(hinge.rows.length).toBeGreaterThan(0);
-    expect(hinge.rows.every((r) => r.product === 'hinge' && r.stationInspectionId % 20 === 10)).toBe(true);
+    expect(hinge.rows.every((r) => r.productId === 'hinge' && r.stationInspectionId % 20 === 10)).toBe(true);
+    const bracket = await store.yieldByStation({ product: 'bracket' });
+    expect(bracket.map((r) => [r.stationId, r.total])).toEqual([
+      ['line-1', 10],
+      ['line-2', 5],
+    ]);
     const overview = await store.overview();
+    expect(overview.products).toEqual(['bracket', 'hinge']);
     expect(overview.stations.map((s) => s.stationId)).toEqual(['line-1', 'line-2']);
   });
 
@@ -107,7 +110,7 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     let text = '';
     for await (const chunk of fleetCsvLines(store, { stationId: 'line-1' }, 64)) text += chunk;
     const lines = text.trimEnd().split('\r\n');
-    expect(lines[0]).toMatch(/^central_id,station,station_inspection_id,product,/);
+    expect(lines[0]).toMatch(/^central_id,station,station_inspection_id,product,run_id,source_ref,/);
     expect(lines).toHaveLength(201);
     expect(lines.slice(1).every((l) => l.split(',')[1] === 'line-1')).toBe(true);
   });

@@ -6,6 +6,7 @@ import type { ModelVersionDto } from '@shared/training';
 import type { DeviceService } from '../../devices';
 import type { StationFleetState } from '../../fleet';
 import type { ModelStore } from '../../model-store/store';
+import type { ProductStore } from '../../products/store';
 import type { SourceConfig } from '../../sources/config';
 import type { LiveStation } from '../../station';
 import type { AuditTrail } from '../../storage/audit-trail';
@@ -41,6 +42,7 @@ export interface StationContext {
   reads: ReadWorker;
   reviews: ReviewRepository;
   models: ModelStore;
+  products: ProductStore;
   training: TrainingJobs;
   users: UserStore;
   sessions: SessionStore;
@@ -56,6 +58,12 @@ export interface StationContext {
     actor: string,
     reason: string,
     change?: 'deployed' | 'rolled_back',
+  ): Promise<ModelVersionDto>;
+  /** deployVersion through the selected product: mismatch check, and the product's model recorded. */
+  deployForLine(
+    modelId: string,
+    who: { actor: string; reason: string },
+    opts?: { change?: 'deployed' | 'rolled_back'; acknowledge?: boolean },
   ): Promise<ModelVersionDto>;
   readImage(ref: string): Promise<ImageData64 & { data: Buffer }>;
   fitOfDir(dir: string): HeatmapFit | null;

@@ -288,7 +288,9 @@ function FleetDetail({ id, onDecided }: { id: number; onDecided: () => void }) {
           { label: 'Station', value: inspection.stationId, mono: true, testId: 'detail-station' },
           {
             label: 'Product',
-            value: inspection.product ?? 'not recorded by the station',
+            value: inspection.productId
+              ? `${inspection.productId}${inspection.runId !== null ? ` · run ${inspection.runId}` : ''}`
+              : 'not recorded by the station',
             testId: 'detail-product',
           },
           {

@@ -6,6 +6,8 @@ import { hrefFor, type Route } from '../../hooks/route';
 
 const WHY: Partial<Record<Route, string>> = {
   live: 'The live view shows one station’s camera and verdicts as they happen; the fleet server has no camera or line.',
+  products:
+    'Products (recipes) are set up and switched on each station; here they are a filter on the queue and the yield.',
   source: 'Cameras and folders belong to a station; choose a source on that station’s own screen.',
   train: 'Models are trained on a station, from that station’s pictures.',
   models:
