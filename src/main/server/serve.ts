@@ -107,7 +107,8 @@ async function serveFleet(opts: ServeOptions, centralUrl: string, staticDir: str
   console.log(`Fleet server listening on ${fleet.url}`);
   for (const url of reachableUrls(fleet.url)) console.log(`  reachable at ${url}`);
   console.log(`Central database: ${fleet.store.database}`);
-  console.log(`Accounts and audit trail: ${join(resolve(opts.dataDir), FLEET_SERVER_DB)}`);
+  console.log(`Data directory: ${resolve(opts.dataDir)}`);
+  console.log(`  accounts and the server's audit trail: ${join(resolve(opts.dataDir), FLEET_SERVER_DB)}`);
   if (fleet.firstAdminPassword) {
     console.log('First start: administrator account "admin" created.');
     console.log(`  One-time password (shown once, change it at first sign-in): ${fleet.firstAdminPassword}`);
