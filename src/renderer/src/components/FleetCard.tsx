@@ -151,7 +151,7 @@ export function FleetCard() {
             />
             <Field
               id="fl-product"
-              label="Product (sent with each verdict)"
+              label="Product when the line runs none (sent with verdicts)"
               value={draft.product}
               onChange={(v) => set('product', v)}
               placeholder="bracket-a"
@@ -300,6 +300,8 @@ function LinkPill({ s }: { s: FleetLinkStatus | undefined }) {
   const r = s.replication;
   if (r && !r.connected && r.outbox.queued > 0) return <Pill tone="bad">central database unreachable</Pill>;
   if (r?.outbox.full) return <Pill tone="bad">outbox full</Pill>;
+  if (s.config.outputs?.mqtt && s.outputs && !s.outputs.mqttConnected)
+    return <Pill tone="warn">MQTT broker unreachable</Pill>;
   return <Pill tone="ok">linked</Pill>;
 }
 

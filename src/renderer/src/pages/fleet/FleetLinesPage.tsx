@@ -40,8 +40,8 @@ const COLUMNS: Array<Column<FleetYieldRow>> = [
     key: 'yield',
     header: 'Yield',
     render: (r) => (
-      <span className="yield-cell" title="PASS share of inspected parts">
-        <span className="yield-bar" aria-hidden="true">
+      <span className="fleet-yield-cell" title="PASS share of inspected parts">
+        <span className="fleet-yield-bar" aria-hidden="true">
           <span style={{ width: `${((r.yield ?? 0) * 100).toFixed(1)}%` }} />
         </span>
         <span className="mono">{pct(r.yield)}</span>
@@ -50,7 +50,7 @@ const COLUMNS: Array<Column<FleetYieldRow>> = [
   },
   {
     key: 'span',
-    header: 'From – to',
+    header: 'Period covered',
     render: (r) => (
       <span className="mono small">
         {formatTime(r.firstAt).slice(0, 16)} – {formatTime(r.lastAt).slice(0, 16)}

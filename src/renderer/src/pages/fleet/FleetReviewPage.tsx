@@ -174,7 +174,7 @@ export function FleetReviewPage() {
                     </span>
                     <span className="mono small">{formatScore(r.normScore)}</span>
                     <span className="muted small mono" title={formatTime(r.at)}>
-                      {formatTime(r.at).slice(5, 16)}
+                      {formatTime(r.at).slice(11, 16)}
                     </span>
                     <FleetDecisionTag row={r} />
                   </button>
