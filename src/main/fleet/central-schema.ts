@@ -114,6 +114,8 @@ const CENTRAL_MIGRATIONS: readonly CentralMigration[] = [
         WHERE verdict <> 'PASS';
       CREATE INDEX inspections_product_flagged_at ON inspections (product, at, gid)
         WHERE verdict <> 'PASS';
+      CREATE INDEX inspections_station_product_flagged_at ON inspections (station_id, product, at, gid)
+        WHERE verdict <> 'PASS';
       CREATE INDEX inspections_at_gid ON inspections (at, gid);
       CREATE INDEX inspections_station_at_gid ON inspections (station_id, at, gid);
       CREATE INDEX review_decisions_inspection ON review_decisions (station_id, inspection_id, id);

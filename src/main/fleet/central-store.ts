@@ -126,14 +126,17 @@ export class CentralStore {
       q.conds.push(`(i.at, i.gid) < ($${q.params.length - 1}, $${q.params.length})`);
     }
     q.params.push(limit);
+    // The page is cut first and the decisions joined to its rows only: joined before the LIMIT,
+    // a sorted plan would look up decisions for every matching row (seconds over a million).
     const res = await this.pool.query(
       `SELECT ${INSPECTION_COLUMNS}, rd.decision AS r_decision, rd.defect_type AS r_defect_type,
          rd.reviewer AS r_reviewer, rd.decided_at AS r_decided_at, rd.reason AS r_reason,
          cd.decision AS p_decision, cd.reviewer AS p_reviewer, cd.decided_at AS p_decided_at,
          cd.apply_error AS p_error
-       FROM inspections i ${DECISION_JOINS}
-       ${q.conds.length ? `WHERE ${q.conds.join(' AND ')}` : ''}
-       ORDER BY i.at DESC, i.gid DESC LIMIT $${q.params.length}`,
+       FROM (SELECT * FROM inspections i ${q.conds.length ? `WHERE ${q.conds.join(' AND ')}` : ''}
+             ORDER BY i.at DESC, i.gid DESC LIMIT $${q.params.length}) i
+       ${DECISION_JOINS}
+       ORDER BY i.at DESC, i.gid DESC`,
       q.params,
     );
     return res.rows.map(toDto);
@@ -357,9 +360,14 @@ function where(f: FleetFilter): { conds: string[]; params: unknown[] } {
     conds.push(sql.replace('?', `$${params.length}`));
   };
   if (f.verdicts) {
-    const v = [...new Set(f.verdicts)];
-    conds.push(`i.verdict IN (${v.map((x) => `'${x}'`).join(', ')})`);
-    if (!v.includes('PASS')) conds.push(`i.verdict <> 'PASS'`);
+    const v = new Set(f.verdicts);
+    // The queue (FAIL + REVIEW) is exactly the partial indexes' predicate; written once, so the
+    // planner does not count the same condition twice and misjudge how many rows match.
+    if (v.size === 2 && !v.has('PASS')) conds.push(`i.verdict <> 'PASS'`);
+    else if (v.size < 3) {
+      conds.push(`i.verdict IN (${[...v].map((x) => `'${x}'`).join(', ')})`);
+      if (!v.has('PASS')) conds.push(`i.verdict <> 'PASS'`);
+    }
   }
   if (f.stationId) add('i.station_id = ?', f.stationId);
   if (f.product) add('i.product = ?', f.product);
@@ -369,10 +377,13 @@ function where(f: FleetFilter): { conds: string[]; params: unknown[] } {
   if (f.minScore !== undefined) add('i.norm_score >= ?', f.minScore);
   if (f.maxScore !== undefined) add('i.norm_score <= ?', f.maxScore);
   if (f.reviewed !== undefined) {
-    const decided = `(EXISTS (SELECT 1 FROM review_decisions r WHERE r.station_id = i.station_id
-        AND r.inspection_id = i.id) OR EXISTS (SELECT 1 FROM central_decisions c
-        WHERE c.station_id = i.station_id AND c.inspection_id = i.id))`;
-    conds.push(f.reviewed ? decided : `NOT ${decided}`);
+    const atStation = `EXISTS (SELECT 1 FROM review_decisions r WHERE r.station_id = i.station_id
+        AND r.inspection_id = i.id)`;
+    const here = `EXISTS (SELECT 1 FROM central_decisions c WHERE c.station_id = i.station_id
+        AND c.inspection_id = i.id)`;
+    // "Open" as two NOT EXISTS: each becomes an index anti-join that stops with the page, where
+    // NOT (a OR b) would hash every decision ever made on each request.
+    conds.push(f.reviewed ? `(${atStation} OR ${here})` : `NOT ${atStation} AND NOT ${here}`);
   }
   return { conds, params };
 }
