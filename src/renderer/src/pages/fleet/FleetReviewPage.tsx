@@ -214,7 +214,8 @@ function FleetDecisionTag({ row }: { row: FleetInspectionDto }) {
       </span>
     );
   }
-  if (!row.review) return <span className="decision-tag open">open</span>;
+  // Open parts carry no tag: the narrow queue keeps its room for the station name.
+  if (!row.review) return null;
   return row.review.decision === 'defect_confirmed' ? (
     <span className="decision-tag defect" data-testid="decision-tag">
       defect
