@@ -209,10 +209,13 @@ export function productHandlers(
           products.markActive(p.id, who);
           live.setProduct(p);
         }
-        // A product change is a new run: restart the line on the product's source (or the current one).
+        // A product change is a new run: restart the line on the product's source, or on the one
+        // it runs (the demo line is not a saved source).
         if (wasRunning) {
-          const source = settings.getInternal<SourceConfig>(LAST_SOURCE_KEY);
-          if (source) await startSource(source, req.actor, req.reason);
+          const own = req.id !== null ? products.get(req.id)?.source : null;
+          const running = live.currentSource();
+          if (own) await startSource(parseSource(own), req.actor, req.reason);
+          else if (running) await live.start(running);
         }
         changed(req.id, 'activated');
         return list();
