@@ -7,7 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { AuditPage, InspectionListPage, ModelList, StationState } from '@shared/api';
+import type { AuditPage, InspectionListPage, ModelList } from '@shared/api';
+import type { StationState } from '@shared/station';
 import { writeAnomalibPackage } from '../integration/wizard/helpers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
 import {
@@ -116,6 +117,7 @@ describe('products, the header and History thresholds (headless, Chromium)', () 
     await page.setViewportSize({ width: 1024, height: 768 });
     await page.selectOption('[data-testid="product-deploy-model"]', '');
 
+    const runBefore = (await rpc<StationState>(station.url, 'station.state', {})).run!.id;
     await page.fill('[data-testid="product-activate-reason"]', 'changeover to the plate order');
     await page.click('[data-testid="product-activate"]');
     await signChange(page);
@@ -127,6 +129,9 @@ describe('products, the header and History thresholds (headless, Chromium)', () 
 
     const state = await rpc<StationState>(station.url, 'station.state', {});
     expect(state.product).toEqual({ id: 'demo-plate', name: 'Demo plate' });
+    // The changeover is a new run of the (still running) demo line.
+    expect(state.status).toBe('running');
+    expect(state.run!.id).toBeGreaterThan(runBefore);
     const audit = await rpc<AuditPage>(station.url, 'audit.list', { limit: 100 });
     expect(audit.rows.find((r) => r.action === 'products.activate')).toMatchObject({
       actor: 'admin',

@@ -321,6 +321,11 @@ export class LiveStation {
     this.emitState();
   }
 
+  /** The source configuration the line runs (or last ran); null before the first start. */
+  currentSource(): SourceConfig | null {
+    return this.sourceConfig;
+  }
+
   /** Writes a recently inspected frame into `folder` (for the next training set), losslessly when possible. */
   async saveFrameAsGood(frameId: string, folder: string): Promise<{ path: string }> {
     const frame = this.recent.get(frameId);

@@ -251,6 +251,22 @@ function productsSuite(name: string, make: () => Promise<Harness>): void {
       expect((await h.client.call('products.get', { id: 'plate-a' })).product.thresholds).toBeNull();
     }, 60_000);
 
+    it("restores each product's thresholds on switching, never another product's", async () => {
+      await h.client.call('products.create', { name: 'Plate B', actor: 'x', reason: 'r' });
+      await h.client.call(
+        'products.deploy',
+        signed({ id: 'plate-b', modelId: bottle, acknowledgeMismatch: true, actor: 'x', reason: 'r' }),
+      );
+      // plate-a runs the same model; its own thresholds are set on the line and kept with it.
+      await h.client.call('station.setThresholds', signed({ t1: 0.25, t2: 0.65, actor: 'x', reason: 'a' }));
+      await h.client.call('products.activate', signed({ id: 'plate-b', actor: 'x', reason: 'to b' }));
+      const b = (await h.client.call('station.state', {})).model!;
+      expect(b.id).toBe(bottle);
+      expect(b.thresholds).toEqual(b.packageThresholds);
+      await h.client.call('products.activate', signed({ id: 'plate-a', actor: 'x', reason: 'to a' }));
+      expect((await h.client.call('station.state', {})).model!.thresholds).toEqual({ t1: 0.25, t2: 0.65 });
+    });
+
     it('clears the product', async () => {
       const list = await h.client.call('products.activate', signed({ id: null, actor: 'x', reason: 'done' }));
       expect(list.activeId).toBeNull();

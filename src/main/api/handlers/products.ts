@@ -54,7 +54,8 @@ export function productOps(s: StationContext): ProductOps {
       }
       const deployed = await deployVersion(modelId, who.actor, who.reason, opts.change);
       if (product.modelId !== modelId) {
-        products.setModel(product.id, modelId, warnings, who);
+        const after = products.setModel(product.id, modelId, warnings, who);
+        applyThresholds(s.live, after, who.actor, `model ${modelId} deployed for product "${product.name}"`);
         events.emit('products.changed', { activeId: product.id, id: product.id, change: 'deployed' });
       }
       return deployed;
@@ -103,14 +104,6 @@ export function productHandlers(
     });
   };
 
-  /** Thresholds of the product's model, when that model is the one the line runs. */
-  const applyThresholds = (p: ProductDto, actor: string, reason: string) => {
-    const m = live.state().model;
-    if (!p.thresholds || !m || m.id !== p.modelId) return;
-    if (m.thresholds.t1 === p.thresholds.t1 && m.thresholds.t2 === p.thresholds.t2) return;
-    live.setThresholds(p.thresholds, actor, reason);
-  };
-
   return {
     'products.list': () => list(),
     'products.get': (req: ApiParsedRequest<'products.get'>) => {
@@ -120,6 +113,12 @@ export function productHandlers(
     },
     'products.create': (req: ApiParsedRequest<'products.create'>) => {
       validateRecipe(req);
+      if (req.thresholds) {
+        throw new ApiError(
+          'bad_request',
+          'A new product has no model yet, and thresholds belong to a model: deploy one, then set them.',
+        );
+      }
       const created = products.create(
         req.id,
         {
@@ -159,7 +158,7 @@ export function productHandlers(
         // The selected product's change takes effect on the line at once (source at the next start).
         if (after.active) {
           const why = `product "${after.name}" changed: ${req.reason}`;
-          applyThresholds(after, req.actor, why);
+          if (req.thresholds !== undefined) applyThresholds(live, after, req.actor, why);
           if (req.outputs) await applyOutputs(req.outputs, req.actor, why);
           if (req.source) saveLastSource(parseSource(req.source), req.actor, why);
         }
@@ -180,6 +179,13 @@ export function productHandlers(
         if (product.active)
           await deployVersion(req.modelId, req.actor, `for product "${product.name}": ${req.reason}`);
         const after = products.setModel(req.id, req.modelId, warnings, who);
+        if (after.active)
+          applyThresholds(
+            live,
+            after,
+            req.actor,
+            `model ${req.modelId} deployed for product "${after.name}"`,
+          );
         changed(after.id, 'deployed');
         return after;
       }),
@@ -203,16 +209,19 @@ export function productHandlers(
           if (live.state().model?.id !== p.modelId || s.models.active()?.id !== p.modelId) {
             await deployVersion(p.modelId, req.actor, why);
           }
-          applyThresholds(p, req.actor, why);
+          applyThresholds(live, p, req.actor, why);
           if (p.outputs) await applyOutputs(p.outputs, req.actor, why);
           if (p.source) saveLastSource(parseSource(p.source), req.actor, why);
           products.markActive(p.id, who);
           live.setProduct(p);
         }
-        // A product change is a new run: restart the line on the product's source (or the current one).
+        // A product change is a new run: restart the line on the product's source, or on the one
+        // it runs (the demo line is not a saved source).
         if (wasRunning) {
-          const source = settings.getInternal<SourceConfig>(LAST_SOURCE_KEY);
-          if (source) await startSource(source, req.actor, req.reason);
+          const own = req.id !== null ? products.get(req.id)?.source : null;
+          const running = live.currentSource();
+          if (own) await startSource(parseSource(own), req.actor, req.reason);
+          else if (running) await live.start(running);
         }
         changed(req.id, 'activated');
         return list();
@@ -232,6 +241,18 @@ export function productHandlers(
       reason,
     });
   }
+}
+
+/**
+ * The product's thresholds on the line, when its model is the one the line runs; without its own,
+ * the model package's, never thresholds another product left on the same model.
+ */
+function applyThresholds(live: StationContext['live'], p: ProductDto, actor: string, reason: string): void {
+  const m = live.state().model;
+  if (!m || m.id !== p.modelId) return;
+  const target = p.thresholds ?? m.packageThresholds;
+  if (m.thresholds.t1 === target.t1 && m.thresholds.t2 === target.t2) return;
+  live.setThresholds(target, actor, reason);
 }
 
 /** Source and outputs are checked by their own schemas before anything is stored. */

@@ -176,10 +176,11 @@ function ProductFacts({
     setResult(null);
     try {
       await client.call('products.activate', { id, actor: 'operator', reason: reason.trim() });
+      const running = (await client.call('station.state', {})).status === 'running';
       setResult({
         tone: 'ok',
         text: id
-          ? `The line now runs "${product.name}"; a new run starts when the line (re)starts. Recorded in the audit trail.`
+          ? `The line now runs "${product.name}"${running ? ' and restarted as a new run' : '; the next start is a new run'}. Recorded in the audit trail.`
           : 'No product selected any more. Recorded in the audit trail.',
       });
       setReason('');
