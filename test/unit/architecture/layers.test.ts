@@ -31,6 +31,8 @@ export const LAYERS: Record<string, number> = {
   devices: 2,
   station: 2,
   demo: 2,
+  // products (recipes) and their model checks: storage below, handlers above
+  products: 2,
   // application services
   wizard: 3,
   api: 3,
