@@ -1,10 +1,11 @@
-// The QA screens' reads (History pages, aggregates, CSV chunks, candidates) run in one worker
+// The QA screens' reads (History pages, aggregates, CSV chunks, candidates, audit pages) run in one worker
 // thread on its own read-only connection, so a long query or a 200 000-row export never holds the
 // main thread, where the inspection loop posts results and commits rows. WAL lets that reader see
 // every committed batch without blocking the writer.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { resolveWorkerEntry } from '../jobs/worker-job';
+import type { AuditReader } from '../storage/audit-trail';
 import type { InspectionQueries } from './inspection-queries';
 
 export const READ_WORKER_ENTRY = {
@@ -12,7 +13,11 @@ export const READ_WORKER_ENTRY = {
   source: join(__dirname, 'read.worker.ts'),
 };
 
-/** The read-only methods of InspectionQueries the worker serves. */
+/** What the worker serves: InspectionQueries' read-only methods and the audit trail's pages. */
+export interface ReadApi extends Pick<InspectionQueries, InspectionReadMethod> {
+  auditPage: AuditReader['list'];
+}
+
 export const READ_METHODS = [
   'list',
   'get',
@@ -24,11 +29,11 @@ export const READ_METHODS = [
   'yieldOverTime',
   'csvChunk',
   'candidates',
+  'auditPage',
 ] as const;
 export type ReadMethod = (typeof READ_METHODS)[number];
-type Fn<M extends ReadMethod> = InspectionQueries[M] extends (...a: infer A) => infer R
-  ? (...a: A) => R
-  : never;
+type InspectionReadMethod = Exclude<ReadMethod, 'auditPage'>;
+type Fn<M extends ReadMethod> = ReadApi[M] extends (...a: infer A) => infer R ? (...a: A) => R : never;
 
 export interface ReadWorkerData {
   databaseFile: string;

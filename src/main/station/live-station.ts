@@ -13,7 +13,7 @@ import { verdictOf } from '../models/schema';
 import { createSource } from '../sources';
 import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../sources/config';
 import type { Frame, FrameSink, FrameSource, SourceState } from '../sources/types';
-import type { AuditTrail } from '../storage/audit-trail';
+import type { AuditEntry, AuditTrail } from '../storage/audit-trail';
 import type { Db } from '../storage/database';
 import type { ImageStore } from '../storage/image-store';
 import { InspectionRepository, type NewInspection, type Verdict } from '../storage/inspections';
@@ -68,6 +68,11 @@ export interface LiveStationOptions {
   intraOpNumThreads?: number;
   /** Shift label stored with each row (e.g. from a shift calendar). */
   shift?: () => string | null;
+  /**
+   * The line stops when the database has refused inspection rows for this long (reserve already
+   * released): parts must not pass unrecorded, and rows held in memory would be lost to a kill.
+   */
+  unloggedStopMs?: number;
 }
 
 export interface LiveStationDeps {
@@ -136,6 +141,7 @@ export function sourceRefOf(frame: Pick<Frame, 'name' | 'streamTime'>): string |
 const EXT_OF: Record<string, string> = { jpg: 'jpg', png: 'png', bmp: 'bmp', tiff: 'tif', webp: 'webp' };
 
 export class LiveStation {
+  private unloggedTimer: NodeJS.Timeout | null = null;
   private readonly opts: Required<Omit<LiveStationOptions, 'shift' | 'intraOpNumThreads'>> &
     Pick<LiveStationOptions, 'shift' | 'intraOpNumThreads'>;
   private readonly repo: InspectionRepository;
@@ -183,6 +189,7 @@ export class LiveStation {
       rejectRing: o.rejectRing ?? 20,
       shift: o.shift,
       intraOpNumThreads: o.intraOpNumThreads,
+      unloggedStopMs: o.unloggedStopMs ?? 10_000,
     };
     this.queue = new DropOldestQueue<Queued>(this.opts.queueCapacity);
     this.repo = new InspectionRepository(deps.db);
@@ -217,6 +224,7 @@ export class LiveStation {
           this.fault = { kind: 'logging', message };
           this.emitError('logging', message, true);
           this.emitState();
+          this.armUnloggedStop();
         },
         storageState: (st) => {
           // One state for the whole episode; cleared when space returns or writes recover.
@@ -264,6 +272,8 @@ export class LiveStation {
   /** Stops and releases the model session; the station is unusable afterwards. */
   close(): Promise<void> {
     return this.serial(async () => {
+      if (this.unloggedTimer) clearTimeout(this.unloggedTimer);
+      this.unloggedTimer = null;
       await this.stopNow();
       await this.logger.close();
       const m = this.model;
@@ -549,6 +559,8 @@ export class LiveStation {
     };
     if (this.fault?.kind !== 'model') this.fault = null;
     this.running = true;
+    // Still refused from before the stop: the same grace time applies to the new run.
+    if (this.logger.refusing) this.armUnloggedStop();
     this.loopDone = this.loop();
     this.statsTimer = setInterval(() => this.emit('station.stats', this.stats()), this.opts.statsIntervalMs);
     this.statsTimer.unref();
@@ -581,6 +593,35 @@ export class LiveStation {
     if (this.run) this.runs.end(this.run.id, new Date().toISOString());
     this.setStatus(this.model ? 'ready' : 'idle', 'stopped');
     return this.state();
+  }
+
+  /** Called on the first refused batch of an outage; stops the line if the refusal outlasts the grace time. */
+  private armUnloggedStop(): void {
+    if (this.unloggedTimer) return;
+    this.unloggedTimer = setTimeout(() => {
+      this.unloggedTimer = null;
+      if (!this.logger.refusing || !this.running) return;
+      const message =
+        `line stopped: inspection records could not be written for ${Math.round(this.opts.unloggedStopMs / 1000)} s ` +
+        `(${this.logger.depth} rows waiting; free disk space, then start the line again)`;
+      // The fault is set first so no one sees the line stopped without the reason.
+      this.fault = { kind: 'logging', message };
+      this.emitError('logging', message, true);
+      void this.stop().then(() => {
+        this.auditWhenWritable({ actor: 'station', action: 'station.stop', entity: 'line', reason: message });
+        this.emitState();
+      });
+    }, this.opts.unloggedStopMs);
+    this.unloggedTimer.unref();
+  }
+
+  /** The audit row of an automatic stop may meet the same full disk: retried until it is written. */
+  private auditWhenWritable(entry: AuditEntry, delayMs = 2000): void {
+    try {
+      this.deps.audit.append(entry);
+    } catch {
+      setTimeout(() => this.auditWhenWritable(entry, delayMs), delayMs).unref();
+    }
   }
 
   private runningMessage(): string {

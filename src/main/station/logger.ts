@@ -95,6 +95,11 @@ export class ResultLogger {
     this.guard?.onChange((s) => this.hooks.storageState?.(s));
   }
 
+  /** The database refused the last batch and has not accepted one since. */
+  get refusing(): boolean {
+    return this.refused;
+  }
+
   /** Items accepted and not yet committed (stored or waiting for the batch). */
   get depth(): number {
     return this.backlog + this.pending.length;

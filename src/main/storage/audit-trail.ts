@@ -34,9 +34,7 @@ export class AuditTrail {
   private readonly head: Statement<[], { last_id: number; last_hash: string }>;
   private readonly insert: Statement<unknown[]>;
   private readonly advance: Statement<[number, string]>;
-  private readonly pageFirst: Statement<[number], DbAuditRow>;
-  private readonly pageBefore: Statement<[number, number], DbAuditRow>;
-  private readonly count: Statement<[], { n: number }>;
+  private readonly reader: AuditReader;
   private readonly appendTx: (entry: AuditEntry) => AuditRow;
   private readonly listeners = new Set<(row: AuditRow) => void>();
 
@@ -47,9 +45,7 @@ export class AuditTrail {
     this.head = db.prepare('SELECT last_id, last_hash FROM audit_head WHERE singleton = 1');
     this.insert = db.prepare(`INSERT INTO audit_trail (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.advance = db.prepare('UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1');
-    this.pageFirst = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id DESC LIMIT ?`);
-    this.pageBefore = db.prepare(`SELECT ${COLUMNS} FROM audit_trail WHERE id < ? ORDER BY id DESC LIMIT ?`);
-    this.count = db.prepare('SELECT COUNT(*) AS n FROM audit_trail');
+    this.reader = new AuditReader(db);
     // Ids come from the head, not AUTOINCREMENT, because the id is part of the hashed content
     // and must be known before the row is written.
     this.appendTx = db.transaction((entry: AuditEntry): AuditRow => {
@@ -105,17 +101,8 @@ export class AuditTrail {
     return () => this.listeners.delete(listener);
   }
 
-  list({ beforeId, limit = 100 }: { beforeId?: number; limit?: number } = {}): AuditPage {
-    const take = Math.max(1, Math.min(500, Math.floor(limit)));
-    // One extra row tells whether an older page exists without a second query.
-    const raw =
-      beforeId === undefined ? this.pageFirst.all(take + 1) : this.pageBefore.all(beforeId, take + 1);
-    const rows = raw.slice(0, take).map(toAuditRow);
-    return {
-      rows,
-      nextBeforeId: raw.length > take ? rows[rows.length - 1].id : null,
-      total: this.count.get()!.n,
-    };
+  list(page: AuditPageRequest = {}): AuditPage {
+    return this.reader.list(page);
   }
 
   /** The audit chain alone; verifyStationChain adds inspections and the signed checkpoints. */
@@ -128,6 +115,40 @@ export class AuditTrail {
       firstBadId: damage?.firstBadId ?? null,
       problem: damage?.problem ?? null,
       verifiedAt,
+    };
+  }
+}
+
+export interface AuditPageRequest {
+  beforeId?: number;
+  limit?: number;
+}
+
+/**
+ * Pages of the trail, newest first. Needs only a read connection, so the QA screens' read worker
+ * serves it on its read-only handle and a long trail never holds the inspection thread.
+ */
+export class AuditReader {
+  private readonly pageFirst: Statement<[number], DbAuditRow>;
+  private readonly pageBefore: Statement<[number, number], DbAuditRow>;
+  private readonly count: Statement<[], { n: number }>;
+
+  constructor(db: Db) {
+    this.pageFirst = db.prepare(`SELECT ${COLUMNS} FROM audit_trail ORDER BY id DESC LIMIT ?`);
+    this.pageBefore = db.prepare(`SELECT ${COLUMNS} FROM audit_trail WHERE id < ? ORDER BY id DESC LIMIT ?`);
+    this.count = db.prepare('SELECT COUNT(*) AS n FROM audit_trail');
+  }
+
+  list({ beforeId, limit = 100 }: AuditPageRequest = {}): AuditPage {
+    const take = Math.max(1, Math.min(500, Math.floor(limit)));
+    // One extra row tells whether an older page exists without a second query.
+    const raw =
+      beforeId === undefined ? this.pageFirst.all(take + 1) : this.pageBefore.all(beforeId, take + 1);
+    const rows = raw.slice(0, take).map(toAuditRow);
+    return {
+      rows,
+      nextBeforeId: raw.length > take ? rows[rows.length - 1].id : null,
+      total: this.count.get()!.n,
     };
   }
 }

@@ -1,6 +1,6 @@
 export { openDatabase, schemaVersion, CURRENT_SCHEMA_VERSION, SchemaTooNewError, type Db } from './database';
 export { MIGRATIONS, type Migration } from './migrations';
-export { AuditTrail, type AuditEntry } from './audit-trail';
+export { AuditTrail, AuditReader, type AuditEntry, type AuditPageRequest } from './audit-trail';
 export { auditRowHash, GENESIS_HASH } from './audit-hash';
 export {
   SettingsStore,

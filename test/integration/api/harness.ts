@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import type { StationClient } from '@shared/api';
 import { createIpcClient, type IpcRendererLike } from '@shared/ipc';
 import { bindIpc, type IpcMainLike } from '../../../src/main/api/ipc-binding';
-import { startHeadlessServer, type HeadlessServer } from '../../../src/main/server/http-server';
+import type { HeadlessServer } from '../../../src/main/server/http-server';
+import { startStationServer } from '../../../src/main/server/station-server';
 import { openStation, type OpenStationOptions, type Station } from '../../../src/main/station-services';
 import { createHttpClient } from '../../../src/renderer/src/transport/http';
 
@@ -73,18 +74,11 @@ export async function httpHarness(
   });
   const staticDir = tempDir('contract-static-');
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  const server: HeadlessServer = await startHeadlessServer({
-    handlers: station.handlers,
-    events: station.events,
+  const server: HeadlessServer = await startStationServer(station, {
     staticDir,
     host: '127.0.0.1',
     port: 0,
     tokenHash: null,
-    access: station.access,
-    files: {
-      readImage: (ref) => station.readImage(ref),
-      csvLines: (filter) => station.reads.csvLines(filter),
-    },
   });
   const clients: Array<ReturnType<typeof createHttpClient>> = [];
   const connect = async (): Promise<StationClient> => {

@@ -1,10 +1,11 @@
 // Fixtures for station tests: a tiny seeded conv backbone (so a real PatchCore model fits in well
 // under a second), the demo set rendered small, and a station over a fresh data directory.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemo, type DemoPaths } from '../../../src/main/demo';
 import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
+import { parseModel, serializeModel } from '../../../src/main/onnx/serialize';
 import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import {
   LiveStation,
@@ -116,4 +117,17 @@ export async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** Copies a package, dropping the anomaly_map output from the graph and the declaration. */
+export function withoutMap(src: string, dst: string, declareMap: boolean): void {
+  cpSync(src, dst, { recursive: true });
+  const model = parseModel(new Uint8Array(readFileSync(join(dst, 'model.onnx'))));
+  model.graph!.output = model.graph!.output!.filter((o) => o.name !== 'anomaly_map');
+  writeFileSync(join(dst, 'model.onnx'), serializeModel(model));
+  const json = JSON.parse(readFileSync(join(dst, 'model.json'), 'utf8')) as {
+    outputs: Record<string, unknown>;
+  };
+  json.outputs = { score: 'pred_score', map: declareMap ? 'anomaly_map' : null };
+  writeFileSync(join(dst, 'model.json'), JSON.stringify(json));
 }

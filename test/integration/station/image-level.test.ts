@@ -1,33 +1,18 @@
 // An image-level model package (model.json `outputs.map: null`, graph output `pred_score` only, as
 // OCR-GAN exports) through the runner and the live loop: scores and verdicts as usual, no heatmap
 // invented anywhere (result event, stored files, rows).
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoPaths } from '../../../src/main/demo';
 import { readHeatmapFit } from '../../../src/main/model-store/heatmap-fit';
 import { loadModelPackage, ModelPackageError } from '../../../src/main/models/runner';
-import { parseModel, serializeModel } from '../../../src/main/onnx/serialize';
 import type { ResultSnapshot } from '../../../src/main/station';
 import { InspectionRepository } from '../../../src/main/storage';
-import { stationEnv, tempDir, tinyDemo, until } from './helpers';
+import { stationEnv, tempDir, tinyDemo, until, withoutMap } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
 let demo: DemoPaths;
 let imageLevelDir: string;
-
-/** Copies a package, dropping the anomaly_map output from the graph and the declaration. */
-function withoutMap(src: string, dst: string, declareMap: boolean): void {
-  cpSync(src, dst, { recursive: true });
-  const model = parseModel(new Uint8Array(readFileSync(join(dst, 'model.onnx'))));
-  model.graph!.output = model.graph!.output!.filter((o) => o.name !== 'anomaly_map');
-  writeFileSync(join(dst, 'model.onnx'), serializeModel(model));
-  const json = JSON.parse(readFileSync(join(dst, 'model.json'), 'utf8')) as {
-    outputs: Record<string, unknown>;
-  };
-  json.outputs = { score: 'pred_score', map: declareMap ? 'anomaly_map' : null };
-  writeFileSync(join(dst, 'model.json'), JSON.stringify(json));
-}
 
 beforeAll(async () => {
   tmp = tempDir('station-image-level');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InspectionQueries } from '../../../src/main/api/inspection-queries';
 import { ReadWorker } from '../../../src/main/api/read-worker';
+import { AuditTrail } from '../../../src/main/storage/audit-trail';
 import { openDatabase, type Db } from '../../../src/main/storage/database';
 import { InspectionRepository } from '../../../src/main/storage/inspections';
 import { inspection, tempDir } from '../../unit/storage/helpers';
@@ -54,6 +55,19 @@ describe('read worker', () => {
     for await (const c of reads.csvLines({}, 1000)) chunks.push(c);
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks.join('')).toBe([...queries.csvLines({}, 1000)].join(''));
+  });
+
+  it('pages the audit trail like the main-thread trail, including rows appended after it opened', async () => {
+    const trail = new AuditTrail(db);
+    for (let i = 0; i < 30; i++)
+      trail.append({ actor: 'qa', action: 'test.entry', entity: `e${i}`, reason: `row ${i}` });
+    const first = await reads.call('auditPage', { limit: 10 });
+    expect(first).toEqual(trail.list({ limit: 10 }));
+    expect(first.rows[0].entity).toBe('e29');
+    const older = await reads.call('auditPage', { beforeId: first.nextBeforeId!, limit: 10 });
+    expect(older).toEqual(trail.list({ beforeId: first.nextBeforeId!, limit: 10 }));
+    trail.append({ actor: 'qa', action: 'test.entry', entity: 'late', reason: 'after' });
+    expect((await reads.call('auditPage', { limit: 1 })).rows[0].entity).toBe('late');
   });
 
   it('reports a bad request as an error without losing the worker', async () => {

@@ -20,7 +20,7 @@ export function systemHandlers(
   | 'audit.verify'
   | 'audit.exportCheckpoint'
 > {
-  const { opts, paths, db, audit, settings, images, events } = s;
+  const { opts, paths, db, settings, images, events, reads } = s;
   return {
     'system.info': async () => ({
       appVersion: APP_VERSION,
@@ -44,7 +44,9 @@ export function systemHandlers(
       if (changes.length > 0) events.emit('settings.changed', next);
       return next;
     },
-    'audit.list': (req: ApiParsedRequest<'audit.list'>) => audit.list(req),
+    // From the read worker: a long trail or a slow page never holds the inspection thread.
+    'audit.list': (req: ApiParsedRequest<'audit.list'>) =>
+      reads.call('auditPage', { beforeId: req.beforeId, limit: req.limit }),
     'audit.verify': (req: ApiParsedRequest<'audit.verify'>) => {
       let external = null;
       if (req.checkpoint !== undefined) {

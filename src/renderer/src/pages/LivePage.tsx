@@ -398,33 +398,36 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
         )}
       </div>
       <div className="frame-tools">
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={overlay}
-            onChange={(e) => setOverlay(e.target.checked)}
-            data-testid="overlay-toggle"
-          />
-          Heatmap overlay
-        </label>
-        <label className="range">
-          Opacity
-          <input
-            type="range"
-            min={0.1}
-            max={1}
-            step={0.05}
-            value={opacity}
-            disabled={!overlay}
-            onChange={(e) => setOpacity(Number(e.target.value))}
-            data-testid="overlay-opacity"
-          />
-          <span className="mono small">{Math.round(opacity * 100)} %</span>
-        </label>
         {result && !result.heatmap ? (
+          // An image-level model has no map: no overlay controls that would do nothing.
           <NoHeatmap testId="live-no-heatmap" />
         ) : (
-          <Legend rangeMax={result?.heatmap?.rangeMax ?? null} />
+          <>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={overlay}
+                onChange={(e) => setOverlay(e.target.checked)}
+                data-testid="overlay-toggle"
+              />
+              Heatmap overlay
+            </label>
+            <label className="range">
+              Opacity
+              <input
+                type="range"
+                min={0.1}
+                max={1}
+                step={0.05}
+                value={opacity}
+                disabled={!overlay}
+                onChange={(e) => setOpacity(Number(e.target.value))}
+                data-testid="overlay-opacity"
+              />
+              <span className="mono small">{Math.round(opacity * 100)} %</span>
+            </label>
+            <Legend rangeMax={result?.heatmap?.rangeMax ?? null} />
+          </>
         )}
         <button
           type="button"

@@ -648,16 +648,20 @@ function ImageTriptych({ inspection }: { inspection: InspectionDto }) {
             }
           />
         )}
-        <figcaption>Heatmap (blue normal → red at FAIL)</figcaption>
+        <figcaption>
+          {inspection.heatmapFit?.imageLevel ? 'Heatmap and overlay' : 'Heatmap (blue normal → red at FAIL)'}
+        </figcaption>
       </figure>
-      <figure>
-        {image.url && heat.url ? (
-          <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} />
-        ) : (
-          <Placeholder text="—" />
-        )}
-        <figcaption>Overlay</figcaption>
-      </figure>
+      {inspection.heatmapFit?.imageLevel ? null : (
+        <figure>
+          {image.url && heat.url ? (
+            <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} />
+          ) : (
+            <Placeholder text="—" />
+          )}
+          <figcaption>Overlay</figcaption>
+        </figure>
+      )}
     </div>
   );
 }
