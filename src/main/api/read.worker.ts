@@ -40,6 +40,7 @@ const api: ReadApi = {
   models: () => queries.models(),
   histogram: (...a) => queries.histogram(...a),
   whatIf: (...a) => queries.whatIf(...a),
+  modelsIn: (...a) => queries.modelsIn(...a),
   yieldOverTime: (...a) => queries.yieldOverTime(...a),
   csvChunk: (...a) => queries.csvChunk(...a),
   candidates: (...a) => queries.candidates(...a),
