@@ -41,7 +41,6 @@ const api: ReadApi = {
   modelsIn: (...a) => queries.modelsIn(...a),
   histogram: (...a) => queries.histogram(...a),
   whatIf: (...a) => queries.whatIf(...a),
-  modelsIn: (...a) => queries.modelsIn(...a),
   yieldOverTime: (...a) => queries.yieldOverTime(...a),
   csvChunk: (...a) => queries.csvChunk(...a),
   candidates: (...a) => queries.candidates(...a),
