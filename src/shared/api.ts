@@ -124,6 +124,13 @@ export interface CheckpointExportDto {
   publicKey: string;
 }
 
+export interface SavedGoodFrame {
+  inspectionId: number;
+  path: string;
+  /** True: the original frame (lossless); false: the stored copy the screens show (JPEG). */
+  original: boolean;
+}
+
 // ---------- Request schemas ----------
 
 const actor = z.string().trim().min(1).max(80);
@@ -289,7 +296,19 @@ export const requestSchemas = {
     })
     .strict()
     .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
-  'station.saveFrameAsGood': z.object({ frameId: z.string().min(1).max(200), actor }).strict(),
+  /**
+   * Copies one chosen inspection's image into the good-candidates folder (the next training set).
+   * Named by inspection id, never "the current frame": on a moving line that is already another part.
+   */
+  'station.saveFrameAsGood': z
+    .object({
+      inspectionId: z.number().int().positive(),
+      /** The screen it was chosen on, for the audit trail. */
+      from: z.enum(['live', 'review', 'history']),
+      reason,
+      actor,
+    })
+    .strict(),
   'devices.list': z.object({}).strict(),
   /** Cameras found on this PC and the source the line runs, for the Source screen. */
   'sources.options': z.object({}).strict(),
@@ -470,7 +489,7 @@ export interface ApiResults {
   'station.start': StationState;
   'station.stop': StationState;
   'station.setThresholds': Thresholds;
-  'station.saveFrameAsGood': { path: string };
+  'station.saveFrameAsGood': SavedGoodFrame;
   'devices.list': DeviceListing;
   'sources.options': SourceOptions;
   'sources.test': SourceTestResult;

@@ -1,4 +1,5 @@
 import { NoHeatmap } from '../components/NoHeatmap';
+import { SaveGoodButton } from '../components/SaveGoodDialog';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { StationClient } from '@shared/api';
 import type { UsbDeviceInfo } from '@shared/devices';
@@ -306,15 +307,12 @@ function faultTitle(kind: StationErrorEvent['kind']): string {
 
 /** The newest frame with its heatmap, composed in a canvas at the source's rate. */
 function FrameView({ result, running }: { result: ResultSnapshot | null; running: boolean }) {
-  const { client } = useStation();
-  const { settings } = useSettings();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const heatRef = useRef<HTMLCanvasElement | null>(null);
   const frameRef = useRef<HTMLImageElement | null>(null);
   const seq = useRef(0);
   const [overlay, setOverlay] = useState(true);
   const [opacity, setOpacity] = useState(0.6);
-  const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
   const view = useRef({ overlay, opacity, fit: result?.heatmap?.fit });
   useEffect(() => {
     view.current = { overlay, opacity, fit: result?.heatmap?.fit };
@@ -354,20 +352,6 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
       );
     }
   }, [overlay, opacity]);
-
-  const saveAsGood = async () => {
-    if (!result) return;
-    setSaved(null);
-    try {
-      const r = await client.call('station.saveFrameAsGood', {
-        frameId: result.frameId,
-        actor: settings?.operatorName || 'operator',
-      });
-      setSaved({ ok: true, text: `Saved as good: ${r.path}` });
-    } catch (err) {
-      setSaved({ ok: false, text: describeError(err) });
-    }
-  };
 
   return (
     <Card
@@ -429,22 +413,13 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
             <Legend rangeMax={result?.heatmap?.rangeMax ?? null} />
           </>
         )}
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void saveAsGood()}
-          disabled={!result}
-          data-testid="save-good"
-          title="Copy this frame into the good-candidates folder for the next training"
-        >
-          <Icon name="check" /> Save this frame as good
-        </button>
+        <SaveGoodButton
+          inspectionId={result?.inspectionId ?? null}
+          from="live"
+          label="Save this frame as good…"
+          disabledReason={result ? 'This frame is still being logged' : 'No frame yet'}
+        />
       </div>
-      {saved ? (
-        <p className={saved.ok ? 'hint ok-text' : 'field-error'} data-testid="save-good-result" role="status">
-          {saved.text}
-        </p>
-      ) : null}
     </Card>
   );
 }
@@ -633,23 +608,31 @@ function RejectCard({ entry }: { entry: RejectEntry }) {
     };
   }, [client, entry.inspectionId]);
   return (
-    <a
-      className={`reject reject-${entry.verdict.toLowerCase()}`}
-      href={hrefWith('review', { id: entry.inspectionId })}
-      data-testid="reject-item"
-      title={`Inspection #${entry.inspectionId} — open in Review`}
-    >
-      {thumb ? (
-        <img src={thumb} alt="" className="reject-img" />
-      ) : (
-        <span className="reject-img reject-img-empty" />
-      )}
-      <span className="reject-meta">
-        <StatusBadge verdict={entry.verdict} size="sm" />
-        <span className="mono small">{entry.normScore.toFixed(2)}</span>
-      </span>
-      <span className="muted small mono">{formatTime(entry.at).slice(11)}</span>
-    </a>
+    <div className={`reject reject-${entry.verdict.toLowerCase()}`} data-testid="reject-item">
+      <a
+        className="reject-link"
+        href={hrefWith('review', { id: entry.inspectionId })}
+        title={`Inspection #${entry.inspectionId} — open in Review`}
+      >
+        {thumb ? (
+          <img src={thumb} alt="" className="reject-img" />
+        ) : (
+          <span className="reject-img reject-img-empty" />
+        )}
+        <span className="reject-meta">
+          <StatusBadge verdict={entry.verdict} size="sm" />
+          <span className="mono small">{entry.normScore.toFixed(2)}</span>
+        </span>
+        <span className="muted small mono">{formatTime(entry.at).slice(11)}</span>
+      </a>
+      <SaveGoodButton
+        inspectionId={entry.inspectionId}
+        from="live"
+        small
+        label="Good…"
+        testId="reject-save-good"
+      />
+    </div>
   );
 }
 
