@@ -318,6 +318,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     training,
     users,
     sessions,
+    access,
     headlessUrl: () => headlessUrl,
     stationCall,
     startLine,

@@ -216,6 +216,14 @@ const jobId = z.string().trim().min(1).max(80);
 const rate = z.number().finite().min(0).max(0.5);
 const threshold = z.number().finite().min(-1e6).max(1e6);
 
+/** A model's display name: any printable text, one line. */
+const modelName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(80)
+  .refine((s) => !/[\p{Cc}]/u.test(s), { message: 'must be one line of printable text' });
+
 export type StationPathInput = z.input<typeof stationPath>;
 
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
@@ -263,6 +271,8 @@ export const requestSchemas = {
       reason,
     })
     .strict(),
+  /** Lifts a lockout after too many wrong passwords (disabling is users.update). */
+  'users.unlock': z.object({ name: userName, actor, reason }).strict(),
   'system.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
   'settings.update': z.object({ patch: settingsPatch, actor, reason }).strict(),
@@ -422,6 +432,8 @@ export const requestSchemas = {
   'training.save': z
     .object({
       jobId,
+      /** Shown on Models and written into model.json; the id stays the technical key. */
+      name: modelName.optional(),
       t1: threshold,
       t2: threshold,
       targetFalseRejectRate: rate,
@@ -477,6 +489,7 @@ export interface ApiResults {
   'users.list': UserDto[];
   'users.create': UserDto;
   'users.update': UserDto;
+  'users.unlock': UserDto;
   'system.info': SystemInfo;
   'settings.get': Settings;
   'settings.update': Settings;

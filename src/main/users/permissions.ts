@@ -65,6 +65,7 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'users.list': 'admin',
   'users.create': 'admin',
   'users.update': 'admin',
+  'users.unlock': 'admin',
 };
 
 /**
@@ -103,4 +104,5 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'models.import': 'actor',
   'users.create': 'actor',
   'users.update': 'actor',
+  'users.unlock': 'actor',
 };

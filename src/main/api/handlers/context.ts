@@ -14,6 +14,7 @@ import type { DataDirPaths } from '../../storage/data-dir';
 import type { ImageStore } from '../../storage/image-store';
 import type { ReviewRepository } from '../../storage/reviews';
 import type { SettingsStore } from '../../storage/settings-store';
+import type { AccessControl } from '../../users/access';
 import type { SessionStore } from '../../users/sessions';
 import type { UserStore } from '../../users/user-store';
 import type { TrainingJobs } from '../../wizard/jobs';
@@ -43,6 +44,8 @@ export interface StationContext {
   training: TrainingJobs;
   users: UserStore;
   sessions: SessionStore;
+  /** Sign-in lockouts after wrong passwords (shown and lifted on the Users screen). */
+  access: AccessControl;
   headlessUrl(): string | null;
   /** Runs station work, turning StationError into the matching ApiError. */
   stationCall<T>(work: () => Promise<T> | T): Promise<T>;

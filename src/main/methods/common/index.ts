@@ -3,6 +3,7 @@ export { trainingFingerprint } from './fingerprint';
 export { StageClock, type StageProgress } from './progress';
 export {
   splitCalibration,
+  kFolds,
   summariseCalibration,
   minmaxNormalisation,
   type Calibration,
