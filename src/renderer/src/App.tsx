@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Icon, type IconName } from './components/Icon';
 import { formatTime } from './components/format';
 import { Pill } from './components/StatusBadge';
-import { AuthGate, UserBadge } from './hooks/auth';
+import { AuthGate, UserBadge, useAuth } from './hooks/auth';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
@@ -15,6 +15,8 @@ import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
+import { UsersPage } from './pages/UsersPage';
+import { roleAtLeast, type Role } from '@shared/users';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -23,6 +25,8 @@ interface NavItem {
   icon: IconName;
   /** Screens delivered by later issues carry a marker so nobody hunts for missing features. */
   built: boolean;
+  /** Shown only to this role and above (the station refuses the calls to anyone else too). */
+  minRole?: Role;
 }
 
 const NAV: NavItem[] = [
@@ -33,6 +37,7 @@ const NAV: NavItem[] = [
   { route: 'models', label: 'Models', icon: 'models', built: true },
   { route: 'history', label: 'History', icon: 'history', built: true },
   { route: 'audit', label: 'Audit', icon: 'audit', built: true },
+  { route: 'users', label: 'Users', icon: 'user', built: true, minRole: 'admin' },
   { route: 'settings', label: 'Settings', icon: 'settings', built: true },
 ];
 
@@ -44,6 +49,7 @@ const PAGES: Record<Route, () => ReactNode> = {
   models: ModelsPage,
   history: HistoryPage,
   audit: AuditPage,
+  users: UsersPage,
   settings: SettingsPage,
 };
 
@@ -64,6 +70,9 @@ function Shell({ connection }: { connection: ConnectionState }) {
   const Current = PAGES[route];
   const info = useApi('system.info', {});
   const { settings } = useSettings();
+  const { status } = useAuth();
+  const role = status.user?.role ?? 'operator';
+  const nav = NAV.filter((n) => !n.minRole || roleAtLeast(role, n.minRole));
 
   useEffect(() => {
     if (settings) dropTokenFromUrl();
@@ -99,7 +108,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
       {connection.kind === 'reconnecting' ? <ReconnectBanner state={connection} /> : null}
       <nav className="sidenav" aria-label="Screens">
         <ul>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <li key={item.route}>
               <a
                 href={hrefFor(item.route)}
