@@ -10,7 +10,17 @@ const SIZES = [
   [1280, 720],
   [1920, 1080],
 ] as const;
-const ROUTES = ['live', 'source', 'review', 'train', 'models', 'history', 'audit', 'settings'] as const;
+const ROUTES = [
+  'live',
+  'source',
+  'review',
+  'train',
+  'models',
+  'history',
+  'audit',
+  'users',
+  'settings',
+] as const;
 
 describe('layout on small and large screens (headless, Chromium)', () => {
   let station: RunningStation;

@@ -838,8 +838,13 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
 /** The chosen row: its stored image and what can be done with it. */
 function RowDetail({ row, onClose }: { row: InspectionDto; onClose: () => void }) {
   const image = useStoreImage(row.imageRef);
+  const ref = useRef<HTMLDivElement>(null);
+  // Below a 50-row table: bring it into view, or a click on a top row seems to do nothing.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [row.id]);
   return (
-    <div className="history-detail" data-testid="history-detail">
+    <div className="history-detail" data-testid="history-detail" ref={ref}>
       <div className="history-detail-image">
         {image.url ? (
           <img src={image.url} alt={`Inspection ${row.id}`} data-testid="history-detail-image" />
