@@ -82,9 +82,17 @@ describe('save as good, Review zoom and Users (headless, Chromium)', () => {
   it('Live: a reject in the strip is saved as good after a preview of exactly that part', async () => {
     await page.goto(`${station.url}#/live`);
     await page.locator('[data-testid="reject-item"]').first().waitFor({ timeout: 30_000 });
+    // On a moving line "this frame" is already another part: the button waits for the line to stop.
+    await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);
+    expect(await page.isDisabled('[data-testid="save-good"]')).toBe(true);
+    expect(await page.getAttribute('[data-testid="save-good"]', 'title')).toMatch(
+      /stop the line, or pick a part/,
+    );
     // Stop the line so the strip holds still while the person looks.
     await page.click('[data-testid="live-stop"]');
     await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);
+    // Stopped, the frame on screen is one known inspection and can be chosen.
+    await page.waitForSelector('[data-testid="save-good"]:not([disabled])', { timeout: 10_000 });
     const card = page.locator('[data-testid="reject-item"]').nth(1);
     const href = (await card.locator('a').getAttribute('href')) ?? '';
     const id = Number(/id=(\d+)/.exec(href)?.[1]);

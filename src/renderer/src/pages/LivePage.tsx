@@ -52,6 +52,20 @@ export function LivePage() {
   const state = pushedState ?? stateApi.data ?? null;
   const stats = pushedStats ?? statsApi.data ?? null;
   const result = pushedResult ?? lastApi.data ?? null;
+  const running = state?.status === 'running';
+  // A pushed frame goes out before its row is written, so it has no inspection id yet; once the
+  // line stands still, the station's copy of the same frame has it.
+  const resultId =
+    result?.inspectionId ??
+    (lastApi.data && lastApi.data.frameId === result?.frameId ? lastApi.data.inspectionId : null) ??
+    null;
+  const reloadLast = lastApi.reload;
+  const needId = !running && result !== null && resultId === null;
+  useEffect(() => {
+    if (!needId) return;
+    const t = setTimeout(reloadLast, 600);
+    return () => clearTimeout(t);
+  }, [needId, reloadLast, result?.frameId]);
 
   return (
     <Page
@@ -67,7 +81,7 @@ export function LivePage() {
         <ErrorNotice error={stateApi.error} what="the station state" onRetry={stateApi.reload} />
       ) : null}
       <div className="live-grid">
-        <FrameView result={result} running={state?.status === 'running'} />
+        <FrameView result={result} running={running} inspectionId={running ? null : resultId} />
         <div className="stack">
           <VerdictPanel
             result={result}
@@ -306,7 +320,16 @@ function faultTitle(kind: StationErrorEvent['kind']): string {
 }
 
 /** The newest frame with its heatmap, composed in a canvas at the source's rate. */
-function FrameView({ result, running }: { result: ResultSnapshot | null; running: boolean }) {
+function FrameView({
+  result,
+  running,
+  inspectionId,
+}: {
+  result: ResultSnapshot | null;
+  running: boolean;
+  /** The shown frame's inspection, once the line stands still (null while it moves on). */
+  inspectionId: number | null;
+}) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const heatRef = useRef<HTMLCanvasElement | null>(null);
   const frameRef = useRef<HTMLImageElement | null>(null);
@@ -414,10 +437,16 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
           </>
         )}
         <SaveGoodButton
-          inspectionId={result?.inspectionId ?? null}
+          inspectionId={inspectionId}
           from="live"
           label="Save this frame as good…"
-          disabledReason={result ? 'This frame is still being logged' : 'No frame yet'}
+          disabledReason={
+            !result
+              ? 'No frame yet'
+              : running
+                ? 'The frame changes several times a second: stop the line, or pick a part in Recent rejects'
+                : 'This frame is still being logged'
+          }
         />
       </div>
     </Card>
