@@ -173,7 +173,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
   });
 
   it('a reject in the Live strip opens that part in Review', async () => {
-    const reject = page.locator('[data-testid="reject-item"]').first();
+    // The card holds the link to Review and its own "save as good" button.
+    const reject = page.locator('[data-testid="reject-item"] a.reject-link').first();
     const href = (await reject.getAttribute('href')) ?? '';
     const id = Number(/id=(\d+)/.exec(href)?.[1]);
     expect(id).toBeGreaterThan(0);
