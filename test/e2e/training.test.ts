@@ -266,7 +266,10 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     );
     await page.locator('[data-testid="models-table"] tr', { hasText: savedId }).click();
     await waitForText(page.locator('[data-testid="model-details"]'), /Tile line — fray check/);
-    await waitForText(page.locator('[data-testid="model-details"]'), /out of sample.*95 % interval.*-fold/);
+    await waitForText(
+      page.locator('[data-testid="model-details"]'),
+      /out of sample.*95 % interval.*folds.*cross-validated/,
+    );
     for (const [w, h] of [
       [1024, 768],
       [1920, 1080],

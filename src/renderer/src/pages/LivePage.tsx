@@ -607,7 +607,7 @@ function RejectStrip({ rejects }: { rejects: RejectEntry[] }) {
     <Card
       title="Recent rejects"
       testId="live-rejects"
-      aside={<span className="muted small">Click one to open it in Review</span>}
+      aside={<span className="muted small">Click one to open it in Review; “Good…” saves it as good</span>}
     >
       {rejects.length === 0 ? (
         <p className="muted" data-testid="rejects-empty">

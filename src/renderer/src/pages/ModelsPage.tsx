@@ -229,7 +229,7 @@ function VersionDetails({ version: v, live }: { version: ModelVersionDto; live: 
           {
             label: 'False rejects, out of sample',
             value: estimate
-              ? `${formatEstimate(estimate)} (${estimate.folds}-fold over the held-out good images)`
+              ? `${formatEstimate(estimate)} (cross-validated over the held-out good images)`
               : typeof m.falseRejectEstimateNote === 'string'
                 ? m.falseRejectEstimateNote
                 : 'not recorded (saved before estimates were kept, or not trained by the wizard)',
