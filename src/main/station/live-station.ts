@@ -316,7 +316,8 @@ export class LiveStation {
   async heldOriginal(inspectionId: number): Promise<{ data: Uint8Array; ext: string } | null> {
     const frame = this.held.get(inspectionId);
     if (!frame) return null;
-    if (Buffer.isBuffer(frame.image)) return { data: frame.image, ext: EXT_OF[sniff(frame.image) ?? ''] ?? 'bin' };
+    if (Buffer.isBuffer(frame.image))
+      return { data: frame.image, ext: EXT_OF[sniff(frame.image) ?? ''] ?? 'bin' };
     return { data: await encodePng(frame.image, { compressionLevel: 6 }), ext: 'png' };
   }
 
