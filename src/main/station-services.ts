@@ -3,7 +3,7 @@
 // so there is exactly one wiring to get right.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type ImageData64, type SystemInfo } from '@shared/api';
+import { ApiError, requestSchemas, type ImageData64, type SystemInfo } from '@shared/api';
 import type { HeatmapFit, ResultSnapshot } from '@shared/station';
 import { EventBus } from './api/event-bus';
 import type { ApiHandlers } from './api/dispatch';
@@ -16,6 +16,8 @@ import {
 } from './api/handlers/context';
 import { inspectionHandlers } from './api/handlers/inspections';
 import { modelHandlers } from './api/handlers/models';
+import { productHandlers, productOps, type ProductOps } from './api/handlers/products';
+import { ProductStore } from './products/store';
 import { sourceHandlers } from './api/handlers/sources';
 import { userHandlers } from './api/handlers/users';
 import { AccessControl } from './users/access';
@@ -38,13 +40,15 @@ import { SettingsStore } from './storage/settings-store';
 import { ensureDemo } from './demo';
 import { DeviceService } from './devices';
 import type { DeviceServiceOptions } from './devices/service';
-import type { BackboneSource } from './methods/patchcore/types';
+import type { BackboneSource } from './methods/types';
 import { describeExistingPackage, ModelStore } from './model-store/store';
 import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
 import { startStationFleet, type StationFleet } from './fleet';
+import type { PulledDecision } from './fleet/decision-link';
+import { fleetLinkHandlers } from './api/handlers/fleet';
 
 export interface OpenStationOptions {
   dataDir: string;
@@ -56,6 +60,8 @@ export interface OpenStationOptions {
   devices?: DeviceServiceOptions;
   /** Tests fit on a tiny backbone instead of converting MobileNetV2. */
   trainingBackbone?: (method: string, preset: string) => Promise<BackboneSource>;
+  /** How often the fleet link asks the central database for review decisions (default 2 s). */
+  fleetPollMs?: number;
 }
 
 /** Frames are at most a few MB; anything bigger is not for a base64 round trip. */
@@ -146,7 +152,38 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       ? fitOfDir(join(paths.models, modelId))
       : null;
   let liveModelDir: string | null = null;
-  const fleet = startStationFleet({ db, settings, imagesDir: paths.images });
+  // A decision made on the fleet server comes back through the same handler (checks, audit row,
+  // event) as one made at this station; `handlers` exists by the time the first one arrives.
+  const applyDecision = (d: PulledDecision): { reviewId: number } => {
+    const request = requestSchemas['reviews.record'].parse({
+      inspectionId: d.inspectionId,
+      decision: d.decision,
+      defectType: d.defectType ?? undefined,
+      reason: d.reason ?? undefined,
+      reviewer: `${d.reviewer}@fleet`,
+      change: d.changeReason ? { reason: d.changeReason } : undefined,
+    });
+    const out = handlers['reviews.record'](request);
+    if (out instanceof Promise)
+      throw new Error('reviews.record must answer synchronously to apply a central decision.');
+    return { reviewId: out.decision.id };
+  };
+  const startFleet = () =>
+    startStationFleet({
+      db,
+      settings,
+      imagesDir: paths.images,
+      applyDecision,
+      decisionPollMs: opts.fleetPollMs,
+    });
+  let fleet = startFleet();
+  const fleetControl = {
+    state: () => fleet.state(),
+    async restart() {
+      await fleet.close();
+      fleet = startFleet();
+    },
+  };
   const live = new LiveStation({
     db,
     audit,
@@ -164,6 +201,15 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   });
 
   const models = new ModelStore(db, audit, paths.models);
+  const products = new ProductStore(db, audit);
+  // After a restart the line records the product it was switched to (the run is new).
+  live.setProduct(products.active());
+  // Bound once the handler context exists (deploys through the selected product need it).
+  let ops: ProductOps | null = null;
+  const deployForLine: StationContext['deployForLine'] = (modelId, who, o) => {
+    if (!ops) throw new Error('product operations are not ready yet');
+    return ops.deployForLine(modelId, who, o);
+  };
 
   /** LiveStation loads the package first, so the table never marks a model active that cannot load. */
   const deployVersion = async (
@@ -191,8 +237,10 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     store: models,
     settings,
     emit: (job) => events.emit('training.progress', job),
-    deploy: (id, actor, reason) => deployVersion(id, actor, reason),
+    // Trained while a product was selected, so the check passes; the product records its new model.
+    deploy: (id, actor, reason) => deployForLine(id, { actor, reason }),
     backboneFor: opts.trainingBackbone,
+    productOf: () => products.active()?.id ?? null,
   });
   await training.cleanLeftovers();
 
@@ -315,18 +363,22 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     reads,
     reviews,
     models,
+    products,
     training,
     users,
     sessions,
+    fleet: fleetControl,
     access,
     headlessUrl: () => headlessUrl,
     stationCall,
     startLine,
     startSource,
     deployVersion,
+    deployForLine,
     readImage,
     fitOfDir,
   };
+  ops = productOps(context);
   const handlers: ApiHandlers = {
     ...systemHandlers(context),
     ...stationHandlers(context),
@@ -336,6 +388,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     ...inspectionHandlers(context),
     ...trainingHandlers(context),
     ...modelHandlers(context),
+    ...fleetLinkHandlers(context),
+    ...productHandlers(context, ops),
   };
 
   return {
@@ -346,7 +400,9 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     images,
     live,
     devices,
-    fleet,
+    get fleet() {
+      return fleet;
+    },
     events,
     handlers,
     access,

@@ -16,7 +16,9 @@ import type {
   WhatIfResult,
   YieldOverTime,
 } from './inspections';
+import { fleetRequestSchemas, type FleetResults } from './fleet';
 import type { SourceOptions, SourceTestResult } from './sources';
+import type { ProductCheck, ProductDetail, ProductDto, ProductList } from './products';
 import { ROLES, type AuthStatus, type UserDto } from './users';
 import type { ResultSnapshot, StationErrorEvent, StationState, StationStats, Thresholds } from './station';
 import type {
@@ -52,7 +54,8 @@ export interface SystemInfo {
   imageStoreBytes: number;
   /** URL of the headless server, or null when the UI runs inside Electron without it. */
   headlessUrl: string | null;
-  mode: 'electron' | 'headless';
+  /** 'fleet': the central review server over PostgreSQL; station screens are not available there. */
+  mode: 'electron' | 'headless' | 'fleet';
   platform: string;
   nodeVersion: string;
   electronVersion: string | null;
@@ -181,6 +184,8 @@ export const inspectionFilter = z
   .object({
     verdicts: z.array(verdict).min(1).max(3).optional(),
     modelId: z.string().trim().min(1).max(200).optional(),
+    productId: z.string().trim().min(1).max(40).optional(),
+    runId: z.number().int().positive().optional(),
     /** Inclusive. */
     from: isoTime.optional(),
     /** Exclusive. */
@@ -227,6 +232,27 @@ const modelName = z
 export type StationPathInput = z.input<typeof stationPath>;
 
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
+
+const productId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-" only');
+const productThresholds = z
+  .object({ t1: z.number().finite().min(0).max(10), t2: z.number().finite().min(0).max(10) })
+  .strict()
+  .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] });
+/** What a product sets when it is selected; null = leave that part of the line as it is. */
+const productRecipe = {
+  name: z.string().trim().min(1).max(80),
+  /** A frame source configuration (checked by the station's source schema). */
+  source: z.record(z.string(), z.unknown()).nullable(),
+  thresholds: productThresholds.nullable(),
+  /** A USB outputs configuration (checked by the device layer's schema). */
+  outputs: z.record(z.string(), z.unknown()).nullable(),
+  notes: z.string().trim().max(500).nullable(),
+};
 
 const userName = z
   .string()
@@ -301,6 +327,8 @@ export const requestSchemas = {
     .object({
       t1: z.number().finite().min(0).max(10),
       t2: z.number().finite().min(0).max(10),
+      /** The model the thresholds were chosen for (History's what-if); refused if another one is live. */
+      modelId: z.string().trim().min(1).max(200).optional(),
       actor,
       reason,
     })
@@ -447,7 +475,10 @@ export const requestSchemas = {
   'training.discard': z.object({ jobId, actor }).strict(),
   'models.list': z.object({}).strict(),
   'models.get': z.object({ id: modelId }).strict(),
-  'models.deploy': z.object({ id: modelId, actor, reason }).strict(),
+  /** With a product selected the version becomes that product's; a mismatch must be accepted. */
+  'models.deploy': z
+    .object({ id: modelId, acknowledgeMismatch: z.boolean().default(false), actor, reason })
+    .strict(),
   /** Back to the version that was live before the active one. */
   'models.rollback': z.object({ actor, reason }).strict(),
   'models.import': z
@@ -473,15 +504,57 @@ export const requestSchemas = {
     })
     .strict()
     .refine((v) => v.a !== v.b, { message: 'pick two different versions', path: ['b'] }),
+  'products.list': z.object({}).strict(),
+  'products.get': z.object({ id: productId }).strict(),
+  'products.create': z
+    .object({
+      id: productId.optional(),
+      name: productRecipe.name,
+      source: productRecipe.source.default(null),
+      thresholds: productRecipe.thresholds.default(null),
+      outputs: productRecipe.outputs.default(null),
+      notes: productRecipe.notes.default(null),
+      actor,
+      reason,
+    })
+    .strict(),
+  /** Fields left out stay as they are; null clears one ("leave the line's … as it is"). */
+  'products.update': z
+    .object({
+      id: productId,
+      name: productRecipe.name.optional(),
+      source: productRecipe.source.optional(),
+      thresholds: productRecipe.thresholds.optional(),
+      outputs: productRecipe.outputs.optional(),
+      notes: productRecipe.notes.optional(),
+      actor,
+      reason,
+    })
+    .strict(),
+  /** Would this model fit this product? The warnings a deploy would ask to accept. */
+  'products.check': z.object({ id: productId, modelId }).strict(),
+  /** Makes a model version the product's (and the line's, when the product is selected). */
+  'products.deploy': z
+    .object({
+      id: productId,
+      modelId,
+      acknowledgeMismatch: z.boolean().default(false),
+      actor,
+      reason,
+    })
+    .strict(),
+  /** Switches the line to a product (its model, thresholds, outputs, source) and starts a new run; null: none. */
+  'products.activate': z.object({ id: productId.nullable(), actor, reason }).strict(),
   /** Image-store files for both transports (small JPEG/PNG frames and heatmaps). */
   'images.get': z.object({ ref: z.string().min(1).max(200) }).strict(),
+  ...fleetRequestSchemas,
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>;
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
 
-export interface ApiResults {
+export interface ApiResults extends FleetResults {
   'auth.status': AuthStatus;
   'auth.signIn': AuthStatus;
   'auth.signOut': AuthStatus;
@@ -535,6 +608,13 @@ export interface ApiResults {
   'models.rollback': ModelVersionDto;
   'models.import': ModelVersionDto;
   'models.compare': ModelCompareResult;
+  'products.list': ProductList;
+  'products.get': ProductDetail;
+  'products.create': ProductDto;
+  'products.update': ProductDto;
+  'products.check': ProductCheck;
+  'products.deploy': ProductDto;
+  'products.activate': ProductList;
 }
 
 export interface ModelList {
@@ -566,6 +646,12 @@ export interface ApiEvents {
   'review.recorded': ReviewDecisionDto;
   /** Training job state and progress (≤ 4 per second while running). */
   'training.progress': TrainingJobDto;
+  /** A product was created, changed, given a model or selected (any client). */
+  'products.changed': {
+    activeId: string | null;
+    id: string | null;
+    change: 'created' | 'updated' | 'deployed' | 'activated';
+  };
   /** A version was created, imported, deployed or rolled back. */
   'models.changed': {
     activeId: string | null;
@@ -587,3 +673,6 @@ export type * from './inspections';
 export type * from './training';
 export type * from './sources';
 export type * from './users';
+export type * from './fleet';
+export { fleetFilter, fleetLinkConfig } from './fleet';
+export type * from './products';

@@ -35,6 +35,12 @@ export interface InspectionDto {
   /** Set when a PASS image was deleted by retention; the metadata stays. */
   evictedAt: string | null;
   shift: string | null;
+  /** The product the line ran (null: none selected, or inspected before products existed). */
+  productId: string | null;
+  /** The run (one start of the line) it was inspected in. */
+  runId: number | null;
+  /** The source's own name for the frame: file name, or `t=…s` into a stream. */
+  sourceRef: string | null;
   /** The newest review decision; earlier ones are in inspections.get. Null = not reviewed. */
   review: Pick<ReviewDecisionDto, 'decision' | 'defectType' | 'reviewer' | 'decidedAt' | 'reason'> | null;
 }
@@ -83,6 +89,8 @@ export interface ScoreHistogram {
 
 export interface WhatIfResult {
   thresholds: Thresholds;
+  /** The one model whose parts were re-judged (thresholds never cross models); null when none matched. */
+  modelId: string | null;
   total: number;
   /** How the parts matching the filter would have been judged with `thresholds`. */
   wouldBe: VerdictCounts;

@@ -61,6 +61,10 @@ export interface StationState {
   message: string;
   model: ModelSummary | null;
   source: { label: string; kind: string; state: SourceState } | null;
+  /** The product the line runs (recorded on every inspection); null when none is selected. */
+  product: { id: string; name: string } | null;
+  /** The current (or last) run: one start of the line; ids are never reused. */
+  run: { id: number; startedAt: string } | null;
   /** Last fault that needs the operator's attention (model cannot load, source gone); null when fine. */
   error: { kind: StationErrorKind; message: string } | null;
 }

@@ -288,6 +288,8 @@ export interface ModelVersionDto {
   importedFrom: string | null;
   /** Last time it went live, if ever. */
   deployedAt: string | null;
+  /** The product it was trained for (selected on the line when training started); null if none. */
+  productId: string | null;
 }
 
 export interface ModelCompareRow {

@@ -13,6 +13,7 @@ const SIZES = [
 const ROUTES = [
   'live',
   'source',
+  'products',
   'review',
   'train',
   'models',

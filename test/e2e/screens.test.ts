@@ -299,6 +299,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await waitForText(page.locator('[data-testid="whatif-changed"]'), /would get a different verdict/);
     const before = await passCell.textContent();
     await screenshot(page, 'history');
+    // Paging scrolled down to the pager; the sticky header would cover the handle there.
+    await page.evaluate(() => window.scrollTo(0, 0));
     const hit = await page.locator('[data-testid="handle-t1"] .handle-hit').boundingBox();
     expect(hit).not.toBeNull();
     await page.mouse.move(hit!.x + hit!.width / 2, hit!.y + hit!.height / 2);

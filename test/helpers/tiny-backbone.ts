@@ -1,7 +1,7 @@
 // A tiny seeded conv backbone with a stride-8 and a stride-16 tap, so a real PatchCore model
 // fits in well under a second. Four stride-2 3×3 convs: c1, c2, then the taps t8 and t16.
 import { createRng } from '../../src/main/util/rng';
-import type { BackboneSource } from '../../src/main/methods/patchcore/types';
+import type { BackboneSource } from '../../src/main/methods/types';
 import { GraphBuilder } from '../../src/main/onnx/builder';
 import { serializeModel } from '../../src/main/onnx/serialize';
 

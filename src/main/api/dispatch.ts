@@ -33,6 +33,7 @@ const API_CODE: Record<DomainErrorKind, ApiErrorBody['code']> = {
   invalid: 'bad_request',
   not_found: 'not_found',
   conflict: 'conflict',
+  forbidden: 'forbidden',
 };
 
 export type DispatchResult =

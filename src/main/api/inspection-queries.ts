@@ -61,6 +61,11 @@ export const CSV_COLUMNS = [
   'image_sha256',
   'heatmap_sha256',
   'store_error',
+  'review_reason',
+  'reviewed_at',
+  'product_id',
+  'run_id',
+  'source_ref',
 ] as const;
 
 export class InspectionQueries {
@@ -164,8 +169,29 @@ export class InspectionQueries {
     };
   }
 
-  /** Exact re-judgement with the station's rule: score < T1 PASS, < T2 REVIEW, else FAIL. */
+  /** The models whose parts match the filter (at most `limit`), for scoping threshold what-ifs. */
+  modelsIn(filter: InspectionFilter, limit = 6): string[] {
+    const { where, params } = filterSql(filter);
+    return (
+      this.stmt(`SELECT DISTINCT i.model_id AS m FROM inspections i${where} LIMIT ?`).all(
+        ...params,
+        limit,
+      ) as Array<{ m: string }>
+    ).map((r) => r.m);
+  }
+
+  /**
+   * Exact re-judgement with the station's rule: score < T1 PASS, < T2 REVIEW, else FAIL. Normalised
+   * scores are on each model's own scale, so the set must be one model's parts (callers check
+   * modelsIn first; the answer names the model).
+   */
   whatIf(filter: InspectionFilter, t1: number, t2: number): WhatIfResult {
+    const models = this.modelsIn(filter, 2);
+    if (models.length > 1) {
+      throw new Error(
+        'What-if needs the parts of one model: normalised scores of different models are not comparable.',
+      );
+    }
     const { where, params } = filterSql(filter);
     const r = this.stmt(
       `SELECT COUNT(*) AS n,
@@ -180,6 +206,7 @@ export class InspectionQueries {
     const n = (k: string): number => r[k] ?? 0;
     return {
       thresholds: { t1, t2 },
+      modelId: models[0] ?? null,
       total: n('n'),
       wouldBe: { pass: n('w_pass'), review: n('w_review'), fail: n('w_fail') },
       recorded: { pass: n('pass'), review: n('review'), fail: n('fail') },
@@ -354,6 +381,9 @@ export class InspectionQueries {
         storeError: r.storeError,
         evictedAt: r.evictedAt,
         shift: r.shift,
+        productId: r.productId,
+        runId: r.runId,
+        sourceRef: r.sourceRef,
         review: d
           ? {
               decision: d.decision,
@@ -475,6 +505,11 @@ function csvLine(
     sha?.image ?? null,
     sha?.heatmap ?? null,
     r.storeError,
+    r.review?.reason ?? null,
+    r.review?.decidedAt ?? null,
+    r.productId,
+    r.runId,
+    r.sourceRef,
   ];
   return `${fields.map(csvField).join(',')}\r\n`;
 }

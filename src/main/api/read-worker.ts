@@ -25,6 +25,7 @@ export const READ_METHODS = [
   'models',
   'histogram',
   'whatIf',
+  'modelsIn',
   'yieldOverTime',
   'csvChunk',
   'candidates',

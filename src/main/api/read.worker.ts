@@ -38,6 +38,7 @@ const api: ReadApi = {
   get: (...a) => queries.get(...a),
   decisions: (...a) => queries.decisions(...a),
   models: () => queries.models(),
+  modelsIn: (...a) => queries.modelsIn(...a),
   histogram: (...a) => queries.histogram(...a),
   whatIf: (...a) => queries.whatIf(...a),
   yieldOverTime: (...a) => queries.yieldOverTime(...a),

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listMvtecCategories, readMvtecCategory } from '../eval/datasets';
-import { CategoryEvaluator } from '../eval/metrics';
 import {
   categoryResultFromMetrics,
   selectWorst,
@@ -11,7 +10,7 @@ import {
   type CategoryResult,
   type ContactItem,
 } from '../eval/report';
-import { loadMask } from '../eval/image-io';
+import { evenSubsample, evaluateRunner } from '../eval/runner-eval';
 import { loadModelPackage } from '../models/runner';
 import { resolveDataDir } from '../storage/data-dir';
 import { dataDirOption, intOption, parseOptions, requireOption } from './args';
@@ -50,7 +49,7 @@ export const evalCommand: CliCommand = {
     const thresholds: Record<string, number> = {};
     for (const dir of categories) {
       const ds = await readMvtecCategory(dir);
-      const train = trainLimit > 0 ? evenly(ds.train, trainLimit) : ds.train;
+      const train = trainLimit > 0 ? evenSubsample(ds.train, trainLimit) : ds.train;
       let modelDir = values.model ? resolve(values.model) : join(outDir, ds.category, 'model');
       let fitMs = 0;
       if (!values.model) {
@@ -61,30 +60,17 @@ export const evalCommand: CliCommand = {
       }
       const runner = await loadModelPackage(modelDir);
       try {
-        const evaluator = new CategoryEvaluator();
         const items: ContactItem[] = [];
-        for (let i = 0; i < ds.test.length; i++) {
-          const t = ds.test[i];
-          const t0 = performance.now();
-          const out = await runner.score(t.path);
-          const latencyMs = performance.now() - t0;
-          const mask =
-            t.maskPath || ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
-          evaluator.add({
-            path: t.path,
-            label: t.label,
-            score: out.normScore,
-            latencyMs,
-            map: mask ? (out.map ?? undefined) : undefined,
-            mask: mask && t.label === 1 ? mask : null,
-            width: out.width,
-            height: out.height,
-          });
-          items.push({ path: t.path, score: out.normScore, label: t.label });
-          progressLine(`${ds.category}`, i + 1, ds.test.length, null);
-        }
         const json = runner.info.thresholds;
-        const metrics = evaluator.finish({ t1: json.t1, t2: json.t2 });
+        const { metrics } = await evaluateRunner(runner, ds.test, {
+          hasMasks: ds.hasMasks,
+          score: 'normalised',
+          thresholds: { t1: json.t1, t2: json.t2 },
+          onItem: (t, out, i) => {
+            items.push({ path: t.path, score: out.normScore, label: t.label });
+            progressLine(`${ds.category}`, i + 1, ds.test.length, null);
+          },
+        });
         const result = categoryResultFromMetrics(ds.category, metrics, {
           nTrain: train.length,
           fitMs,
@@ -118,9 +104,4 @@ export const evalCommand: CliCommand = {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(3) : '–';
-}
-
-function evenly<T>(items: T[], n: number): T[] {
-  if (items.length <= n) return items;
-  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 }

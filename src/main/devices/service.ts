@@ -1,7 +1,7 @@
 // API-facing facade of the device layer. The lead exposes these methods over IPC/HTTP and the
 // Settings screen; the inspection loop only calls handleVerdict(), which never blocks or throws.
 import type { DeviceListing } from '@shared/devices';
-import { ApiError } from '@shared/errors';
+import { DomainError } from '../util/errors';
 import { systemClock, type Clock } from './clock';
 import {
   outputsConfigSchema,
@@ -172,14 +172,14 @@ export class DeviceService {
     return this.config;
   }
 
-  /** Validates and applies an outputs configuration; ApiError('bad_request') lists what is wrong. */
+  /** Validates and applies an outputs configuration; DomainError('invalid') lists what is wrong. */
   async configure(input: unknown): Promise<OutputsConfig> {
     const parsed = outputsConfigSchema.safeParse(input);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
         .join('; ');
-      throw new ApiError('bad_request', `invalid outputs configuration: ${issues}`);
+      throw new DomainError('invalid', `invalid outputs configuration: ${issues}`);
     }
     this.config = parsed.data;
     if (this.started) await this.rebuildOutputs();
@@ -189,18 +189,18 @@ export class DeviceService {
   /** Settings-screen buttons ("light red", "pulse relay 1"). Bypasses holds. Returns the output's state now; the write's outcome follows as an 'output' event. */
   test(deviceId: string, action: unknown): OutputState {
     const live = this.outputs.get(deviceId);
-    if (!live) throw new ApiError('not_found', `no configured output "${deviceId}"`);
+    if (!live) throw new DomainError('not_found', `no configured output "${deviceId}"`);
     const parsed = testActionSchema.safeParse(action);
     if (!parsed.success) {
-      throw new ApiError(
-        'bad_request',
+      throw new DomainError(
+        'invalid',
         `invalid test action: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
       );
     }
     const want = live.config.type === 'patlite-lr6' ? 'stack-light' : 'relay';
     if (parsed.data.type !== want) {
-      throw new ApiError(
-        'bad_request',
+      throw new DomainError(
+        'invalid',
         `"${deviceId}" is a ${live.config.type}; a ${parsed.data.type} action does not apply`,
       );
     }

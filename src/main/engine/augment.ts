@@ -3,7 +3,7 @@
 // from a seeded RNG keyed by (seed, epoch, step), so a resumed run sees the augmentations an
 // uninterrupted one would. Runs in JS while ONNX Runtime computes the previous step on its own
 // threads (runTrainingLoop prefetches the next batch), so the step does not wait on it.
-import { Rng } from './rng';
+import { createRng, type Rng } from '../util/rng';
 
 export interface AugmentOptions {
   /** Probability of a horizontal / vertical flip. */
@@ -133,7 +133,7 @@ export function augmentBatch(
   const n = c * h * w;
   if (x.length !== b * n || out.length !== b * n)
     throw new Error(`augmentBatch: data has ${x.length} values, shape [${shape.join(',')}] needs ${b * n}`);
-  const rng = new Rng(
+  const rng = createRng(
     (Math.imul(key.seed + 1, 0x85ebca6b) ^ Math.imul(key.epoch + 1, 0xc2b2ae35) ^ key.step) >>> 0,
   );
   for (let i = 0; i < b; i++) {

@@ -11,7 +11,7 @@ import { createSession, float32Tensor, type ProviderName } from '../runtime';
 import { batchNorm, conv2d, linear } from './layers';
 import { bceWithLogitsLoss } from './losses';
 import { ModelBuilder, initialValue } from './model';
-import { Rng } from './rng';
+import { createRng } from '../util/rng';
 import { buildTrainingStep } from './train-step';
 import { Trainer } from './trainer';
 
@@ -159,7 +159,7 @@ export async function benchNet(net: BenchNetName, o: BenchNetOptions = {}): Prom
   const y = Float32Array.from({ length: B }, (_, i) => i % 2);
 
   // Inference-mode forward with the same parameters baked in (what an exported model runs).
-  const rng = new Rng(0);
+  const rng = createRng(0);
   const values = new Map<string, Float32Array>();
   for (const p of [...step.params, ...step.buffers]) values.set(p.name, initialValue(p, rng));
   const fg = new GraphBuilder('fwd');

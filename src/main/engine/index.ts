@@ -41,7 +41,7 @@ export {
 } from './loop';
 export { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
 export { interpolationMatrix, meanPoolMatrix } from './interp';
-export { Rng } from './rng';
+export { createRng, type Rng } from '../util/rng';
 export { AlternatingTrainer } from './alternating';
 export { LossCurveRecorder } from './curve';
 export { augmentBatch, augmentSample, drawAugment, type AugmentOptions, type SampleAugment } from './augment';

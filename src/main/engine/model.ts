@@ -4,7 +4,7 @@
 // BN uses its running statistics).
 import type { GraphBuilder } from '../onnx/builder';
 import { GraphError } from '../onnx/types';
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 export type InitSpec =
   | { kind: 'zeros' }

@@ -10,7 +10,7 @@ import {
 } from '../runtime';
 import { readCheckpoint, writeCheckpoint, CheckpointError } from './checkpoint';
 import { dropoutMask, initialValue } from './model';
-import { Rng } from './rng';
+import { createRng } from '../util/rng';
 import {
   LOSS_OUTPUT,
   LR_INPUT,
@@ -88,7 +88,7 @@ export class Trainer {
       sh ? sh.shapes : new Map(),
       opts.seed ?? 0,
     );
-    const rng = new Rng(opts.seed ?? 0);
+    const rng = createRng(opts.seed ?? 0);
     // Initialise in declaration order, always drawing, so a given seed gives the same values
     // whether or not some tensors are overridden by `initial`. Shared tensors keep their values.
     const adopt = (
@@ -140,7 +140,7 @@ export class Trainer {
         if (inGraph.has(name)) feeds[name] = float32Tensor(v, this.shapes.get(name)!);
     if (this.graph.masks.length) {
       // A pure function of (seed, step): a resumed run draws the masks an uninterrupted one would.
-      const rng = new Rng((Math.imul(this.seed + 1, 0x9e3779b1) ^ (this.step + 1)) >>> 0);
+      const rng = createRng((Math.imul(this.seed + 1, 0x9e3779b1) ^ (this.step + 1)) >>> 0);
       for (const m of this.graph.masks) feeds[m.name] = float32Tensor(dropoutMask(m, rng), m.shape);
     }
     feeds[LR_INPUT] = float32Tensor([lr], []);

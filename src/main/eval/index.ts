@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './report';
 export * from './image-io';
 export { naturalCompare, naturalSort } from './natural-sort';
+export { evenSubsample, evaluateRunner } from './runner-eval';

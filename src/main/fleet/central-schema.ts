@@ -92,6 +92,108 @@ const CENTRAL_MIGRATIONS: readonly CentralMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'central review: global ids, product, queue indexes, decisions, checkpoints',
+    sql: `
+      -- One id per inspection across stations, so the review UI can name a part with one number.
+      ALTER TABLE inspections ADD COLUMN gid BIGINT GENERATED ALWAYS AS IDENTITY;
+      CREATE UNIQUE INDEX inspections_gid ON inspections (gid);
+      -- Traceability (station schema v5): product id, run, the source's own frame name. Nullable:
+      -- older stations send none.
+      ALTER TABLE inspections ADD COLUMN product TEXT;
+      ALTER TABLE inspections ADD COLUMN run_id BIGINT;
+      ALTER TABLE inspections ADD COLUMN source_ref TEXT;
+      -- Kept so the station's sealed leaf hash can be recomputed here (refs are part of it).
+      ALTER TABLE inspections ADD COLUMN image_ref TEXT;
+      ALTER TABLE inspections ADD COLUMN heatmap_ref TEXT;
+      -- Newest-first keyset pages (read backwards) of the queue and of the export, whole fleet or
+      -- one station / product.
+      CREATE INDEX inspections_flagged_at ON inspections (at, gid) WHERE verdict <> 'PASS';
+      CREATE INDEX inspections_station_flagged_at ON inspections (station_id, at, gid)
+        WHERE verdict <> 'PASS';
+      CREATE INDEX inspections_product_flagged_at ON inspections (product, at, gid)
+        WHERE verdict <> 'PASS';
+      CREATE INDEX inspections_station_product_flagged_at ON inspections (station_id, product, at, gid)
+        WHERE verdict <> 'PASS';
+      CREATE INDEX inspections_at_gid ON inspections (at, gid);
+      CREATE INDEX inspections_station_at_gid ON inspections (station_id, at, gid);
+      CREATE INDEX review_decisions_inspection ON review_decisions (station_id, inspection_id, id);
+
+      -- Per-line yield without counting millions of rows per request: verdict counts per station,
+      -- product and UTC hour, kept by a statement trigger over each replicated batch.
+      CREATE TABLE yield_hourly (
+        station_id TEXT   NOT NULL,
+        product    TEXT   NOT NULL DEFAULT '',
+        hour       TEXT   NOT NULL,
+        verdict    TEXT   NOT NULL,
+        n          BIGINT NOT NULL,
+        PRIMARY KEY (station_id, hour, product, verdict)
+      );
+      INSERT INTO yield_hourly (station_id, product, hour, verdict, n)
+        SELECT station_id, COALESCE(product, ''), left(at, 13), verdict, count(*) FROM inspections
+        GROUP BY 1, 2, 3, 4;
+      CREATE FUNCTION yield_hourly_add() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO yield_hourly (station_id, product, hour, verdict, n)
+          SELECT station_id, COALESCE(product, ''), left(at, 13), verdict, count(*) FROM new_rows
+          GROUP BY 1, 2, 3, 4
+        ON CONFLICT (station_id, hour, product, verdict) DO UPDATE SET n = yield_hourly.n + EXCLUDED.n;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER inspections_yield_hourly AFTER INSERT ON inspections
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION yield_hourly_add();
+
+      -- Decisions made on the fleet server, waiting to be applied at their station. seq counts per
+      -- station in commit order (allocated under the station row's lock), so a station that has
+      -- applied up to seq N needs exactly the rows after N.
+      CREATE TABLE central_decisions (
+        id             BIGSERIAL PRIMARY KEY,
+        station_id     TEXT    NOT NULL REFERENCES stations (station_id),
+        seq            BIGINT  NOT NULL,
+        inspection_id  BIGINT  NOT NULL,
+        decided_at     TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        reviewer       TEXT    NOT NULL,
+        decision       TEXT    NOT NULL CHECK (decision IN ('defect_confirmed','false_alarm')),
+        defect_type    TEXT,
+        reason         TEXT,
+        change_reason  TEXT,
+        applied_at     TIMESTAMPTZ,
+        station_review_id BIGINT,
+        apply_error    TEXT,
+        UNIQUE (station_id, seq)
+      );
+      CREATE INDEX central_decisions_inspection ON central_decisions (station_id, inspection_id);
+
+      -- Signed checkpoints and sealed inspection batches, as the station holds them, so both
+      -- chains and the signatures verify here without the station.
+      ALTER TABLE stations ADD COLUMN public_key TEXT;
+      ALTER TABLE stations ADD COLUMN key_id TEXT;
+      CREATE TABLE station_checkpoints (
+        station_id TEXT   NOT NULL,
+        seq        BIGINT NOT NULL,
+        at         TEXT   NOT NULL,
+        statement  TEXT   NOT NULL,
+        signature  TEXT   NOT NULL,
+        PRIMARY KEY (station_id, seq)
+      );
+      CREATE TABLE record_batches (
+        station_id  TEXT    NOT NULL,
+        seq         BIGINT  NOT NULL,
+        at          TEXT    NOT NULL,
+        first_id    BIGINT  NOT NULL,
+        last_id     BIGINT  NOT NULL,
+        row_count   INTEGER NOT NULL,
+        rows_from   TEXT,
+        rows_to     TEXT,
+        leaves      BYTEA   NOT NULL,
+        merkle_root TEXT    NOT NULL,
+        prev_hash   TEXT    NOT NULL,
+        hash        TEXT    NOT NULL,
+        PRIMARY KEY (station_id, seq)
+      );
+    `,
+  },
 ];
 
 export const CENTRAL_SCHEMA_VERSION = CENTRAL_MIGRATIONS[CENTRAL_MIGRATIONS.length - 1].version;

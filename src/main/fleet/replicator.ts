@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import { ImageStore, Outbox, type Db, type OutboxEntry, type OutboxStatus } from '../storage';
 import { migrateCentral } from './central-schema';
+import { ChainShipper } from './chain-shipper';
 
 export interface ReplicatorOptions {
   db: Db;
@@ -75,10 +76,17 @@ export class Replicator {
       const st = db.prepare(sql);
       return (id: string) => st.get(id);
     };
+    // A station with products (schema v5) sends product, run and source ref; older ones send none.
+    const traced = (db.prepare('PRAGMA table_info(inspections)').all() as { name: string }[]).some(
+      (c) => c.name === 'product_id',
+    )
+      ? 'product_id AS product, run_id, source_ref'
+      : 'NULL AS product, NULL AS run_id, NULL AS source_ref';
     this.loaders = {
       inspection:
         one(`SELECT id, at, source, frame_id, model_id, model_version, raw_score, norm_score, verdict,
-        latency_ms, image_sha256, heatmap_sha256, store_error, shift FROM inspections WHERE id = ?`),
+        latency_ms, image_sha256, heatmap_sha256, store_error, shift, ${traced}, image_ref,
+        heatmap_ref FROM inspections WHERE id = ?`),
       review: one(`SELECT id, inspection_id, decided_at, reviewer, decision, defect_type, reason
         FROM review_decisions WHERE id = ?`),
       audit: one(`SELECT id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash
@@ -89,7 +97,10 @@ export class Replicator {
     const refs = db.prepare('SELECT image_ref, heatmap_ref FROM inspections WHERE id = ?');
     this.imageRefs = (id) =>
       refs.get(id) as { image_ref: string | null; heatmap_ref: string | null } | undefined;
+    this.chains = new ChainShipper(db, o.stationId);
   }
+
+  private readonly chains: ChainShipper;
 
   state(): ReplicatorState {
     return {
@@ -362,10 +373,14 @@ export class Replicator {
       );
       if (d.inspection.length) {
         await client.query(
-          `INSERT INTO inspections SELECT $1, r.* FROM jsonb_to_recordset($2::jsonb) AS r(id BIGINT, at TEXT,
+          `INSERT INTO inspections (station_id, id, at, source, frame_id, model_id, model_version, raw_score,
+             norm_score, verdict, latency_ms, image_sha256, heatmap_sha256, store_error, shift, product,
+             run_id, source_ref, image_ref, heatmap_ref)
+           SELECT $1, r.* FROM jsonb_to_recordset($2::jsonb) AS r(id BIGINT, at TEXT,
              source TEXT, frame_id TEXT, model_id TEXT, model_version INTEGER, raw_score DOUBLE PRECISION,
              norm_score DOUBLE PRECISION, verdict TEXT, latency_ms DOUBLE PRECISION, image_sha256 TEXT,
-             heatmap_sha256 TEXT, store_error TEXT, shift TEXT)
+             heatmap_sha256 TEXT, store_error TEXT, shift TEXT, product TEXT, run_id BIGINT, source_ref TEXT,
+             image_ref TEXT, heatmap_ref TEXT)
            ON CONFLICT DO NOTHING`,
           [station, JSON.stringify(d.inspection)],
         );
@@ -415,6 +430,9 @@ export class Replicator {
           [d.imageSha, d.imageBytes],
         );
       }
+      // Checkpoints and sealed batches ride along in the same transaction (not in the outbox: the
+      // station keeps them forever, so "everything after what the centre holds" is always there).
+      await this.chains.ship(client);
       const newLast = Math.max(lastSeq, last.seq);
       await client.query('UPDATE stations SET last_seq = $2, last_seen = now() WHERE station_id = $1', [
         station,

@@ -7,6 +7,7 @@ import type { NewInspection } from '../storage/inspections';
 import type { SettingsStore } from '../storage/settings-store';
 import { PlantPublisher, plantOutputsConfig, type PlantPublisherState } from './plant-publisher';
 import { Replicator, type ReplicatorState } from './replicator';
+import { DecisionLink, type DecisionLinkState, type PulledDecision } from './decision-link';
 
 export const FLEET_REPLICATION_KEY = 'fleet.replication';
 export const FLEET_OUTPUTS_KEY = 'fleet.outputs';
@@ -24,6 +25,8 @@ export type FleetReplicationConfig = z.output<typeof fleetReplicationConfig>;
 
 export interface StationFleetState {
   replication: ReplicatorState | null;
+  /** Central review decisions coming back to this station; null without replication. */
+  decisions: DecisionLinkState | null;
   outputs: PlantPublisherState | null;
   /** Saved configuration that could not be used, and why. */
   configErrors: string[];
@@ -39,6 +42,10 @@ export function startStationFleet(deps: {
   db: Db;
   settings: SettingsStore;
   imagesDir: string;
+  /** The station's audited review path, for decisions made on the fleet server (synchronous). */
+  applyDecision?: (d: PulledDecision) => { reviewId: number };
+  /** Test seam: how often the station asks for central decisions. */
+  decisionPollMs?: number;
 }): StationFleet {
   const configErrors: string[] = [];
   const parse = <T>(key: string, schema: z.ZodType<T>): T | null => {
@@ -52,6 +59,7 @@ export function startStationFleet(deps: {
   const outputs = parse(FLEET_OUTPUTS_KEY, plantOutputsConfig);
 
   let replicator: Replicator | null = null;
+  let decisions: DecisionLink | null = null;
   if (repl) {
     const hasOutbox = deps.db
       .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fleet_outbox'`)
@@ -69,6 +77,17 @@ export function startStationFleet(deps: {
       });
       if (repl.outboxCap) deps.db.prepare('UPDATE fleet_outbox_state SET cap = ?').run(repl.outboxCap);
       replicator.start();
+      if (deps.applyDecision) {
+        decisions = new DecisionLink({
+          db: deps.db,
+          settings: deps.settings,
+          stationId: repl.stationId,
+          central: { connectionString: repl.centralUrl },
+          apply: deps.applyDecision,
+          pollMs: deps.decisionPollMs,
+        });
+        decisions.start();
+      }
     }
   }
   const publisher = outputs ? new PlantPublisher(outputs) : null;
@@ -78,7 +97,8 @@ export function startStationFleet(deps: {
       if (!publisher || !outputs) return;
       publisher.publish({
         station: outputs.stationId,
-        product: outputs.product ?? row.modelId,
+        // The product the line ran for this part; the configured name or the model only without one.
+        product: row.productId ?? outputs.product ?? row.modelId,
         partId: row.frameId ?? '',
         verdict: row.verdict,
         score: row.normScore,
@@ -87,11 +107,12 @@ export function startStationFleet(deps: {
     },
     state: () => ({
       replication: replicator?.state() ?? null,
+      decisions: decisions?.state() ?? null,
       outputs: publisher?.state() ?? null,
       configErrors: [...configErrors],
     }),
     async close() {
-      await Promise.all([replicator?.stop(), publisher?.close()]);
+      await Promise.all([replicator?.stop(), decisions?.stop(), publisher?.close()]);
     },
   };
 }

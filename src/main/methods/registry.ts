@@ -3,20 +3,22 @@
 //
 // Adding a method = one folder src/main/methods/<id>/ + one line in METHODS below. The folder
 // provides (DFR's layout, src/main/methods/dfr/, is the template for a method that trains):
-//   types.ts       config, presets (smallest first), progress and fitted-model types
+//   types.ts       config, presets (smallest first), progress (extends MethodProgress) and
+//                  fitted-model types
 //   graph.ts       its ONNX graphs (src/main/onnx/builder.ts; training steps via src/main/engine)
-//   fit.ts         fit(images, calibrationImages?, preset, config, onProgress, shouldCancel,
-//                  checkpointPath?): uses methods/common for the training-set fingerprint, the
-//                  calibration split, StageClock progress and summariseCalibration
-//   export.ts      model.json through common/buildModelJson (with its `deviations` list) and
-//                  common/writePackage: the one package shape src/main/models/runner.ts loads
-//   fit-job.ts     <ID>_FIT_WORKER_ENTRY = { name: '<id>-fit-worker', source: join(__dirname,
-//                  'fit.worker.ts') } and start<Id>Fit(data, onProgress) → startWorkerJob(...)
-//   fit.worker.ts  runAsWorkerJob: fit + export (+ delete the checkpoint) in the worker thread;
-//                  the build bundles every methods/*/fit.worker.ts as '<folder>-fit-worker'
+//   fit.ts         fit(options extending common FitOptions): common's fingerprint, holdOut,
+//                  calibrationSet, scorePackageGraph, StageClock/trainStage, summariseCalibration
+//   export.ts      model.json through common buildModelJson (with its `deviations` list) and
+//                  common writePackage: the one package shape src/main/models/runner.ts loads
+//   fit-job.ts     <ID>_FIT_WORKER_ENTRY = fitWorkerEntry('<id>', __dirname), the job data
+//                  (extends TrainedFitJobData) and start<Id>Fit(data, onProgress) → startWorkerJob
+//   fit.worker.ts  runTrainedFitWorker({ method, fit, exportTo }) (common/trained-worker.ts):
+//                  fit + export + drop the checkpoint in the worker thread; the build bundles
+//                  every methods/*/fit.worker.ts as '<folder>-fit-worker'
 //   method.ts      the AnomalyMethod (src/main/methods/types.ts): id, label, needs, pixelMap,
 //                  presets with prior cost and memory formula, testConfig, workerEntry,
-//                  resolveBackbone, and fit(request) → start<Id>Fit
+//                  availability (trainsOnEngine), resolveBackbone (ownNetworks), and
+//                  fit(request) → start<Id>Fit(trainedJobData(request) + its own inputs)
 //   index.ts       the folder's public surface
 // Registering it gives it the wizard entry, the CLI's --method/--preset validation and help, the
 // build entry, and the conformance test (test/integration/methods/conformance.test.ts).

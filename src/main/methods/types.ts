@@ -2,11 +2,28 @@
 // only: a method folder imports this file, the registry imports the method folders.
 import type { JobHandle, WorkerEntry } from '../jobs/worker-job';
 import type { LossCurve, TrainingDevice } from '@shared/training';
+import type { PreprocessSpec } from '../models/preprocess';
 import type { ModelJson } from '../models/schema';
-import type { BackboneSource } from './patchcore/types';
 
-/** An ONNX backbone with its image input, taps and preprocessing (PatchCore's, shared by all methods). */
-export type { BackboneSource };
+export interface TapSpec {
+  /** Output name of the tap in the backbone graph. */
+  name: string;
+  stride: number;
+  channels: number;
+  /** Spatial size (H = W) of the tap at the model's input size, when not inputSize / stride (valid-padded nets). */
+  size?: number;
+}
+
+/** A backbone ready to be extended: an ONNX file/bytes, its image input and the two taps to use. */
+export interface BackboneSource {
+  id: string;
+  /** Path of the backbone .onnx or its bytes. */
+  model: string | Uint8Array;
+  inputName: string;
+  /** Finer (stride 8) tap first. */
+  taps: [TapSpec, TapSpec];
+  preprocess: PreprocessSpec;
+}
 
 export interface PresetCost {
   /** Fit wall time per fitted good image, ms. */

@@ -39,6 +39,8 @@ export interface ModelMetadata {
   notes: string | null;
   importedFrom: string | null;
   deployedAt: string | null;
+  /** The product selected on the line when it was trained (absent: none, or an older version). */
+  productId?: string | null;
 }
 
 export interface RegisterInput {
@@ -264,6 +266,7 @@ function toDto(row: ModelRow): ModelVersionDto {
     notes: m.notes ?? null,
     importedFrom: m.importedFrom ?? null,
     deployedAt: m.deployedAt ?? null,
+    productId: m.productId ?? null,
   };
 }
 

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { inspectionFilter, type ApiErrorBody } from '@shared/api';
+import type { z } from 'zod';
+import { fleetFilter, inspectionFilter, type ApiErrorBody, type FleetFilter } from '@shared/api';
 import { dispatch, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
 import type { AccessControl } from '../users/access';
@@ -39,8 +40,10 @@ export interface HeadlessServerOptions {
 export interface HeadlessFileRoutes {
   /** Must refuse anything that is not an image-store ref (ApiError bad_request / not_found). */
   readImage(ref: string): Promise<{ data: Buffer; mime: string }>;
-  /** CSV text chunks for the filtered inspections, header first. */
-  csvLines(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string> | AsyncIterable<string>;
+  /** CSV text chunks for the filtered inspections, header first (a station). */
+  csvLines?(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string> | AsyncIterable<string>;
+  /** CSV of the fleet's inspections at /api/export/fleet.csv (the fleet server). */
+  fleetCsvLines?(filter: FleetFilter): AsyncIterable<string>;
 }
 
 export interface HeadlessServer {
@@ -149,7 +152,9 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
         ? 'images.get'
         : url.pathname === '/api/export/inspections.csv'
           ? 'inspections.exportCsv'
-          : null;
+          : url.pathname === '/api/export/fleet.csv'
+            ? 'fleet.exportCsv'
+            : null;
       const admitted = mirror
         ? opts.access.admit(mirror, {}, { session: presentedSession(req), local: false })
         : null;
@@ -158,8 +163,13 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
     if (opts.files && url.pathname.startsWith('/api/images/')) {
       return serveImage(opts.files, url, req, res);
     }
-    if (opts.files && url.pathname === '/api/export/inspections.csv') {
-      return serveCsv(opts.files, url, req, res);
+    const csvLines = opts.files?.csvLines?.bind(opts.files);
+    if (csvLines && url.pathname === '/api/export/inspections.csv') {
+      return serveCsv(inspectionFilter, csvLines, 'inspections', url, req, res);
+    }
+    const fleetLines = opts.files?.fleetCsvLines?.bind(opts.files);
+    if (fleetLines && url.pathname === '/api/export/fleet.csv') {
+      return serveCsv(fleetFilter, fleetLines, 'fleet-inspections', url, req, res);
     }
     if (url.pathname.startsWith('/api/')) {
       return sendJson(res, 404, { error: { code: 'not_found', message: `No API route ${url.pathname}.` } });
@@ -269,21 +279,31 @@ async function serveImage(
   }
 }
 
-/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
+/** Query → filter: verdicts=FAIL,REVIEW&modelId=…&productId=…&runId=…&from=…&to=…&minScore=…&maxScore=…&reviewed=true */
 export function filterFromQuery(params: URLSearchParams): ReturnType<typeof inspectionFilter.safeParse> {
+  return queryFilter(inspectionFilter, params);
+}
+
+function queryFilter<S extends z.ZodType>(
+  schema: S,
+  params: URLSearchParams,
+): z.ZodSafeParseResult<z.output<S>> {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of params) {
     if (k === 'token') continue;
     if (k === 'verdicts') raw.verdicts = v.split(',').filter(Boolean);
     else if (k === 'minScore' || k === 'maxScore') raw[k] = v.trim() === '' ? Number.NaN : Number(v);
     else if (k === 'reviewed') raw.reviewed = v === 'true' ? true : v === 'false' ? false : v;
+    else if (k === 'runId') raw.runId = /^\d+$/.test(v.trim()) ? Number(v) : v;
     else raw[k] = v;
   }
-  return inspectionFilter.safeParse(raw);
+  return schema.safeParse(raw);
 }
 
-async function serveCsv(
-  files: HeadlessFileRoutes,
+async function serveCsv<S extends z.ZodType>(
+  schema: S,
+  lines: (filter: z.output<S>) => Iterable<string> | AsyncIterable<string>,
+  name: string,
   url: URL,
   req: IncomingMessage,
   res: ServerResponse,
@@ -292,7 +312,7 @@ async function serveCsv(
     res.setHeader('Allow', 'GET');
     return sendJson(res, 405, { error: { code: 'bad_request', message: 'Use GET for the export.' } });
   }
-  const parsed = filterFromQuery(url.searchParams);
+  const parsed = queryFilter(schema, url.searchParams);
   if (!parsed.success) {
     const message = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`)
@@ -304,12 +324,12 @@ async function serveCsv(
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   res.writeHead(200, {
     'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="inspections-${stamp}.csv"`,
+    'Content-Disposition': `attachment; filename="${name}-${stamp}.csv"`,
     'Cache-Control': 'no-store',
   });
   // One keyset page per chunk; waiting for 'drain' keeps memory flat on 100 000+ rows and lets
   // other requests run between pages.
-  for await (const chunk of files.csvLines(parsed.data)) {
+  for await (const chunk of lines(parsed.data)) {
     if (res.destroyed) return;
     if (!res.write(chunk)) {
       // A client that goes away never drains; 'close' ends the wait and the check above the loop.

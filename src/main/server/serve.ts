@@ -5,7 +5,8 @@ import { openStation } from '../station-services';
 import { resolveAccessToken } from './access-token';
 import { startHeadlessServer } from './http-server';
 import { reachableUrls } from './reachable';
-import { parseServeArgs, SERVE_USAGE, UsageRequested } from './serve-args';
+import { FLEET_SERVER_DB, startFleetServer } from './fleet-server';
+import { parseServeArgs, SERVE_USAGE, UsageRequested, type ServeOptions } from './serve-args';
 
 async function main(): Promise<void> {
   let opts;
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     console.error(`The UI build is missing (${staticDir}); run \`npm run build\` first.`);
     process.exit(1);
   }
+
+  if (opts.fleet) return serveFleet(opts, opts.fleet, staticDir);
 
   const station = await openStation({ dataDir: resolve(opts.dataDir), mode: 'headless' });
 
@@ -86,6 +89,41 @@ async function main(): Promise<void> {
       .close()
       .then(() => station.close())
       .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+async function serveFleet(opts: ServeOptions, centralUrl: string, staticDir: string): Promise<void> {
+  const fleet = await startFleetServer({
+    centralUrl,
+    dataDir: opts.dataDir,
+    staticDir,
+    host: opts.host,
+    port: opts.port,
+    newToken: opts.newToken,
+    envToken: process.env.STATION_TOKEN,
+  });
+  console.log(`Fleet server listening on ${fleet.url}`);
+  for (const url of reachableUrls(fleet.url)) console.log(`  reachable at ${url}`);
+  console.log(`Central database: ${fleet.store.database}`);
+  console.log(`Data directory: ${resolve(opts.dataDir)}`);
+  console.log(`  accounts and the server's audit trail: ${join(resolve(opts.dataDir), FLEET_SERVER_DB)}`);
+  if (fleet.firstAdminPassword) {
+    console.log('First start: administrator account "admin" created.');
+    console.log(`  One-time password (shown once, change it at first sign-in): ${fleet.firstAdminPassword}`);
+  }
+  if (fleet.freshToken) {
+    console.log(`Access token (shown once, keep it): ${fleet.freshToken}`);
+    console.log(`Open ${fleet.url}?token=${fleet.freshToken}`);
+  } else if (fleet.tokenRequired) {
+    console.log('Access token required: the one shown when it was created (or STATION_TOKEN).');
+  }
+  let closing = false;
+  const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
+    void fleet.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -265,6 +265,7 @@ export class FfmpegSource implements FrameSource {
       id: `${this.id}:${++this.seq}`,
       at: new Date().toISOString(),
       source: this.label,
+      streamTime: (this.framesThisRun - 1) / this.config.fps,
       image: {
         width: this.config.width,
         height: this.config.height,

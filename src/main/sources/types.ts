@@ -20,6 +20,11 @@ export interface Frame {
   image: Buffer | RawRgb;
   /** File name for folder sources. */
   name?: string;
+  /**
+   * Streams, cameras and video files: seconds into the stream since it (re)connected, at the
+   * delivered frame rate. With the run id and `at` it finds the frame in a recording.
+   */
+  streamTime?: number;
 }
 
 import type { SourceState, SourceStateKind } from '@shared/station';

@@ -15,6 +15,7 @@ import type { AuditEntry, AuditTrail } from '../storage/audit-trail';
 import type { Db } from '../storage/database';
 import type { ImageStore } from '../storage/image-store';
 import { InspectionRepository, type NewInspection, type Verdict } from '../storage/inspections';
+import { RunRepository } from '../storage/runs';
 import type { SettingsStore } from '../storage/settings-store';
 import {
   CorruptFrameError,
@@ -127,6 +128,14 @@ export class StationError extends Error {
   }
 }
 
+/** The source's own name for a frame: the file name, or the time into the stream. */
+export function sourceRefOf(frame: Pick<Frame, 'name' | 'streamTime'>): string | null {
+  if (frame.name) return frame.name;
+  if (frame.streamTime !== undefined && Number.isFinite(frame.streamTime))
+    return `t=${frame.streamTime.toFixed(3)}s`;
+  return null;
+}
+
 const EXT_OF: Record<string, string> = { jpg: 'jpg', png: 'png', bmp: 'bmp', tiff: 'tif', webp: 'webp' };
 
 export class LiveStation {
@@ -134,6 +143,7 @@ export class LiveStation {
   private readonly opts: Required<Omit<LiveStationOptions, 'shift' | 'intraOpNumThreads'>> &
     Pick<LiveStationOptions, 'shift' | 'intraOpNumThreads'>;
   private readonly repo: InspectionRepository;
+  private readonly runs: RunRepository;
   private readonly logger: ResultLogger;
   private readonly queue: DropOldestQueue<Queued>;
   private readonly statsData = new LiveStats();
@@ -145,6 +155,8 @@ export class LiveStation {
   private source: FrameSource | null = null;
   private sourceConfig: SourceConfig | null = null;
   private sourceSeq = 0;
+  private product: { id: string; name: string } | null = null;
+  private run: { id: number; startedAt: string } | null = null;
   private running = false;
   private loopDone: Promise<void> | null = null;
   private inflight: Promise<void> = Promise.resolve();
@@ -180,6 +192,7 @@ export class LiveStation {
     };
     this.queue = new DropOldestQueue<Queued>(this.opts.queueCapacity);
     this.repo = new InspectionRepository(deps.db);
+    this.runs = new RunRepository(deps.db);
     const retention = (): ReturnType<SettingsStore['get']>['retention'] => deps.settings.get().retention;
     this.logger = new ResultLogger(
       this.repo,
@@ -309,6 +322,20 @@ export class LiveStation {
   }
 
   /**
+   * The product recorded on every inspection from the next frame on (the caller restarts the line
+   * when the switch should also start a new run).
+   */
+  setProduct(product: { id: string; name: string } | null): void {
+    this.product = product ? { id: product.id, name: product.name } : null;
+    this.emitState();
+  }
+
+  /** The source configuration the line runs (or last ran); null before the first start. */
+  currentSource(): SourceConfig | null {
+    return this.sourceConfig;
+  }
+
+  /**
    * The original bytes of a recently inspected frame, by inspection id (frame ids restart with
    * the process, inspection ids never do): lossless, where the stored copy is a JPEG. Null once
    * the frame has left the last `recentFrames`.
@@ -330,6 +357,8 @@ export class LiveStation {
         this.source && this.sourceConfig
           ? { label: this.source.label, kind: this.sourceConfig.kind, state: this.source.state() }
           : null,
+      product: this.product ? { ...this.product } : null,
+      run: this.run ? { ...this.run } : null,
       error: this.fault,
     };
   }
@@ -501,6 +530,16 @@ export class LiveStation {
     this.statsData.reset();
     this.rejects = [];
     this.startedAtIso = new Date().toISOString();
+    // Each start is a run: frame ids restart with every source, the run id tells them apart.
+    this.run = {
+      id: this.runs.open({
+        startedAt: this.startedAtIso,
+        productId: this.product?.id ?? null,
+        modelId: this.model.summary.id,
+        source: source.label,
+      }),
+      startedAt: this.startedAtIso,
+    };
     if (this.fault?.kind !== 'model') this.fault = null;
     this.running = true;
     // Still refused from before the stop: the same grace time applies to the new run.
@@ -534,6 +573,7 @@ export class LiveStation {
       await this.emitResult();
     }
     this.emit('station.stats', this.stats());
+    if (this.run) this.runs.end(this.run.id, new Date().toISOString());
     this.setStatus(this.model ? 'ready' : 'idle', 'stopped');
     return this.state();
   }
@@ -684,6 +724,9 @@ export class LiveStation {
         verdict,
         latencyMs,
         shift: this.opts.shift?.() ?? null,
+        productId: this.product?.id ?? null,
+        runId: this.run?.id ?? null,
+        sourceRef: sourceRefOf(frame),
       };
       try {
         this.deps.onResult?.(row);

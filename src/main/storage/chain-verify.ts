@@ -243,7 +243,7 @@ export function verifyRecordChain(db: Db): {
         row.id,
         row.at < (b.rows_from ?? row.at) ? row.at : b.rows_from,
         b.rows_to,
-        `Inspection ${row.id} does not match the hash sealed in batch ${b.seq} (edited row: verdict, scores, model, image hashes or time).`,
+        `Inspection ${row.id} does not match the hash sealed in batch ${b.seq} (edited row: verdict, scores, model, product, run, source file, image hashes or time).`,
       );
     }
     prevHash = b.hash;

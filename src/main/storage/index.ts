@@ -14,3 +14,4 @@ export * from './image-store';
 export * from './retention';
 export * from './data-dir';
 export * from './outbox';
+export * from './runs';

@@ -27,6 +27,12 @@ export interface NewInspection {
   /** Why an image was not stored (disk full, quota); the metadata row is written regardless. */
   storeError?: string | null;
   shift?: string | null;
+  /** The product the line ran (null: no product selected). */
+  productId?: string | null;
+  /** The run (one start of the line) this part was inspected in. */
+  runId?: number | null;
+  /** The source's own name for the frame: file name, or stream time for cameras and streams. */
+  sourceRef?: string | null;
 }
 
 export interface InspectionRow extends Required<NewInspection> {
@@ -38,6 +44,8 @@ export interface InspectionRow extends Required<NewInspection> {
 export interface InspectionFilter {
   verdicts?: Verdict[];
   modelId?: string;
+  productId?: string;
+  runId?: number;
   /** Inclusive ISO lower bound. */
   from?: string;
   /** Exclusive ISO upper bound. */
@@ -66,7 +74,7 @@ export interface EvictionCandidate {
 
 const SELECT = `SELECT i.id, i.at, i.source, i.frame_id, i.model_id, i.model_version, i.raw_score, i.norm_score,
   i.verdict, i.latency_ms, i.image_ref, i.image_sha256, i.heatmap_ref, i.heatmap_sha256, i.store_error,
-  i.shift, i.evicted_at,
+  i.shift, i.evicted_at, i.product_id, i.run_id, i.source_ref,
   EXISTS (SELECT 1 FROM review_decisions r WHERE r.inspection_id = i.id) AS reviewed
   FROM inspections i`;
 
@@ -88,6 +96,9 @@ interface DbRow {
   store_error: string | null;
   shift: string | null;
   evicted_at: string | null;
+  product_id: string | null;
+  run_id: number | null;
+  source_ref: string | null;
   reviewed: number;
 }
 
@@ -105,7 +116,8 @@ export class InspectionRepository {
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`INSERT INTO inspections (id, at, source, frame_id, model_id, model_version,
       raw_score, norm_score, verdict, latency_ms, image_ref, image_sha256, heatmap_ref, heatmap_sha256,
-      store_error, shift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      store_error, shift, product_id, run_id, source_ref)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.byId = db.prepare(`${SELECT} WHERE i.id = ?`);
     this.sealer = new RecordSealer(db);
     this.maxId = db.prepare('SELECT MAX(id) AS n FROM inspections');
@@ -214,6 +226,9 @@ export class InspectionRepository {
       heatmap_sha256: r.heatmapSha256 ?? null,
       store_error: r.storeError ?? null,
       shift: r.shift ?? null,
+      product_id: r.productId ?? null,
+      run_id: r.runId ?? null,
+      source_ref: r.sourceRef ?? null,
     };
     this.insertStmt.run(
       row.id,
@@ -232,6 +247,9 @@ export class InspectionRepository {
       row.heatmap_sha256,
       row.store_error,
       row.shift,
+      row.product_id,
+      row.run_id,
+      row.source_ref,
     );
     return row;
   }
@@ -259,6 +277,14 @@ export function buildWhere(f: InspectionFilter): { where: string[]; params: unkn
   if (f.modelId !== undefined) {
     where.push('i.model_id = ?');
     params.push(f.modelId);
+  }
+  if (f.productId !== undefined) {
+    where.push('i.product_id = ?');
+    params.push(f.productId);
+  }
+  if (f.runId !== undefined) {
+    where.push('i.run_id = ?');
+    params.push(f.runId);
   }
   if (f.from !== undefined) {
     where.push('i.at >= ?');
@@ -302,6 +328,9 @@ function toRow(r: DbRow): InspectionRow {
     heatmapSha256: r.heatmap_sha256,
     storeError: r.store_error,
     shift: r.shift,
+    productId: r.product_id,
+    runId: r.run_id,
+    sourceRef: r.source_ref,
     evictedAt: r.evicted_at,
     reviewed: r.reviewed === 1,
   };

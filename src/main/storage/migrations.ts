@@ -1,7 +1,7 @@
 // Ordered schema migrations. Append only: a released migration is never edited, because
 // stations in the field already ran it; fix mistakes with a new version.
 import type { Database } from 'better-sqlite3';
-import { SEALED_COLUMNS, type SealedInspection } from './record-hash';
+import { SEALED_COLUMNS_V1, type SealedInspection } from './record-hash';
 import { RecordSealer } from './record-batches';
 
 export interface Migration {
@@ -202,7 +202,9 @@ const v3: Migration = {
     // Rows written before this version are sealed as they are now, in id order; the trail says so.
     const sealer = new RecordSealer(db);
     const at = new Date().toISOString();
-    const read = db.prepare(`SELECT ${SEALED_COLUMNS} FROM inspections WHERE id > ? ORDER BY id LIMIT 1000`);
+    const read = db.prepare(
+      `SELECT ${SEALED_COLUMNS_V1} FROM inspections WHERE id > ? ORDER BY id LIMIT 1000`,
+    );
     let after = 0;
     for (;;) {
       const rows = read.all(after) as SealedInspection[];
@@ -284,4 +286,69 @@ export const fleetOutboxMigration: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, fleetOutboxMigration];
+/**
+ * Products (recipes) and traceability (issue 19). A product names what the line makes and what it
+ * runs for it: source, model, thresholds, outputs. product_deployments keeps every model deployed
+ * for a product (with the mismatch warnings someone accepted), which is also what the next
+ * deploy's training-set check compares against. A run is one start of the line; AUTOINCREMENT
+ * keeps run ids distinct across restarts and never reuses one. Inspections gain product, run and
+ * the source's own frame name (file name or stream time), all three sealed (record-hash.ts: the
+ * v2 leaf form; rows without them keep the v1 form, so old seals still verify).
+ */
+const v5: Migration = {
+  version: 5,
+  name: 'products, runs and inspection traceability',
+  up(db) {
+    db.exec(`
+      CREATE TABLE products (
+        id           TEXT    PRIMARY KEY,
+        name         TEXT    NOT NULL UNIQUE,
+        source_json  TEXT,
+        model_id     TEXT,
+        t1           REAL,
+        t2           REAL,
+        outputs_json TEXT,
+        notes        TEXT,
+        created_at   TEXT    NOT NULL,
+        updated_at   TEXT    NOT NULL,
+        active       INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+        CHECK ((t1 IS NULL) = (t2 IS NULL)),
+        CHECK (t1 IS NULL OR t1 <= t2)
+      );
+      CREATE UNIQUE INDEX products_single_active ON products (active) WHERE active = 1;
+
+      CREATE TABLE product_deployments (
+        id            INTEGER PRIMARY KEY,
+        product_id    TEXT    NOT NULL REFERENCES products (id),
+        model_id      TEXT    NOT NULL,
+        deployed_at   TEXT    NOT NULL,
+        deployed_by   TEXT    NOT NULL,
+        warnings_json TEXT    NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX product_deployments_product ON product_deployments (product_id, id);
+
+      CREATE TABLE runs (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT    NOT NULL,
+        ended_at   TEXT,
+        product_id TEXT,
+        model_id   TEXT,
+        source     TEXT    NOT NULL
+      );
+
+      ALTER TABLE inspections ADD COLUMN product_id TEXT;
+      ALTER TABLE inspections ADD COLUMN run_id INTEGER;
+      ALTER TABLE inspections ADD COLUMN source_ref TEXT;
+      CREATE INDEX inspections_product_at_id ON inspections (product_id, at, id);
+      CREATE INDEX inspections_run_id        ON inspections (run_id, id);
+
+      DROP TRIGGER inspections_sealed_columns;
+      CREATE TRIGGER inspections_sealed_columns BEFORE UPDATE OF id, at, source, frame_id, model_id,
+        model_version, raw_score, norm_score, verdict, latency_ms, image_ref, image_sha256, heatmap_ref,
+        heatmap_sha256, store_error, shift, product_id, run_id, source_ref ON inspections
+      BEGIN SELECT RAISE(ABORT, 'inspections are sealed: only evicted_at may change'); END;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, fleetOutboxMigration, v5];

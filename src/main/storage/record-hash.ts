@@ -20,17 +20,37 @@ export interface SealedInspection {
   heatmap_sha256: string | null;
   store_error: string | null;
   shift: string | null;
+  /**
+   * Traceability (schema v5): the product the line ran, the run (one start of the line) and the
+   * source's own name for the frame (file name, or stream time). Absent on rows read by the v3
+   * migration, which runs before these columns exist.
+   */
+  product_id?: string | null;
+  run_id?: number | null;
+  source_ref?: string | null;
 }
 
-export const SEALED_COLUMNS =
+/** The columns sealed before schema v5; the v3 migration seals old rows with exactly these. */
+export const SEALED_COLUMNS_V1 =
   'id, at, source, frame_id, model_id, model_version, raw_score, norm_score, verdict, latency_ms, ' +
   'image_ref, image_sha256, heatmap_ref, heatmap_sha256, store_error, shift';
 
+export const SEALED_COLUMNS = `${SEALED_COLUMNS_V1}, product_id, run_id, source_ref`;
+
+/**
+ * A row without any traceability field hashes in the v1 form, so rows sealed before v5 still
+ * verify; a row with any of them hashes in the v2 form. Clearing or setting those fields on a
+ * sealed row therefore changes its leaf either way (the form switches), and is detected.
+ */
 export function inspectionLeaf(r: SealedInspection): Buffer {
+  const product = r.product_id ?? null;
+  const run = r.run_id ?? null;
+  const ref = r.source_ref ?? null;
+  const traced = product !== null || run !== null || ref !== null;
   // Numbers go through JSON.stringify, which prints the shortest round-tripping form of a double,
   // so the value SQLite returns hashes exactly like the value that was inserted.
   const canonical = JSON.stringify([
-    'inspection-v1',
+    traced ? 'inspection-v2' : 'inspection-v1',
     r.id,
     r.at,
     r.source,
@@ -47,6 +67,7 @@ export function inspectionLeaf(r: SealedInspection): Buffer {
     r.heatmap_sha256,
     r.store_error,
     r.shift,
+    ...(traced ? [product, run, ref] : []),
   ]);
   return createHash('sha256').update(canonical, 'utf8').digest();
 }

@@ -1,7 +1,8 @@
 // Who may make which call: every request from either transport passes here before validation.
 // The person fields of a request (actor, reviewer) are set from the session, so the audit trail
 // names whoever is signed in, never a name the client typed.
-import { ApiError, type ApiErrorBody } from '@shared/errors';
+import type { ApiErrorBody } from '@shared/errors';
+import { DomainError } from '../util/errors';
 import { roleAtLeast, ROLE_LABEL, type AuthStatus, type UserDto } from '@shared/users';
 import type { AuditTrail } from '../storage/audit-trail';
 import { PERSON_FIELD, PUBLIC_METHODS, roleNeeded, SIGNED_METHODS } from './permissions';
@@ -139,9 +140,9 @@ export class AccessControl {
   /** An administrator lifts a wrong-password lockout before it runs out (audited). */
   unlock(name: string, actor: string, reason: string): UserDto {
     const user = this.users.get(name);
-    if (!user) throw new ApiError('not_found', `No account named "${name}".`);
+    if (!user) throw new DomainError('not_found', `No account named "${name}".`);
     const was = this.lockedUntil(name);
-    if (!was) throw new ApiError('conflict', `${user.displayName} is not locked out.`);
+    if (!was) throw new DomainError('conflict', `${user.displayName} is not locked out.`);
     this.failures.delete(name);
     this.audit.append({
       actor,
@@ -190,9 +191,10 @@ export class AccessControl {
   }
 }
 
-export class AccessError extends ApiError {
+export class AccessError extends DomainError {
   constructor(message: string) {
     super('forbidden', message);
+    this.name = 'AccessError';
   }
 }
 

@@ -39,12 +39,26 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'training.methods': 'operator',
   'reviews.list': 'operator',
   'candidates.list': 'operator',
+  'fleet.overview': 'operator',
+  'fleet.inspections': 'operator',
+  'fleet.inspection': 'operator',
+  'fleet.yield': 'operator',
+  'fleet.exportCsv': 'operator',
+  'fleet.status': 'operator',
+  'products.list': 'operator',
+  'products.get': 'operator',
+  'products.check': 'operator',
+  // A product's recipe (model, thresholds, outputs) was approved by an engineer; changing over to
+  // it is the line's daily work, signed by whoever does it.
+  'products.activate': 'operator',
 
   'reviews.record': 'qa',
   'candidates.export': 'qa',
   'audit.list': 'qa',
   'audit.verify': 'qa',
   'audit.exportCheckpoint': 'qa',
+  'fleet.decide': 'qa',
+  'fleet.verify': 'qa',
 
   'sources.test': 'engineer',
   'station.setThresholds': 'engineer',
@@ -60,11 +74,16 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'models.rollback': 'engineer',
   'models.import': 'engineer',
   'models.compare': 'engineer',
+  'fleet.test': 'engineer',
+  'products.create': 'engineer',
+  'products.update': 'engineer',
+  'products.deploy': 'engineer',
 
   'settings.update': 'admin',
   'users.list': 'admin',
   'users.create': 'admin',
   'users.update': 'admin',
+  'fleet.configure': 'admin',
   'users.unlock': 'admin',
 };
 
@@ -83,6 +102,9 @@ export const SIGNED_METHODS: ReadonlySet<string> = new Set<ApiMethod>([
   'models.rollback',
   'station.setThresholds',
   'training.save',
+  'products.deploy',
+  'products.update',
+  'products.activate',
 ]);
 
 /** Request field that names the person, set by the station from the session (never trusted from the client). */
@@ -104,5 +126,11 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'models.import': 'actor',
   'users.create': 'actor',
   'users.update': 'actor',
+  'fleet.decide': 'reviewer',
+  'fleet.configure': 'actor',
+  'products.create': 'actor',
+  'products.update': 'actor',
+  'products.deploy': 'actor',
+  'products.activate': 'actor',
   'users.unlock': 'actor',
 };

@@ -1,7 +1,7 @@
 // Named local accounts. Kept as one internal settings value (a station has tens of people, not
 // thousands), so no schema migration is needed and the write is one SQLite transaction.
 // Password hashes never reach the audit trail: account changes are audited by name and field.
-import { ApiError } from '@shared/errors';
+import { DomainError } from '../util/errors';
 import { ROLES, type Role, type UserDto } from '@shared/users';
 import type { AuditTrail } from '../storage/audit-trail';
 import type { SettingsStore } from '../storage/settings-store';
@@ -20,7 +20,7 @@ interface StoredUser {
   mustChangePassword: boolean;
 }
 
-export class UserError extends ApiError {}
+export class UserError extends DomainError {}
 
 export class UserStore {
   constructor(
@@ -102,7 +102,7 @@ export class UserStore {
     const users = this.all();
     if (users[input.name])
       throw new UserError('conflict', `An account named "${input.name}" already exists.`);
-    if (!ROLES.includes(input.role)) throw new UserError('bad_request', `Unknown role ${input.role}.`);
+    if (!ROLES.includes(input.role)) throw new UserError('invalid', `Unknown role ${input.role}.`);
     const user: StoredUser = {
       name: input.name,
       displayName: input.displayName,
@@ -162,7 +162,7 @@ export class UserStore {
     const users = this.all();
     const u = users[name];
     if (!u || !verifyPassword(oldPassword, u.passwordHash)) {
-      throw new UserError('bad_request', 'The current password is not correct.');
+      throw new UserError('invalid', 'The current password is not correct.');
     }
     const next = { ...u, passwordHash: hashPassword(newPassword), mustChangePassword: false };
     this.save({ ...users, [name]: next });

@@ -1,7 +1,8 @@
 // Errors core modules throw for the caller's input or the state it asked about. They know nothing
 // of transports: the API layer maps `kind` onto its error codes (src/main/api/dispatch.ts), the CLI
 // prints the message.
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict';
+// 'forbidden': the caller may not do this (not signed in, wrong password or role).
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden';
 
 export class DomainError extends Error {
   constructor(

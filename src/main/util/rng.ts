@@ -1,5 +1,6 @@
 // The one seeded PRNG of the station. A fit (start points, projections, subsampling, held-out
-// images), a synthetic test set and a training run are reproducible from their seed alone, on
+// images), a synthetic test set and a training run (parameter initialisation, data order, dropout
+// masks, augmentation; a resumed run replays the same draws) are reproducible from their seed alone, on
 // every platform: state updates are integer-only. sfc32 seeded through splitmix32: 128-bit state,
 // fast, statistically good far beyond what is drawn here (not for cryptography). Depends on nothing.
 
@@ -14,6 +15,10 @@ export interface Rng {
   normal(): number;
   /** k distinct indices of [0, n) in draw order. */
   choose(n: number, k: number): number[];
+  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T;
+  /** A uniformly random permutation of 0..n-1. */
+  permutation(n: number): Uint32Array;
 }
 
 function splitmix32(seed: number): () => number {
@@ -64,6 +69,16 @@ export function createRng(seed: number): Rng {
       return r * Math.cos(2 * Math.PI * v);
     },
     choose: (n, k) => sampleWithoutReplacement(rng, n, k),
+    shuffle: (a) => {
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+      }
+      return a;
+    },
+    permutation: (n) => rng.shuffle(Uint32Array.from({ length: n }, (_, i) => i)),
   };
   return rng;
 }

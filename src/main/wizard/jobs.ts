@@ -42,6 +42,8 @@ export interface TrainingDeps {
   deploy: (id: string, actor: string, reason: string) => Promise<ModelVersionDto>;
   /** Tests substitute a tiny backbone; the station uses the method's own. */
   backboneFor?: (method: string, preset: string) => Promise<BackboneSource>;
+  /** The product selected on the line; a model remembers it as the product it was trained for. */
+  productOf?: () => string | null;
 }
 
 export interface StartRequest {
@@ -97,6 +99,8 @@ interface Job {
   /** Settles when the job stops working (ready, failed or cancelled) and its files are final. */
   done: Promise<void>;
   calibration: CalibrationData | null;
+  /** The product selected when training started (what deploys check a model against). */
+  productId: string | null;
   t0: number;
   firstFeatureAt: number | null;
   fitEndedAt: number | null;
@@ -198,6 +202,7 @@ export class TrainingJobs {
       cancelled: false,
       done: Promise.resolve(),
       calibration: null,
+      productId: this.deps.productOf?.() ?? null,
       t0: performance.now(),
       firstFeatureAt: null,
       fitEndedAt: null,
@@ -422,6 +427,7 @@ export class TrainingJobs {
               notes: req.notes?.trim() || null,
               importedFrom: null,
               deployedAt: null,
+              productId: job.productId,
             },
           },
           { actor: req.actor, action: 'models.create', reason: req.reason },

@@ -6,7 +6,9 @@ import { AuthGate, UserBadge, useAuth } from './hooks/auth';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
-import { useApi } from './hooks/useApi';
+import { useApi, type ApiState } from './hooks/useApi';
+import { ErrorNotice, Loading } from './components/Notice';
+import type { SystemInfo } from '@shared/api';
 import { AuditPage } from './pages/AuditPage';
 import { HistoryPage } from './pages/HistoryPage';
 import { LivePage } from './pages/LivePage';
@@ -15,6 +17,12 @@ import { TrainPage } from './pages/TrainPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SourcePage } from './pages/SourcePage';
+import { FleetAuditPage } from './pages/fleet/FleetAuditPage';
+import { FleetLinesPage } from './pages/fleet/FleetLinesPage';
+import { FleetReviewPage } from './pages/fleet/FleetReviewPage';
+import { NotOnFleet } from './pages/fleet/NotOnFleet';
+import { ProductsPage } from './pages/ProductsPage';
+import { ProductBadge } from './components/ProductBadge';
 import { UsersPage } from './pages/UsersPage';
 import { roleAtLeast, type Role } from '@shared/users';
 import type { ConnectionState } from './transport';
@@ -32,6 +40,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { route: 'live', label: 'Live', icon: 'live', built: true },
   { route: 'source', label: 'Source', icon: 'camera', built: true },
+  { route: 'products', label: 'Products', icon: 'product', built: true },
   { route: 'review', label: 'Review', icon: 'review', built: true },
   { route: 'train', label: 'Train', icon: 'train', built: true },
   { route: 'models', label: 'Models', icon: 'models', built: true },
@@ -44,6 +53,7 @@ const NAV: NavItem[] = [
 const PAGES: Record<Route, () => ReactNode> = {
   live: LivePage,
   source: SourcePage,
+  products: ProductsPage,
   review: ReviewPage,
   train: TrainPage,
   models: ModelsPage,
@@ -52,6 +62,14 @@ const PAGES: Record<Route, () => ReactNode> = {
   users: UsersPage,
   settings: SettingsPage,
 };
+
+/** The fleet server (central database) answers three screens; the others belong to a station. */
+const FLEET_PAGES: Partial<Record<Route, () => ReactNode>> = {
+  review: FleetReviewPage,
+  history: FleetLinesPage,
+  audit: FleetAuditPage,
+};
+const FLEET_LABEL: Partial<Record<Route, string>> = { history: 'Lines' };
 
 export function App() {
   const connection = useConnection();
@@ -67,9 +85,15 @@ export function App() {
 
 function Shell({ connection }: { connection: ConnectionState }) {
   const route = useRoute();
-  const Current = PAGES[route];
   const info = useApi('system.info', {});
   const { settings } = useSettings();
+  const fleet = info.data?.mode === 'fleet';
+  const label = (item: NavItem) => (fleet ? (FLEET_LABEL[item.route] ?? item.label) : item.label);
+
+  useEffect(() => {
+    // The fleet server has no live view to land on; its first screen is the review queue.
+    if (fleet && !window.location.hash) window.location.replace('#/review');
+  }, [fleet]);
   const { status } = useAuth();
   const role = status.user?.role ?? 'operator';
   const nav = NAV.filter((n) => !n.minRole || roleAtLeast(role, n.minRole));
@@ -80,8 +104,8 @@ function Shell({ connection }: { connection: ConnectionState }) {
 
   useEffect(() => {
     const item = NAV.find((n) => n.route === route);
-    document.title = `${item?.label ?? 'Station'} · Inspection Station`;
-  }, [route]);
+    document.title = `${item ? label(item) : 'Station'} · ${fleet ? 'Fleet server' : 'Inspection Station'}`;
+  });
 
   return (
     <div className="app">
@@ -91,15 +115,22 @@ function Shell({ connection }: { connection: ConnectionState }) {
             <Icon name="live" />
           </span>
           <div className="brand-text">
-            <span className="brand-name">Inspection Station</span>
-            <span className="brand-sub">
+            <span className="brand-name">{fleet ? 'Inspection Fleet' : 'Inspection Station'}</span>
+            <span className="brand-sub" data-testid="brand-sub">
               {info.data
-                ? `v${info.data.appVersion} · ${info.data.mode === 'headless' ? 'headless / browser' : 'desktop'}`
+                ? `v${info.data.appVersion} · ${
+                    info.data.mode === 'fleet'
+                      ? 'fleet server (central database)'
+                      : info.data.mode === 'headless'
+                        ? 'headless / browser'
+                        : 'desktop'
+                  }`
                 : 'anomaly inspection'}
             </span>
           </div>
         </div>
         <div className="topbar-right">
+          {fleet ? null : <ProductBadge />}
           <ConnectionPill state={connection} />
           <UserBadge />
           <Clock />
@@ -117,18 +148,37 @@ function Shell({ connection }: { connection: ConnectionState }) {
                 data-testid={`nav-${item.route}`}
               >
                 <Icon name={item.icon} />
-                <span className="nav-label">{item.label}</span>
+                <span className="nav-label">{label(item)}</span>
                 {!item.built ? <span className="nav-soon">not built</span> : null}
+                {fleet && !FLEET_PAGES[item.route] ? <span className="nav-soon">station only</span> : null}
               </a>
             </li>
           ))}
         </ul>
       </nav>
       <main className="content">
-        <Current />
+        <CurrentPage route={route} info={info} />
       </main>
     </div>
   );
+}
+
+/** Waits for system.info: a station screen must not start calling the station API on the fleet server. */
+function CurrentPage({ route, info }: { route: Route; info: ApiState<SystemInfo> }) {
+  if (!info.data) {
+    return info.error ? (
+      <ErrorNotice error={info.error} what="what this server is" onRetry={info.reload} />
+    ) : (
+      <Loading what="the screen" />
+    );
+  }
+  if (info.data.mode === 'fleet') {
+    const Fleet = FLEET_PAGES[route];
+    const item = NAV.find((n) => n.route === route);
+    return Fleet ? <Fleet /> : <NotOnFleet route={route} label={item?.label ?? route} />;
+  }
+  const Current = PAGES[route];
+  return <Current />;
 }
 
 function ConnectionPill({ state }: { state: ConnectionState }) {

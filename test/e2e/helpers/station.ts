@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 const SERVE_JS = join(REPO_ROOT, 'out/main/serve.js');
-const LISTENING = /Station listening on (http:\/\/\S+)/;
+const LISTENING = /(?:Station|Fleet server) listening on (http:\/\/\S+)/;
 
 export interface RunningStation {
   /** Base URL as printed by the station, with a trailing slash. */

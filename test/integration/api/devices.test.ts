@@ -52,4 +52,20 @@ describe('USB devices over the HTTP + WebSocket API', () => {
     const listing = await h.client.call('devices.list', {});
     expect(listing.usb.map((d) => d.kind)).toEqual(['stack-light']);
   });
+
+  it("answers a device's domain errors with API codes in words", async () => {
+    await expect(
+      h.client.call('devices.test', { deviceId: 'nope', action: { type: 'relay', relay: 1 } }),
+    ).rejects.toMatchObject({ code: 'not_found', message: 'no configured output "nope"' });
+    await expect(
+      h.client.call('devices.configure', {
+        config: { devices: [{ id: 'x', type: 'smoke-machine' }] },
+        actor: 'admin',
+        reason: 'wrong device type',
+      }),
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/^invalid outputs configuration/) as unknown,
+    });
+  });
 });

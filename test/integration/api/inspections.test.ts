@@ -266,7 +266,18 @@ function suite(name: string, make: () => Promise<Harness>): void {
       expect(clipped.hi).toBeCloseTo(2.1);
       expect(clipped.bins.reduce((a, b) => a + b.fail, 0)).toBe(hist.counts.fail);
 
-      const same = await h.client.call('inspections.whatIf', { t1: 1, t2: 1.5 });
+      // Scores of two models are on different scales: one pair of thresholds never covers both.
+      await expect(h.client.call('inspections.whatIf', { t1: 1, t2: 1.5 })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/parts of 2 models \(model-[ab], model-[ab]\)/),
+      });
+      const same = await h.client.call('inspections.whatIf', {
+        t1: 1,
+        t2: 1.5,
+        filter: { modelId: MODEL_B },
+      });
+      expect(same.modelId).toBe(MODEL_B);
+      expect(same.total).toBe(60);
       expect(same.changed).toBe(0);
       expect(same.wouldBe).toEqual(same.recorded);
       const strict = await h.client.call('inspections.whatIf', {

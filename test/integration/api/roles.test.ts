@@ -29,7 +29,15 @@ function rolesSuite(name: string, make: () => Promise<Harness>): void {
       const status = await anon.call('auth.status', {});
       expect(status).toMatchObject({ user: null, firstRun: false, oneTimePassword: null });
       expect(status.signed.sort()).toEqual(
-        ['models.deploy', 'models.rollback', 'station.setThresholds', 'training.save'].sort(),
+        [
+          'models.deploy',
+          'models.rollback',
+          'station.setThresholds',
+          'training.save',
+          'products.deploy',
+          'products.update',
+          'products.activate',
+        ].sort(),
       );
       for (const m of ['station.state', 'inspections.list', 'settings.get'] as const) {
         await expect(anon.call(m, {})).rejects.toMatchObject(forbidden);

@@ -43,7 +43,7 @@ export class SimStation {
   }
 
   /** Inserts `count` inspections in one transaction; every 10th is REVIEW with a stored image. */
-  async inspect(count: number): Promise<number[]> {
+  async inspect(count: number, productOf?: (k: number) => string | null): Promise<number[]> {
     const rows = [];
     for (let i = 0; i < count; i++) {
       const k = this.n++;
@@ -67,6 +67,7 @@ export class SimStation {
         latencyMs: 3,
         imageRef,
         imageSha256,
+        ...(productOf ? { productId: productOf(k), runId: 1, sourceRef: `${this.id}-${k}.png` } : {}),
       });
     }
     const ids = this.inspections.insertMany(rows);

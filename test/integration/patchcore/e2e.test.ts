@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readMvtecCategory } from '../../../src/main/eval/datasets';
 import { imageAuroc } from '../../../src/main/eval/metrics';
 import { patchcoreBackbone } from '../../../src/main/methods/patchcore/backbone';
-import { evenSubsample } from '../../../src/main/methods/patchcore/bench';
+import { evenSubsample } from '../../../src/main/eval/runner-eval';
 import { exportPatchCore } from '../../../src/main/methods/patchcore/export';
 import { fitPatchCore } from '../../../src/main/methods/patchcore/fit';
 import type { PresetName } from '../../../src/main/methods/patchcore/types';

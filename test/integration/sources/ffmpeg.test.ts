@@ -77,6 +77,10 @@ describe.skipIf(!ffmpeg)('ffmpeg source', () => {
     const later = sink.frames[3].image as RawRgb;
     expect(Buffer.compare(Buffer.from(img.data), Buffer.from(later.data))).not.toBe(0);
     expect(sink.frames.map((f) => f.id)).toEqual(sink.frames.map((_, i) => `cam:${i + 1}`));
+    // Stream time at the delivered rate, so a part can be found again in a recording.
+    expect(sink.frames.slice(0, 4).map((f) => f.streamTime)).toEqual(
+      [0, 0.1, 0.2, 0.3].map((t) => expect.closeTo(t, 9)),
+    );
     await src.stop();
     expect(src.state().kind).toBe('stopped');
     expect(src.pid).toBeNull();

@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemo, type DemoPaths } from '../../../src/main/demo';
-import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
+import type { BackboneSource } from '../../../src/main/methods/types';
 import { parseModel, serializeModel } from '../../../src/main/onnx/serialize';
 import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import {

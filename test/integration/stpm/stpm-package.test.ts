@@ -15,12 +15,17 @@ import { smoothImages, tinyTeacher } from '../../unit/stpm/tiny-teacher';
 
 const S = 32;
 const images = smoothImages(10, S, 5);
+// 12 epochs of 2 steps: the validation loss falls to about a third of its start. At 6 epochs it had
+// hardly moved (≈ 0.8 of the start), and whether the pasted square outscored the good image was up
+// to the seeds: the tiny teacher of seed 3 failed it once the station's one PRNG replaced the
+// engine's. At 12 epochs the square scores above the good image for each of teacher seeds 0–5.
+const EPOCHS = 12;
 
 const options = (extra: Partial<FitStpmOptions> = {}): FitStpmOptions => ({
   images,
   cacheDir: join(tmpdir(), 'stpm-unused-cache'),
   teacher: tinyTeacher(S),
-  config: { inputSize: S, epochs: 6, batchSize: 4, featureBatch: 4 },
+  config: { inputSize: S, epochs: EPOCHS, batchSize: 4, featureBatch: 4 },
   ...extra,
 });
 
@@ -35,7 +40,7 @@ describe('STPM package', () => {
   it('fits, exports, loads through loadModelPackage and scores with the contract shapes', async () => {
     const fitted = await fitStpm(options());
     expect(fitted.trainImageCount).toBe(8); // a fifth (2) held out for validation
-    expect(fitted.validationLosses).toHaveLength(6);
+    expect(fitted.validationLosses).toHaveLength(EPOCHS);
     expect(fitted.validationLosses[fitted.bestEpoch]).toBe(Math.min(...fitted.validationLosses));
     expect(fitted.validationLosses.at(-1)!).toBeLessThan(fitted.validationLosses[0]);
     const out = mkdtempSync(join(tmpdir(), 'stpm-pkg-'));

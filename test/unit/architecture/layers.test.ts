@@ -31,6 +31,8 @@ export const LAYERS: Record<string, number> = {
   devices: 2,
   station: 2,
   demo: 2,
+  // products (recipes) and their model checks: storage below, handlers above
+  products: 2,
   // application services
   wizard: 3,
   api: 3,
@@ -90,9 +92,25 @@ export function violations(): string[] {
   return out;
 }
 
+/** Core and below (layers 0–2) that construct the transport's ApiError instead of a DomainError. */
+export function transportErrorsInCore(): string[] {
+  const out: string[] = [];
+  for (const file of files(MAIN)) {
+    const layer = LAYERS[layerOf(file)];
+    if (layer === undefined || layer > 2) continue;
+    const src = readFileSync(file, 'utf8');
+    if (/\bnew ApiError\(|\bextends ApiError\b/.test(src)) out.push(relative(MAIN, file));
+  }
+  return out;
+}
+
 describe('layers', () => {
   it('every import in src/main points to its own layer or a lower one', () => {
     expect(violations()).toEqual([]);
+  });
+
+  it('core modules throw domain errors (util/errors.ts); only the API layer and above make ApiErrors', () => {
+    expect(transportErrorsInCore()).toEqual([]);
   });
 
   it('knows every top-level folder of src/main', () => {

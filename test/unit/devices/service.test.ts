@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../../../src/shared/errors';
 import { EXAMPLE_OUTPUTS_CONFIG } from '../../../src/main/devices/config';
 import { DeviceService, type DeviceServiceEvent } from '../../../src/main/devices/service';
 import {
@@ -13,6 +12,7 @@ import {
   sysfsInterfaceClasses,
   type UsbChangeEvent,
 } from '../../../src/main/devices/watcher';
+import { DomainError } from '../../../src/main/util/errors';
 import { FakeUsbHost, lr6, relayBoard, uvcCamera } from './fake-usb';
 
 beforeEach(() => {
@@ -213,10 +213,16 @@ describe('DeviceService outputs', () => {
     expect(gate.relayMask).toBe(1);
     await vi.advanceTimersByTimeAsync(100);
     expect(gate.relayMask).toBe(0);
-    expect(() => svc.test('nope', { type: 'relay', relay: 1 })).toThrow(ApiError);
+    // Domain errors; src/main/api/dispatch.ts maps them (not_found → 'not_found', invalid → 'bad_request').
+    expect(() => svc.test('nope', { type: 'relay', relay: 1 })).toThrow(
+      expect.objectContaining({ name: 'DomainError', kind: 'not_found' }),
+    );
     expect(() => svc.test('tower', { type: 'relay', relay: 1 })).toThrow(/is a patlite-lr6/);
+    expect(() => svc.test('tower', { type: 'relay', relay: 1 })).toThrow(DomainError);
     await expect(svc.configure({ devices: [{ id: 'x', type: 'smoke-machine' }] })).rejects.toMatchObject({
-      code: 'bad_request',
+      name: 'DomainError',
+      kind: 'invalid',
+      message: expect.stringMatching(/^invalid outputs configuration: /) as unknown,
     });
     await svc.stop();
   });

@@ -6,7 +6,7 @@ import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession, float32Tensor } from '../../../src/main/runtime';
 import { aeWidths, appendRegionalFeatures, buildDfrTrainingStep } from '../../../src/main/methods/dfr/graph';
 import { componentsFor, covariance, symmetricEigenvalues } from '../../../src/main/methods/dfr/pca';
-import { Rng } from '../../../src/main/engine/rng';
+import { createRng } from '../../../src/main/util/rng';
 import { Trainer } from '../../../src/main/engine/trainer';
 
 async function run(
@@ -23,7 +23,7 @@ async function run(
 
 describe('regional features', () => {
   it('equal bilinear upsampling to the input size followed by 4×4 mean pooling (ORT Resize + AveragePool)', async () => {
-    const rng = new Rng(2);
+    const rng = createRng(2);
     const input = 32;
     const grid = 8;
     const taps = [
@@ -59,7 +59,7 @@ describe('regional features', () => {
 describe('PCA', () => {
   it('eigenvalues of Q·diag(λ)·Qᵀ are λ (random orthogonal Q from Householder reflections)', () => {
     const n = 40;
-    const rng = new Rng(9);
+    const rng = createRng(9);
     const lambda = Array.from({ length: n }, (_, i) => (i < 5 ? 10 - i : rng.uniform(0, 1)));
     let a = new Float64Array(n * n);
     for (let i = 0; i < n; i++) a[i * n + i] = lambda[i];
@@ -85,7 +85,7 @@ describe('PCA', () => {
   });
 
   it('covariance matches a direct computation; 90 % of variance needs exactly the dominant directions', async () => {
-    const rng = new Rng(4);
+    const rng = createRng(4);
     const c = 6;
     const r = 5000;
     const rows = new Float32Array(r * c);
@@ -119,10 +119,10 @@ describe('autoencoder', () => {
     const c = 16;
     const d = 3;
     const rows = 256;
-    const rng = new Rng(1);
+    const rng = createRng(1);
     const basis = Array.from({ length: d * c }, () => rng.normal());
     const batch = (k: number) => {
-      const r2 = new Rng(100 + k);
+      const r2 = createRng(100 + k);
       const x = new Float32Array(rows * c);
       for (let i = 0; i < rows; i++) {
         const z = [r2.normal(), r2.normal(), r2.normal()];

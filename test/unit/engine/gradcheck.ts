@@ -6,7 +6,7 @@ import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession, float32Tensor } from '../../../src/main/runtime';
 import { gradients } from '../../../src/main/engine/autodiff';
-import { Rng } from '../../../src/main/engine/rng';
+import { createRng, type Rng } from '../../../src/main/util/rng';
 
 export type Gen = 'normal' | 'positive' | 'awayFromZero' | 'distinct' | 'unit' | 'binary';
 
@@ -73,7 +73,7 @@ function generate(rng: Rng, n: number, gen: Gen): Float32Array {
 }
 
 export async function gradCheck(c: GradCase): Promise<GradReport> {
-  const rng = new Rng(c.seed ?? 1);
+  const rng = createRng(c.seed ?? 1);
   const eps = c.eps ?? 1e-2;
   const values = c.inputs.map(
     (i) =>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildTinyBackbone } from '../../helpers/tiny-backbone';
 import { createRng } from '../../../src/main/util/rng';
-import type { BackboneSource } from '../../../src/main/methods/patchcore/types';
+import type { BackboneSource } from '../../../src/main/methods/types';
 
 export const TINY_SIZE = 32;
 

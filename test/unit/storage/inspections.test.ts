@@ -48,6 +48,9 @@ describe('InspectionRepository', () => {
         heatmapSha256: 'cd',
         storeError: null,
         shift: 'A',
+        productId: 'plate-a',
+        runId: 7,
+        sourceRef: 'part_0042.png',
       }),
       inspection(1001, { storeError: 'disk_full: no space' }),
     ]);
@@ -61,9 +64,15 @@ describe('InspectionRepository', () => {
       heatmapSha256: 'cd',
       storeError: null,
       shift: 'A',
+      productId: 'plate-a',
+      runId: 7,
+      sourceRef: 'part_0042.png',
       evictedAt: null,
       reviewed: false,
     });
+    expect(repo.get(ids[1])).toMatchObject({ productId: null, runId: null, sourceRef: null });
+    expect(repo.count({ productId: 'plate-a' })).toBe(1);
+    expect(repo.count({ runId: 7 })).toBe(1);
     expect(repo.get(ids[1])!.storeError).toBe('disk_full: no space');
     expect(repo.get(99999)).toBeNull();
   });

@@ -45,7 +45,10 @@ describe('openDatabase', () => {
         'audit_trail',
         'inspections',
         'models',
+        'products',
+        'product_deployments',
         'review_decisions',
+        'runs',
         'schema_migrations',
         'settings',
       ]) {

@@ -32,7 +32,11 @@ let clock: number;
 const ROWS = 400;
 const BATCH = 50;
 
-/** A station's life: 400 inspections in batches of 50, nine audited changes in between. */
+/**
+ * A station's life: 400 inspections in batches of 50, nine audited changes in between. The first
+ * half is written as before products existed (no product, run or file name: the v1 leaf form),
+ * the second half with them (v2), so both forms live in one chain.
+ */
 function runStation(): void {
   const db = openDatabase(file);
   const now = () => new Date((clock += 20_000));
@@ -40,7 +44,14 @@ function runStation(): void {
   const audit = new AuditTrail(db, now);
   const repo = new InspectionRepository(db);
   for (let b = 0; b < ROWS / BATCH; b++) {
-    repo.insertMany(Array.from({ length: BATCH }, (_, i) => inspection(b * BATCH + i)));
+    repo.insertMany(
+      Array.from({ length: BATCH }, (_, i) => {
+        const n = b * BATCH + i;
+        return n < ROWS / 2
+          ? inspection(n)
+          : inspection(n, { productId: 'plate-a', runId: 3 + (n % 2), sourceRef: `part_${n}.png` });
+      }),
+    );
     audit.append({ actor: 'qa', action: 'settings.update', entity: `k${b}`, reason: 'shift' });
   }
   audit.append({ actor: 'qa', action: 'station.stop', entity: 'station' });
@@ -185,6 +196,53 @@ describe('sealed inspections and signed checkpoints', () => {
     // History checkpoints are at most a minute apart, so the rewritten range is small and contains 245.
     expect(v.firstBadId).toBeLessThanOrEqual(245);
     expect(v.firstBadId).toBeGreaterThan(150);
+  });
+
+  it('detects a product id changed on a sealed row', () => {
+    attack((db) => db.prepare(`UPDATE inspections SET product_id = 'bottle' WHERE id = 301`).run());
+    const v = verify();
+    expect(v).toMatchObject({ ok: false, scope: 'inspections', damage: 'edited', firstBadId: 301 });
+    expect(v.problem).toMatch(/product, run, source file/);
+  });
+
+  it('detects a run id or a source file name changed on a sealed row', () => {
+    attack((db) => db.prepare('UPDATE inspections SET run_id = 99 WHERE id = 350').run());
+    expect(verify()).toMatchObject({ ok: false, damage: 'edited', firstBadId: 350 });
+  });
+
+  it('detects a source file name changed on a sealed row', () => {
+    attack((db) => db.prepare(`UPDATE inspections SET source_ref = 'other.png' WHERE id = 399`).run());
+    expect(verify()).toMatchObject({ ok: false, damage: 'edited', firstBadId: 399 });
+  });
+
+  it('detects traceability cleared (back to the old form) or added to a row sealed without it', () => {
+    attack((db) =>
+      db
+        .prepare('UPDATE inspections SET product_id = NULL, run_id = NULL, source_ref = NULL WHERE id = 260')
+        .run(),
+    );
+    expect(verify()).toMatchObject({ ok: false, damage: 'edited', firstBadId: 260 });
+    tmp.cleanup();
+    tmp = tempDir('station-chain-');
+    file = join(tmp.dir, 'station.db');
+    runStation();
+    attack((db) => db.prepare(`UPDATE inspections SET product_id = 'plate-a' WHERE id = 10`).run());
+    expect(verify()).toMatchObject({ ok: false, damage: 'edited', firstBadId: 10 });
+  });
+
+  it('refuses an update of product, run or source file through the station connection', () => {
+    const db = openDatabase(file);
+    try {
+      expect(() => db.prepare(`UPDATE inspections SET product_id = 'x' WHERE id = 301`).run()).toThrow(
+        /sealed/,
+      );
+      expect(() => db.prepare('UPDATE inspections SET run_id = 1 WHERE id = 301').run()).toThrow(/sealed/);
+      expect(() => db.prepare(`UPDATE inspections SET source_ref = 'x' WHERE id = 301`).run()).toThrow(
+        /sealed/,
+      );
+    } finally {
+      db.close();
+    }
   });
 
   it('detects one deleted inspection', () => {

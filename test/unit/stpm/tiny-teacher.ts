@@ -2,11 +2,11 @@
 // conv, ReLU6 as Clip, residual Add) and taps at strides 4, 8 and 16, so STPM trains in seconds.
 import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
-import { Rng } from '../../../src/main/engine/rng';
+import { createRng } from '../../../src/main/util/rng';
 import type { CustomTeacher } from '../../../src/main/methods/stpm/fit';
 
 export function tinyTeacher(size = 32, seed = 3): CustomTeacher {
-  const rng = new Rng(seed);
+  const rng = createRng(seed);
   const g = new GraphBuilder('tiny_teacher');
   const x = g.input('input', 'float32', ['N', 3, size, size]);
   const conv = (
@@ -56,7 +56,7 @@ export function tinyTeacher(size = 32, seed = 3): CustomTeacher {
 
 /** Smooth seeded RGB images (sums of random low-frequency waves), as raw pixel buffers. */
 export function smoothImages(n: number, size: number, seed: number) {
-  const rng = new Rng(seed);
+  const rng = createRng(seed);
   return Array.from({ length: n }, () => {
     const data = new Uint8Array(size * size * 3);
     const waves = Array.from({ length: 4 }, () => ({

@@ -4,7 +4,9 @@ import type { ImageData64, SystemInfo } from '@shared/api';
 import type { HeatmapFit } from '@shared/station';
 import type { ModelVersionDto } from '@shared/training';
 import type { DeviceService } from '../../devices';
+import type { StationFleetState } from '../../fleet';
 import type { ModelStore } from '../../model-store/store';
+import type { ProductStore } from '../../products/store';
 import type { SourceConfig } from '../../sources/config';
 import type { LiveStation } from '../../station';
 import type { AuditTrail } from '../../storage/audit-trail';
@@ -41,9 +43,12 @@ export interface StationContext {
   reads: ReadWorker;
   reviews: ReviewRepository;
   models: ModelStore;
+  products: ProductStore;
   training: TrainingJobs;
   users: UserStore;
   sessions: SessionStore;
+  /** Replication, central decisions and plant outputs; restart() re-reads their settings. */
+  fleet: { state(): StationFleetState; restart(): Promise<void> };
   /** Sign-in lockouts after wrong passwords (shown and lifted on the Users screen). */
   access: AccessControl;
   headlessUrl(): string | null;
@@ -56,6 +61,12 @@ export interface StationContext {
     actor: string,
     reason: string,
     change?: 'deployed' | 'rolled_back',
+  ): Promise<ModelVersionDto>;
+  /** deployVersion through the selected product: mismatch check, and the product's model recorded. */
+  deployForLine(
+    modelId: string,
+    who: { actor: string; reason: string },
+    opts?: { change?: 'deployed' | 'rolled_back'; acknowledge?: boolean },
   ): Promise<ModelVersionDto>;
   readImage(ref: string): Promise<ImageData64 & { data: Buffer }>;
   fitOfDir(dir: string): HeatmapFit | null;

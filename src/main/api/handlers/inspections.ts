@@ -37,8 +37,17 @@ export function inspectionHandlers(
     'inspections.models': () => reads.call('models'),
     'inspections.histogram': (req: ApiParsedRequest<'inspections.histogram'>) =>
       reads.call('histogram', req.filter, req.bins, req.include, req.max),
-    'inspections.whatIf': (req: ApiParsedRequest<'inspections.whatIf'>) =>
-      reads.call('whatIf', req.filter, req.t1, req.t2),
+    'inspections.whatIf': async (req: ApiParsedRequest<'inspections.whatIf'>) => {
+      // One model's thresholds are never applied to another model's scores.
+      const models = await reads.call('modelsIn', req.filter, 6);
+      if (models.length > 1) {
+        throw new ApiError(
+          'conflict',
+          `What-if applies one model's thresholds, but the filter matches parts of ${models.length > 5 ? 'more than 5' : models.length} models (${models.slice(0, 5).join(', ')}), whose scores are on different scales. Choose a model in the filter.`,
+        );
+      }
+      return reads.call('whatIf', req.filter, req.t1, req.t2);
+    },
     'inspections.yieldOverTime': (req: ApiParsedRequest<'inspections.yieldOverTime'>) =>
       reads.call('yieldOverTime', req.filter, req.bucket),
     'inspections.exportCsv': (req: ApiParsedRequest<'inspections.exportCsv'>) =>

@@ -12,7 +12,7 @@ export function modelHandlers(
   ApiHandlers,
   'models.list' | 'models.get' | 'models.deploy' | 'models.rollback' | 'models.import' | 'models.compare'
 > {
-  const { paths, live, events, models, deployVersion } = s;
+  const { paths, live, events, models, deployForLine } = s;
   return {
     'models.list': () => {
       const prev = models.previousDeployed();
@@ -32,12 +32,16 @@ export function modelHandlers(
       if (models.active()?.id === req.id && live.state().model?.id === req.id) {
         throw new ApiError('conflict', `${req.id} is already the active version.`);
       }
-      return deployVersion(req.id, req.actor, req.reason);
+      return deployForLine(
+        req.id,
+        { actor: req.actor, reason: req.reason },
+        { acknowledge: req.acknowledgeMismatch },
+      );
     },
     'models.rollback': (req: ApiParsedRequest<'models.rollback'>) => {
       const prev = models.previousDeployed();
       if (!prev) throw new ApiError('conflict', 'There is no earlier deployed version to roll back to.');
-      return deployVersion(prev.id, req.actor, req.reason, 'rolled_back');
+      return deployForLine(prev.id, { actor: req.actor, reason: req.reason }, { change: 'rolled_back' });
     },
     'models.import': async (req: ApiParsedRequest<'models.import'>) => {
       const v = await importModelPackage(models, join(paths.root, 'training'), req);

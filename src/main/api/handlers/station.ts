@@ -22,7 +22,19 @@ export function stationHandlers(
   | 'station.setThresholds'
   | 'station.saveFrameAsGood'
 > {
-  const { paths, audit, settings, live, queries, images, stationCall, startLine, startSource, fitOfDir } = s;
+  const {
+    paths,
+    audit,
+    settings,
+    live,
+    products,
+    queries,
+    images,
+    stationCall,
+    startLine,
+    startSource,
+    fitOfDir,
+  } = s;
   // Starting or stopping the line changes what is inspected, so it is audited like any setting.
   const auditLineChange = (
     action: 'station.start' | 'station.stop',
@@ -70,7 +82,24 @@ export function stationHandlers(
         return after;
       }),
     'station.setThresholds': (req: ApiParsedRequest<'station.setThresholds'>) =>
-      stationCall(() => live.setThresholds({ t1: req.t1, t2: req.t2 }, req.actor, req.reason).new),
+      stationCall(() => {
+        const liveModel = live.state().model;
+        // Thresholds chosen on one model's scores mean nothing on another's (History's what-if).
+        if (req.modelId !== undefined && liveModel && liveModel.id !== req.modelId) {
+          throw new ApiError(
+            'conflict',
+            `These thresholds were chosen for ${req.modelId}, but the line runs ${liveModel.id}; they were not applied.`,
+          );
+        }
+        const next = { t1: req.t1, t2: req.t2 };
+        const changed = live.setThresholds(next, req.actor, req.reason).new;
+        // The selected product keeps its thresholds, so switching back to it restores them.
+        const product = products.active();
+        if (product && product.modelId === liveModel?.id) {
+          products.update(product.id, { thresholds: changed }, { actor: req.actor, reason: req.reason });
+        }
+        return changed;
+      }),
     'station.saveFrameAsGood': async (req: ApiParsedRequest<'station.saveFrameAsGood'>) => {
       // Read on the main connection: the row (and its review) as of this moment, not a worker's lag.
       const inspection = queries.get(req.inspectionId);
@@ -103,5 +132,7 @@ function lineSummary(state: StationState): string {
     status: state.status,
     source: state.source?.label ?? null,
     model: state.model ? `${state.model.id}` : null,
+    product: state.product?.id ?? null,
+    run: state.run?.id ?? null,
   });
 }

@@ -4,7 +4,7 @@ import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
 export function userHandlers(
-  s: StationContext,
+  s: Pick<StationContext, 'users' | 'sessions' | 'access'>,
 ): Pick<ApiHandlers, 'users.list' | 'users.create' | 'users.update' | 'users.unlock'> {
   const { users, sessions, access } = s;
   return {

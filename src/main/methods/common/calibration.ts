@@ -70,3 +70,32 @@ export function minmaxNormalisation(cal: Pick<Calibration, 'count' | 'min' | 'ma
     return { method: 'minmax', min: 0, max: cal.count > 0 && cal.max > 0 ? cal.max : 1 };
   return { method: 'minmax', min: cal.min, max: cal.max };
 }
+
+/**
+ * The images a fit trains on and the good images it holds out: all of `images` and the caller's
+ * own calibration images when given (an empty list included: the caller holds none out), else a
+ * seeded split of `images`.
+ */
+export function holdOut<T>(
+  images: readonly T[],
+  given: readonly T[] | undefined,
+  o: CalibrationSplitOptions,
+): { fit: T[]; held: T[] } {
+  if (given) return { fit: images.slice(), held: given.slice() };
+  const s = splitCalibration(images.length, o);
+  return { fit: s.fit.map((i) => images[i]), held: s.calib.map((i) => images[i]) };
+}
+
+/**
+ * The images whose scores calibrate a package: the held-out ones, or with none held out (too few
+ * images) the first `max` fitted ones, which says less about unseen parts and is recorded so.
+ */
+export function calibrationSet<T>(
+  fit: readonly T[],
+  held: readonly T[],
+  max: number,
+): { images: T[]; source: Calibration['source'] } {
+  return held.length > 0
+    ? { images: held.slice(), source: 'held-out' }
+    : { images: fit.slice(0, max), source: 'train' };
+}

@@ -5,6 +5,34 @@ import { join } from 'node:path';
 import { modelJsonSchema, type ModelJson } from '../../models/schema';
 import { minmaxNormalisation, type Calibration } from './calibration';
 
+/** What the caller of a method's export may set (thresholds, extra metrics, the preset's name). */
+export interface ExportOptions {
+  /** Normalised thresholds; default t1 = 1 (worst good calibration image), t2 = 1.5. */
+  thresholds?: { t1: number; t2: number };
+  /** Merged into model.json metrics after the method's own. */
+  metrics?: Record<string, unknown>;
+  createdAt?: Date;
+  /** Recorded as params.preset (older packages lack it: AnomalyMethod.presetOf). */
+  preset?: string;
+}
+
+/** model.json `input` of a graph with input `input` [N, 3, size, size], RGB. */
+export function nchwInput(
+  size: number,
+  pre: { resize: number; mean: [number, number, number]; std: [number, number, number] },
+): ModelJson['input'] {
+  return {
+    name: 'input',
+    layout: 'NCHW',
+    width: size,
+    height: size,
+    resize: pre.resize,
+    mean: pre.mean,
+    std: pre.std,
+    channelOrder: 'RGB',
+  };
+}
+
 export interface PackageEnvelope {
   method: string;
   version: string;
@@ -15,19 +43,21 @@ export interface PackageEnvelope {
   /** How this station's recipe differs from the published one (docs/methods.md). */
   deviations: string[];
   calibration: Calibration;
+  /**
+   * The raw score's own range, used when calibration gives none (one image, identical scores);
+   * default: [0, the calibration maximum] (see minmaxNormalisation).
+   */
+  scoreRange?: [number, number];
   fingerprint: string;
   trainImageCount: number;
-  thresholds?: { t1: number; t2: number };
-  createdAt?: Date;
-  /** Method metrics after the calibration summary, before the caller's. */
+  /** Method metrics after the calibration summary, before the caller's (`ExportOptions.metrics`). */
   metrics?: Record<string, unknown>;
-  extraMetrics?: Record<string, unknown>;
   /** false: the graph outputs `pred_score` only (image-level method); model.json says `map: null`. */
   pixelMap?: boolean;
 }
 
 /** Normalised thresholds default to t1 = 1 (the worst good calibration image) and t2 = 1.5. */
-export function buildModelJson(e: PackageEnvelope): ModelJson {
+export function buildModelJson(e: PackageEnvelope, opts: Omit<ExportOptions, 'preset'> = {}): ModelJson {
   const cal = e.calibration;
   return modelJsonSchema.parse({
     format: 'inspection-model',
@@ -39,19 +69,22 @@ export function buildModelJson(e: PackageEnvelope): ModelJson {
     outputs: { score: 'pred_score', map: e.pixelMap === false ? null : 'anomaly_map' },
     params: e.params,
     deviations: e.deviations,
-    normalisation: minmaxNormalisation(cal),
-    thresholds: e.thresholds ?? { t1: 1, t2: 1.5 },
+    normalisation:
+      e.scoreRange && (cal.count === 0 || !(cal.max > cal.min))
+        ? { method: 'minmax', min: e.scoreRange[0], max: e.scoreRange[1] }
+        : minmaxNormalisation(cal),
+    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
     training: {
       fingerprint: e.fingerprint,
       imageCount: e.trainImageCount,
       calibrationCount: cal.count,
       calibrationSource: cal.source,
     },
-    createdAt: (e.createdAt ?? new Date()).toISOString(),
+    createdAt: (opts.createdAt ?? new Date()).toISOString(),
     metrics: {
       calibration: { count: cal.count, min: cal.min, max: cal.max, mean: cal.mean },
       ...(e.metrics ?? {}),
-      ...(e.extraMetrics ?? {}),
+      ...(opts.metrics ?? {}),
     },
   });
 }

@@ -7,15 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMvtecCategory } from '../../eval/datasets';
-import { CategoryEvaluator } from '../../eval/metrics';
-import { loadMask } from '../patchcore/eval';
+import { evenSubsample, evaluateRunner } from '../../eval/runner-eval';
 import { loadModelPackage } from '../../models/runner';
 import { GraphBuilder } from '../../onnx/builder';
 import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { resnet18 } from '../../engine/bench';
 import { ModelBuilder, initialValue } from '../../engine/model';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { bceWithLogitsLoss } from '../../engine/losses';
 import { buildTrainingStep, type TrainingStepGraph } from '../../engine/train-step';
 import { Trainer } from '../../engine/trainer';
@@ -23,11 +22,6 @@ import { exportDfr } from './export';
 import { fitDfr } from './fit';
 import { autoencoder, buildDfrTrainingStep } from './graph';
 import type { DfrConfig, DfrPresetName } from './types';
-
-const evenly = <T>(items: T[], n: number): T[] =>
-  n >= items.length
-    ? items.slice()
-    : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 
 export async function benchDfrCategory(
   dir: string,
@@ -38,7 +32,7 @@ export async function benchDfrCategory(
   config: Partial<DfrConfig> = {},
 ) {
   const ds = await readMvtecCategory(dir);
-  const train = evenly(ds.train, trainCount);
+  const train = evenSubsample(ds.train, trainCount);
   const t0 = performance.now();
   let last = '';
   const fitted = await fitDfr({
@@ -56,26 +50,11 @@ export async function benchDfrCategory(
   const out = mkdtempSync(join(tmpdir(), 'dfr-bench-'));
   await exportDfr(fitted, out, { preset });
   const runner = await loadModelPackage(out);
-  const ev = new CategoryEvaluator();
-  const test = evenly(ds.test, testCount);
-  const lat: number[] = [];
-  for (const t of test) {
-    const s = performance.now();
-    const o = await runner.score(t.path);
-    lat.push(performance.now() - s);
-    const mask = ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
-    ev.add({
-      path: t.path,
-      label: t.label,
-      score: o.rawScore,
-      map: mask ? (o.map ?? undefined) : undefined,
-      mask: mask && t.label === 1 ? mask : null,
-      width: o.width,
-      height: o.height,
-    });
-  }
-  await runner.release();
-  const m = ev.finish();
+  const test = evenSubsample(ds.test, testCount);
+  const { metrics: m, latenciesMs: lat } = await evaluateRunner(runner, test, {
+    hasMasks: ds.hasMasks,
+    score: 'raw',
+  }).finally(() => runner.release());
   lat.sort((a, b) => a - b);
   return {
     category: ds.category,
@@ -104,7 +83,7 @@ async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> 
 
 async function forwardSession(define: (mb: ModelBuilder) => string, step: TrainingStepGraph, seed: number) {
   // Inference-mode forward with the same parameters baked in (what an exported model runs).
-  const rng = new Rng(seed);
+  const rng = createRng(seed);
   const values = new Map<string, Float32Array>();
   for (const p of [...step.params, ...step.buffers]) values.set(p.name, initialValue(p, rng));
   const g = new GraphBuilder('fwd');

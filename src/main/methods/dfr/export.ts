@@ -2,17 +2,9 @@
 // graph) and model.json in the shared schema (src/main/models/schema.ts); method-specific
 // settings go under `params`.
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson, writePackage } from '../common';
+import { buildModelJson, nchwInput, writePackage, type ExportOptions } from '../common';
 import { aeWidths } from './graph';
 import { DFR_VERSION, type FittedDfr } from './types';
-
-export interface DfrExportOptions {
-  /** Normalised thresholds; default t1 = 1 (worst good calibration image), t2 = 1.5, as PatchCore. */
-  thresholds?: { t1: number; t2: number };
-  metrics?: Record<string, unknown>;
-  createdAt?: Date;
-  preset?: string;
-}
 
 /** How this station's DFR differs from the published recipe (docs/methods.md "DFR"). */
 export function dfrDeviations(m: FittedDfr): string[] {
@@ -33,59 +25,50 @@ export function dfrDeviations(m: FittedDfr): string[] {
   return out;
 }
 
-export function buildDfrModelJson(m: FittedDfr, opts: DfrExportOptions = {}): ModelJson {
+export function buildDfrModelJson(m: FittedDfr, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'dfr',
-    version: DFR_VERSION,
-    backbone: { id: m.backboneId, taps: m.taps },
-    input: {
-      name: 'input',
-      layout: 'NCHW',
-      width: c.inputSize,
-      height: c.inputSize,
-      resize: m.preprocess.resize,
-      mean: m.preprocess.mean,
-      std: m.preprocess.std,
-      channelOrder: 'RGB',
+  return buildModelJson(
+    {
+      method: 'dfr',
+      version: DFR_VERSION,
+      backbone: { id: m.backboneId, taps: m.taps },
+      input: nchwInput(c.inputSize, m.preprocess),
+      params: {
+        preset: opts.preset ?? null,
+        gridSize: c.gridSize,
+        regional:
+          'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
+        channels: m.channels,
+        latentDim: m.latentDim,
+        varianceKept: c.latentDim ? null : c.varianceKept,
+        explainedVariance: Number.isFinite(m.explainedVariance) ? m.explainedVariance : null,
+        autoencoder: { widths: aeWidths(m.channels, m.latentDim), norm: 'batchnorm', activation: 'relu' },
+        optimizer: { kind: 'adam', lr: c.lr, epochs: c.epochs, batchRows: c.batchRows },
+        rowsPerImage: Math.floor(m.trainRows / Math.max(1, m.trainImageCount)),
+        trainRows: m.trainRows,
+        seed: c.seed,
+        map: 'per-location squared error, mean over channels, bilinear upsampling to the input',
+        score: 'max of the map',
+      },
+      deviations: dfrDeviations(m),
+      calibration: m.calibration,
+      fingerprint: m.fingerprint,
+      trainImageCount: m.trainImageCount,
+      metrics: {
+        finalLoss: m.epochLosses.at(-1) ?? null,
+        epochLosses: m.epochLosses,
+        fitTimingsMs: m.timings,
+      },
     },
-    params: {
-      preset: opts.preset ?? null,
-      gridSize: c.gridSize,
-      regional:
-        'bilinear half-pixel upsampling of each tap to the input size + 4×4 mean pool, applied as one matrix per axis',
-      channels: m.channels,
-      latentDim: m.latentDim,
-      varianceKept: c.latentDim ? null : c.varianceKept,
-      explainedVariance: Number.isFinite(m.explainedVariance) ? m.explainedVariance : null,
-      autoencoder: { widths: aeWidths(m.channels, m.latentDim), norm: 'batchnorm', activation: 'relu' },
-      optimizer: { kind: 'adam', lr: c.lr, epochs: c.epochs, batchRows: c.batchRows },
-      rowsPerImage: Math.floor(m.trainRows / Math.max(1, m.trainImageCount)),
-      trainRows: m.trainRows,
-      seed: c.seed,
-      map: 'per-location squared error, mean over channels, bilinear upsampling to the input',
-      score: 'max of the map',
-    },
-    deviations: dfrDeviations(m),
-    calibration: m.calibration,
-    fingerprint: m.fingerprint,
-    trainImageCount: m.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      finalLoss: m.epochLosses.at(-1) ?? null,
-      epochLosses: m.epochLosses,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json, each through a temp file + rename. */
 export async function exportDfr(
   m: FittedDfr,
   dir: string,
-  opts: DfrExportOptions = {},
+  opts: ExportOptions = {},
 ): Promise<{ dir: string; json: ModelJson; bytes: number }> {
   return writePackage(dir, m.modelBytes, buildDfrModelJson(m, opts));
 }

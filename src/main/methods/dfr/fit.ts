@@ -4,13 +4,20 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import type { BackboneSource } from '../patchcore/types';
-import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
-import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import type { BackboneSource } from '../types';
+import {
+  StageClock,
+  trainStage,
+  type FitOptions,
+  holdOut,
+  trainingFingerprint,
+  calibratePackageGraph,
+} from '../common';
+import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { constantLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
@@ -24,18 +31,10 @@ import {
   type FittedDfr,
 } from './types';
 
-export interface FitDfrOptions {
-  images: ImageInput[];
-  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
-  calibrationImages?: ImageInput[];
-  preset?: DfrPresetName;
-  config?: Partial<DfrConfig>;
+/** Without calibration images a seeded fraction of `images` is held out for calibration. */
+export interface FitDfrOptions extends FitOptions<DfrPresetName, DfrConfig, DfrProgress> {
   /** Folder for converted backbones (ensureBackbone's cacheDir). */
   cacheDir: string;
-  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: DfrProgress) => void;
-  shouldCancel?: () => boolean;
   /**
    * A backbone instead of the bundled MobileNetV2 (the conformance test's tiny one): its taps'
    * outputs must be square; the input size is its crop and the grid a quarter of it.
@@ -114,16 +113,12 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     channelOrder: 'RGB',
   };
 
-  const split = opts.calibrationImages
-    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, {
-        fraction: cfg.calibrationFraction,
-        max: cfg.maxCalibrationImages,
-        seed: cfg.seed,
-        minImages: 5,
-      });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held: calibImages } = holdOut(opts.images, opts.calibrationImages, {
+    fraction: cfg.calibrationFraction,
+    max: cfg.maxCalibrationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 
   // ---- features: sampled grid locations of every training image ----
   const perImage = Math.max(1, Math.min(cfg.rowsPerImage, G * G, Math.floor(cfg.maxRows / fitImages.length)));
@@ -145,7 +140,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       for (let b = 0; b < batch.length; b++) {
         const img = i + b;
         // Which locations an image contributes depends only on the seed and its index.
-        const locs = perImage === G * G ? null : new Rng(cfg.seed * 1_000_003 + img).permutation(G * G);
+        const locs = perImage === G * G ? null : createRng(cfg.seed * 1_000_003 + img).permutation(G * G);
         for (let r = 0; r < perImage; r++) {
           const loc = locs ? locs[r] : r;
           const src = (b * G * G + loc) * C;
@@ -203,7 +198,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       lr: constantLr(cfg.lr),
       batch: (epoch, step) => {
         if (epoch !== permEpoch) {
-          perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(R);
+          perm = createRng(cfg.seed + 7919 * (epoch + 1)).permutation(R);
           permEpoch = epoch;
         }
         for (let j = 0; j < batchRows; j++) {
@@ -214,18 +209,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
       },
       shouldCancel: opts.shouldCancel,
       checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
-      onProgress: (p) =>
-        opts.onProgress?.({
-          stage: 'train',
-          done: p.step,
-          total: p.totalSteps,
-          etaMs: p.etaMs,
-          epoch: p.epoch,
-          epochs: p.epochs,
-          loss: p.epochLoss,
-          curve: p.curve,
-          device: p.device,
-        }),
+      onProgress: (p) => opts.onProgress?.(trainStage(p)),
     });
     epochLosses = res.epochLosses;
   } finally {
@@ -240,9 +224,17 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   const modelBytes = serializeModel(
     buildDfrPackageModel(backboneProto, { taps, inputSize: S, grid: G, channels: C, latentDim, weights }),
   );
-  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
-  const scores = await scoreImages(modelBytes, calSet, pre, cfg, opts);
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held: calibImages, max: cfg.maxCalibrationImages },
+    pre,
+    {
+      batch: cfg.featureBatch,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   return {
@@ -260,36 +252,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     trainRows: R,
     fingerprint,
     epochLosses,
-    calibration: summariseCalibration(scores, calSource),
+    calibration,
     timings,
   };
-}
-
-async function scoreImages(
-  modelBytes: Uint8Array,
-  images: ImageInput[],
-  pre: PreprocessSpec,
-  cfg: DfrConfig,
-  opts: FitDfrOptions,
-): Promise<number[]> {
-  const { session } = await createSession(modelBytes, {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: cfg.intraOpNumThreads,
-  });
-  const scores: number[] = [];
-  try {
-    const clock = new StageClock('calibrate', images.length, opts.onProgress);
-    for (let i = 0; i < images.length; i += cfg.featureBatch) {
-      if (opts.shouldCancel?.()) throw new CancelledError();
-      const batch = images.slice(i, i + cfg.featureBatch);
-      const x = await preprocessBatch(batch, pre);
-      const S = cfg.inputSize;
-      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
-      scores.push(...(out.pred_score.data as Float32Array));
-      clock.report(scores.length);
-    }
-  } finally {
-    await session.release();
-  }
-  return scores;
 }

@@ -1,7 +1,7 @@
 // DFR (deep feature reconstruction) on the training engine.
 export { fitDfr, type FitDfrOptions } from './fit';
 export { dfrMethod } from './method';
-export { exportDfr, buildDfrModelJson, type DfrExportOptions } from './export';
+export { exportDfr, buildDfrModelJson } from './export';
 export { startDfrFit, DFR_FIT_WORKER_ENTRY, type DfrFitJobData } from './fit-job';
 export {
   aeWidths,

@@ -1,4 +1,5 @@
 // DFR as a registered anomaly method (src/main/methods/types.ts).
+import { ownNetworks, trainedJobData, trainsOnEngine } from '../common/trained-method';
 import type { AnomalyMethod } from '../types';
 import { startDfrFit, DFR_FIT_WORKER_ENTRY } from './fit-job';
 import { DEFAULT_DFR_CONFIG, resolveDfrConfig, type DfrConfig, type DfrPresetName } from './types';
@@ -44,25 +45,12 @@ export const dfrMethod: AnomalyMethod = {
   defaultPreset: 'fast',
   testConfig: { epochs: 2, rowsPerImage: 64, batchRows: 128, lr: 1e-3 } satisfies Partial<DfrConfig>,
   workerEntry: DFR_FIT_WORKER_ENTRY,
-  availability: () => ({
-    available: true,
-    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
+  availability: trainsOnEngine,
   // DFR converts its own MobileNetV2 taps under <cacheDir>/backbones.
-  resolveBackbone: () => Promise.resolve(null),
-  fit(req, onProgress) {
-    return startDfrFit(
-      {
-        images: req.images,
-        calibrationImages: req.calibrationImages,
-        preset: req.preset as DfrPresetName,
-        config: req.config as Partial<DfrConfig> | undefined,
-        backbone: req.backbone ?? undefined,
-        cacheDir: req.cacheDir,
-        outDir: req.outDir,
-        export: { preset: req.preset, metrics: req.metrics },
-      },
+  resolveBackbone: ownNetworks,
+  fit: (req, onProgress) =>
+    startDfrFit(
+      { ...trainedJobData<DfrPresetName, DfrConfig>(req), backbone: req.backbone ?? undefined },
       onProgress,
-    );
-  },
+    ),
 };

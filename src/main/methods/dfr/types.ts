@@ -1,8 +1,7 @@
 // DFR (deep feature reconstruction) configuration, presets and results. Recipe: docs/methods.md
 // "DFR"; deviations (backbone, taps, fast preset) are recorded in model.json `deviations`.
-import type { LossCurve, TrainingDevice } from '@shared/training';
-import type { ModelJson } from '../../models/schema';
 import type { Calibration } from '../common';
+import type { MethodFitResult, MethodProgress } from '../types';
 
 export const DFR_VERSION = '1.0.0';
 
@@ -88,17 +87,8 @@ export function resolveDfrConfig(
   return { ...DEFAULT_DFR_CONFIG, ...(preset ? DFR_PRESETS[preset] : {}), ...overrides };
 }
 
-export interface DfrProgress {
+export interface DfrProgress extends MethodProgress {
   stage: 'features' | 'pca' | 'train' | 'calibrate' | 'export';
-  done: number;
-  total: number;
-  etaMs: number | null;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  /** Training stage: loss curve so far and where the step runs. */
-  curve?: LossCurve;
-  device?: TrainingDevice;
 }
 
 export interface DfrTap {
@@ -130,10 +120,6 @@ export interface FittedDfr {
   timings: Record<string, number>;
 }
 
-export interface DfrFitResult {
-  dir: string;
-  modelJson: ModelJson;
-  onnxBytes: number;
-  timings: Record<string, number>;
+export interface DfrFitResult extends MethodFitResult {
   epochLosses: number[];
 }

@@ -5,15 +5,14 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImageFile } from '../../imaging/files';
-import { loadRgb, preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
+import { loadRgb, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { serializeModel } from '../../onnx/serialize';
-import { createSession, float32Tensor } from '../../runtime';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
 import { multiStepLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import type { RgbPixels } from '../../synthetic';
-import { splitCalibration, trainingFingerprint } from '../common';
-import { INPUT, buildDraemPackageModel, buildDraemTrainingStep } from './graph';
+import { trainStage, type FitOptions, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
+import { buildDraemPackageModel, buildDraemTrainingStep } from './graph';
 import { BatchMaker } from './simulate';
 import {
   resolveDraemConfig,
@@ -23,17 +22,8 @@ import {
   type FittedDraem,
 } from './types';
 
-export interface FitDraemOptions {
-  images: ImageInput[];
-  /** Good images not trained on; when absent a seeded fraction of `images` is held out. */
-  calibrationImages?: ImageInput[];
-  preset?: DraemPresetName;
-  config?: Partial<DraemConfig>;
-  /** Training checkpoint (written every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: DraemProgress) => void;
-  shouldCancel?: () => boolean;
-}
+/** Without calibration images a seeded fraction of `images` is held out for calibration. */
+export type FitDraemOptions = FitOptions<DraemPresetName, DraemConfig, DraemProgress>;
 
 export const draemPreprocess = (size: number): PreprocessSpec => ({
   resize: 0,
@@ -83,16 +73,12 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
   if (opts.images.length === 0) throw new Error('DRAEM fit needs at least one good image');
   const S = cfg.inputSize;
 
-  const split = opts.calibrationImages
-    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, {
-        fraction: cfg.calibrationFraction,
-        max: cfg.maxCalibrationImages,
-        seed: cfg.seed,
-        minImages: 5,
-      });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held: calibImages } = holdOut(opts.images, opts.calibrationImages, {
+    fraction: cfg.calibrationFraction,
+    max: cfg.maxCalibrationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 
   opts.onProgress?.({ stage: 'load', done: 0, total: fitImages.length, etaMs: null });
   const pixels = await loadPixels(fitImages, S, cancel);
@@ -140,16 +126,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
       },
       shouldCancel: opts.shouldCancel,
       checkpoint: opts.checkpointPath ? { path: opts.checkpointPath, key } : undefined,
-      onProgress: (p) =>
-        opts.onProgress?.({
-          stage: 'train',
-          done: p.step,
-          total: p.totalSteps,
-          etaMs: p.etaMs,
-          epoch: p.epoch,
-          epochs: p.epochs,
-          loss: p.epochLoss,
-        }),
+      onProgress: (p) => opts.onProgress?.(trainStage(p)),
       onStep: (epoch, r) => {
         if (epoch !== terms.epoch) Object.assign(terms, { l2: 0, ssim: 0, focal: 0, n: 0, epoch });
         terms.l2 += r.metrics.l2;
@@ -176,9 +153,17 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
       weights,
     }),
   );
-  const calSource: 'held-out' | 'train' = calibImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calibImages.length > 0 ? calibImages : fitImages.slice(0, cfg.maxCalibrationImages);
-  const scores = await scoreDraem(modelBytes, calSet, cfg, opts);
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held: calibImages, max: cfg.maxCalibrationImages },
+    draemPreprocess(S),
+    {
+      batch: 4,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   const n = Math.max(1, terms.n);
@@ -194,43 +179,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
     fingerprint,
     epochLosses,
     lossTerms: { l2: terms.l2 / n, ssim: terms.ssim / n, focal: terms.focal / n },
-    calibration: {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration,
     timings,
   };
-}
-
-/** pred_score of each image with an exported DRAEM graph (batches of 4). */
-export async function scoreDraem(
-  modelBytes: Uint8Array,
-  images: ImageInput[],
-  cfg: Pick<DraemConfig, 'inputSize' | 'intraOpNumThreads'>,
-  opts: Pick<FitDraemOptions, 'onProgress' | 'shouldCancel'> = {},
-): Promise<number[]> {
-  const { session } = await createSession(modelBytes, {
-    providerOrder: ['cpu'],
-    intraOpNumThreads: cfg.intraOpNumThreads,
-  });
-  const S = cfg.inputSize;
-  const pre = draemPreprocess(S);
-  const scores: number[] = [];
-  try {
-    for (let i = 0; i < images.length; i += 4) {
-      if (opts.shouldCancel?.()) throw new CancelledError();
-      const batch = images.slice(i, i + 4);
-      const x = await preprocessBatch(batch, pre);
-      const out = await session.run({ [INPUT]: float32Tensor(x, [batch.length, 3, S, S]) }, ['pred_score']);
-      scores.push(...(out.pred_score.data as Float32Array));
-      opts.onProgress?.({ stage: 'calibrate', done: scores.length, total: images.length, etaMs: null });
-    }
-  } finally {
-    await session.release();
-  }
-  return scores;
 }

@@ -1,14 +1,7 @@
 // DRAEM (discriminatively trained reconstruction embedding) on the training engine.
-export {
-  fitDraem,
-  scoreDraem,
-  draemSchedule,
-  draemPreprocess,
-  textureFiles,
-  type FitDraemOptions,
-} from './fit';
-export { exportDraem, buildDraemModelJson, draemDeviations, type DraemExportOptions } from './export';
-export { startDraemFit, fitDraemPackage, DRAEM_FIT_WORKER_ENTRY, type DraemFitJobData } from './fit-job';
+export { fitDraem, draemSchedule, draemPreprocess, textureFiles, type FitDraemOptions } from './fit';
+export { exportDraem, buildDraemModelJson, draemDeviations } from './export';
+export { startDraemFit, DRAEM_FIT_WORKER_ENTRY, type DraemFitJobData } from './fit-job';
 export { buildDraemPackageModel, buildDraemTrainingStep, reconstructive, discriminative } from './graph';
 export { BatchMaker, simulateSample } from './simulate';
 export {

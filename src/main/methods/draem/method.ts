@@ -1,4 +1,5 @@
 // DRAEM as a registered anomaly method (src/main/methods/types.ts).
+import { ownNetworks, trainedJobData, trainsOnEngine } from '../common/trained-method';
 import type { AnomalyMethod } from '../types';
 import { startDraemFit, DRAEM_FIT_WORKER_ENTRY } from './fit-job';
 import { resolveDraemConfig, type DraemConfig, type DraemPresetName } from './types';
@@ -59,22 +60,7 @@ export const draemMethod: AnomalyMethod = {
     batch: 4,
   } satisfies Partial<DraemConfig>,
   workerEntry: DRAEM_FIT_WORKER_ENTRY,
-  availability: () => ({
-    available: true,
-    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
-  resolveBackbone: () => Promise.resolve(null),
-  fit(req, onProgress) {
-    return startDraemFit(
-      {
-        images: req.images,
-        calibrationImages: req.calibrationImages,
-        preset: req.preset as DraemPresetName,
-        config: req.config as Partial<DraemConfig> | undefined,
-        outDir: req.outDir,
-        export: { metrics: req.metrics },
-      },
-      onProgress,
-    );
-  },
+  availability: trainsOnEngine,
+  resolveBackbone: ownNetworks,
+  fit: (req, onProgress) => startDraemFit(trainedJobData<DraemPresetName, DraemConfig>(req), onProgress),
 };

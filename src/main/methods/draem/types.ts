@@ -1,6 +1,7 @@
 // DRAEM configuration, presets and results. Recipe: docs/methods.md "DRAEM"; deviations (input
 // size, widths, step budget, procedural textures, filter size) are recorded in model.json params.
-import type { ModelJson } from '../../models/schema';
+import type { Calibration } from '../common';
+import type { MethodFitResult, MethodProgress } from '../types';
 
 export const DRAEM_VERSION = '1.0.0';
 
@@ -94,14 +95,8 @@ export function resolveDraemConfig(
   return cfg;
 }
 
-export interface DraemProgress {
+export interface DraemProgress extends MethodProgress {
   stage: 'load' | 'train' | 'calibrate' | 'export';
-  done: number;
-  total: number;
-  etaMs: number | null;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
 }
 
 export interface FittedDraem {
@@ -118,21 +113,10 @@ export interface FittedDraem {
   epochLosses: number[];
   /** Last-epoch means of the loss terms. */
   lossTerms: { l2: number; ssim: number; focal: number };
-  calibration: {
-    source: 'held-out' | 'train';
-    count: number;
-    min: number;
-    max: number;
-    mean: number;
-    scores: number[];
-  };
+  calibration: Calibration;
   timings: Record<string, number>;
 }
 
-export interface DraemFitResult {
-  dir: string;
-  modelJson: ModelJson;
-  onnxBytes: number;
-  timings: Record<string, number>;
+export interface DraemFitResult extends MethodFitResult {
   epochLosses: number[];
 }

@@ -1,16 +1,10 @@
 // OCR-GAN model package: model.onnx (decoupling + generator + discriminator features → pred_score,
 // no anomaly map) and model.json declaring `outputs.map: null` (image-level method).
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson, writePackage } from '../common';
+import { buildModelJson, nchwInput, writePackage, type ExportOptions } from '../common';
+import { ocrganPreprocess } from './fit';
 import { levelChannels } from './graph';
 import { DEFAULT_OCRGAN_CONFIG, OCRGAN_VERSION, type FittedOcrgan } from './types';
-
-export interface OcrganExportOptions {
-  thresholds?: { t1: number; t2: number };
-  metrics?: Record<string, unknown>;
-  createdAt?: Date;
-  preset?: string;
-}
 
 /** How this station's OCR-GAN differs from the published recipe (docs/methods.md "OCR-GAN"). */
 export function ocrganDeviations(m: FittedOcrgan): string[] {
@@ -40,57 +34,54 @@ export function ocrganDeviations(m: FittedOcrgan): string[] {
   return out;
 }
 
-export function buildOcrganModelJson(m: FittedOcrgan, opts: OcrganExportOptions = {}): ModelJson {
+export function buildOcrganModelJson(m: FittedOcrgan, opts: ExportOptions = {}): ModelJson {
   const c = m.config;
-  return buildModelJson({
-    method: 'ocrgan',
-    version: OCRGAN_VERSION,
-    backbone: { id: 'none', taps: [] },
-    input: {
-      name: 'input',
-      layout: 'NCHW',
-      width: c.inputSize,
-      height: c.inputSize,
-      resize: 0,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
-      channelOrder: 'RGB',
+  return buildModelJson(
+    {
+      method: 'ocrgan',
+      version: OCRGAN_VERSION,
+      backbone: { id: 'none', taps: [] },
+      input: nchwInput(c.inputSize, ocrganPreprocess(c)),
+      pixelMap: false,
+      params: {
+        preset: opts.preset ?? null,
+        levels: c.levels,
+        channels: levelChannels(c),
+        featureDim: c.featureDim,
+        csReduction: c.csReduction,
+        optimizer: {
+          kind: 'adam',
+          lr: c.lr,
+          betas: [c.beta1, c.beta2],
+          epochs: c.epochs,
+          batch: c.batchSize,
+        },
+        lossWeights: { adversarial: c.wAdv, l1: c.wRec, featureMatching: c.wFeat },
+        cutPasteArea: c.cutPasteArea,
+        seed: c.seed,
+        score: `${c.scoreRecWeight}·MSE(real, fake) + ${(1 - c.scoreRecWeight).toFixed(2)}·MSE(discriminator features)`,
+      },
+      deviations: ocrganDeviations(m),
+      calibration: m.calibration,
+      fingerprint: m.fingerprint,
+      trainImageCount: m.trainImageCount,
+      metrics: {
+        bestEpoch: m.bestEpoch,
+        bestValidationAuroc: m.bestValAuroc,
+        collapse: m.collapse,
+        epochs: m.epochs,
+        provider: m.provider,
+        fitTimingsMs: m.timings,
+      },
     },
-    pixelMap: false,
-    params: {
-      preset: opts.preset ?? null,
-      levels: c.levels,
-      channels: levelChannels(c),
-      featureDim: c.featureDim,
-      csReduction: c.csReduction,
-      optimizer: { kind: 'adam', lr: c.lr, betas: [c.beta1, c.beta2], epochs: c.epochs, batch: c.batchSize },
-      lossWeights: { adversarial: c.wAdv, l1: c.wRec, featureMatching: c.wFeat },
-      cutPasteArea: c.cutPasteArea,
-      seed: c.seed,
-      score: `${c.scoreRecWeight}·MSE(real, fake) + ${(1 - c.scoreRecWeight).toFixed(2)}·MSE(discriminator features)`,
-    },
-    deviations: ocrganDeviations(m),
-    calibration: m.calibration,
-    fingerprint: m.fingerprint,
-    trainImageCount: m.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: {
-      bestEpoch: m.bestEpoch,
-      bestValidationAuroc: m.bestValAuroc,
-      collapse: m.collapse,
-      epochs: m.epochs,
-      provider: m.provider,
-      fitTimingsMs: m.timings,
-    },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 export async function exportOcrgan(
   m: FittedOcrgan,
   dir: string,
-  opts: OcrganExportOptions = {},
+  opts: ExportOptions = {},
 ): Promise<{ dir: string; json: ModelJson; bytes: number }> {
   return writePackage(dir, m.modelBytes, buildOcrganModelJson(m, opts));
 }

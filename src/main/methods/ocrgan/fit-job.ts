@@ -1,23 +1,13 @@
 // Main-thread side of an OCR-GAN fit: fit + export in a worker thread (bundle entry
 // 'ocrgan-fit-worker', source src/main/methods/ocrgan/fit.worker.ts), progress, cancel.
-import { join } from 'node:path';
 import { startWorkerJob, type JobHandle } from '../../jobs/worker-job';
-import type { OcrganExportOptions } from './export';
+import { fitWorkerEntry } from '../common/trained-method';
+import type { TrainedFitJobData } from '../common/trained-worker';
 import type { OcrganConfig, OcrganFitResult, OcrganPresetName, OcrganProgress } from './types';
 
-export const OCRGAN_FIT_WORKER_ENTRY = {
-  name: 'ocrgan-fit-worker',
-  source: join(__dirname, 'fit.worker.ts'),
-};
+export const OCRGAN_FIT_WORKER_ENTRY = fitWorkerEntry('ocrgan', __dirname);
 
-export interface OcrganFitJobData {
-  images: (string | Uint8Array)[];
-  calibrationImages?: (string | Uint8Array)[];
-  preset?: OcrganPresetName;
-  config?: Partial<OcrganConfig>;
-  outDir: string;
-  export?: OcrganExportOptions;
-}
+export type OcrganFitJobData = TrainedFitJobData<OcrganPresetName, OcrganConfig>;
 
 export function startOcrganFit(
   data: OcrganFitJobData,

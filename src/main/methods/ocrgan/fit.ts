@@ -23,7 +23,7 @@ import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { synthesizeAnomaly } from '../../synthetic/synthesize';
 import { createRng } from '../../util/rng';
-import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
+import { type FitOptions, StageClock, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
 import { cutPaste } from './cutpaste';
 import {
   CUTPASTE,
@@ -43,17 +43,11 @@ import {
   type OcrganProgress,
 } from './types';
 
-export interface FitOcrganOptions {
-  images: ImageInput[];
-  /** Good images for score calibration; absent: the held-out validation images. */
-  calibrationImages?: ImageInput[];
-  preset?: OcrganPresetName;
-  config?: Partial<OcrganConfig>;
-  /** Checkpoint after every epoch; a rerun with the same images and config resumes from it. */
-  checkpointPath?: string;
-  onProgress?: (p: OcrganProgress) => void;
-  shouldCancel?: () => boolean;
-}
+/**
+ * Calibration images validate the epochs and calibrate the scores; without them a seeded fraction
+ * of `images` is held out for both. The checkpoint is written after every epoch.
+ */
+export type FitOcrganOptions = FitOptions<OcrganPresetName, OcrganConfig, OcrganProgress>;
 
 export const ocrganPreprocess = (c: OcrganConfig): PreprocessSpec => ({
   resize: 0,
@@ -127,19 +121,12 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
 
   // Given calibration images are held-out good images already: they validate too. Otherwise a
   // seeded fraction of the good images is held out for both.
-  const given = opts.calibrationImages ?? [];
-  const split =
-    given.length > 0
-      ? { fit: opts.images.map((_, i) => i), calib: [] }
-      : splitCalibration(opts.images.length, {
-          fraction: cfg.validationFraction,
-          max: cfg.maxValidationImages,
-          seed: cfg.seed,
-          minImages: 5,
-        });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const valImages =
-    given.length > 0 ? given.slice(0, cfg.maxValidationImages) : split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held } = holdOut(
+    opts.images,
+    opts.calibrationImages?.length ? opts.calibrationImages : undefined,
+    { fraction: cfg.validationFraction, max: cfg.maxValidationImages, seed: cfg.seed, minImages: 5 },
+  );
+  const valImages = held.slice(0, cfg.maxValidationImages);
 
   const clock = new StageClock<'load'>('load', fitImages.length, opts.onProgress);
   const train = new Float32Array(fitImages.length * px);
@@ -316,12 +303,17 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
   const tCal = performance.now();
   cancel();
   const modelBytes = serializeModel(buildOcrganScorer(cfg, best.weights));
-  const calImages = given.length > 0 ? given : valImages;
-  const source = calImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calImages.length > 0 ? calImages : fitImages.slice(0, cfg.maxValidationImages);
-  opts.onProgress?.({ stage: 'calibrate', done: 0, total: calSet.length, etaMs: null });
-  const calX = await preprocessBatch(calSet, pre);
-  const scores = await scoreTensor(modelBytes, calX, calSet.length, cfg);
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held, max: cfg.maxValidationImages },
+    pre,
+    {
+      batch: 8,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - t0;
   return {
@@ -335,7 +327,7 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
     bestEpoch: best.epoch,
     bestValAuroc: best.auroc,
     collapse,
-    calibration: summariseCalibration(scores, source),
+    calibration,
     provider: device.provider,
     timings,
   };

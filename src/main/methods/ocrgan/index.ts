@@ -1,7 +1,7 @@
 // OCR-GAN (omni-frequency channel-selection reconstruction GAN) on the training engine.
 export { fitOcrgan, scoreTensor, ocrganPreprocess, type FitOcrganOptions } from './fit';
 export { ocrganMethod } from './method';
-export { exportOcrgan, buildOcrganModelJson, ocrganDeviations, type OcrganExportOptions } from './export';
+export { exportOcrgan, buildOcrganModelJson, ocrganDeviations } from './export';
 export { startOcrganFit, OCRGAN_FIT_WORKER_ENTRY, type OcrganFitJobData } from './fit-job';
 export { cutPaste } from './cutpaste';
 export {

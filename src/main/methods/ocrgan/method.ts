@@ -1,4 +1,5 @@
 // OCR-GAN as a registered anomaly method (src/main/methods/types.ts): image-level, no pixel map.
+import { ownNetworks, trainedJobData, trainsOnEngine } from '../common/trained-method';
 import type { AnomalyMethod } from '../types';
 import { startOcrganFit, OCRGAN_FIT_WORKER_ENTRY } from './fit-job';
 import { countParams } from './graph';
@@ -70,22 +71,7 @@ export const ocrganMethod: AnomalyMethod = {
     epochs: 8,
   } satisfies Partial<OcrganConfig>,
   workerEntry: OCRGAN_FIT_WORKER_ENTRY,
-  availability: () => ({
-    available: true,
-    reason: "Trains from scratch on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
-  resolveBackbone: () => Promise.resolve(null),
-  fit(req, onProgress) {
-    return startOcrganFit(
-      {
-        images: req.images,
-        calibrationImages: req.calibrationImages,
-        preset: req.preset as OcrganPresetName,
-        config: req.config as Partial<OcrganConfig> | undefined,
-        outDir: req.outDir,
-        export: { preset: req.preset, metrics: req.metrics },
-      },
-      onProgress,
-    );
-  },
+  availability: trainsOnEngine,
+  resolveBackbone: ownNetworks,
+  fit: (req, onProgress) => startOcrganFit(trainedJobData<OcrganPresetName, OcrganConfig>(req), onProgress),
 };

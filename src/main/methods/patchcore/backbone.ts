@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureBackbone } from '../../backbones/registry';
 import type { PreprocessSpec } from '../../models/preprocess';
-import type { BackboneSource, PresetName } from './types';
+import type { BackboneSource } from '../types';
+import type { PresetName } from './types';
 
 export type PatchCoreBackboneId = 'mobilenet_v2' | 'inception_v3';
 

@@ -6,13 +6,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetLayoutError, readMvtecCategory, type EvalDataset } from '../../eval/datasets';
 import { loadMask } from '../../eval/image-io';
+import { evenSubsample } from '../../eval/runner-eval';
 import { imageAuroc, PixelMetricsAccumulator } from '../../eval/metrics';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { loadModelPackage } from '../../models/runner';
 import { GraphBuilder } from '../../onnx/builder';
 import { serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
-import { createRng } from './prng';
+import { createRng } from '../../util/rng';
 import { patchcoreBackbone, type PatchCoreBackboneId } from './backbone';
 import { exportPatchCore } from './export';
 import { fitPatchCore } from './fit';
@@ -55,12 +56,6 @@ export interface PatchCoreBenchRow {
   imageAuroc: number;
   pixelAuroc: number;
   modelMiB: number;
-}
-
-/** `count` items spread evenly over `items` (every k-th), deterministic; all of them when fewer. */
-export function evenSubsample<T>(items: T[], count: number): T[] {
-  if (count >= items.length) return items.slice();
-  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]);
 }
 
 const percentile = (xs: number[], q: number): number => {

@@ -23,7 +23,7 @@
 import { GraphBuilder } from '../../onnx/builder';
 import { serializeModel } from '../../onnx/serialize';
 import { createSession, ort } from '../../runtime';
-import { createRng, sampleWithoutReplacement } from './prng';
+import { createRng, sampleWithoutReplacement } from '../../util/rng';
 
 export class CancelledError extends Error {
   constructor() {

@@ -2,18 +2,19 @@
 // search, reweighting, map) and model.json (src/main/models/schema.ts).
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson as buildPackageJson, writePackage } from '../common';
+import {
+  buildModelJson as buildPackageJson,
+  writePackage,
+  type ExportOptions as PackageExportOptions,
+} from '../common';
 import { buildScoringModel } from './graph';
 import { featureSpecOf } from './scorer';
 import { PATCHCORE_VERSION, type FittedPatchCore } from './types';
 
-export interface ExportOptions {
+// PatchCore packages name their preset through their parameters (patchcoreMethod.presetOf).
+export interface ExportOptions extends Omit<PackageExportOptions, 'preset'> {
   /** Bank rows per NN chunk (defaults to the fit config's). */
   chunkSize?: number;
-  /** Normalised thresholds: defaults t1 = 1 (worst good calibration image), t2 = 1.5. */
-  thresholds?: { t1: number; t2: number };
-  metrics?: Record<string, unknown>;
-  createdAt?: Date;
 }
 
 export function buildPackageGraph(
@@ -57,45 +58,45 @@ export function buildModelJson(
 ): ModelJson {
   const p = model.backbone.preprocess;
   const cfg = model.config;
-  return buildPackageJson({
-    method: 'patchcore',
-    version: PATCHCORE_VERSION,
-    backbone: { id: model.backbone.id, taps: model.backbone.taps },
-    input: {
-      name: model.backbone.inputName,
-      layout: 'NCHW',
-      width: p.crop,
-      height: p.crop,
-      resize: p.resize,
-      mean: p.mean,
-      std: p.std,
-      channelOrder: p.channelOrder,
+  return buildPackageJson(
+    {
+      method: 'patchcore',
+      version: PATCHCORE_VERSION,
+      backbone: { id: model.backbone.id, taps: model.backbone.taps },
+      input: {
+        name: model.backbone.inputName,
+        layout: 'NCHW',
+        width: p.crop,
+        height: p.crop,
+        resize: p.resize,
+        mean: p.mean,
+        std: p.std,
+        channelOrder: p.channelOrder,
+      },
+      params: {
+        coresetRatio: cfg.coresetRatio,
+        coresetProjectionDim: cfg.coresetProjectionDim,
+        coresetStartPoints: cfg.coresetStartPoints,
+        bankSize: model.bank.length / model.dim,
+        featureDim: model.dim,
+        reduction:
+          cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
+        aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
+        numNeighbors: cfg.numNeighbors,
+        blurSigma: cfg.blurSigma,
+        nnChunkSize: opts.chunkSize,
+        nnChunks: opts.chunks,
+        seed: cfg.seed,
+        patchCount: model.patchCount,
+      },
+      deviations: patchcoreDeviations(model),
+      calibration: model.calibration,
+      fingerprint: model.fingerprint,
+      trainImageCount: model.trainImageCount,
+      metrics: { fitTimingsMs: model.timings },
     },
-    params: {
-      coresetRatio: cfg.coresetRatio,
-      coresetProjectionDim: cfg.coresetProjectionDim,
-      coresetStartPoints: cfg.coresetStartPoints,
-      bankSize: model.bank.length / model.dim,
-      featureDim: model.dim,
-      reduction:
-        cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
-      aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
-      numNeighbors: cfg.numNeighbors,
-      blurSigma: cfg.blurSigma,
-      nnChunkSize: opts.chunkSize,
-      nnChunks: opts.chunks,
-      seed: cfg.seed,
-      patchCount: model.patchCount,
-    },
-    deviations: patchcoreDeviations(model),
-    calibration: model.calibration,
-    fingerprint: model.fingerprint,
-    trainImageCount: model.trainImageCount,
-    thresholds: opts.thresholds,
-    createdAt: opts.createdAt,
-    metrics: { fitTimingsMs: model.timings },
-    extraMetrics: opts.metrics,
-  });
+    opts,
+  );
 }
 
 /** Writes `dir`/model.onnx and `dir`/model.json (each via a temp file + rename, so readers never see half a file). */

@@ -5,7 +5,8 @@ import { startWorkerJob, type JobHandle } from '../../jobs/worker-job';
 import type { PreprocessSpec } from '../../models/preprocess';
 import type { ModelJson } from '../../models/schema';
 import type { ExportOptions } from './export';
-import type { BackboneSource, FitProgress, PatchCoreConfig, PresetName } from './types';
+import type { BackboneSource } from '../types';
+import type { FitProgress, PatchCoreConfig, PresetName } from './types';
 
 export const FIT_WORKER_ENTRY = { name: 'patchcore-fit-worker', source: join(__dirname, 'fit.worker.ts') };
 

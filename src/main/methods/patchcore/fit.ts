@@ -16,12 +16,11 @@ import { CancelledError, greedyCoreset } from './coreset';
 import { planBank } from './sizing';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { createRng, gaussianMatrix } from '../../util/rng';
-import { StageClock, splitCalibration, summariseCalibration, trainingFingerprint } from '../common';
+import { StageClock, calibrationSet, holdOut, summariseCalibration, trainingFingerprint } from '../common';
+import type { BackboneSource } from '../types';
 import { PatchCoreScorer, featureSpecOf } from './scorer';
 import {
   resolveConfig,
-  type BackboneSource,
-  type Calibration,
   type FitProgress,
   type FittedPatchCore,
   type PatchCoreConfig,
@@ -60,16 +59,12 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   const backboneBytes =
     typeof backbone.model === 'string' ? new Uint8Array(await readFile(backbone.model)) : backbone.model;
 
-  const split = opts.calibrationImages
-    ? { fit: opts.images.map((_, i) => i), calib: [] as number[] }
-    : splitCalibration(opts.images.length, {
-        fraction: cfg.calibrationFraction,
-        max: cfg.maxCalibrationImages,
-        seed: cfg.seed,
-        minImages: 10,
-      });
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const calibImages = opts.calibrationImages ?? split.calib.map((i) => opts.images[i]);
+  const { fit: fitImages, held: calibImages } = holdOut(opts.images, opts.calibrationImages, {
+    fraction: cfg.calibrationFraction,
+    max: cfg.maxCalibrationImages,
+    seed: cfg.seed,
+    minImages: 10,
+  });
 
   const raw = rawDimOf(backbone);
   const reduction = cfg.reduceDim > 0 ? gaussianMatrix(createRng(cfg.seed + 1), raw, cfg.reduceDim) : null;
@@ -179,11 +174,11 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
 
     const tCal = performance.now();
     checkCancel(opts);
-    const calSource: Calibration['source'] = calibImages.length > 0 ? 'held-out' : 'train';
-    const calSet =
-      calibImages.length > 0
-        ? calibImages
-        : fitImages.slice(0, Math.min(fitImages.length, cfg.maxCalibrationImages));
+    const { images: calSet, source: calSource } = calibrationSet(
+      fitImages,
+      calibImages,
+      cfg.maxCalibrationImages,
+    );
     const scorer = await PatchCoreScorer.create(fitted, { intraOpNumThreads: opts.intraOpNumThreads });
     const calClock = new StageClock('calibrate', calSet.length, opts.onProgress);
     const scores: number[] = [];

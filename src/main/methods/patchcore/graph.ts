@@ -4,15 +4,7 @@ import type { ModelProto } from '../../onnx/schema';
 import type { DataType, Dim } from '../../onnx/types';
 import { GraphBuilder } from '../../onnx/builder';
 import { attr } from '../../onnx/tensor';
-
-export interface TapSpec {
-  /** Output name of the tap in the backbone graph. */
-  name: string;
-  stride: number;
-  channels: number;
-  /** Spatial size (H = W) of the tap at the model's input size, when not inputSize / stride (valid-padded nets). */
-  size?: number;
-}
+import type { TapSpec } from '../types';
 
 type OutputSpec = [name: string, dataType: DataType, dims: Dim[]];
 

@@ -1,18 +1,6 @@
-import type { PreprocessSpec } from '../../models/preprocess';
-import type { TapSpec } from './graph';
+import type { BackboneSource } from '../types';
 
 export const PATCHCORE_VERSION = '1.0.0';
-
-/** A backbone ready to be extended: an ONNX file/bytes, its image input and the two taps to use. */
-export interface BackboneSource {
-  id: string;
-  /** Path of the backbone .onnx or its bytes. */
-  model: string | Uint8Array;
-  inputName: string;
-  /** Finer (stride 8) tap first. */
-  taps: [TapSpec, TapSpec];
-  preprocess: PreprocessSpec;
-}
 
 export interface PatchCoreConfig {
   /** Fraction of all training patches kept in the memory bank (when bankBudget is 0). */

@@ -5,17 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMvtecCategory } from '../../eval/datasets';
-import { CategoryEvaluator } from '../../eval/metrics';
-import { loadMask } from '../patchcore/eval';
+import { evenSubsample, evaluateRunner } from '../../eval/runner-eval';
 import { loadModelPackage } from '../../models/runner';
 import { exportStpm } from './export';
 import { fitStpm } from './fit';
 import type { StpmConfig, StpmPresetName } from './types';
-
-export const evenly = <T>(items: T[], n: number): T[] =>
-  n >= items.length
-    ? items.slice()
-    : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 
 export async function benchStpmCategory(
   dir: string,
@@ -26,7 +20,7 @@ export async function benchStpmCategory(
   config: Partial<StpmConfig> = {},
 ) {
   const ds = await readMvtecCategory(dir);
-  const train = evenly(ds.train, trainCount);
+  const train = evenSubsample(ds.train, trainCount);
   const t0 = performance.now();
   let last = '';
   const fitted = await fitStpm({
@@ -44,22 +38,10 @@ export async function benchStpmCategory(
   const out = mkdtempSync(join(tmpdir(), 'stpm-bench-'));
   await exportStpm(fitted, out, { preset });
   const runner = await loadModelPackage(out);
-  const ev = new CategoryEvaluator();
-  for (const t of evenly(ds.test, testCount)) {
-    const o = await runner.score(t.path);
-    const mask = ds.hasMasks ? await loadMask(t.maskPath, t.path, runner.info.preprocess) : null;
-    ev.add({
-      path: t.path,
-      label: t.label,
-      score: o.rawScore,
-      map: mask ? (o.map ?? undefined) : undefined,
-      mask: mask && t.label === 1 ? mask : null,
-      width: o.width,
-      height: o.height,
-    });
-  }
-  await runner.release();
-  const m = ev.finish();
+  const { metrics: m } = await evaluateRunner(runner, evenSubsample(ds.test, testCount), {
+    hasMasks: ds.hasMasks,
+    score: 'raw',
+  }).finally(() => runner.release());
   return {
     category: ds.category,
     preset,

@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { ensureBackbone } from '../../backbones/registry';
-import { StageClock, scoreImages } from './fit-support';
-import { trainingFingerprint } from '../common';
+import { type FitOptions, StageClock, holdOut, trainingFingerprint, calibratePackageGraph } from '../common';
 import {
   loadRgb,
   preprocessBatch,
@@ -21,7 +20,7 @@ import type { ModelProto } from '../../onnx/schema';
 import { createSession, float32Tensor, type ort } from '../../runtime';
 import { readCheckpoint, writeCheckpoint } from '../../engine/checkpoint';
 import { CancelledError, runTrainingLoop } from '../../engine/loop';
-import { Rng } from '../../engine/rng';
+import { createRng } from '../../util/rng';
 import { constantLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import {
@@ -44,20 +43,12 @@ import {
   type StpmTap,
 } from './types';
 
-export interface FitStpmOptions {
-  images: ImageInput[];
-  /** Good images for score calibration only; validation still holds out a fifth of `images`. */
-  calibrationImages?: ImageInput[];
-  preset?: StpmPresetName;
-  config?: Partial<StpmConfig>;
+/** Calibration images only calibrate: validation still holds out a fifth of `images`. */
+export interface FitStpmOptions extends FitOptions<StpmPresetName, StpmConfig, StpmProgress> {
   /** Folder for converted backbones (ensureBackbone's cacheDir). */
   cacheDir: string;
   /** A teacher graph instead of the bundled `config.backbone` (tests use a tiny one). */
   teacher?: CustomTeacher;
-  /** Training checkpoint (every epoch; resumed from when present and from the same run). */
-  checkpointPath?: string;
-  onProgress?: (p: StpmProgress) => void;
-  shouldCancel?: () => boolean;
   /** The student's graph (default: the teacher's architecture; stpm2 adds attention). */
   student?: StudentFn;
   /**
@@ -79,14 +70,14 @@ function corruptPixels(
   clean.forEach((rgb, i) => rgbToNchw(corrupt(rgb, pre.crop, i, epoch), pre, set.pixels, i));
 }
 
-/** Seeded split into training and validation indices (no validation below 5 images). */
-export function splitForValidation(n: number, cfg: StpmConfig): { fit: number[]; val: number[] } {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n < 5 || cfg.validationFraction <= 0) return { fit: all, val: [] };
-  const count = Math.min(cfg.maxValidationImages, Math.max(1, Math.round(n * cfg.validationFraction)));
-  const val = [...new Rng(cfg.seed ^ 0x5eed).permutation(n).slice(0, count)].sort((a, b) => a - b);
-  const held = new Set(val);
-  return { fit: all.filter((i) => !held.has(i)), val };
+/** Seeded split into training and validation images (no validation below 5 images). */
+export function holdOutForValidation<T>(images: readonly T[], cfg: StpmConfig): { fit: T[]; held: T[] } {
+  return holdOut(images, undefined, {
+    fraction: cfg.validationFraction,
+    max: cfg.maxValidationImages,
+    seed: cfg.seed,
+    minImages: 5,
+  });
 }
 
 /** Preprocessed images and the frozen teacher's taps, held in memory (≈1.4 MB per 256 px image). */
@@ -282,9 +273,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   const S = cfg.inputSize;
   const px = 3 * S * S;
 
-  const split = splitForValidation(opts.images.length, cfg);
-  const fitImages = split.fit.map((i) => opts.images[i]);
-  const valImages = split.val.map((i) => opts.images[i]);
+  const { fit: fitImages, held: valImages } = holdOutForValidation(opts.images, cfg);
 
   // ---- teacher features ----
   const clock = new StageClock<StpmProgress['stage']>(
@@ -359,7 +348,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
   ctx.taps.forEach((_, k) => (batchFeeds[teacherInput(k)] = buffers[k + 1]));
   try {
     for (let epoch = epochLosses.length; epoch < cfg.epochs; epoch++) {
-      const perm = new Rng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
+      const perm = createRng(cfg.seed + 7919 * (epoch + 1)).permutation(fitImages.length);
       if (corrupt) corruptPixels(fitSet, cleanFit, ctx.pre, corrupt, epoch);
       const res = await runTrainingLoop({
         trainer,
@@ -429,10 +418,18 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
       student: opts.student,
     }),
   );
-  const calImages = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
-  const calSource: 'held-out' | 'train' = calImages.length > 0 ? 'held-out' : 'train';
-  const calSet = calImages.length > 0 ? calImages : fitImages.slice(0, cfg.maxValidationImages);
-  const scores = await scoreImages(modelBytes, calSet, ctx.pre, cfg, opts);
+  const held = opts.calibrationImages?.length ? opts.calibrationImages : valImages;
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: fitImages, held, max: cfg.maxValidationImages },
+    ctx.pre,
+    {
+      batch: cfg.featureBatch,
+      intraOpNumThreads: cfg.intraOpNumThreads,
+      onProgress: opts.onProgress,
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   timings.calibrateMs = performance.now() - tCal;
   timings.totalMs = performance.now() - tStart;
   if (bestPath) await rm(bestPath, { force: true });
@@ -449,14 +446,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
     epochLosses,
     validationLosses,
     bestEpoch: best.epoch,
-    calibration: {
-      source: calSource,
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration,
     timings,
   };
 }

@@ -1,13 +1,7 @@
 // STPM (student–teacher feature pyramid matching) on the training engine.
-export { fitStpm, splitForValidation, StpmEvaluator, type FitStpmOptions } from './fit';
-export { exportStpm, buildStpmModelJson, type StpmExportOptions } from './export';
-export {
-  startStpmFit,
-  fitStpmPackage,
-  STPM_FIT_WORKER_ENTRY,
-  type StpmFitJobData,
-  type FitStpmPackageOptions,
-} from './fit-job';
+export { fitStpm, holdOutForValidation, StpmEvaluator, type FitStpmOptions } from './fit';
+export { exportStpm, buildStpmModelJson } from './export';
+export { startStpmFit, STPM_FIT_WORKER_ENTRY, type StpmFitJobData } from './fit-job';
 export {
   buildStpmEvalGraph,
   buildStpmPackageModel,

@@ -1,5 +1,6 @@
 // STPM as a registered anomaly method (src/main/methods/types.ts).
 import { readFileSync } from 'node:fs';
+import { ownNetworks, trainedJobData, trainsOnEngine } from '../common/trained-method';
 import type { AnomalyMethod, BackboneSource } from '../types';
 import type { CustomTeacher } from './fit';
 import { startStpmFit, STPM_FIT_WORKER_ENTRY } from './fit-job';
@@ -60,27 +61,17 @@ export const stpmMethod: AnomalyMethod = {
   defaultPreset: 'station',
   testConfig: { epochs: 3, batchSize: 4, featureBatch: 4, lr: 0.4 } satisfies Partial<StpmConfig>,
   workerEntry: STPM_FIT_WORKER_ENTRY,
-  availability: () => ({
-    available: true,
-    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
+  availability: trainsOnEngine,
   // STPM converts its own MobileNetV2 teacher under <cacheDir>/backbones.
-  resolveBackbone: () => Promise.resolve(null),
+  resolveBackbone: ownNetworks,
   fit(req, onProgress) {
-    const config = { ...(req.config as Partial<StpmConfig> | undefined) };
-    const teacher = req.backbone ? teacherOf(req.backbone) : undefined;
-    if (req.backbone && req.backbone.preprocess.crop) config.inputSize ??= req.backbone.preprocess.crop;
+    const data = trainedJobData<StpmPresetName, StpmConfig>(req);
+    const config = { ...data.config };
+    // A supplied teacher runs at its own input size.
+    const crop = req.backbone?.preprocess.crop;
+    if (crop) config.inputSize ??= crop;
     return startStpmFit(
-      {
-        images: req.images,
-        calibrationImages: req.calibrationImages,
-        preset: req.preset as StpmPresetName,
-        config,
-        teacher,
-        cacheDir: req.cacheDir,
-        outDir: req.outDir,
-        export: { preset: req.preset, metrics: req.metrics },
-      },
+      { ...data, config, teacher: req.backbone ? teacherOf(req.backbone) : undefined },
       onProgress,
     );
   },

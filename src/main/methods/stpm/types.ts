@@ -1,7 +1,8 @@
 // STPM (student–teacher feature pyramid matching) configuration, presets and results. Recipe:
 // docs/methods.md "STPM"; deviations (teacher network and taps, station preset) are recorded in
 // model.json params.
-import type { ModelJson } from '../../models/schema';
+import type { Calibration } from '../common';
+import type { MethodFitResult, MethodProgress } from '../types';
 
 export const STPM_VERSION = '1.0.0';
 
@@ -71,14 +72,8 @@ export function resolveStpmConfig(
   return cfg;
 }
 
-export interface StpmProgress {
+export interface StpmProgress extends MethodProgress {
   stage: 'features' | 'train' | 'validate' | 'calibrate' | 'export';
-  done: number;
-  total: number;
-  etaMs: number | null;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
 }
 
 export interface StpmTap {
@@ -105,22 +100,11 @@ export interface FittedStpm {
   validationLosses: number[];
   /** Epoch (0-based) whose weights were kept. */
   bestEpoch: number;
-  calibration: {
-    source: 'held-out' | 'train';
-    count: number;
-    min: number;
-    max: number;
-    mean: number;
-    scores: number[];
-  };
+  calibration: Calibration;
   timings: Record<string, number>;
 }
 
-export interface StpmFitResult {
-  dir: string;
-  modelJson: ModelJson;
-  onnxBytes: number;
-  timings: Record<string, number>;
+export interface StpmFitResult extends MethodFitResult {
   epochLosses: number[];
   validationLosses: number[];
 }

@@ -5,11 +5,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMvtecCategory } from '../../eval/datasets';
+import { evenSubsample } from '../../eval/runner-eval';
 import { loadMask } from '../../eval/image-io';
 import { CategoryEvaluator } from '../../eval/metrics';
 import { preprocessBatch, type PreprocessSpec } from '../../models/preprocess';
 import { createSession, float32Tensor } from '../../runtime';
-import { evenly } from '../stpm/bench';
 import { fitStpm2 } from './fit';
 import type { Stpm2Config, Stpm2PresetName } from './types';
 
@@ -53,8 +53,8 @@ export async function benchStpm2Category(
   config: Partial<Stpm2Config> = {},
 ) {
   const ds = await readMvtecCategory(dir);
-  const train = evenly(ds.train, trainCount);
-  const tests = evenly(ds.test, testCount);
+  const train = evenSubsample(ds.train, trainCount);
+  const tests = evenSubsample(ds.test, testCount);
   const t0 = performance.now();
   let last = '';
   const f = await fitStpm2({

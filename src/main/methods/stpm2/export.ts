@@ -1,8 +1,7 @@
 // Two-pair STPM model package: model.onnx (both pairs, combined map and score, one graph) and
 // model.json in the shared schema; each pair's settings and training record go under `params`.
-import { modelJsonSchema, type ModelJson } from '../../models/schema';
-import { minmaxNormalisation, writeModelPackage } from '../stpm/fit-support';
-import type { StpmExportOptions } from '../stpm/export';
+import type { ModelJson } from '../../models/schema';
+import { buildModelJson, nchwInput, writePackage, type ExportOptions } from '../common';
 import type { FittedStpm } from '../stpm/types';
 import { STPM2_VERSION, type FittedStpm2 } from './types';
 
@@ -39,63 +38,39 @@ const pairParams = (p: FittedStpm, scale: number) => ({
   validationLosses: p.validationLosses,
 });
 
-export function buildStpm2ModelJson(m: FittedStpm2, opts: StpmExportOptions = {}): ModelJson {
+export function buildStpm2ModelJson(m: FittedStpm2, opts: ExportOptions = {}): ModelJson {
   const p1 = m.pair1;
-  return modelJsonSchema.parse({
-    format: 'inspection-model',
-    formatVersion: 1,
-    method: 'stpm2',
-    version: STPM2_VERSION,
-    backbone: { id: `${p1.backboneId}+${m.pair2.backboneId}`, taps: p1.taps },
-    input: {
-      name: 'input',
-      layout: 'NCHW',
-      width: m.inputSize,
-      height: m.inputSize,
-      resize: m.preprocess.resize,
-      mean: m.preprocess.mean,
-      std: m.preprocess.std,
-      channelOrder: 'RGB',
-    },
-    outputs: { score: 'pred_score', map: 'anomaly_map' },
-    params: {
-      preset: opts.preset ?? null,
-      pair1: pairParams(p1, m.pairScales[0]),
-      pair2: { ...pairParams(m.pair2, m.pairScales[1]), attentionReduction: m.config.attentionReduction },
-      cleanProbability: m.config.cleanProbability,
-      combine: m.config.combine,
-      loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps; pair 2 against the clean image’s teacher features',
-      map: 'per pair: product over taps of 2 − 2·cos (bilinear to the finest tap grid), bilinear to the input, ÷ mapScale; mean over pairs',
-      score: 'max of the map',
-      seed: p1.config.seed,
-    },
-    deviations: stpm2Deviations(m),
-    normalisation: minmaxNormalisation(m.calibration),
-    thresholds: opts.thresholds ?? { t1: 1, t2: 1.5 },
-    training: {
-      fingerprint: p1.fingerprint,
-      imageCount: p1.trainImageCount + p1.validationImageCount,
-      calibrationCount: m.calibration.count,
-      calibrationSource: m.calibration.source,
-    },
-    createdAt: (opts.createdAt ?? new Date()).toISOString(),
-    metrics: {
-      calibration: {
-        count: m.calibration.count,
-        min: m.calibration.min,
-        max: m.calibration.max,
-        mean: m.calibration.mean,
+  return buildModelJson(
+    {
+      method: 'stpm2',
+      version: STPM2_VERSION,
+      backbone: { id: `${p1.backboneId}+${m.pair2.backboneId}`, taps: p1.taps },
+      input: nchwInput(m.inputSize, m.preprocess),
+      params: {
+        preset: opts.preset ?? null,
+        pair1: pairParams(p1, m.pairScales[0]),
+        pair2: { ...pairParams(m.pair2, m.pairScales[1]), attentionReduction: m.config.attentionReduction },
+        cleanProbability: m.config.cleanProbability,
+        combine: m.config.combine,
+        loss: 'per tap ½·mean over batch and positions of Σ_c (t̂ − ŝ)², summed over taps; pair 2 against the clean image’s teacher features',
+        map: 'per pair: product over taps of 2 − 2·cos (bilinear to the finest tap grid), bilinear to the input, ÷ mapScale; mean over pairs',
+        score: 'max of the map',
+        seed: p1.config.seed,
       },
-      fitTimingsMs: m.timings,
-      ...(opts.metrics ?? {}),
+      deviations: stpm2Deviations(m),
+      calibration: m.calibration,
+      fingerprint: p1.fingerprint,
+      trainImageCount: p1.trainImageCount + p1.validationImageCount,
+      metrics: { fitTimingsMs: m.timings },
     },
-  });
+    opts,
+  );
 }
 
 export function exportStpm2(
   m: FittedStpm2,
   dir: string,
-  opts: StpmExportOptions = {},
+  opts: ExportOptions = {},
 ): Promise<{ dir: string; json: ModelJson; bytes: number }> {
-  return writeModelPackage(dir, m.modelBytes, buildStpm2ModelJson(m, opts));
+  return writePackage(dir, m.modelBytes, buildStpm2ModelJson(m, opts));
 }

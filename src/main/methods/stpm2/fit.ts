@@ -3,11 +3,10 @@
 // the student's input; then the combined graph, calibrated on the held-out good images.
 import { rm } from 'node:fs/promises';
 import { serializeModel } from '../../onnx/serialize';
-import type { ImageInput } from '../../models/preprocess';
 import { synthesizeAnomaly } from '../../synthetic';
 import { CancelledError } from '../../engine/loop';
-import { scoreImages } from '../stpm/fit-support';
-import { fitStpm, splitForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
+import { type FitOptions, calibratePackageGraph } from '../common';
+import { fitStpm, holdOutForValidation, teacherContext, type CustomTeacher } from '../stpm/fit';
 import { plainStudent } from '../stpm/graph';
 import { resolveStpmConfig, type FittedStpm, type StpmPresetName } from '../stpm/types';
 import { buildStpm2PackageModel, reconstructionStudent, type PairGraph } from './graph';
@@ -19,18 +18,11 @@ import {
   type Stpm2Progress,
 } from './types';
 
-export interface FitStpm2Options {
-  images: ImageInput[];
-  calibrationImages?: ImageInput[];
-  preset?: Stpm2PresetName;
-  config?: Partial<Stpm2Config>;
+/** `checkpointPath` is a prefix: pair k trains with `${checkpointPath}.pair${k}`. */
+export interface FitStpm2Options extends FitOptions<Stpm2PresetName, Stpm2Config, Stpm2Progress> {
   cacheDir: string;
   /** One supplied teacher for both pairs (the conformance test's tiny backbone). */
   teacher?: CustomTeacher;
-  /** Checkpoint prefix: pair k trains with `${checkpointPath}.pair${k}`. */
-  checkpointPath?: string;
-  onProgress?: (p: Stpm2Progress) => void;
-  shouldCancel?: () => boolean;
 }
 
 /** Synthetic anomaly of an S × S image, seeded by (seed, image, epoch). */
@@ -109,9 +101,7 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
   const modelBytes = serializeModel(model);
   // The same held-out good images as each pair's calibration (same seed and count → same split).
   const cfg1 = pair1.config;
-  const val = splitForValidation(opts.images.length, cfg1).val.map((i) => opts.images[i]);
-  const calImages = opts.calibrationImages?.length ? opts.calibrationImages : val;
-  const calSet = calImages.length > 0 ? calImages : opts.images.slice(0, cfg1.maxValidationImages);
+  const split = holdOutForValidation(opts.images, cfg1);
   const pre = {
     resize: 0,
     crop: cfg1.inputSize,
@@ -119,10 +109,18 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     std: pair1.preprocess.std,
     channelOrder: 'RGB' as const,
   };
-  const scores = await scoreImages(modelBytes, calSet, pre, cfg1, {
-    onProgress: (p) => opts.onProgress?.(p),
-    shouldCancel: opts.shouldCancel,
-  });
+  const held = opts.calibrationImages?.length ? opts.calibrationImages : split.held;
+  const calibration = await calibratePackageGraph(
+    modelBytes,
+    { fit: split.fit, held, max: cfg1.maxValidationImages },
+    pre,
+    {
+      batch: cfg1.featureBatch,
+      intraOpNumThreads: cfg1.intraOpNumThreads,
+      onProgress: (p) => opts.onProgress?.(p),
+      shouldCancel: opts.shouldCancel,
+    },
+  );
   const tEnd = performance.now();
   return {
     config: cfg,
@@ -132,14 +130,7 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     modelBytes,
     inputSize: cfg1.inputSize,
     preprocess: pair1.preprocess,
-    calibration: {
-      source: calImages.length > 0 ? 'held-out' : 'train',
-      count: scores.length,
-      scores,
-      min: Math.min(...scores),
-      max: Math.max(...scores),
-      mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    },
+    calibration,
     timings: {
       pair1Ms: pair1.timings.totalMs,
       pair2Ms: pair2.timings.totalMs,

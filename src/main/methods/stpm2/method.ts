@@ -1,4 +1,5 @@
 // Two-pair STPM as a registered anomaly method (src/main/methods/types.ts).
+import { ownNetworks, trainedJobData, trainsOnEngine } from '../common/trained-method';
 import type { AnomalyMethod } from '../types';
 import { teacherOf } from '../stpm/method';
 import { resolveStpmConfig, type StpmConfig } from '../stpm/types';
@@ -55,15 +56,12 @@ export const stpm2Method: AnomalyMethod = {
   defaultPreset: 'station',
   testConfig: { pair1: tiny, pair2: tiny } satisfies Partial<Stpm2Config>,
   workerEntry: STPM2_FIT_WORKER_ENTRY,
-  availability: () => ({
-    available: true,
-    reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU).",
-  }),
+  availability: trainsOnEngine,
   // Both teachers are converted from the bundled networks under <cacheDir>/backbones.
-  resolveBackbone: () => Promise.resolve(null),
+  resolveBackbone: ownNetworks,
   fit(req, onProgress) {
-    const config = { ...(req.config as Partial<Stpm2Config> | undefined) };
-    const teacher = req.backbone ? teacherOf(req.backbone) : undefined;
+    const data = trainedJobData<Stpm2PresetName, Stpm2Config>(req);
+    const config = { ...data.config };
     const crop = req.backbone?.preprocess.crop;
     if (crop) {
       // A supplied teacher serves both pairs at its own input size.
@@ -71,16 +69,7 @@ export const stpm2Method: AnomalyMethod = {
       config.pair2 = { inputSize: crop, ...config.pair2 };
     }
     return startStpm2Fit(
-      {
-        images: req.images,
-        calibrationImages: req.calibrationImages,
-        preset: req.preset as Stpm2PresetName,
-        config,
-        teacher,
-        cacheDir: req.cacheDir,
-        outDir: req.outDir,
-        export: { preset: req.preset, metrics: req.metrics },
-      },
+      { ...data, config, teacher: req.backbone ? teacherOf(req.backbone) : undefined },
       onProgress,
     );
   },

@@ -1,7 +1,7 @@
 // Two-pair STPM (docs/methods.md "STPM", issue 16 second half): pair 1 is STPM as is; pair 2 is a
 // second, different teacher with a reconstruction student (channel + spatial attention on every
 // tap) trained on synthetic anomalies to output the clean image's teacher features.
-import type { ModelJson } from '../../models/schema';
+import type { MethodFitResult } from '../types';
 import { STPM_TAPS, type FittedStpm, type StpmConfig, type StpmProgress } from '../stpm/types';
 
 export const STPM2_VERSION = '1.0.0';
@@ -67,9 +67,4 @@ export interface FittedStpm2 {
   timings: Record<string, number>;
 }
 
-export interface Stpm2FitResult {
-  dir: string;
-  modelJson: ModelJson;
-  onnxBytes: number;
-  timings: Record<string, number>;
-}
+export type Stpm2FitResult = MethodFitResult;

@@ -15,6 +15,7 @@ const PATHS = {
   user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0',
   lock: 'M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4',
   camera: 'M2 7h13v10H2zM15 10l7-4v12l-7-4',
+  product: 'M3 7l9-4 9 4-9 4zM3 7v10l9 4 9-4V7M12 11v10',
   chevronLeft: 'M15 5l-7 7 7 7',
   chevronRight: 'M9 5l7 7-7 7',
 } as const;

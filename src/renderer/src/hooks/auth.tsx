@@ -36,6 +36,9 @@ const SIGN_WHAT: Partial<Record<ApiMethod, string>> = {
   'models.rollback': 'Roll the line back to the previous model',
   'station.setThresholds': 'Change the live thresholds',
   'training.save': 'Save this model version with its thresholds',
+  'products.deploy': 'Deploy this model version for the product',
+  'products.update': "Change the product's recipe",
+  'products.activate': 'Switch the line to this product',
 };
 
 interface PendingSignature {

@@ -5,6 +5,7 @@ import { useSyncExternalStore } from 'react';
 export const ROUTES = [
   'live',
   'source',
+  'products',
   'review',
   'train',
   'models',

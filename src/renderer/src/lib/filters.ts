@@ -6,6 +6,8 @@ import type { Verdict } from '@shared/station';
 export interface FilterForm {
   verdicts: Verdict[];
   modelId: string;
+  /** '' = every product. */
+  productId: string;
   /** datetime-local values (local time, minutes), '' = open. */
   from: string;
   to: string;
@@ -17,6 +19,7 @@ export interface FilterForm {
 export const EMPTY_FORM: FilterForm = {
   verdicts: [],
   modelId: '',
+  productId: '',
   from: '',
   to: '',
   minScore: '',
@@ -40,6 +43,7 @@ export function toFilter(form: FilterForm): InspectionFilterInput {
   const f: InspectionFilterInput = {};
   if (form.verdicts.length > 0 && form.verdicts.length < 3) f.verdicts = [...form.verdicts];
   if (form.modelId) f.modelId = form.modelId;
+  if (form.productId) f.productId = form.productId;
   const from = localToIso(form.from);
   const to = localToIso(form.to);
   if (from) f.from = from;
@@ -56,6 +60,8 @@ export function filterQuery(f: InspectionFilterInput): string {
   const q = new URLSearchParams();
   if (f.verdicts) q.set('verdicts', f.verdicts.join(','));
   if (f.modelId) q.set('modelId', f.modelId);
+  if (f.productId) q.set('productId', f.productId);
+  if (f.runId !== undefined) q.set('runId', String(f.runId));
   if (f.from) q.set('from', f.from);
   if (f.to) q.set('to', f.to);
   if (f.minScore !== undefined) q.set('minScore', String(f.minScore));

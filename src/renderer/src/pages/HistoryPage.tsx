@@ -21,7 +21,7 @@ import { Card } from '../components/Card';
 import { DataTable, type Column } from '../components/DataTable';
 import { formatCount, formatTime } from '../components/format';
 import { Icon } from '../components/Icon';
-import { ErrorNotice, Loading } from '../components/Notice';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
 import { navigate } from '../hooks/route';
@@ -53,6 +53,10 @@ export function HistoryPage() {
     setFilter(toFilter(next));
   };
   const models = useApi('inspections.models', {});
+  const products = useApi('products.list', {});
+  const modelIds = (models.data ?? []).map((m) => m.modelId);
+  // What-if re-judges one model's scores: the filter's model, or the only model there is.
+  const scopeModel = filter.modelId ?? (modelIds.length === 1 ? modelIds[0] : null);
 
   return (
     <Page
@@ -62,14 +66,31 @@ export function HistoryPage() {
       actions={<ExportButton filter={filter} />}
     >
       <FilterCard
+        key={JSON.stringify(form)}
         form={form}
-        models={(models.data ?? []).map((m) => m.modelId)}
+        models={modelIds}
+        products={(products.data?.products ?? []).map((p) => ({ id: p.id, name: p.name }))}
         onApply={apply}
         onRefresh={() => setRefresh((n) => n + 1)}
       />
       <div className="grid-2 history-charts">
-        <WhatIfCard filter={filter} refresh={refresh} />
-        <YieldCard filter={filter} refresh={refresh} />
+        <WhatIfCard
+          filter={filter}
+          refresh={refresh}
+          scopeModel={scopeModel}
+          models={modelIds}
+          onPickModel={(modelId) => apply({ ...form, modelId })}
+        />
+        <YieldCard
+          filter={filter}
+          refresh={refresh}
+          productName={
+            filter.productId
+              ? (products.data?.products.find((p) => p.id === filter.productId)?.name ?? filter.productId)
+              : null
+          }
+          productCount={products.data?.products.length ?? 0}
+        />
       </div>
       <InspectionTable filter={filter} refresh={refresh} />
     </Page>
@@ -79,11 +100,13 @@ export function HistoryPage() {
 function FilterCard({
   form,
   models,
+  products,
   onApply,
   onRefresh,
 }: {
   form: FilterForm;
   models: string[];
+  products: Array<{ id: string; name: string }>;
   onApply: (f: FilterForm) => void;
   onRefresh: () => void;
 }) {
@@ -119,6 +142,21 @@ function FilterCard({
             </label>
           ))}
         </fieldset>
+        <label className="mini-field">
+          Product
+          <select
+            value={draft.productId}
+            onChange={(e) => setDraft({ ...draft, productId: e.target.value })}
+            data-testid="hf-product"
+          >
+            <option value="">All products</option>
+            {products.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
         <ModelTimeFields
           value={draft}
           onChange={(patch) => setDraft({ ...draft, ...patch })}
@@ -248,40 +286,64 @@ function ExportButton({ filter }: { filter: InspectionFilterInput }) {
   );
 }
 
-function WhatIfCard({ filter, refresh }: { filter: InspectionFilterInput; refresh: number }) {
+function WhatIfCard({
+  filter,
+  refresh,
+  scopeModel,
+  models,
+  onPickModel,
+}: {
+  filter: InspectionFilterInput;
+  refresh: number;
+  /** The one model whose parts are shown; null when the filter spans several. */
+  scopeModel: string | null;
+  models: string[];
+  onPickModel: (modelId: string) => void;
+}) {
   const { client } = useStation();
   const state = useApi('station.state', {});
-  const live: Thresholds | null = state.data?.model?.thresholds ?? null;
-  const include = live ? [live.t1, live.t2] : [];
+  const versions = useApi('models.list', {});
+  useEvent('station.state', () => state.reload());
+  const liveModel = state.data?.model ?? null;
+  const isLive = scopeModel !== null && liveModel?.id === scopeModel;
+  // The thresholds the shown parts are judged against now: the line's for the live model, else the
+  // version's own. Never one model's thresholds on another model's scores.
+  const current: Thresholds | null = isLive
+    ? liveModel.thresholds
+    : (versions.data?.versions.find((v) => v.id === scopeModel)?.thresholds ?? null);
+  const include = current ? [current.t1, current.t2] : [];
   // Extreme FAILs go into the last bin, so the region around the thresholds keeps its width.
   const hist = useApi(
     'inspections.histogram',
-    live
-      ? { filter, bins: 60, include, max: round3(Math.max(live.t2 * 2.5, live.t2 + 1)) }
+    current
+      ? { filter, bins: 60, include, max: round3(Math.max(current.t2 * 2.5, current.t2 + 1)) }
       : { filter, bins: 60, include },
   );
-  const [dragged, setDragged] = useState<Thresholds | null>(null);
+  const [dragged, setDragged] = useState<{ model: string | null; t: Thresholds } | null>(null);
+  const moved = dragged && dragged.model === scopeModel ? dragged.t : null;
   const base: Thresholds | null =
-    live ?? (hist.data && hist.data.maxScore !== null ? guess(hist.data) : null);
-  const t = dragged ?? base;
+    current ?? (hist.data && hist.data.maxScore !== null ? guess(hist.data) : null);
+  const t = scopeModel ? (moved ?? base) : null;
 
   // Exact counts from the server, at most every 120 ms while a handle moves.
   const [whatIf, setWhatIf] = useState<{ key: string; data: WhatIfResult } | null>(null);
   const [whatIfError, setWhatIfError] = useState<unknown>(null);
-  const key = t ? `${JSON.stringify(filter)}|${t.t1}|${t.t2}|${refresh}` : '';
+  const key = t ? `${JSON.stringify(filter)}|${scopeModel}|${t.t1}|${t.t2}|${refresh}` : '';
   useEffect(() => {
-    if (!t) return;
+    if (!t || !scopeModel) return;
     let live = true;
     const timer = setTimeout(() => {
-      client.call('inspections.whatIf', { filter, t1: t.t1, t2: t.t2 }).then(
-        (data) => {
-          if (live) {
-            setWhatIf({ key, data });
-            setWhatIfError(null);
-          }
-        },
-        (err: unknown) => live && setWhatIfError(err),
-      );
+      client
+        .call('inspections.whatIf', { filter: { ...filter, modelId: scopeModel }, t1: t.t1, t2: t.t2 })
+        .then(
+          (data) => {
+            if (live) {
+              setWhatIf({ key, data });
+              setWhatIfError(null);
+            }
+          },
+          (err: unknown) => live && setWhatIfError(err),
+        );
     }, 120);
     return () => {
       live = false;
@@ -302,9 +364,9 @@ function WhatIfCard({ filter, refresh }: { filter: InspectionFilterInput; refres
       title="Score histogram · threshold what-if"
       testId="history-whatif"
       aside={
-        dragged && live ? (
+        moved && current ? (
           <button type="button" className="btn" onClick={() => setDragged(null)} data-testid="whatif-reset">
-            Reset to line thresholds
+            {isLive ? 'Reset to line thresholds' : "Reset to the model's thresholds"}
           </button>
         ) : null
       }
@@ -314,19 +376,149 @@ function WhatIfCard({ filter, refresh }: { filter: InspectionFilterInput; refres
         <Loading what="the histogram" />
       ) : hist.data.total === 0 ? (
         <p className="muted">No parts match the filter.</p>
+      ) : !scopeModel ? (
+        <div data-testid="whatif-all-models">
+          <Notice tone="info" title="What-if needs one model">
+            &ldquo;All models&rdquo; is selected: the {formatCount(hist.data.total)} parts were scored by{' '}
+            {models.length} models, each on its own scale, so one pair of thresholds cannot re-judge them all.
+            Choose a model:
+          </Notice>
+          <div className="form-actions whatif-models">
+            {models.slice(0, 8).map((m) => (
+              <button
+                key={m}
+                type="button"
+                className="btn"
+                onClick={() => onPickModel(m)}
+                data-testid={`whatif-pick-${m}`}
+              >
+                {m}
+              </button>
+            ))}
+          </div>
+        </div>
       ) : t ? (
         <>
-          <Histogram hist={hist.data} t={t} onChange={setDragged} />
+          <Histogram hist={hist.data} t={t} onChange={(next) => setDragged({ model: scopeModel, t: next })} />
           <p className="hint">
             Drag <strong>T1</strong> and <strong>T2</strong> (or focus a handle and use ← →) to see how the{' '}
-            {formatCount(hist.data.total)} parts shown would have been judged. Bars are coloured by the
-            verdict they got.
+            {formatCount(hist.data.total)} parts of <span className="mono">{scopeModel}</span> shown would
+            have been judged. Bars are coloured by the verdict they got.
           </p>
-          <WhatIfTable result={whatIf?.data ?? null} stale={whatIf?.key !== key} live={live} />
+          <WhatIfTable
+            result={whatIf?.data ?? null}
+            stale={whatIf?.key !== key}
+            live={isLive ? liveModel.thresholds : null}
+          />
           {whatIfError ? <p className="field-error">{describeError(whatIfError)}</p> : null}
+          <ApplyThresholds
+            modelId={scopeModel}
+            liveModelId={liveModel?.id ?? null}
+            t={t}
+            current={current}
+            result={whatIf?.key === key ? whatIf.data : null}
+            onApplied={() => {
+              setDragged(null);
+              state.reload();
+            }}
+          />
         </>
       ) : null}
     </Card>
+  );
+}
+
+/** "Apply these thresholds" to the line, for the model they were chosen on only (signed, audited). */
+function ApplyThresholds({
+  modelId,
+  liveModelId,
+  t,
+  current,
+  result,
+  onApplied,
+}: {
+  modelId: string;
+  liveModelId: string | null;
+  t: Thresholds;
+  current: Thresholds | null;
+  result: WhatIfResult | null;
+  onApplied: () => void;
+}) {
+  const { client } = useStation();
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null);
+  const same = current !== null && current.t1 === t.t1 && current.t2 === t.t2;
+  if (liveModelId !== modelId) {
+    return (
+      <p className="hint" data-testid="whatif-apply-unavailable">
+        {liveModelId
+          ? `The line runs ${liveModelId}, not ${modelId}: these thresholds can only be applied while ${modelId} is live.`
+          : 'No model runs on the line, so there is nothing to apply these thresholds to.'}
+      </p>
+    );
+  }
+  const apply = async () => {
+    setBusy(true);
+    setOutcome(null);
+    const basis = result
+      ? ` (History what-if over ${result.total} parts: ${result.changed} would change)`
+      : ' (History what-if)';
+    try {
+      const applied = await client.call('station.setThresholds', {
+        t1: t.t1,
+        t2: t.t2,
+        modelId,
+        actor: 'engineer',
+        reason: `${reason.trim()}${basis}`,
+      });
+      setOutcome({
+        tone: 'ok',
+        text: `The line now judges with T1 ${formatScore(applied.t1)} / T2 ${formatScore(applied.t2)}; recorded in the audit trail.`,
+      });
+      setReason('');
+      onApplied();
+    } catch (err) {
+      setOutcome({ tone: 'bad', text: describeError(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="whatif-apply"
+      onSubmit={(e: FormEvent) => e.preventDefault()}
+      aria-label="Apply thresholds"
+    >
+      <label className="mini-field">
+        Reason
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          placeholder="why these thresholds"
+          data-testid="whatif-apply-reason"
+        />
+      </label>
+      <button
+        type="button"
+        className="btn btn-primary"
+        disabled={busy || same || !reason.trim()}
+        onClick={() => void apply()}
+        data-testid="whatif-apply"
+        title={same ? 'These are the thresholds the line uses now' : undefined}
+      >
+        {busy ? 'Applying…' : `Apply T1 ${formatScore(t.t1)} / T2 ${formatScore(t.t2)} to the line`}
+      </button>
+      {outcome ? (
+        <Notice
+          tone={outcome.tone}
+          title={outcome.tone === 'ok' ? 'Applied' : 'Not applied'}
+          testId="whatif-apply-result"
+        >
+          {outcome.text}
+        </Notice>
+      ) : null}
+    </form>
   );
 }
 
@@ -563,7 +755,7 @@ function WhatIfTable({
         <strong>{formatCount(result.changed)}</strong> of {formatCount(result.total)} parts would get a
         different verdict.
         {live
-          ? ` The line currently runs with T1 ${formatScore(live.t1)} / T2 ${formatScore(live.t2)}; change them on the Live screen (audited).`
+          ? ` The line currently runs with T1 ${formatScore(live.t1)} / T2 ${formatScore(live.t2)}; apply the ones you drag to below, or change them on the Live screen (signed and audited).`
           : ''}
       </p>
     </div>
@@ -574,7 +766,17 @@ function signed(n: number): string {
   return n > 0 ? `+${formatCount(n)}` : n < 0 ? `−${formatCount(-n)}` : '0';
 }
 
-function YieldCard({ filter, refresh }: { filter: InspectionFilterInput; refresh: number }) {
+function YieldCard({
+  filter,
+  refresh,
+  productName,
+  productCount,
+}: {
+  filter: InspectionFilterInput;
+  refresh: number;
+  productName: string | null;
+  productCount: number;
+}) {
   const data = useApi('inspections.yieldOverTime', { filter, bucket: 'auto' });
   useEffect(() => {
     data.reload();
@@ -594,6 +796,13 @@ function YieldCard({ filter, refresh }: { filter: InspectionFilterInput; refresh
       ) : (
         <YieldChart y={data.data} />
       )}
+      <p className="hint" data-testid="yield-scope">
+        {productName
+          ? `Product ${productName}${filter.modelId ? `, model ${filter.modelId}` : ''}: verdicts as recorded.`
+          : productCount > 1
+            ? `All ${productCount} products together, each judged by its own model and thresholds; choose a product for one product's yield.`
+            : `Verdicts as recorded${filter.modelId ? ` by ${filter.modelId}` : ', each by the model and thresholds live at the time'}.`}
+      </p>
     </Card>
   );
 }
@@ -731,7 +940,8 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
         header: 'Model',
         className: 'col-model mono',
         render: (r) => (
-          <span className="clip" title={r.modelId}>
+          <span className="clip" title={`${r.productId ? `product ${r.productId} · ` : ''}${r.modelId}`}>
+            {r.productId ? <span className="muted">{r.productId} · </span> : null}
             {r.modelId} v{r.modelVersion}
           </span>
         ),
@@ -741,8 +951,12 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
         header: 'Source / frame',
         className: 'col-source mono',
         render: (r) => (
-          <span className="clip" title={`${r.source} ${r.frameId ?? ''}`}>
-            {r.frameId ?? r.source}
+          <span
+            className="clip"
+            title={`${r.source}${r.runId !== null ? ` · run ${r.runId}` : ''} · ${r.sourceRef ?? r.frameId ?? ''}`}
+          >
+            {r.runId !== null ? <span className="muted">run {r.runId} · </span> : null}
+            {r.sourceRef ?? r.frameId ?? r.source}
           </span>
         ),
       },

@@ -274,15 +274,28 @@ function DeployCard({
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState<'deploy' | 'rollback' | null>(null);
   const [result, setResult] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null);
+  // Set when the selected product's check refused the version: the next deploy must accept it.
+  const [mismatch, setMismatch] = useState<string | null>(null);
+  const [accept, setAccept] = useState(false);
+  const product = useApi('products.list', {});
+  const activeProduct = product.data?.products.find((p) => p.active) ?? null;
 
   async function act(what: 'deploy' | 'rollback') {
     setBusy(what);
     setResult(null);
     try {
+      const acknowledge = mismatch !== null && mismatch === version?.id && accept;
       const v =
         what === 'deploy' && version
-          ? await client.call('models.deploy', { id: version.id, actor, reason: reason.trim() })
+          ? await client.call('models.deploy', {
+              id: version.id,
+              acknowledgeMismatch: acknowledge,
+              actor,
+              reason: reason.trim(),
+            })
           : await client.call('models.rollback', { actor, reason: reason.trim() });
+      setMismatch(null);
+      setAccept(false);
       setResult({
         tone: 'ok',
         text: `${what === 'deploy' ? 'Deployed' : 'Rolled back to'} v${v.version} (${v.id}); recorded in the audit trail.`,
@@ -290,6 +303,8 @@ function DeployCard({
       setReason('');
       onDone();
     } catch (err) {
+      if (what === 'deploy' && version && /may not fit product/.test(describeError(err)))
+        setMismatch(version.id);
       setResult({ tone: 'bad', text: describeError(err) });
     } finally {
       setBusy(null);
@@ -298,6 +313,12 @@ function DeployCard({
 
   return (
     <Card title="Deploy or roll back" testId="deploy-card">
+      {activeProduct ? (
+        <p className="hint" data-testid="deploy-product">
+          The line runs product <strong>{activeProduct.name}</strong>: a deploy becomes its model and is
+          checked against what it was trained for.
+        </p>
+      ) : null}
       <form className="form" onSubmit={(e: FormEvent) => e.preventDefault()} aria-label="Deploy">
         <div className="field">
           <label htmlFor="deployReason">Reason (required, goes into the audit trail)</label>
@@ -309,6 +330,17 @@ function DeployCard({
             data-testid="deploy-reason"
           />
         </div>
+        {mismatch !== null && mismatch === version?.id ? (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={accept}
+              onChange={(e) => setAccept(e.target.checked)}
+              data-testid="deploy-accept"
+            />
+            Deploy anyway: I have checked that {version.id} fits {activeProduct?.name ?? 'the product'}.
+          </label>
+        ) : null}
         <div className="form-actions">
           <button
             type="button"

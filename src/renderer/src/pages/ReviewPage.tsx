@@ -466,11 +466,23 @@ function Detail({
           },
           { label: 'Inspected', value: formatTime(inspection.at), mono: true },
           { label: 'Model', value: `${inspection.modelId} · v${inspection.modelVersion}`, mono: true },
+          ...(inspection.productId ? [{ label: 'Product', value: inspection.productId, mono: true }] : []),
           {
             label: 'Source',
             value: `${inspection.source}${inspection.frameId ? ` · frame ${inspection.frameId}` : ''}`,
             mono: true,
           },
+          // Frame ids restart with every start of the line; the run and the source's own name do not.
+          ...(inspection.runId !== null || inspection.sourceRef
+            ? [
+                {
+                  label: 'Run · file',
+                  value: `${inspection.runId !== null ? `run ${inspection.runId}` : '—'}${inspection.sourceRef ? ` · ${inspection.sourceRef}` : ''}`,
+                  mono: true,
+                  testId: 'detail-trace',
+                },
+              ]
+            : []),
         ]}
       />
       <div className="detail-actions">

@@ -8,6 +8,7 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { Pill } from '../components/StatusBadge';
 import { UsbDevicesCard } from '../components/UsbDevicesCard';
+import { FleetCard } from '../components/FleetCard';
 import { useSettings } from '../hooks/settings';
 import { useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
@@ -60,6 +61,7 @@ export function SettingsPage() {
         </div>
       </div>
       <UsbDevicesCard />
+      <FleetCard />
     </Page>
   );
 }

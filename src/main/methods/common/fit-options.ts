@@ -1,0 +1,15 @@
+// The options every method's fit takes (a method's own options extend them).
+import type { ImageInput } from '../../models/preprocess';
+
+export interface FitOptions<Preset extends string, Config, Progress> {
+  /** Good images to fit on. */
+  images: ImageInput[];
+  /** Good images not fitted on, for score calibration (the method's own docs say how it uses them). */
+  calibrationImages?: ImageInput[];
+  preset?: Preset;
+  config?: Partial<Config>;
+  /** Training checkpoint (methods that train): resumed from when present and from the same run. */
+  checkpointPath?: string;
+  onProgress?: (p: Progress) => void;
+  shouldCancel?: () => boolean;
+}

@@ -1,0 +1,369 @@
+// Settings card for the station's fleet link: where it replicates (central database), where its
+// verdicts go (MQTT broker, webhook), how the link is doing (lag, outbox against its cap), and a
+// test button per target that tries the form's values without saving them.
+import { useEffect, useState, type FormEvent } from 'react';
+import type { FleetLinkConfig, FleetLinkStatus, FleetTestResult } from '@shared/api';
+import { useStation } from '../hooks/station';
+import { useApi } from '../hooks/useApi';
+import { describeError } from '../transport';
+import { Card, Facts } from './Card';
+import { formatCount, formatTime } from './format';
+import { ErrorNotice, Loading, Notice } from './Notice';
+import { Pill } from './StatusBadge';
+
+interface Draft {
+  stationId: string;
+  centralUrl: string;
+  outboxCap: string;
+  product: string;
+  mqttUrl: string;
+  topicPrefix: string;
+  mqttUser: string;
+  mqttPassword: string;
+  webhookUrl: string;
+  reason: string;
+}
+
+function draftOf(c: FleetLinkConfig | null): Draft {
+  return {
+    stationId: c?.stationId ?? '',
+    centralUrl: c?.replication?.centralUrl ?? '',
+    outboxCap: c?.replication?.outboxCap ? String(c.replication.outboxCap) : '',
+    product: c?.outputs?.product ?? '',
+    mqttUrl: c?.outputs?.mqtt?.url ?? '',
+    topicPrefix: c?.outputs?.mqtt?.topicPrefix ?? '',
+    mqttUser: c?.outputs?.mqtt?.username ?? '',
+    mqttPassword: c?.outputs?.mqtt?.password ?? '',
+    webhookUrl: c?.outputs?.webhook?.url ?? '',
+    reason: '',
+  };
+}
+
+function configOf(d: Draft): FleetLinkConfig {
+  const t = (s: string) => s.trim();
+  const hasOutputs = t(d.mqttUrl) !== '' || t(d.webhookUrl) !== '';
+  return {
+    stationId: t(d.stationId),
+    replication: t(d.centralUrl)
+      ? { centralUrl: t(d.centralUrl), ...(t(d.outboxCap) ? { outboxCap: Number(t(d.outboxCap)) } : {}) }
+      : null,
+    outputs: hasOutputs
+      ? {
+          ...(t(d.product) ? { product: t(d.product) } : {}),
+          mqtt: t(d.mqttUrl)
+            ? {
+                url: t(d.mqttUrl),
+                ...(t(d.topicPrefix) ? { topicPrefix: t(d.topicPrefix) } : {}),
+                ...(t(d.mqttUser) ? { username: t(d.mqttUser) } : {}),
+                ...(d.mqttPassword ? { password: d.mqttPassword } : {}),
+              }
+            : null,
+          webhook: t(d.webhookUrl) ? { url: t(d.webhookUrl) } : null,
+        }
+      : null,
+  };
+}
+
+export function FleetCard() {
+  const { client } = useStation();
+  const status = useApi('fleet.status', {});
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [tests, setTests] = useState<Partial<Record<FleetTestResult['target'], FleetTestResult | 'running'>>>(
+    {},
+  );
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { reload } = status;
+
+  // Lag and outbox move by the second while the link is down; keep them current.
+  useEffect(() => {
+    const t = setInterval(reload, 3000);
+    return () => clearInterval(t);
+  }, [reload]);
+  const loaded = status.data;
+  useEffect(() => {
+    if (loaded && draft === null) setDraft(draftOf(loaded.config));
+  }, [loaded, draft]);
+
+  const set = (k: keyof Draft, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+
+  const test = async (target: FleetTestResult['target']) => {
+    if (!draft) return;
+    setTests((t) => ({ ...t, [target]: 'running' }));
+    try {
+      const r = await client.call('fleet.test', { target, config: configOf(draft) });
+      setTests((t) => ({ ...t, [target]: r }));
+    } catch (err) {
+      setTests((t) => ({ ...t, [target]: { ok: false, target, message: describeError(err), ms: 0 } }));
+    }
+  };
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft) return;
+    if (!draft.reason.trim()) {
+      setMessage({ ok: false, text: 'Say why the fleet link changes (it is audited).' });
+      return;
+    }
+    setSaving(true);
+    setMessage(null);
+    try {
+      const next = await client.call('fleet.configure', {
+        config: configOf(draft),
+        actor: '',
+        reason: draft.reason.trim(),
+      });
+      setDraft(draftOf(next.config));
+      setMessage({ ok: true, text: 'Saved; replication and outputs restarted with it.' });
+      reload();
+    } catch (err) {
+      setMessage({ ok: false, text: describeError(err) });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Card
+      title="Fleet and plant outputs"
+      className="fleet-card"
+      testId="fleet-card"
+      aside={<LinkPill s={loaded} />}
+    >
+      {status.error && !loaded ? (
+        <ErrorNotice error={status.error} what="the fleet link" onRetry={reload} />
+      ) : null}
+      {!loaded ? status.error ? null : <Loading what="the fleet link" /> : <LinkFacts s={loaded} />}
+      {loaded?.configErrors.length ? (
+        <Notice tone="bad" title="A saved configuration is not in use">
+          {loaded.configErrors.join(' · ')}
+        </Notice>
+      ) : null}
+      {draft ? (
+        <form className="fleet-form" onSubmit={(e) => void save(e)} data-testid="fleet-form">
+          <div className="field-row">
+            <Field
+              id="fl-station"
+              label="Station id (also the MQTT topic segment)"
+              value={draft.stationId}
+              onChange={(v) => set('stationId', v)}
+              placeholder="line-3"
+            />
+            <Field
+              id="fl-product"
+              label="Product when the line runs none (sent with verdicts)"
+              value={draft.product}
+              onChange={(v) => set('product', v)}
+              placeholder="bracket-a"
+            />
+          </div>
+          <div className="field-row">
+            <Field
+              id="fl-central"
+              label="Central database (empty: no replication)"
+              value={draft.centralUrl}
+              onChange={(v) => set('centralUrl', v)}
+              placeholder="postgres://stations:…@db.plant:5432/inspection"
+            />
+            <Field
+              id="fl-cap"
+              label="Outbox cap (entries)"
+              value={draft.outboxCap}
+              onChange={(v) => set('outboxCap', v)}
+              placeholder={loaded?.replication ? String(loaded.replication.outbox.cap) : '2000000'}
+            />
+          </div>
+          <div className="field-row">
+            <Field
+              id="fl-mqtt"
+              label="MQTT broker (empty: none)"
+              value={draft.mqttUrl}
+              onChange={(v) => set('mqttUrl', v)}
+              placeholder="mqtt://broker.plant:1883"
+            />
+            <Field
+              id="fl-topic"
+              label="Topic prefix"
+              value={draft.topicPrefix}
+              onChange={(v) => set('topicPrefix', v)}
+              placeholder="station"
+            />
+          </div>
+          <div className="field-row">
+            <Field
+              id="fl-user"
+              label="MQTT user"
+              value={draft.mqttUser}
+              onChange={(v) => set('mqttUser', v)}
+            />
+            <Field
+              id="fl-pass"
+              label="MQTT password"
+              type="password"
+              value={draft.mqttPassword}
+              onChange={(v) => set('mqttPassword', v)}
+            />
+          </div>
+          <Field
+            id="fl-webhook"
+            label="Webhook (empty: none)"
+            value={draft.webhookUrl}
+            onChange={(v) => set('webhookUrl', v)}
+            placeholder="https://mes.plant/verdicts"
+          />
+          <div className="fleet-tests">
+            {(['central', 'mqtt', 'webhook'] as const).map((t) => (
+              <button
+                key={t}
+                type="button"
+                className="btn btn-small"
+                onClick={() => void test(t)}
+                disabled={tests[t] === 'running'}
+                data-testid={`fleet-test-${t}`}
+              >
+                Test {t === 'central' ? 'central database' : t === 'mqtt' ? 'MQTT' : 'webhook'}
+              </button>
+            ))}
+          </div>
+          {(['central', 'mqtt', 'webhook'] as const).map((t) => {
+            const r = tests[t];
+            if (!r) return null;
+            return (
+              <p
+                key={t}
+                className={`fleet-test-result ${r === 'running' ? 'muted' : r.ok ? 'ok-text' : 'field-error'}`}
+                data-testid={`fleet-test-result-${t}`}
+              >
+                {r === 'running' ? `Testing ${t}…` : `${t}: ${r.message} (${r.ms} ms)`}
+              </p>
+            );
+          })}
+          <Field
+            id="fl-reason"
+            label="Reason for the change (audited)"
+            value={draft.reason}
+            onChange={(v) => set('reason', v)}
+            placeholder="e.g. line 3 joins the plant fleet"
+          />
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={saving} data-testid="fleet-save">
+              Save fleet link
+            </button>
+            <span className="muted small">
+              Administrators only. Passwords are never shown back; “•••” keeps the stored one.
+            </span>
+          </div>
+          {message ? (
+            <p className={message.ok ? 'ok-text' : 'field-error'} role="status" data-testid="fleet-message">
+              {message.text}
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+    </Card>
+  );
+}
+
+function Field({
+  id,
+  label,
+  value,
+  onChange,
+  placeholder,
+  type = 'text',
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+  type?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type={type}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        autoComplete="off"
+      />
+    </div>
+  );
+}
+
+function LinkPill({ s }: { s: FleetLinkStatus | undefined }) {
+  if (!s) return null;
+  if (!s.config) return <Pill tone="neutral">not in a fleet</Pill>;
+  const r = s.replication;
+  if (r && !r.connected && r.outbox.queued > 0) return <Pill tone="bad">central database unreachable</Pill>;
+  if (r?.outbox.full) return <Pill tone="bad">outbox full</Pill>;
+  if (s.config.outputs?.mqtt && s.outputs && !s.outputs.mqttConnected)
+    return <Pill tone="warn">MQTT broker unreachable</Pill>;
+  return <Pill tone="ok">linked</Pill>;
+}
+
+function LinkFacts({ s }: { s: FleetLinkStatus }) {
+  const r = s.replication;
+  const o = s.outputs;
+  if (!s.config) {
+    return (
+      <p className="muted">
+        This station does not replicate or publish verdicts. Fill in the form to join a fleet.
+      </p>
+    );
+  }
+  return (
+    <Facts
+      items={[
+        {
+          label: 'Replication',
+          value: r
+            ? `${r.connected ? 'connected' : 'not connected'}${r.lastShippedAt ? ` · last shipped ${formatTime(r.lastShippedAt)}` : ''}`
+            : 'off',
+          testId: 'fleet-replication',
+        },
+        {
+          label: 'Lag',
+          value: r
+            ? r.lagSeconds === null
+              ? 'nothing waiting'
+              : `${r.lagSeconds.toFixed(1)} s (oldest waiting entry)`
+            : '—',
+          testId: 'fleet-lag',
+        },
+        {
+          label: 'Outbox',
+          value: r
+            ? `${formatCount(r.outbox.queued)} of ${formatCount(r.outbox.cap)} entries${r.outbox.full ? ' · FULL' : ''}${
+                r.outbox.dropped ? ` · ${formatCount(r.outbox.dropped)} refused, resync pending` : ''
+              }`
+            : '—',
+          testId: 'fleet-outbox',
+        },
+        {
+          label: 'Central decisions',
+          value: r
+            ? `applied up to #${r.decisions.appliedSeq}${r.decisions.lastPullAt ? ` · asked ${formatTime(r.decisions.lastPullAt)}` : ''}`
+            : '—',
+        },
+        {
+          label: 'Plant outputs',
+          value: o
+            ? `MQTT ${o.mqttConnected ? 'connected' : 'not connected'} · ${formatCount(o.published)} published · webhook ${formatCount(
+                o.webhookDelivered,
+              )} delivered, ${formatCount(o.webhookFailed)} failed · ${formatCount(o.pending)} waiting${
+                o.dropped ? ` · ${formatCount(o.dropped)} dropped` : ''
+              }`
+            : 'off',
+          testId: 'fleet-outputs',
+        },
+        ...(r?.lastError || r?.decisions.lastError || o?.lastError
+          ? [{ label: 'Last error', value: r?.lastError ?? r?.decisions.lastError ?? o?.lastError ?? '' }]
+          : []),
+      ]}
+    />
+  );
+}
