@@ -368,6 +368,7 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     users,
     sessions,
     fleet: fleetControl,
+    access,
     headlessUrl: () => headlessUrl,
     stationCall,
     startLine,

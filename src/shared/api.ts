@@ -127,6 +127,13 @@ export interface CheckpointExportDto {
   publicKey: string;
 }
 
+export interface SavedGoodFrame {
+  inspectionId: number;
+  path: string;
+  /** True: the original frame (lossless); false: the stored copy the screens show (JPEG). */
+  original: boolean;
+}
+
 // ---------- Request schemas ----------
 
 const actor = z.string().trim().min(1).max(80);
@@ -214,6 +221,14 @@ const jobId = z.string().trim().min(1).max(80);
 const rate = z.number().finite().min(0).max(0.5);
 const threshold = z.number().finite().min(-1e6).max(1e6);
 
+/** A model's display name: any printable text, one line. */
+const modelName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(80)
+  .refine((s) => !/[\p{Cc}]/u.test(s), { message: 'must be one line of printable text' });
+
 export type StationPathInput = z.input<typeof stationPath>;
 
 const cursor = z.object({ at: isoTime, id: z.number().int().positive() }).strict();
@@ -282,6 +297,8 @@ export const requestSchemas = {
       reason,
     })
     .strict(),
+  /** Lifts a lockout after too many wrong passwords (disabling is users.update). */
+  'users.unlock': z.object({ name: userName, actor, reason }).strict(),
   'system.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
   'settings.update': z.object({ patch: settingsPatch, actor, reason }).strict(),
@@ -317,7 +334,19 @@ export const requestSchemas = {
     })
     .strict()
     .refine((v) => v.t1 <= v.t2, { message: 'T1 must not be above T2', path: ['t1'] }),
-  'station.saveFrameAsGood': z.object({ frameId: z.string().min(1).max(200), actor }).strict(),
+  /**
+   * Copies one chosen inspection's image into the good-candidates folder (the next training set).
+   * Named by inspection id, never "the current frame": on a moving line that is already another part.
+   */
+  'station.saveFrameAsGood': z
+    .object({
+      inspectionId: z.number().int().positive(),
+      /** The screen it was chosen on, for the audit trail. */
+      from: z.enum(['live', 'review', 'history']),
+      reason,
+      actor,
+    })
+    .strict(),
   'devices.list': z.object({}).strict(),
   /** Cameras found on this PC and the source the line runs, for the Source screen. */
   'sources.options': z.object({}).strict(),
@@ -431,6 +460,8 @@ export const requestSchemas = {
   'training.save': z
     .object({
       jobId,
+      /** Shown on Models and written into model.json; the id stays the technical key. */
+      name: modelName.optional(),
       t1: threshold,
       t2: threshold,
       targetFalseRejectRate: rate,
@@ -531,6 +562,7 @@ export interface ApiResults extends FleetResults {
   'users.list': UserDto[];
   'users.create': UserDto;
   'users.update': UserDto;
+  'users.unlock': UserDto;
   'system.info': SystemInfo;
   'settings.get': Settings;
   'settings.update': Settings;
@@ -543,7 +575,7 @@ export interface ApiResults extends FleetResults {
   'station.start': StationState;
   'station.stop': StationState;
   'station.setThresholds': Thresholds;
-  'station.saveFrameAsGood': { path: string };
+  'station.saveFrameAsGood': SavedGoodFrame;
   'devices.list': DeviceListing;
   'sources.options': SourceOptions;
   'sources.test': SourceTestResult;

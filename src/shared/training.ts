@@ -204,6 +204,30 @@ export interface CalibrationRates {
   defectReviewRate: number | null;
 }
 
+/**
+ * The good parts' FAIL and REVIEW rates at the chosen thresholds, estimated out of sample: the
+ * held-out good images are split into k folds, and each fold is scored with a normalisation (and,
+ * for suggested thresholds, thresholds) derived from the other folds only. In-sample rates count
+ * the very images the range and thresholds were fitted to, so they read 0 % by construction.
+ */
+export interface OutOfSampleEstimate {
+  method: 'k-fold';
+  folds: number;
+  images: number;
+  /** 'suggested': each fold re-runs the threshold suggestion; 'fixed': T1/T2 as given. */
+  thresholds: 'suggested' | 'fixed';
+  confidence: number;
+  falseRejects: number;
+  falseRejectRate: number;
+  /** Wilson score interval at `confidence` over the pooled out-of-fold counts. */
+  falseRejectInterval: [number, number];
+  goodReviews: number;
+  goodReviewRate: number;
+  goodReviewInterval: [number, number];
+  /** Per-fold false-reject rates: the cross-validation spread. */
+  foldFalseRejectRates: number[];
+}
+
 export interface CalibrationReport {
   jobId: string;
   /** Normalised scores (the scale T1/T2 live on). */
@@ -218,7 +242,11 @@ export interface CalibrationReport {
   };
   targetFalseRejectRate: number;
   suggested: { t1: number; t2: number };
+  /** On the held-out good images themselves (the ones the range and suggestion came from). */
   rates: CalibrationRates;
+  /** Out-of-sample good-part rates; null when too few held-out images (see outOfSampleNote). */
+  outOfSample: OutOfSampleEstimate | null;
+  outOfSampleNote: string | null;
   /** Image AUROC, good vs synthetic, and good vs real defects when given (NaN → null). */
   aurocSynthetic: number | null;
   aurocDefect: number | null;
@@ -231,6 +259,8 @@ export interface CalibrationReport {
 
 export interface ModelVersionDto {
   id: string;
+  /** The name given when it was saved or imported; null for versions saved without one. */
+  name: string | null;
   version: number;
   method: string;
   kind: 'native' | 'anomalib';

@@ -21,6 +21,8 @@ export interface UserDto {
   createdAt: string;
   /** The account still has the password it was created with (a one-time one for the first admin). */
   mustChangePassword: boolean;
+  /** Set (users.list) while wrong passwords lock the account out; an administrator can lift it. */
+  lockedUntil?: string | null;
 }
 
 export interface AuthStatus {

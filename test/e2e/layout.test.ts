@@ -19,6 +19,7 @@ const ROUTES = [
   'models',
   'history',
   'audit',
+  'users',
   'settings',
 ] as const;
 

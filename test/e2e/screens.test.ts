@@ -109,8 +109,13 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
   });
 
   it('Live: save as good, stop, overlay toggle on the still frame, audited threshold change', async () => {
-    await page.click('[data-testid="save-good"]');
+    // Save as good names a part (here the newest reject) and asks for a confirmation with a reason.
+    await page.locator('[data-testid="reject-save-good"]').first().click();
+    await page.locator('[data-testid="save-good-preview"]').waitFor();
+    await page.fill('[data-testid="save-good-reason"]', 'checked at the line: good part');
+    await page.click('[data-testid="save-good-confirm"]');
     await waitForText(page.locator('[data-testid="save-good-result"]'), /Saved as good: .*good-candidates/);
+    await page.click('[data-testid="save-good-cancel"]');
 
     // Stop on a flagged part, so the still frame has a heatmap to toggle (a clean PASS part's map
     // can be all zeros). Frames come every 200 ms, so this may take a few tries.
@@ -168,7 +173,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
   });
 
   it('a reject in the Live strip opens that part in Review', async () => {
-    const reject = page.locator('[data-testid="reject-item"]').first();
+    // The card holds the link to Review and its own "save as good" button.
+    const reject = page.locator('[data-testid="reject-item"] a.reject-link').first();
     const href = (await reject.getAttribute('href')) ?? '';
     const id = Number(/id=(\d+)/.exec(href)?.[1]);
     expect(id).toBeGreaterThan(0);

@@ -155,11 +155,37 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
       10_000,
     );
     expect(await page.locator('[data-testid="rate-defect-escape"]').textContent()).toMatch(/of \d+/);
+    // Good-part rates are out of sample (k-fold over the held-out goods) and carry their interval.
+    await waitForText(page.locator('[data-testid="rate-false-reject"]'), /out of sample.*95 % interval/);
+    await waitForText(page.locator('[data-testid="calibration-estimate"]'), /split\s+into \d folds/);
     await screenshot(page, 'train-5-calibration');
+    for (const [w, h] of [
+      [1024, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(300);
+      await screenshot(page, `train-5-calibration-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await page.click('[data-testid="calibration-continue"]');
     await page.fill('[data-testid="save-reason"]', 'first model for the tile line');
+    // The name field proposes method, preset and folder; the person names it.
+    expect(await page.inputValue('[data-testid="save-name"]')).toMatch(/^patchcore \S+ · good$/);
+    await page.fill('[data-testid="save-name"]', '');
+    expect(await page.isDisabled('[data-testid="save-model"]')).toBe(true);
+    await page.fill('[data-testid="save-name"]', 'Tile line — fray check');
     await screenshot(page, 'train-6-save');
+    for (const [w, h] of [
+      [1024, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(300);
+      await screenshot(page, `train-6-save-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.click('[data-testid="save-model"]');
     await signChange(page);
     const text = await waitForText(page.locator('[data-testid="save-result"]'), /It is deployed/, 60_000);
@@ -171,6 +197,9 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
 
     const list = await rpc<ModelList>(station.url, 'models.list', {});
     expect(list.activeId).toBe(savedId);
+    const savedVersion = list.versions.find((v) => v.id === savedId)!;
+    expect(savedVersion.name).toBe('Tile line — fray check');
+    expect(savedVersion.metrics.falseRejectEstimate).toMatchObject({ method: 'k-fold', thresholds: 'fixed' });
     expect(list.versions.find((v) => v.id === savedId)?.thresholds.t2.toFixed(3)).toBe(t2Before);
     await rpc(station.url, 'station.start', {
       source: { kind: 'replay', folder: lineDir, fps: 10, loop: true },
@@ -201,8 +230,9 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     await page.click('[data-testid="preset-accurate"]');
     await page.click('[data-testid="training-start"]');
     // Cancel as soon as the button is there: the fit takes a few seconds on 22 images, and the
-    // button only exists while the job runs.
-    await page.locator('[data-testid="training-cancel"]').click({ timeout: 10_000 });
+    // button only exists while the job runs. Starting re-scans 62 images while the line runs, which
+    // took ~10 s on a loaded 2-core machine (measured), hence the wait.
+    await page.locator('[data-testid="training-cancel"]').click({ timeout: 30_000 });
     await waitForText(page.locator('[data-testid="training-cancelled"]'), /Nothing was written/, 20_000);
     expect(await page.locator('[data-testid="training-live-model"]').textContent()).toMatch(
       new RegExp(`still inspecting with ${savedId}`),
@@ -229,6 +259,26 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
 
     await page.click('[data-testid="nav-models"]');
     await waitForText(page.locator('[data-testid="models-table"]'), new RegExp(savedId));
+    // The name given in the wizard is what Models shows; the details carry the out-of-sample estimate.
+    await waitForText(
+      page.locator('[data-testid="models-table"] [data-testid="model-name"]'),
+      /Tile line — fray check/,
+    );
+    await page.locator('[data-testid="models-table"] tr', { hasText: savedId }).click();
+    await waitForText(page.locator('[data-testid="model-details"]'), /Tile line — fray check/);
+    await waitForText(
+      page.locator('[data-testid="model-details"]'),
+      /out of sample.*95 % interval.*folds.*cross-validated/,
+    );
+    for (const [w, h] of [
+      [1024, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(300);
+      await screenshot(page, `models-named-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.fill('[data-testid="import-path"]', broken);
     await page.fill('[data-testid="import-reason"]', 'vendor model');
     await page.click('[data-testid="import-run"]');

@@ -18,6 +18,7 @@ import type { SessionStore } from '../users/sessions';
 import type { UserStore } from '../users/user-store';
 import type { ApiHandlers } from './dispatch';
 import { userHandlers } from './handlers/users';
+import type { AccessControl } from '../users/access';
 import { csvField } from './inspection-queries';
 
 export interface FleetServerContext {
@@ -27,6 +28,8 @@ export interface FleetServerContext {
   settings: SettingsStore;
   users: UserStore;
   sessions: SessionStore;
+  /** Wrong-password lockouts (shown and lifted on the Users screen). */
+  access: AccessControl;
   dataDir: string;
   databasePath: string;
   serverUrl(): string | null;
@@ -40,6 +43,7 @@ const ANSWERED = new Set<ApiMethod>([
   'users.list',
   'users.create',
   'users.update',
+  'users.unlock',
   'audit.list',
   'images.get',
   'fleet.overview',

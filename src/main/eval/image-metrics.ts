@@ -216,3 +216,19 @@ export function latencyStats(ms: ArrayLike<number>): LatencyStats {
   for (let i = 0; i < n; i++) sum += s[i];
   return { n, mean: sum / n, p95: s[Math.max(0, Math.ceil(0.95 * n) - 1)], max: s[n - 1] };
 }
+
+/**
+ * Wilson score interval for a binomial proportion x / n at the given two-sided confidence (0.95
+ * → z 1.96). Unlike x / n ± z·se it stays inside [0, 1] and is not zero-width at 0 of n, which is
+ * what a handful of held-out good images usually shows.
+ */
+export function wilsonInterval(x: number, n: number, z = 1.959963984540054): [number, number] {
+  if (!(Number.isInteger(n) && n > 0 && Number.isInteger(x) && x >= 0 && x <= n))
+    throw new RangeError(`need integers 0 ≤ x ≤ n, n > 0; got x=${x}, n=${n}`);
+  const p = x / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  // Exact ends: at x = 0 the lower bound is 0, at x = n the upper is 1 (rounding aside).
+  return [x === 0 ? 0 : Math.max(0, centre - half), x === n ? 1 : Math.min(1, centre + half)];
+}

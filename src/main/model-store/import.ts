@@ -147,6 +147,7 @@ export async function importModelPackage(
           fingerprint: json?.training.fingerprint ?? null,
           meta: {
             kind: info.kind,
+            name: req.name ?? json?.name ?? null,
             preset: json ? presetOf(json) : null,
             origin: 'imported',
             thresholds: { ...info.thresholds },

@@ -27,6 +27,8 @@ interface ModelRow {
 /** Everything the table has no column for; kept in metadata_json. */
 export interface ModelMetadata {
   kind: 'native' | 'anomalib';
+  /** What people call it (set when saving or importing); older rows have none. */
+  name?: string | null;
   preset: string | null;
   origin: ModelVersionDto['origin'];
   thresholds: { t1: number; t2: number };
@@ -152,6 +154,7 @@ export class ModelStore {
         entity: `model:${input.id}`,
         newValue: JSON.stringify({
           version,
+          ...(input.meta.name ? { name: input.meta.name } : {}),
           method: input.method,
           backbone: input.backbone,
           fingerprint: input.fingerprint,
@@ -244,6 +247,7 @@ function toDto(row: ModelRow): ModelVersionDto {
   const m = parseMeta(row.metadata_json);
   return {
     id: row.id,
+    name: m.name ?? null,
     version: row.version,
     method: row.method,
     kind: m.kind ?? 'native',
@@ -293,6 +297,7 @@ export function describeExistingPackage(
     fingerprint: json.training.fingerprint,
     meta: {
       kind: 'native',
+      name: json.name ?? null,
       preset: presetOf(json),
       origin,
       thresholds: json.thresholds,

@@ -8,6 +8,8 @@ export const modelJsonSchema = z.object({
   format: z.literal('inspection-model'),
   formatVersion: z.literal(1),
   method: z.string().min(1),
+  /** The name people know this model by (given when the wizard saves it). */
+  name: z.string().min(1).max(80).optional(),
   version: z.string().min(1),
   backbone: z.object({
     id: z.string().min(1),

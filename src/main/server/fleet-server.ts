@@ -64,6 +64,7 @@ export async function startFleetServer(o: FleetServerOptions): Promise<FleetServ
       settings,
       users,
       sessions,
+      access,
       dataDir: root,
       databasePath: redactUrl(o.centralUrl),
       serverUrl: () => url,

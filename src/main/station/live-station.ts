@@ -2,9 +2,7 @@
 // when several frames wait and batching is measurably faster) → verdict from two thresholds →
 // batched logging (image store + SQLite) → throttled UI events. Faults become state and events;
 // nothing a source, a frame, a model file or the disk does may throw out of this class's loop.
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { ZodError } from 'zod';
 import { encodePng } from '../imaging/encode';
 import { rgbToNchw } from '../models/preprocess';
@@ -168,7 +166,8 @@ export class LiveStation {
   private lastResultEmitAt = 0;
   private latest: PendingResult | null = null;
   private lastSnapshot: ResultSnapshot | null = null;
-  private readonly recent = new Map<string, Frame>();
+  /** Inspected frames kept in memory by inspection id, for a lossless "save as good". */
+  private readonly held = new Map<number, Frame>();
   private rejects: RejectEntry[] = [];
   private startedAtIso: string | null = null;
   private lifecycle: Promise<unknown> = Promise.resolve();
@@ -336,33 +335,17 @@ export class LiveStation {
     return this.sourceConfig;
   }
 
-  /** Writes a recently inspected frame into `folder` (for the next training set), losslessly when possible. */
-  async saveFrameAsGood(frameId: string, folder: string): Promise<{ path: string }> {
-    const frame = this.recent.get(frameId);
-    if (!frame)
-      throw new StationError(
-        'frame_gone',
-        `frame ${frameId} is no longer held (only the last ${this.opts.recentFrames} inspected frames are)`,
-      );
-    let data: Uint8Array;
-    let ext: string;
-    if (Buffer.isBuffer(frame.image)) {
-      data = frame.image;
-      ext = EXT_OF[sniff(frame.image) ?? ''] ?? 'bin';
-    } else {
-      data = await encodePng(frame.image, { compressionLevel: 6 });
-      ext = 'png';
-    }
-    const dir = resolve(folder);
-    await fsp.mkdir(dir, { recursive: true });
-    const stamp = frame.at.replace(/[:.]/g, '-');
-    const base = `good_${stamp}_${frameId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const path = join(dir, `${base}.${ext}`);
-    // Temp + rename: a trainer or hot folder watching `folder` never sees half a file.
-    const tmp = join(dir, `.${base}.${randomBytes(4).toString('hex')}.tmp`);
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, path);
-    return { path };
+  /**
+   * The original bytes of a recently inspected frame, by inspection id (frame ids restart with
+   * the process, inspection ids never do): lossless, where the stored copy is a JPEG. Null once
+   * the frame has left the last `recentFrames`.
+   */
+  async heldOriginal(inspectionId: number): Promise<{ data: Uint8Array; ext: string } | null> {
+    const frame = this.held.get(inspectionId);
+    if (!frame) return null;
+    if (Buffer.isBuffer(frame.image))
+      return { data: frame.image, ext: EXT_OF[sniff(frame.image) ?? ''] ?? 'bin' };
+    return { data: await encodePng(frame.image, { compressionLevel: 6 }), ext: 'png' };
   }
 
   state(): StationState {
@@ -752,7 +735,6 @@ export class LiveStation {
       }
       const map = out.map;
       const heat8 = map ? map8(map, range) : null;
-      this.remember(frame);
       const pending: PendingResult = {
         frame,
         heat8,
@@ -783,6 +765,7 @@ export class LiveStation {
   private onLogged(id: number, row: NewInspection, frame: Frame): void {
     if (this.latest && this.latest.frame.id === frame.id) this.latest.inspectionId = id;
     if (this.lastSnapshot && this.lastSnapshot.frameId === frame.id) this.lastSnapshot.inspectionId = id;
+    this.remember(id, frame);
     if (row.verdict !== 'PASS') {
       this.rejects.unshift({
         inspectionId: id,
@@ -796,10 +779,9 @@ export class LiveStation {
     }
   }
 
-  private remember(frame: Frame): void {
-    this.recent.set(frame.id, frame);
-    while (this.recent.size > this.opts.recentFrames)
-      this.recent.delete(this.recent.keys().next().value as string);
+  private remember(inspectionId: number, frame: Frame): void {
+    this.held.set(inspectionId, frame);
+    while (this.held.size > this.opts.recentFrames) this.held.delete(this.held.keys().next().value as number);
   }
 
   // ---------------- events ----------------

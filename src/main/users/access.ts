@@ -131,6 +131,30 @@ export class AccessControl {
     }
   }
 
+  /** When a run of wrong passwords has locked the account, until when; null when it is not locked. */
+  lockedUntil(name: string): string | null {
+    const f = this.failures.get(name);
+    return f && f.count >= MAX_FAILURES && f.until > this.now() ? new Date(f.until).toISOString() : null;
+  }
+
+  /** An administrator lifts a wrong-password lockout before it runs out (audited). */
+  unlock(name: string, actor: string, reason: string): UserDto {
+    const user = this.users.get(name);
+    if (!user) throw new DomainError('not_found', `No account named "${name}".`);
+    const was = this.lockedUntil(name);
+    if (!was) throw new DomainError('conflict', `${user.displayName} is not locked out.`);
+    this.failures.delete(name);
+    this.audit.append({
+      actor,
+      action: 'users.unlock',
+      entity: `user:${name}`,
+      oldValue: JSON.stringify({ lockedUntil: was }),
+      newValue: JSON.stringify({ lockedUntil: null }),
+      reason,
+    });
+    return { ...user, lockedUntil: null };
+  }
+
   private current(caller: Caller): UserDto | null {
     const name = this.sessions.resolve(caller.session);
     const user = name ? this.users.get(name) : null;

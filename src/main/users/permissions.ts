@@ -84,6 +84,7 @@ const NEEDS: Record<Exclude<ApiMethod, 'auth.status' | 'auth.signIn' | 'auth.sig
   'users.create': 'admin',
   'users.update': 'admin',
   'fleet.configure': 'admin',
+  'users.unlock': 'admin',
 };
 
 /**
@@ -131,4 +132,5 @@ export const PERSON_FIELD: Partial<Record<ApiMethod, 'actor' | 'reviewer'>> = {
   'products.update': 'actor',
   'products.deploy': 'actor',
   'products.activate': 'actor',
+  'users.unlock': 'actor',
 };

@@ -27,6 +27,8 @@ type PreparedExample = Omit<CalibrationExample, 'verdict'>;
 
 export interface CalibrationData {
   good: ScoredImage[];
+  /** Raw (un-normalised) scores of the held-out good images, same order as `good`. */
+  goodRaw: number[];
   synthetic: ScoredImage[];
   defect: ScoredImage[];
   aurocSynthetic: number | null;
@@ -65,8 +67,11 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationData
 
     const score = async (input: ImageInput): Promise<number> => (await runner.score(input)).normScore;
     const good: Array<ScoredImage & { input: ImageInput }> = [];
+    const goodRaw: number[] = [];
     for (const img of opts.heldOut) {
-      good.push({ name: img.name, score: await score(img.path), input: img.path });
+      const out = await runner.score(img.path);
+      good.push({ name: img.name, score: out.normScore, input: img.path });
+      goodRaw.push(out.rawScore);
       await tick();
     }
 
@@ -133,6 +138,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationData
       list.map(({ name, score }) => ({ name, score }));
     const data: CalibrationData = {
       good: plain(good),
+      goodRaw,
       synthetic: plain(synthetic),
       defect: plain(defect),
       aurocSynthetic: auroc(synthetic),

@@ -26,6 +26,7 @@ import {
   suggestThresholds,
   type CalibrationData,
 } from './calibrate';
+import { crossValidateGoodRates } from './cross-validate';
 import { CostModel, cacheDirOf, findMethod, splitCounts } from './methods';
 import { FolderError, scanTrainingFolders, type ScannedImage } from './scan';
 import { createRng } from '../util/rng';
@@ -55,6 +56,7 @@ export interface StartRequest {
 
 export interface SaveRequest {
   jobId: string;
+  name?: string;
   t1: number;
   t2: number;
   targetFalseRejectRate: number;
@@ -369,8 +371,12 @@ export class TrainingJobs {
         heldOutGood: cal.good.length,
         synthetic: cal.synthetic.length,
         defects: cal.defect.length,
+        /** In sample: on the held-out goods the range and thresholds came from (optimistic). */
         falseRejectRate: report.rates.falseRejectRate,
         goodReviewRate: report.rates.goodReviewRate,
+        /** Out of sample (k-fold over the held-out goods) with its 95 % interval and fold spread. */
+        falseRejectEstimate: report.outOfSample,
+        ...(report.outOfSampleNote ? { falseRejectEstimateNote: report.outOfSampleNote } : {}),
         syntheticEscapeRate: report.rates.syntheticEscapeRate,
         defectEscapeRate: report.rates.defectEscapeRate,
         aurocSynthetic: report.aurocSynthetic,
@@ -380,6 +386,7 @@ export class TrainingJobs {
       // Thresholds travel inside the package (as HALCON does), so a copied folder keeps them.
       const updated = modelJsonSchema.parse({
         ...json,
+        ...(req.name ? { name: req.name } : {}),
         thresholds: { t1: req.t1, t2: req.t2 },
         params: { ...json.params, preset: job.dto.preset },
         metrics: { ...json.metrics, wizard: metrics },
@@ -404,6 +411,7 @@ export class TrainingJobs {
             fingerprint: updated.training.fingerprint,
             meta: {
               kind: 'native',
+              name: updated.name ?? null,
               preset: presetOf(updated),
               origin: 'trained',
               thresholds: updated.thresholds,
@@ -531,6 +539,16 @@ function reportOf(
   );
   const t1 = opts.t1 ?? suggested.t1;
   const t2 = opts.t2 ?? suggested.t2;
+  const cv = crossValidateGoodRates(
+    cal.goodRaw,
+    opts.t1 === undefined && opts.t2 === undefined
+      ? {
+          kind: 'suggested',
+          targetFalseRejectRate: opts.targetFalseRejectRate,
+          reviewBudget: opts.reviewBudget,
+        }
+      : { kind: 'fixed', t1: Math.min(t1, t2), t2: Math.max(t1, t2) },
+  );
   return {
     jobId,
     goodScores: cal.good.map((s) => s.score),
@@ -540,6 +558,8 @@ function reportOf(
     targetFalseRejectRate: opts.targetFalseRejectRate,
     suggested,
     rates: ratesAt(cal, Math.min(t1, t2), Math.max(t1, t2)),
+    outOfSample: cv.estimate,
+    outOfSampleNote: cv.note,
     aurocSynthetic: cal.aurocSynthetic,
     aurocDefect: cal.aurocDefect,
     examples: cal.examples(Math.min(t1, t2), Math.max(t1, t2)),

@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Icon, type IconName } from './components/Icon';
 import { formatTime } from './components/format';
 import { Pill } from './components/StatusBadge';
-import { AuthGate, UserBadge } from './hooks/auth';
+import { AuthGate, UserBadge, useAuth } from './hooks/auth';
 import { SettingsProvider, useSettings } from './hooks/settings';
 import { hrefFor, useRoute, type Route } from './hooks/route';
 import { useConnection } from './hooks/station';
@@ -23,6 +23,8 @@ import { FleetReviewPage } from './pages/fleet/FleetReviewPage';
 import { NotOnFleet } from './pages/fleet/NotOnFleet';
 import { ProductsPage } from './pages/ProductsPage';
 import { ProductBadge } from './components/ProductBadge';
+import { UsersPage } from './pages/UsersPage';
+import { roleAtLeast, type Role } from '@shared/users';
 import type { ConnectionState } from './transport';
 
 interface NavItem {
@@ -31,6 +33,8 @@ interface NavItem {
   icon: IconName;
   /** Screens delivered by later issues carry a marker so nobody hunts for missing features. */
   built: boolean;
+  /** Shown only to this role and above (the station refuses the calls to anyone else too). */
+  minRole?: Role;
 }
 
 const NAV: NavItem[] = [
@@ -42,6 +46,7 @@ const NAV: NavItem[] = [
   { route: 'models', label: 'Models', icon: 'models', built: true },
   { route: 'history', label: 'History', icon: 'history', built: true },
   { route: 'audit', label: 'Audit', icon: 'audit', built: true },
+  { route: 'users', label: 'Users', icon: 'user', built: true, minRole: 'admin' },
   { route: 'settings', label: 'Settings', icon: 'settings', built: true },
 ];
 
@@ -54,6 +59,7 @@ const PAGES: Record<Route, () => ReactNode> = {
   models: ModelsPage,
   history: HistoryPage,
   audit: AuditPage,
+  users: UsersPage,
   settings: SettingsPage,
 };
 
@@ -88,6 +94,9 @@ function Shell({ connection }: { connection: ConnectionState }) {
     // The fleet server has no live view to land on; its first screen is the review queue.
     if (fleet && !window.location.hash) window.location.replace('#/review');
   }, [fleet]);
+  const { status } = useAuth();
+  const role = status.user?.role ?? 'operator';
+  const nav = NAV.filter((n) => !n.minRole || roleAtLeast(role, n.minRole));
 
   useEffect(() => {
     if (settings) dropTokenFromUrl();
@@ -130,7 +139,7 @@ function Shell({ connection }: { connection: ConnectionState }) {
       {connection.kind === 'reconnecting' ? <ReconnectBanner state={connection} /> : null}
       <nav className="sidenav" aria-label="Screens">
         <ul>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <li key={item.route}>
               <a
                 href={hrefFor(item.route)}

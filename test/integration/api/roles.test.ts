@@ -151,6 +151,54 @@ function rolesSuite(name: string, make: () => Promise<Harness>): void {
       await expect(other.call('auth.signIn', { name: 'nina', password: '90210' })).rejects.toThrow(
         /Too many/,
       );
+      // The Users screen shows the lockout; only an administrator lifts it, and it is audited.
+      const listed = (await h.client.call('users.list', {})).find((u) => u.name === 'nina');
+      expect(Date.parse(listed!.lockedUntil!)).toBeGreaterThan(Date.now());
+      await expect(
+        engineer.call('users.unlock', { name: 'nina', actor: 'x', reason: 'r' }),
+      ).rejects.toMatchObject(forbidden);
+      const unlocked = await h.client.call('users.unlock', {
+        name: 'nina',
+        actor: 'x',
+        reason: 'called the help desk, identity checked',
+      });
+      expect(unlocked.lockedUntil).toBeNull();
+      await expect(other.call('auth.signIn', { name: 'nina', password: '90210' })).resolves.toMatchObject({
+        user: { name: 'nina' },
+      });
+      await expect(
+        h.client.call('users.unlock', { name: 'nina', actor: 'x', reason: 'again' }),
+      ).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/not locked out/) });
+      await expect(
+        h.client.call('users.unlock', { name: 'nobody', actor: 'x', reason: 'r' }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+      const rows = (await h.client.call('audit.list', { limit: 30 })).rows;
+      expect(rows.find((r) => r.action === 'users.unlock' && r.entity === 'user:nina')).toMatchObject({
+        actor: 'admin',
+        reason: 'called the help desk, identity checked',
+      });
+    });
+
+    it('lets the administrator change a role and reset a password; the person is signed out and must choose a new one', async () => {
+      const vera = await personClient(h, 'vera', 'operator');
+      await h.client.call('users.update', { name: 'vera', role: 'engineer', actor: 'x', reason: 'promoted' });
+      await expect(vera.call('station.state', {})).rejects.toMatchObject(forbidden);
+      await h.client.call('users.update', {
+        name: 'vera',
+        password: '55667788',
+        actor: 'x',
+        reason: 'forgot her password',
+      });
+      const again = await h.connect();
+      await expect(
+        again.call('auth.signIn', { name: 'vera', password: 'vera-password' }),
+      ).rejects.toMatchObject(forbidden);
+      const status = await again.call('auth.signIn', { name: 'vera', password: '55667788' });
+      expect(status.user).toMatchObject({ role: 'engineer', mustChangePassword: true });
+      await expect(again.call('training.methods', {})).rejects.toThrow(/Choose your own password/);
+      const rows = (await h.client.call('audit.list', { limit: 30 })).rows;
+      const reset = rows.find((r) => r.action === 'users.update' && r.reason === 'forgot her password');
+      expect(JSON.parse(reset!.newValue!)).toEqual({ password: 'reset' });
     });
 
     it('signs out', async () => {

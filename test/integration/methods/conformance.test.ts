@@ -14,6 +14,7 @@ import { METHODS } from '../../../src/main/methods/registry';
 import type { MethodProgress } from '../../../src/main/methods/types';
 import { loadModelPackage } from '../../../src/main/models/runner';
 import { modelJsonSchema, normaliseScore } from '../../../src/main/models/schema';
+import { crossValidateGoodRates } from '../../../src/main/wizard/cross-validate';
 import { synthesizeAnomaly } from '../../../src/main/synthetic';
 import { createRng } from '../../../src/main/util/rng';
 
@@ -130,6 +131,14 @@ describe.each(METHODS.map((m) => [m.id, m] as const))('method %s', (_id, method)
       const cal = scored.slice(0, calibrationSet.length).map((o) => o.normScore);
       expect(Math.min(...cal)).toBeCloseTo(0, 3);
       expect(Math.max(...cal)).toBeCloseTo(1, 3);
+      // The wizard's out-of-sample good-part estimate works on this method's raw scores (four
+      // calibration images: leave-one-out, each scored by a range made from the other three).
+      const cv = crossValidateGoodRates(
+        scored.slice(0, calibrationSet.length).map((o) => o.rawScore),
+        { kind: 'suggested', targetFalseRejectRate: 0.02, reviewBudget: 0.05 },
+      );
+      expect(cv.estimate).toMatchObject({ images: calibrationSet.length, folds: calibrationSet.length });
+      expect(cv.estimate!.falseRejectInterval.every(Number.isFinite)).toBe(true);
       // Every synthetic defect above every good image the model has not seen.
       const good = scored.slice(calibrationSet.length, calibrationSet.length + unseenGood.length);
       const bad = scored.slice(calibrationSet.length + unseenGood.length);

@@ -243,14 +243,19 @@ describe('live station on the demo line', () => {
     await env.close();
   });
 
-  it('saves an inspected frame as good, byte for byte', async () => {
+  it('holds the original bytes of the last frames by inspection id (for "save as good")', async () => {
     const env = await freshStation();
     await runReplayOnce(env);
     const last = env.station.lastResult()!;
-    const out = join(tmp.dir, 'collected-good');
-    const { path } = await env.station.saveFrameAsGood(last.frameId, out);
-    expect(readFileSync(path).equals(readFileSync(join(demo.lineDir, last.name!)))).toBe(true);
-    await expect(env.station.saveFrameAsGood('s99:1', out)).rejects.toThrow(/no longer held/);
+    expect(last.inspectionId).not.toBeNull();
+    const held = await env.station.heldOriginal(last.inspectionId!);
+    expect(held?.ext).toBe('png');
+    expect(Buffer.from(held!.data).equals(readFileSync(join(demo.lineDir, last.name!)))).toBe(true);
+    const logged = rows(env);
+    // Only the last 8 are held (recentFrames): older ones must come from the image store.
+    expect(logged.length).toBeGreaterThan(8);
+    expect(await env.station.heldOriginal(logged[0].id)).toBeNull();
+    expect(await env.station.heldOriginal(logged.at(-1)!.id + 1)).toBeNull();
     await env.close();
   });
 
@@ -283,8 +288,8 @@ describe.skipIf(!resolveFfmpegPath())('camera source through the station', () =>
     const stored = logged.find((r) => r.imageRef)!;
     expect((await sharp(env.images.pathOf(stored.imageRef!)).metadata()).format).toBe('jpeg');
     const last = env.station.lastResult()!;
-    const { path } = await env.station.saveFrameAsGood(last.frameId, join(tmp.dir, 'cam-good'));
-    const meta = await sharp(path).metadata();
+    const held = await env.station.heldOriginal(last.inspectionId!);
+    const meta = await sharp(Buffer.from(held!.data)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 160, 120]);
     await env.close();
   });

@@ -129,6 +129,12 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
     // Target 0: every held-out good part passes below T2.
     expect(Math.max(...cal.goodScores)).toBeLessThan(cal.suggested.t2);
     expect(cal.rates.falseRejectRate).toBe(0);
+    // The same rule judged out of sample: 4 held-out goods → leave-one-out, each scored by a range
+    // and thresholds made from the other three; the interval says how little 4 images tell.
+    expect(cal.outOfSample).toMatchObject({ method: 'k-fold', folds: 4, images: 4, thresholds: 'suggested' });
+    expect(cal.outOfSample!.foldFalseRejectRates).toHaveLength(4);
+    expect(cal.outOfSample!.falseRejectInterval[1]).toBeGreaterThan(0.4);
+    expect(cal.outOfSampleNote).toBeNull();
     expect(cal.suggested.t1).toBeLessThanOrEqual(cal.suggested.t2);
     expect(cal.examples.length).toBeGreaterThanOrEqual(3);
     expect(Buffer.from(cal.examples[0].overlayJpegBase64, 'base64').subarray(0, 2)).toEqual(
@@ -145,10 +151,26 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
 
     const t1 = cal.suggested.t1;
     const t2 = cal.suggested.t2;
+    await expect(
+      h.client.call(
+        'training.save',
+        signed({
+          jobId: job.id,
+          name: 'two\nlines',
+          t1,
+          t2,
+          targetFalseRejectRate: 0,
+          deploy: false,
+          actor: 'Dana',
+          reason: 'bad name',
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/one line/) });
     const saved = await h.client.call(
       'training.save',
       signed({
         jobId: job.id,
+        name: 'Line 3 housing — spring batch',
         t1,
         t2,
         targetFalseRejectRate: 0,
@@ -166,11 +188,20 @@ describe('training wizard and model store (generated parts, HTTP transport)', ()
     });
     expect(saved.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(saved.thresholds).toEqual({ t1, t2 });
+    expect(saved.name).toBe('Line 3 housing — spring batch');
     expect(saved.training.goodDir).toBe(goodDir);
     const json = JSON.parse(readFileSync(join(saved.path, 'model.json'), 'utf8')) as {
+      name: string;
       thresholds: unknown;
       training: { fingerprint: string };
+      metrics: { wizard: { falseRejectEstimate: { thresholds: string; images: number } } };
     };
+    expect(json.name).toBe('Line 3 housing — spring batch');
+    // Saved thresholds are fixed ones: their estimate is made with them, fold by fold.
+    expect(json.metrics.wizard.falseRejectEstimate).toMatchObject({ thresholds: 'fixed', images: 4 });
+    expect((saved.metrics.falseRejectEstimate as { method: string }).method).toBe('k-fold');
+    const listed = await h.client.call('models.list', {});
+    expect(listed.versions.find((v) => v.id === saved.id)?.name).toBe('Line 3 housing — spring batch');
     expect(json.thresholds).toEqual({ t1, t2 });
     expect(json.training.fingerprint).toBe(saved.fingerprint);
     expect(existsSync(join(h.station.paths.root, 'training', job.id))).toBe(false);

@@ -16,6 +16,7 @@ import type { DataDirPaths } from '../../storage/data-dir';
 import type { ImageStore } from '../../storage/image-store';
 import type { ReviewRepository } from '../../storage/reviews';
 import type { SettingsStore } from '../../storage/settings-store';
+import type { AccessControl } from '../../users/access';
 import type { SessionStore } from '../../users/sessions';
 import type { UserStore } from '../../users/user-store';
 import type { TrainingJobs } from '../../wizard/jobs';
@@ -48,6 +49,8 @@ export interface StationContext {
   sessions: SessionStore;
   /** Replication, central decisions and plant outputs; restart() re-reads their settings. */
   fleet: { state(): StationFleetState; restart(): Promise<void> };
+  /** Sign-in lockouts after wrong passwords (shown and lifted on the Users screen). */
+  access: AccessControl;
   headlessUrl(): string | null;
   /** Runs station work, turning StationError into the matching ApiError. */
   stationCall<T>(work: () => Promise<T> | T): Promise<T>;

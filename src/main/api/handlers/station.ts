@@ -1,9 +1,11 @@
 // The live line: state, start/stop, thresholds, "save this frame as good".
 import { join } from 'node:path';
-import { ApiError, type ApiParsedRequest } from '@shared/api';
+import type { ApiParsedRequest } from '@shared/api';
 import type { StationState } from '@shared/station';
 import { parseSource } from './sources';
 import { withFit } from '../../model-store/heatmap-fit';
+import { saveInspectionAsGood } from '../../station/save-good';
+import { ApiError } from '@shared/errors';
 import { GOOD_CANDIDATES_DIR } from './context';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
@@ -20,7 +22,19 @@ export function stationHandlers(
   | 'station.setThresholds'
   | 'station.saveFrameAsGood'
 > {
-  const { paths, audit, settings, live, products, stationCall, startLine, startSource, fitOfDir } = s;
+  const {
+    paths,
+    audit,
+    settings,
+    live,
+    products,
+    queries,
+    images,
+    stationCall,
+    startLine,
+    startSource,
+    fitOfDir,
+  } = s;
   // Starting or stopping the line changes what is inspected, so it is audited like any setting.
   const auditLineChange = (
     action: 'station.start' | 'station.stop',
@@ -86,18 +100,30 @@ export function stationHandlers(
         }
         return changed;
       }),
-    'station.saveFrameAsGood': (req: ApiParsedRequest<'station.saveFrameAsGood'>) =>
-      stationCall(async () => {
-        const saved = await live.saveFrameAsGood(req.frameId, join(paths.root, GOOD_CANDIDATES_DIR));
-        audit.append({
-          actor: req.actor,
-          action: 'training.add_good',
-          entity: `frame:${req.frameId}`,
-          newValue: saved.path,
-          reason: 'operator saved this frame as good',
-        });
-        return saved;
-      }),
+    'station.saveFrameAsGood': async (req: ApiParsedRequest<'station.saveFrameAsGood'>) => {
+      // Read on the main connection: the row (and its review) as of this moment, not a worker's lag.
+      const inspection = queries.get(req.inspectionId);
+      if (!inspection) throw new ApiError('not_found', `Inspection ${req.inspectionId} does not exist.`);
+      const saved = await saveInspectionAsGood({
+        inspection,
+        held: inspection.imageRef ? await live.heldOriginal(inspection.id) : null,
+        readStored: (ref) => images.get(ref),
+        folder: join(paths.root, GOOD_CANDIDATES_DIR),
+      });
+      audit.append({
+        actor: req.actor,
+        action: 'training.add_good',
+        entity: `inspection:${inspection.id}`,
+        oldValue: JSON.stringify({
+          verdict: inspection.verdict,
+          normScore: inspection.normScore,
+          at: inspection.at,
+        }),
+        newValue: JSON.stringify({ path: saved.path, original: saved.original, from: req.from }),
+        reason: req.reason,
+      });
+      return { inspectionId: inspection.id, ...saved };
+    },
   };
 }
 

@@ -4,11 +4,12 @@ import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
 export function userHandlers(
-  s: Pick<StationContext, 'users' | 'sessions'>,
-): Pick<ApiHandlers, 'users.list' | 'users.create' | 'users.update'> {
-  const { users, sessions } = s;
+  s: Pick<StationContext, 'users' | 'sessions' | 'access'>,
+): Pick<ApiHandlers, 'users.list' | 'users.create' | 'users.update' | 'users.unlock'> {
+  const { users, sessions, access } = s;
   return {
-    'users.list': () => users.list(),
+    'users.list': () => users.list().map((u) => ({ ...u, lockedUntil: access.lockedUntil(u.name) })),
+    'users.unlock': (req: ApiParsedRequest<'users.unlock'>) => access.unlock(req.name, req.actor, req.reason),
     'users.create': (req: ApiParsedRequest<'users.create'>) =>
       users.create(
         { name: req.name, displayName: req.displayName, role: req.role, password: req.password },

@@ -22,6 +22,19 @@ export function splitCalibration(n: number, o: CalibrationSplitOptions): { fit: 
   return { fit: all.filter((i) => !held.has(i)), calib };
 }
 
+/**
+ * A seeded assignment of n items to k folds of (nearly) equal size: folds[f] lists the indices in
+ * fold f, ascending. Used to keep score normalisation and threshold selection apart from the
+ * images a rate is measured on (cross-validation over the held-out good images).
+ */
+export function kFolds(n: number, k: number, seed: number): number[][] {
+  if (!(Number.isInteger(k) && k >= 2 && k <= n)) throw new RangeError(`need 2 ≤ k ≤ n, got k=${k}, n=${n}`);
+  const order = sampleWithoutReplacement(createRng(seed ^ 0xf01d), n, n);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  order.forEach((item, pos) => folds[pos % k].push(item));
+  return folds.map((f) => f.sort((a, b) => a - b));
+}
+
 export interface Calibration {
   /** 'held-out': images not fitted on; 'train': fitted images (too few to hold any out). */
   source: 'held-out' | 'train';

@@ -4,6 +4,7 @@ export { StageClock, trainStage, type StageProgress } from './progress';
 export type { FitOptions } from './fit-options';
 export {
   splitCalibration,
+  kFolds,
   summariseCalibration,
   minmaxNormalisation,
   holdOut,

@@ -11,6 +11,7 @@ export const ROUTES = [
   'models',
   'history',
   'audit',
+  'users',
   'settings',
 ] as const;
 export type Route = (typeof ROUTES)[number];

@@ -1,4 +1,5 @@
 // Formatting shared by the Train and Models screens.
+import type { OutOfSampleEstimate } from '@shared/training';
 
 /** "45 s", "3 min 20 s", "1 h 5 min": durations the operator plans around, not stopwatch readings. */
 export function formatDuration(ms: number | null | undefined): string {
@@ -26,4 +27,41 @@ export function formatThreshold(v: number): string {
 
 export function shortId(id: string | null | undefined): string {
   return id ?? '—';
+}
+
+/** "8.3 % (1 of 12), 95 % interval 1.5–35 %, 5 folds 0–25 %": an estimate with its uncertainty. */
+export function formatEstimate(
+  e: Pick<
+    OutOfSampleEstimate,
+    | 'falseRejects'
+    | 'images'
+    | 'falseRejectRate'
+    | 'falseRejectInterval'
+    | 'confidence'
+    | 'folds'
+    | 'foldFalseRejectRates'
+  >,
+): string {
+  const [lo, hi] = e.falseRejectInterval;
+  const spread = e.foldFalseRejectRates.length
+    ? `; ${e.folds} folds ${formatPct(Math.min(...e.foldFalseRejectRates))}–${formatPct(Math.max(...e.foldFalseRejectRates))}`
+    : '';
+  return `${formatRate(e.falseRejectRate, e.images)}, ${Math.round(e.confidence * 100)} % interval ${formatPct(lo)}–${formatPct(hi)}${spread}`;
+}
+
+function formatPct(rate: number): string {
+  const pct = rate * 100;
+  return `${pct < 10 && pct !== 0 ? pct.toFixed(1) : Math.round(pct)} %`;
+}
+
+/** An out-of-sample estimate as stored in a model's metrics (model.json), if it has one. */
+export function storedEstimate(v: unknown): OutOfSampleEstimate | null {
+  if (!v || typeof v !== 'object') return null;
+  const e = v as Partial<OutOfSampleEstimate>;
+  return e.method === 'k-fold' &&
+    typeof e.falseRejectRate === 'number' &&
+    Array.isArray(e.falseRejectInterval) &&
+    Array.isArray(e.foldFalseRejectRates)
+    ? (e as OutOfSampleEstimate)
+    : null;
 }

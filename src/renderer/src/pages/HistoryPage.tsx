@@ -25,6 +25,8 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Page } from '../components/Page';
 import { StatusBadge } from '../components/StatusBadge';
 import { navigate } from '../hooks/route';
+import { useStoreImage } from '../hooks/useStoreImage';
+import { SaveGoodButton } from '../components/SaveGoodDialog';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
 import {
@@ -913,6 +915,8 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
   const page = (next: Array<InspectionCursorDto | undefined>) => setState({ key: filterKey, cursors: next });
   const rows = list.data?.rows ?? [];
   const next = list.data?.next ?? null;
+  const [selected, setSelected] = useState<number | null>(null);
+  const selectedRow = rows.find((r) => r.id === selected) ?? null;
   const total = counts.data?.total;
 
   const columns: Array<Column<InspectionDto>> = useMemo(
@@ -1030,10 +1034,71 @@ function InspectionTable({ filter, refresh }: { filter: InspectionFilterInput; r
         columns={columns}
         rows={rows}
         rowKey={(r) => r.id}
-        onRowClick={(r) => navigate('review', { id: r.id })}
+        selectedKey={selected}
+        onRowClick={(r) => setSelected((cur) => (cur === r.id ? null : r.id))}
         empty={list.loading ? 'Loading…' : 'No inspections match the filter.'}
       />
-      <p className="muted small table-foot">Click a row to open the part with its image and heatmap.</p>
+      {selectedRow ? (
+        <RowDetail row={selectedRow} onClose={() => setSelected(null)} />
+      ) : (
+        <p className="muted small table-foot">
+          Click a row to see its image, open it in Review or save it as good for the next training.
+        </p>
+      )}
     </Card>
+  );
+}
+
+/** The chosen row: its stored image and what can be done with it. */
+function RowDetail({ row, onClose }: { row: InspectionDto; onClose: () => void }) {
+  const image = useStoreImage(row.imageRef);
+  const ref = useRef<HTMLDivElement>(null);
+  // Below a 50-row table: bring it into view, or a click on a top row seems to do nothing.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [row.id]);
+  return (
+    <div className="history-detail" data-testid="history-detail" ref={ref}>
+      <div className="history-detail-image">
+        {image.url ? (
+          <img src={image.url} alt={`Inspection ${row.id}`} data-testid="history-detail-image" />
+        ) : (
+          <span className="muted small">
+            {row.imageRef
+              ? image.error
+                ? describeError(image.error)
+                : 'Loading…'
+              : row.evictedAt
+                ? `Image removed by retention (${formatTime(row.evictedAt)})`
+                : row.storeError
+                  ? `Image not stored: ${row.storeError}`
+                  : 'Image not kept'}
+          </span>
+        )}
+      </div>
+      <div className="history-detail-facts">
+        <p>
+          <strong>Inspection #{row.id}</strong> <StatusBadge verdict={row.verdict} size="sm" />{' '}
+          <span className="mono small">{formatScore(row.normScore)}</span>
+        </p>
+        <p className="mono small clip" title={row.source}>
+          {formatTime(row.at)} · {row.source}
+        </p>
+        <div className="history-detail-actions">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => navigate('review', { id: row.id })}
+            data-testid="history-open-review"
+          >
+            <Icon name="review" /> Open in Review
+          </button>
+          <SaveGoodButton inspectionId={row.id} from="history" testId="history-save-good" />
+          <button type="button" className="btn" onClick={onClose} data-testid="history-detail-close">
+            Close
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import { NoHeatmap } from '../components/NoHeatmap';
+import { SaveGoodButton } from '../components/SaveGoodDialog';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { StationClient } from '@shared/api';
 import type { UsbDeviceInfo } from '@shared/devices';
@@ -51,6 +52,20 @@ export function LivePage() {
   const state = pushedState ?? stateApi.data ?? null;
   const stats = pushedStats ?? statsApi.data ?? null;
   const result = pushedResult ?? lastApi.data ?? null;
+  const running = state?.status === 'running';
+  // A pushed frame goes out before its row is written, so it has no inspection id yet; once the
+  // line stands still, the station's copy of the same frame has it.
+  const resultId =
+    result?.inspectionId ??
+    (lastApi.data && lastApi.data.frameId === result?.frameId ? lastApi.data.inspectionId : null) ??
+    null;
+  const reloadLast = lastApi.reload;
+  const needId = !running && result !== null && resultId === null;
+  useEffect(() => {
+    if (!needId) return;
+    const t = setTimeout(reloadLast, 600);
+    return () => clearTimeout(t);
+  }, [needId, reloadLast, result?.frameId]);
 
   return (
     <Page
@@ -66,7 +81,7 @@ export function LivePage() {
         <ErrorNotice error={stateApi.error} what="the station state" onRetry={stateApi.reload} />
       ) : null}
       <div className="live-grid">
-        <FrameView result={result} running={state?.status === 'running'} />
+        <FrameView result={result} running={running} inspectionId={running ? null : resultId} />
         <div className="stack">
           <VerdictPanel
             result={result}
@@ -305,16 +320,22 @@ function faultTitle(kind: StationErrorEvent['kind']): string {
 }
 
 /** The newest frame with its heatmap, composed in a canvas at the source's rate. */
-function FrameView({ result, running }: { result: ResultSnapshot | null; running: boolean }) {
-  const { client } = useStation();
-  const { settings } = useSettings();
+function FrameView({
+  result,
+  running,
+  inspectionId,
+}: {
+  result: ResultSnapshot | null;
+  running: boolean;
+  /** The shown frame's inspection, once the line stands still (null while it moves on). */
+  inspectionId: number | null;
+}) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const heatRef = useRef<HTMLCanvasElement | null>(null);
   const frameRef = useRef<HTMLImageElement | null>(null);
   const seq = useRef(0);
   const [overlay, setOverlay] = useState(true);
   const [opacity, setOpacity] = useState(0.6);
-  const [saved, setSaved] = useState<{ ok: boolean; text: string } | null>(null);
   const view = useRef({ overlay, opacity, fit: result?.heatmap?.fit });
   useEffect(() => {
     view.current = { overlay, opacity, fit: result?.heatmap?.fit };
@@ -354,20 +375,6 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
       );
     }
   }, [overlay, opacity]);
-
-  const saveAsGood = async () => {
-    if (!result) return;
-    setSaved(null);
-    try {
-      const r = await client.call('station.saveFrameAsGood', {
-        frameId: result.frameId,
-        actor: settings?.operatorName || 'operator',
-      });
-      setSaved({ ok: true, text: `Saved as good: ${r.path}` });
-    } catch (err) {
-      setSaved({ ok: false, text: describeError(err) });
-    }
-  };
 
   return (
     <Card
@@ -429,22 +436,19 @@ function FrameView({ result, running }: { result: ResultSnapshot | null; running
             <Legend rangeMax={result?.heatmap?.rangeMax ?? null} />
           </>
         )}
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void saveAsGood()}
-          disabled={!result}
-          data-testid="save-good"
-          title="Copy this frame into the good-candidates folder for the next training"
-        >
-          <Icon name="check" /> Save this frame as good
-        </button>
+        <SaveGoodButton
+          inspectionId={inspectionId}
+          from="live"
+          label="Save this frame as good…"
+          disabledReason={
+            !result
+              ? 'No frame yet'
+              : running
+                ? 'The frame changes several times a second: stop the line, or pick a part in Recent rejects'
+                : 'This frame is still being logged'
+          }
+        />
       </div>
-      {saved ? (
-        <p className={saved.ok ? 'hint ok-text' : 'field-error'} data-testid="save-good-result" role="status">
-          {saved.text}
-        </p>
-      ) : null}
     </Card>
   );
 }
@@ -603,7 +607,7 @@ function RejectStrip({ rejects }: { rejects: RejectEntry[] }) {
     <Card
       title="Recent rejects"
       testId="live-rejects"
-      aside={<span className="muted small">Click one to open it in Review</span>}
+      aside={<span className="muted small">Click one to open it in Review; “Good…” saves it as good</span>}
     >
       {rejects.length === 0 ? (
         <p className="muted" data-testid="rejects-empty">
@@ -633,23 +637,31 @@ function RejectCard({ entry }: { entry: RejectEntry }) {
     };
   }, [client, entry.inspectionId]);
   return (
-    <a
-      className={`reject reject-${entry.verdict.toLowerCase()}`}
-      href={hrefWith('review', { id: entry.inspectionId })}
-      data-testid="reject-item"
-      title={`Inspection #${entry.inspectionId} — open in Review`}
-    >
-      {thumb ? (
-        <img src={thumb} alt="" className="reject-img" />
-      ) : (
-        <span className="reject-img reject-img-empty" />
-      )}
-      <span className="reject-meta">
-        <StatusBadge verdict={entry.verdict} size="sm" />
-        <span className="mono small">{entry.normScore.toFixed(2)}</span>
-      </span>
-      <span className="muted small mono">{formatTime(entry.at).slice(11)}</span>
-    </a>
+    <div className={`reject reject-${entry.verdict.toLowerCase()}`} data-testid="reject-item">
+      <a
+        className="reject-link"
+        href={hrefWith('review', { id: entry.inspectionId })}
+        title={`Inspection #${entry.inspectionId} — open in Review`}
+      >
+        {thumb ? (
+          <img src={thumb} alt="" className="reject-img" />
+        ) : (
+          <span className="reject-img reject-img-empty" />
+        )}
+        <span className="reject-meta">
+          <StatusBadge verdict={entry.verdict} size="sm" />
+          <span className="mono small">{entry.normScore.toFixed(2)}</span>
+        </span>
+        <span className="muted small mono">{formatTime(entry.at).slice(11)}</span>
+      </a>
+      <SaveGoodButton
+        inspectionId={entry.inspectionId}
+        from="live"
+        small
+        label="Good…"
+        testId="reject-save-good"
+      />
+    </div>
   );
 }
 

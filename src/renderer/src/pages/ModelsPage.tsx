@@ -13,7 +13,7 @@ import { Pill, StatusBadge } from '../components/StatusBadge';
 import { useSettings } from '../hooks/settings';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
-import { formatRate, formatThreshold } from '../lib/training';
+import { formatEstimate, formatRate, formatThreshold, storedEstimate } from '../lib/training';
 import { describeError } from '../transport';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -97,6 +97,11 @@ function VersionsTable({
       header: 'Model',
       render: (v) => (
         <span className="model-cell">
+          {v.name ? (
+            <strong className="model-name" data-testid="model-name">
+              {v.name}
+            </strong>
+          ) : null}
           <span className="mono">{v.id}</span>
           <span className="muted small">
             {v.origin} · {formatTime(v.createdAt)}
@@ -180,14 +185,17 @@ function VersionsTable({
 
 function VersionDetails({ version: v, live }: { version: ModelVersionDto; live: boolean }) {
   const m = v.metrics;
+  const estimate = storedEstimate(m.falseRejectEstimate);
   return (
     <Card
-      title={`v${v.version} · ${v.id}`}
+      title={`v${v.version} · ${v.name ?? v.id}`}
       testId="model-details"
       aside={v.active ? <Pill tone="ok">active</Pill> : null}
     >
       <Facts
         items={[
+          ...(v.name ? [{ label: 'Name', value: v.name }] : []),
+          { label: 'Id', value: v.id, mono: true },
           {
             label: 'Method',
             value: `${v.method} (${v.kind === 'anomalib' ? 'anomalib export' : 'native package'})`,
@@ -215,8 +223,16 @@ function VersionDetails({ version: v, live }: { version: ModelVersionDto; live: 
             label: 'Calibration',
             value:
               num(m.falseRejectRate) !== null
-                ? `false rejects ${formatRate(num(m.falseRejectRate))} (target ${formatRate(num(m.targetFalseRejectRate))}), good to review ${formatRate(num(m.goodReviewRate))}, escapes: synthetic ${formatRate(num(m.syntheticEscapeRate))}, real ${formatRate(num(m.defectEscapeRate))}`
+                ? `in sample: false rejects ${formatRate(num(m.falseRejectRate))} (target ${formatRate(num(m.targetFalseRejectRate))}), good to review ${formatRate(num(m.goodReviewRate))}, escapes: synthetic ${formatRate(num(m.syntheticEscapeRate))}, real ${formatRate(num(m.defectEscapeRate))}`
                 : 'not calibrated by the wizard',
+          },
+          {
+            label: 'False rejects, out of sample',
+            value: estimate
+              ? `${formatEstimate(estimate)} (cross-validated over the held-out good images)`
+              : typeof m.falseRejectEstimateNote === 'string'
+                ? m.falseRejectEstimateNote
+                : 'not recorded (saved before estimates were kept, or not trained by the wizard)',
           },
           {
             label: 'AUROC',

@@ -17,6 +17,8 @@ import { useApi } from '../hooks/useApi';
 import { useStoreImage } from '../hooks/useStoreImage';
 import { formatScore } from '../lib/filters';
 import { composeOverlay, fadeLowValues, loadImage } from '../lib/overlay';
+import { SaveGoodButton } from '../components/SaveGoodDialog';
+import { useZoom, ZoomControls, ZoomViewport } from '../components/ZoomView';
 import { describeError } from '../transport';
 
 const PAGE = 40;
@@ -423,6 +425,8 @@ function Detail({
         if (e.key === 'Escape') t.blur();
         return;
       }
+      // Shift+arrows pan a zoomed picture (ZoomView); plain arrows move through the queue.
+      if (e.shiftKey && e.key.startsWith('Arrow')) return;
       const k = e.key.toLowerCase();
       if (k === 'd') void decide('defect_confirmed');
       else if (k === 'g') void decide('false_alarm');
@@ -451,7 +455,7 @@ function Detail({
         </span>
       }
     >
-      <ImageTriptych inspection={inspection} />
+      <ImageTriptych key={inspection.id} inspection={inspection} />
       <Facts
         items={[
           {
@@ -481,6 +485,9 @@ function Detail({
             : []),
         ]}
       />
+      <div className="detail-actions">
+        <SaveGoodButton inspectionId={inspection.id} from="review" testId="review-save-good" />
+      </div>
       {inspection.verdict === 'PASS' ? (
         <Notice tone="info" title="This part passed">
           Only FAIL and REVIEW parts take a QA decision.
@@ -613,6 +620,7 @@ function Detail({
 function ImageTriptych({ inspection }: { inspection: InspectionDto }) {
   const image = useStoreImage(inspection.imageRef);
   const heat = useStoreImage(inspection.heatmapRef);
+  const zoom = useZoom();
   const missing = !inspection.imageRef
     ? inspection.storeError
       ? `Image not stored: ${inspection.storeError}`
@@ -621,48 +629,69 @@ function ImageTriptych({ inspection }: { inspection: InspectionDto }) {
         : 'No image stored for this part.'
     : null;
   return (
-    <div className="triptych" data-testid="review-images">
-      <figure>
-        {image.url ? (
-          <img src={image.url} alt={`Part #${inspection.id}`} data-testid="review-image" />
-        ) : (
-          <Placeholder text={missing ?? (image.error ? describeError(image.error) : 'Loading…')} />
-        )}
-        <figcaption>Image</figcaption>
-      </figure>
-      <figure>
-        {inspection.heatmapFit?.imageLevel ? (
-          <div className="img-placeholder">
-            <NoHeatmap testId="review-no-heatmap" />
-          </div>
-        ) : heat.url ? (
-          <img src={heat.url} alt={`Heatmap of part #${inspection.id}`} data-testid="review-heatmap" />
-        ) : (
-          <Placeholder
-            text={
-              heat.error
-                ? describeError(heat.error)
-                : inspection.heatmapRef
-                  ? 'Loading…'
-                  : 'No heatmap stored.'
-            }
-          />
-        )}
-        <figcaption>
-          {inspection.heatmapFit?.imageLevel ? 'Heatmap and overlay' : 'Heatmap (blue normal → red at FAIL)'}
-        </figcaption>
-      </figure>
-      {inspection.heatmapFit?.imageLevel ? null : (
+    <>
+      {image.url ? <ZoomControls zoom={zoom} /> : null}
+      <div className="triptych" data-testid="review-images">
         <figure>
-          {image.url && heat.url ? (
-            <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} />
+          {image.url ? (
+            <ZoomViewport zoom={zoom} testId="review-image-view">
+              <img
+                src={image.url}
+                alt={`Part #${inspection.id}`}
+                data-testid="review-image"
+                draggable={false}
+              />
+            </ZoomViewport>
           ) : (
-            <Placeholder text="—" />
+            <Placeholder text={missing ?? (image.error ? describeError(image.error) : 'Loading…')} />
           )}
-          <figcaption>Overlay</figcaption>
+          <figcaption>Image</figcaption>
         </figure>
-      )}
-    </div>
+        <figure>
+          {inspection.heatmapFit?.imageLevel ? (
+            <div className="img-placeholder">
+              <NoHeatmap testId="review-no-heatmap" />
+            </div>
+          ) : heat.url ? (
+            <ZoomViewport zoom={zoom} testId="review-heatmap-view">
+              <img
+                src={heat.url}
+                alt={`Heatmap of part #${inspection.id}`}
+                data-testid="review-heatmap"
+                draggable={false}
+              />
+            </ZoomViewport>
+          ) : (
+            <Placeholder
+              text={
+                heat.error
+                  ? describeError(heat.error)
+                  : inspection.heatmapRef
+                    ? 'Loading…'
+                    : 'No heatmap stored.'
+              }
+            />
+          )}
+          <figcaption>
+            {inspection.heatmapFit?.imageLevel
+              ? 'Heatmap and overlay'
+              : 'Heatmap (blue normal → red at FAIL)'}
+          </figcaption>
+        </figure>
+        {inspection.heatmapFit?.imageLevel ? null : (
+          <figure>
+            {image.url && heat.url ? (
+              <ZoomViewport zoom={zoom} testId="review-overlay-view">
+                <Overlay image={image.url} heat={heat.url} fit={inspection.heatmapFit} />
+              </ZoomViewport>
+            ) : (
+              <Placeholder text="—" />
+            )}
+            <figcaption>Overlay</figcaption>
+          </figure>
+        )}
+      </div>
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ import type {
   ApiResults,
   MethodInfo,
   ModelVersionDto,
+  OutOfSampleEstimate,
   ScanReport,
   TrainingEstimate,
   TrainingJobDto,
@@ -23,7 +24,7 @@ import { useSettings } from '../hooks/settings';
 import { hrefFor } from '../hooks/route';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
-import { formatDuration, formatRate, formatThreshold } from '../lib/training';
+import { formatDuration, formatEstimate, formatRate, formatThreshold } from '../lib/training';
 import { describeError } from '../transport';
 
 type Step = 'folders' | 'scan' | 'method' | 'training' | 'calibration' | 'save';
@@ -44,6 +45,9 @@ interface Choice {
   t1: number;
   t2: number;
   target: number;
+  /** Out-of-sample good-part rates at these thresholds, or why there are none. */
+  estimate: OutOfSampleEstimate | null;
+  estimateNote: string | null;
 }
 
 export function TrainPage() {
@@ -481,11 +485,14 @@ const CHANNELS: Record<number, string> = { 1: 'grey', 2: 'grey+alpha', 3: 'RGB',
 function Tile({
   label,
   value,
+  sub,
   warn,
   testId,
 }: {
   label: string;
   value: string;
+  /** A second, smaller line (the uncertainty of an estimate). */
+  sub?: string;
   warn?: boolean;
   testId?: string;
 }) {
@@ -493,6 +500,7 @@ function Tile({
     <div className={warn ? 'tile tile-warn' : 'tile'} data-testid={testId}>
       <span className="tile-label">{label}</span>
       <span className="tile-value">{value}</span>
+      {sub ? <span className="tile-sub muted small">{sub}</span> : null}
     </div>
   );
 }
@@ -763,9 +771,18 @@ function CalibrationStep({
   };
   const cal = useApi('training.calibrate', request);
   const report = cal.data;
+  const oos = report?.outOfSample ?? null;
   // The save step writes exactly the thresholds whose rates are on screen.
   useEffect(() => {
-    if (report) onChoice({ jobId: job.id, t1: report.rates.t1, t2: report.rates.t2, target });
+    if (report)
+      onChoice({
+        jobId: job.id,
+        t1: report.rates.t1,
+        t2: report.rates.t2,
+        target,
+        estimate: report.outOfSample,
+        estimateNote: report.outOfSampleNote,
+      });
   }, [report, job.id, target, onChoice]);
 
   return (
@@ -867,15 +884,36 @@ function CalibrationStep({
                 </p>
               </form>
               <div className="tiles tiles-2" data-testid="calibration-rates">
-                <Tile
-                  label="Good parts FAIL"
-                  value={formatRate(report.rates.falseRejectRate, report.goodScores.length)}
-                  warn={report.rates.falseRejectRate > target}
-                />
-                <Tile
-                  label="Good parts REVIEW"
-                  value={formatRate(report.rates.goodReviewRate, report.goodScores.length)}
-                />
+                {oos ? (
+                  <>
+                    <Tile
+                      label="Good parts FAIL (out of sample)"
+                      value={formatRate(oos.falseRejectRate, oos.images)}
+                      sub={`95 % interval ${formatRate(oos.falseRejectInterval[0])}–${formatRate(oos.falseRejectInterval[1])}`}
+                      warn={oos.falseRejectRate > target}
+                      testId="rate-false-reject"
+                    />
+                    <Tile
+                      label="Good parts REVIEW (out of sample)"
+                      value={formatRate(oos.goodReviewRate, oos.images)}
+                      sub={`95 % interval ${formatRate(oos.goodReviewInterval[0])}–${formatRate(oos.goodReviewInterval[1])}`}
+                    />
+                  </>
+                ) : (
+                  <>
+                    <Tile
+                      label="Good parts FAIL (in sample)"
+                      value={formatRate(report.rates.falseRejectRate, report.goodScores.length)}
+                      sub="optimistic: no estimate out of sample"
+                      warn
+                      testId="rate-false-reject"
+                    />
+                    <Tile
+                      label="Good parts REVIEW (in sample)"
+                      value={formatRate(report.rates.goodReviewRate, report.goodScores.length)}
+                    />
+                  </>
+                )}
                 <Tile
                   label="Synthetic defects escape"
                   value={formatRate(report.rates.syntheticEscapeRate, report.syntheticScores.length)}
@@ -893,7 +931,20 @@ function CalibrationStep({
                   testId="rate-defect-escape"
                 />
               </div>
-              <p className="muted small">
+              <p className="muted small" data-testid="calibration-estimate">
+                {oos ? (
+                  <>
+                    Good-part rates are estimated out of sample: the {oos.images} held-out good images are
+                    split into {oos.folds} folds and each fold is scored with a score range
+                    {oos.thresholds === 'suggested' ? ' and thresholds' : ''} made from the other folds only
+                    (per fold: {oos.foldFalseRejectRates.map((r) => formatRate(r)).join(', ')} FAIL). On the
+                    images the range and thresholds came from, the same thresholds FAIL{' '}
+                    {formatRate(report.rates.falseRejectRate)} and REVIEW{' '}
+                    {formatRate(report.rates.goodReviewRate)} — optimistic by construction.{' '}
+                  </>
+                ) : (
+                  <>{report.outOfSampleNote} </>
+                )}
                 Expected rates at these thresholds on {report.goodScores.length} held-out good images,{' '}
                 {report.syntheticScores.length} synthetic and {report.defectScores.length} real defects. Image
                 AUROC: synthetic {report.aurocSynthetic === null ? '—' : report.aurocSynthetic.toFixed(3)},
@@ -985,6 +1036,7 @@ function SaveStep({
   const [deploy, setDeploy] = useState(true);
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
+  const [name, setName] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -1013,6 +1065,8 @@ function SaveStep({
     );
   }
 
+  // Until edited, the name proposes what was trained on what; the person makes it theirs.
+  const modelName = name ?? suggestedName(job);
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (!job || !choice) return;
@@ -1027,6 +1081,7 @@ function SaveStep({
         deploy,
         actor: actor || 'operator',
         reason: reason.trim(),
+        ...(modelName.trim() ? { name: modelName.trim() } : {}),
         ...(notes.trim() ? { notes: notes.trim() } : {}),
       });
       onSaved(v);
@@ -1048,6 +1103,10 @@ function SaveStep({
               mono: true,
             },
             { label: 'Target false-reject rate', value: formatRate(choice.target) },
+            {
+              label: 'Good parts FAIL (out of sample)',
+              value: choice.estimate ? formatEstimate(choice.estimate) : (choice.estimateNote ?? '—'),
+            },
             { label: 'Method', value: `${job.method} · ${job.preset} · ${job.backbone}` },
           ]}
         />
@@ -1075,6 +1134,17 @@ function SaveStep({
           </label>
         </fieldset>
         <div className="field">
+          <label htmlFor="saveName">Model name (shown on Models and stored in model.json)</label>
+          <input
+            id="saveName"
+            value={modelName}
+            maxLength={80}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. Line 3 housing, spring batch"
+            data-testid="save-name"
+          />
+        </div>
+        <div className="field">
           <label htmlFor="saveReason">Reason (required, goes into the audit trail)</label>
           <input
             id="saveReason"
@@ -1100,7 +1170,7 @@ function SaveStep({
           <button
             type="submit"
             className="btn btn-primary"
-            disabled={busy || !reason.trim()}
+            disabled={busy || !reason.trim() || !modelName.trim()}
             data-testid="save-model"
           >
             {busy ? 'Saving…' : deploy ? 'Save and deploy' : 'Save'}
@@ -1112,4 +1182,10 @@ function SaveStep({
       </form>
     </Card>
   );
+}
+
+/** "PatchCore fast · good-parts": a starting point, edited in the form. */
+function suggestedName(job: TrainingJobDto): string {
+  const folder = job.goodDir.split(/[\\/]/).filter(Boolean).at(-1) ?? '';
+  return `${job.method} ${job.preset}${folder ? ` · ${folder}` : ''}`.slice(0, 80);
 }
