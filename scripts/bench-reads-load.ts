@@ -4,11 +4,14 @@
 // (a browser would), so their own CPU is not charged to the station's event loop.
 //
 // Run: npx tsx scripts/bench-reads-load.ts [--rows 200000] [--fps 20] [--seconds 30]
-//                                          [--pagers 8] [--exports 2]
+//                                          [--pagers 8] [--exports 2] [--think-ms 0] [--reader-nice 19]
 // --fps 0 replays as fast as the station can inspect (throughput, CPU-bound on a small machine).
+// --think-ms: pause between a pager's pages (0: each pager asks for the next page at once).
+// --reader-nice: the readers stand for browsers on other PCs, so their own process (HTTP clients,
+// CSV parsing) runs at this nice value instead of competing with the station as an equal.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStationServer } from '../src/main/server/station-server';
 import { openStation } from '../src/main/station-services';
@@ -23,7 +26,7 @@ function arg(name: string, fallback: number): number {
 
 // ---------------------------------------------------------------- load process (the reviewers)
 async function runLoad(): Promise<void> {
-  const [baseUrl, cookie, pagers, exports] = process.argv.slice(3);
+  const [baseUrl, cookie, pagers, exports, thinkMs] = process.argv.slice(3);
   const headers = { 'content-type': 'application/json', cookie };
   let stop = false;
   process.on('message', () => (stop = true));
@@ -48,6 +51,7 @@ async function runLoad(): Promise<void> {
         counts.pages += 1;
         after = (result as { next: unknown }).next;
         if (!after) break;
+        if (Number(thinkMs) > 0) await sleep(Number(thinkMs));
       }
     }
   };
@@ -109,6 +113,8 @@ async function runStation(): Promise<void> {
   const seconds = arg('seconds', 30);
   const pagers = arg('pagers', 8);
   const exportsN = arg('exports', 2);
+  const thinkMs = arg('think-ms', 0);
+  const readerNice = arg('reader-nice', 19);
   const dir = mkdtempSync(join(tmpdir(), 'bench-reads-'));
   try {
     const t0 = performance.now();
@@ -137,9 +143,12 @@ async function runStation(): Promise<void> {
     await sleep(5000); // warm-up: model sessions, page cache, fps window
 
     const idle = await window(station, seconds);
-    const load = fork(__filename, ['--load', baseUrl, cookie, String(pagers), String(exportsN)], {
-      execArgv: process.execArgv,
-    });
+    const load = fork(
+      __filename,
+      ['--load', baseUrl, cookie, String(pagers), String(exportsN), String(thinkMs)],
+      { execArgv: process.execArgv },
+    );
+    if (load.pid && readerNice > 0) setPriority(load.pid, readerNice);
     const loadDone = new Promise<Record<string, number>>((ok) => load.once('message', ok));
     await sleep(3000); // let every reader get going before measuring
     const busy = await window(station, seconds);
@@ -154,6 +163,8 @@ async function runStation(): Promise<void> {
       seconds,
       pagers,
       exports: exportsN,
+      thinkMs,
+      readerNice,
       idle,
       underLoad: busy,
       fpsChangePct: +((100 * (busy.fps - idle.fps)) / idle.fps).toFixed(1),

@@ -333,9 +333,15 @@ async function serveCsv<S extends z.ZodType>(
     if (res.destroyed) return;
     if (!res.write(chunk)) {
       // A client that goes away never drains; 'close' ends the wait and the check above the loop.
+      // Whichever fires first removes the other, or every slow chunk would leave a listener behind.
       await new Promise<void>((ok) => {
-        res.once('drain', ok);
-        res.once('close', ok);
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          ok();
+        };
+        res.once('drain', done);
+        res.once('close', done);
       });
     }
     await new Promise<void>((ok) => setImmediate(ok));
