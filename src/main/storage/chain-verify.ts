@@ -517,7 +517,16 @@ function verifyExternal(
   return null;
 }
 
+/**
+ * One read transaction for the whole check: a running line commits batches and checkpoints while
+ * this reads, and chains read at one moment against a checkpoint read at another would look like
+ * damage. WAL gives the transaction one snapshot without blocking the writer.
+ */
 export function verifyStationChain(db: Db, opts: VerifyChainOptions): AuditVerification {
+  return db.transaction(() => verifyStationChainAt(db, opts))();
+}
+
+function verifyStationChainAt(db: Db, opts: VerifyChainOptions): AuditVerification {
   const verifiedAt = (opts.now ?? (() => new Date()))().toISOString();
   const audit = verifyAuditChain(db);
   const records = verifyRecordChain(db);

@@ -175,6 +175,35 @@ describe('sealed inspections and signed checkpoints', () => {
     expect(statSync(join(tmp.dir, SIGNING_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
+  it('reads one snapshot: a batch committed by the running line while it verifies is no damage', () => {
+    const writer = openDatabase(file);
+    attachSigningKey(writer, loadOrCreateSigningKey(tmp.dir), () => new Date((clock += 20_000)));
+    const repo = new InspectionRepository(writer);
+    const reader = new Database(file, { readonly: true });
+    let wrote = 0;
+    // The line commits a batch (and signs a new checkpoint) right after the verifier read the
+    // chains and before it reads the latest checkpoint.
+    const realPrepare = reader.prepare.bind(reader);
+    reader.prepare = ((sql: string) => {
+      if (sql.includes('checkpoint_latest') && wrote === 0) {
+        wrote += 1;
+        repo.insertMany(Array.from({ length: BATCH }, (_, i) => inspection(ROWS + i)));
+      }
+      return realPrepare(sql);
+    }) as typeof reader.prepare;
+    try {
+      const result = verifyStationChain(reader, {
+        publicKey: readSigningKey(join(tmp.dir, SIGNING_KEY_FILE)).publicKey,
+      });
+      expect(wrote).toBe(1);
+      expect(result).toMatchObject({ ok: true, checkedInspections: ROWS, problem: null });
+    } finally {
+      reader.close();
+      writer.close();
+    }
+    expect(verify()).toMatchObject({ ok: true, checkedInspections: ROWS + BATCH });
+  });
+
   it('detects a verdict changed from FAIL to PASS', () => {
     // inspection(i) is FAIL for i % 5 === 4, and ids start at 1: id 245 is row 244.
     attack((db) =>
