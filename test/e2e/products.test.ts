@@ -183,6 +183,10 @@ describe('products, the header and History thresholds (headless, Chromium)', () 
     for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowLeft');
     const t2 = Number(await page.getAttribute('[data-testid="handle-t2"]', 'aria-valuenow'));
     expect(t2).toBeLessThan(before.model!.thresholds.t2);
+    // The what-if recomputes for the new T2 (debounced); apply only once its figures are back, as
+    // the reason cites them.
+    await page.waitForTimeout(1000);
+    await waitForText(page.locator('[data-testid="whatif-changed"]'), /would get a different verdict/);
     await page.fill('[data-testid="whatif-apply-reason"]', 'fewer escapes on the plate order');
     await page.click('[data-testid="whatif-apply"]');
     await signChange(page);
