@@ -1,3 +1,4 @@
+import { ReasonField } from '../components/ReasonField';
 // Model versions: lineage, calibration metrics and thresholds; deploy and roll back (audited);
 // compare two versions on the same images; import packages (ours or anomalib ONNX exports);
 // hand the reviewed false alarms to the next training set.
@@ -617,15 +618,7 @@ function ImportCard({ onDone }: { onDone: (v: ModelVersionDto) => void }) {
               placeholder="vendor padim"
             />
           </div>
-          <div className="field">
-            <label htmlFor="importReason">Reason (required)</label>
-            <input
-              id="importReason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="import-reason"
-            />
-          </div>
+          <ReasonField id="importReason" testId="import-reason" value={reason} onChange={setReason} />
         </div>
         <div className="form-actions">
           <button

@@ -1,3 +1,4 @@
+import { ReasonField } from '../components/ReasonField';
 // Products (recipes): what the line makes and what it runs for it: source, model, thresholds,
 // outputs. Switching the line to a product and deploying a model for it are signed; a model whose
 // lineage does not match the product is shown with its warnings and needs an explicit "anyway".
@@ -349,15 +350,12 @@ function DeployForProduct({
               ))}
             </select>
           </div>
-          <div className="field">
-            <label htmlFor="productDeployReason">Reason (required)</label>
-            <input
-              id="productDeployReason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="product-deploy-reason"
-            />
-          </div>
+          <ReasonField
+            id="productDeployReason"
+            testId="product-deploy-reason"
+            value={reason}
+            onChange={setReason}
+          />
         </div>
         {modelId && check.error ? <ErrorNotice error={check.error} what="the model check" /> : null}
         {warnings.map((w) => (
@@ -525,15 +523,7 @@ function EditRecipe({ product, onDone }: { product: ProductDto; onDone: () => vo
             <label htmlFor="recipeNotes">Notes</label>
             <input id="recipeNotes" value={notes} onChange={(e) => setNotes(e.target.value)} />
           </div>
-          <div className="field">
-            <label htmlFor="recipeReason">Reason (required)</label>
-            <input
-              id="recipeReason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="recipe-reason"
-            />
-          </div>
+          <ReasonField id="recipeReason" testId="recipe-reason" value={reason} onChange={setReason} />
         </div>
         <div className="form-actions">
           <button
@@ -609,15 +599,12 @@ function NewProduct({ onCreated }: { onCreated: (p: ProductDto) => void }) {
               data-testid="product-new-name"
             />
           </div>
-          <div className="field">
-            <label htmlFor="newProductReason">Reason (required)</label>
-            <input
-              id="newProductReason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="product-new-reason"
-            />
-          </div>
+          <ReasonField
+            id="newProductReason"
+            testId="product-new-reason"
+            value={reason}
+            onChange={setReason}
+          />
         </div>
         <label className="check">
           <input
