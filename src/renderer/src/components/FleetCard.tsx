@@ -10,6 +10,13 @@ import { Card, Facts } from './Card';
 import { formatCount, formatTime } from './format';
 import { ErrorNotice, Loading, Notice } from './Notice';
 import { Pill } from './StatusBadge';
+import {
+  ProductRoutesEditor,
+  routeDraftsOf,
+  routesOf,
+  type RouteDraft,
+  type RouteTests,
+} from './ProductRoutesEditor';
 
 interface Draft {
   stationId: string;
@@ -21,6 +28,7 @@ interface Draft {
   mqttUser: string;
   mqttPassword: string;
   webhookUrl: string;
+  routes: Record<string, RouteDraft>;
   reason: string;
 }
 
@@ -35,13 +43,16 @@ function draftOf(c: FleetLinkConfig | null): Draft {
     mqttUser: c?.outputs?.mqtt?.username ?? '',
     mqttPassword: c?.outputs?.mqtt?.password ?? '',
     webhookUrl: c?.outputs?.webhook?.url ?? '',
+    routes: routeDraftsOf(c?.outputs?.products),
     reason: '',
   };
 }
 
 function configOf(d: Draft): FleetLinkConfig {
   const t = (s: string) => s.trim();
-  const hasOutputs = t(d.mqttUrl) !== '' || t(d.webhookUrl) !== '';
+  const products = routesOf(d.routes);
+  const hasOutputs =
+    t(d.mqttUrl) !== '' || t(d.webhookUrl) !== '' || Object.values(products).some((r) => !!r.webhookUrl);
   return {
     stationId: t(d.stationId),
     replication: t(d.centralUrl)
@@ -59,6 +70,7 @@ function configOf(d: Draft): FleetLinkConfig {
               }
             : null,
           webhook: t(d.webhookUrl) ? { url: t(d.webhookUrl) } : null,
+          products,
         }
       : null,
   };
@@ -67,6 +79,8 @@ function configOf(d: Draft): FleetLinkConfig {
 export function FleetCard() {
   const { client } = useStation();
   const status = useApi('fleet.status', {});
+  const products = useApi('products.list', {});
+  const [routeTests, setRouteTests] = useState<RouteTests>({});
   const [draft, setDraft] = useState<Draft | null>(null);
   const [tests, setTests] = useState<Partial<Record<FleetTestResult['target'], FleetTestResult | 'running'>>>(
     {},
@@ -85,7 +99,21 @@ export function FleetCard() {
     if (loaded && draft === null) setDraft(draftOf(loaded.config));
   }, [loaded, draft]);
 
-  const set = (k: keyof Draft, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const set = (k: Exclude<keyof Draft, 'routes'>, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const setRoute = (id: string, r: RouteDraft) =>
+    setDraft((d) => (d ? { ...d, routes: { ...d.routes, [id]: r } } : d));
+
+  const testRoute = async (product: string, target: 'mqtt' | 'webhook') => {
+    if (!draft) return;
+    const key = `${product}:${target}`;
+    setRouteTests((t) => ({ ...t, [key]: 'running' }));
+    try {
+      const r = await client.call('fleet.test', { target, config: configOf(draft), product });
+      setRouteTests((t) => ({ ...t, [key]: r }));
+    } catch (err) {
+      setRouteTests((t) => ({ ...t, [key]: { ok: false, target, message: describeError(err), ms: 0 } }));
+    }
+  };
 
   const test = async (target: FleetTestResult['target']) => {
     if (!draft) return;
@@ -238,6 +266,18 @@ export function FleetCard() {
               </p>
             );
           })}
+          <ProductRoutesEditor
+            products={products.data?.products ?? []}
+            drafts={draft.routes}
+            onChange={setRoute}
+            defaultTopic={`${draft.topicPrefix.trim() || 'station'}/${draft.stationId.trim() || '<station>'}/verdict`}
+            hasBroker={draft.mqttUrl.trim() !== ''}
+            tests={routeTests}
+            onTest={(p, t) => void testRoute(p, t)}
+          />
+          {products.error ? (
+            <ErrorNotice error={products.error} what="the products" onRetry={products.reload} />
+          ) : null}
           <Field
             id="fl-reason"
             label="Reason for the change (audited)"
