@@ -122,9 +122,12 @@ export const patchcoreMethod: AnomalyMethod = {
     return `### PatchCore (fast preset, whole frame, 180 fitted + 20 calibration of 200 training images, 200-image test subsample)\n\n${benchRowsToMarkdown(rows)}`;
   },
   presetOf(json) {
-    // Packages record their preset only through its parameters.
-    const p = json.params as { coresetRatio?: unknown; reduction?: unknown };
-    if (p.coresetRatio === 0.01 && p.reduction) return 'fast';
+    // Packages from before params.preset: infer it from the parameters. `fine` is the fast head
+    // on a larger input, so the input size tells the two apart.
+    const p = json.params as { coresetRatio?: unknown; reduction?: unknown; bankBudget?: unknown };
+    const fineSize = PRESET_INPUT_SIZE.fine?.[json.backbone.id as PatchCoreBackboneId];
+    if (p.reduction && (p.coresetRatio === 0.01 || typeof p.bankBudget === 'number'))
+      return json.input.width === fineSize ? 'fine' : 'fast';
     if (p.coresetRatio === DEFAULT_CONFIG.coresetRatio && !p.reduction) return 'accurate';
     return 'custom';
   },
