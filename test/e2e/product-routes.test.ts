@@ -8,18 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetLinkStatus } from '@shared/api';
 import { MOSQUITTO_MISSING, TestMosquitto } from '../integration/fleet/servers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
-
-async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
+import { adminSession, startStation, type RunningStation, rpc } from './helpers/station';
 
 if (MOSQUITTO_MISSING) console.warn(`Skipping product routes e2e: ${MOSQUITTO_MISSING}`);
 

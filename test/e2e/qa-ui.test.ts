@@ -6,19 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { AuditPage, ImageData64, InspectionDetail, InspectionListPage } from '@shared/api';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
-
-async function rpc<T>(base: string, method: string, body: unknown, cookie?: string): Promise<T> {
-  const headers = cookie ? { 'content-type': 'application/json', cookie } : stationHeaders(base);
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
+import { adminSession, startStation, type RunningStation, rpc } from './helpers/station';
 
 const SIZES = [
   [1024, 768],
