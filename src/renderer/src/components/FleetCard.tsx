@@ -10,6 +10,7 @@ import { Card, Facts } from './Card';
 import { formatCount, formatTime } from './format';
 import { ErrorNotice, Loading, Notice } from './Notice';
 import { Pill } from './StatusBadge';
+import { TextField } from './TextField';
 import {
   ProductRoutesEditor,
   routeDraftsOf,
@@ -170,14 +171,14 @@ export function FleetCard() {
       {draft ? (
         <form className="fleet-form" onSubmit={(e) => void save(e)} data-testid="fleet-form">
           <div className="field-row">
-            <Field
+            <TextField
               id="fl-station"
               label="Station id (also the MQTT topic segment)"
               value={draft.stationId}
               onChange={(v) => set('stationId', v)}
               placeholder="line-3"
             />
-            <Field
+            <TextField
               id="fl-product"
               label="Product when the line runs none (sent with verdicts)"
               value={draft.product}
@@ -186,14 +187,14 @@ export function FleetCard() {
             />
           </div>
           <div className="field-row">
-            <Field
+            <TextField
               id="fl-central"
               label="Central database (empty: no replication)"
               value={draft.centralUrl}
               onChange={(v) => set('centralUrl', v)}
               placeholder="postgres://stations:…@db.plant:5432/inspection"
             />
-            <Field
+            <TextField
               id="fl-cap"
               label="Outbox cap (entries)"
               value={draft.outboxCap}
@@ -202,14 +203,14 @@ export function FleetCard() {
             />
           </div>
           <div className="field-row">
-            <Field
+            <TextField
               id="fl-mqtt"
               label="MQTT broker (empty: none)"
               value={draft.mqttUrl}
               onChange={(v) => set('mqttUrl', v)}
               placeholder="mqtt://broker.plant:1883"
             />
-            <Field
+            <TextField
               id="fl-topic"
               label="Topic prefix"
               value={draft.topicPrefix}
@@ -218,13 +219,13 @@ export function FleetCard() {
             />
           </div>
           <div className="field-row">
-            <Field
+            <TextField
               id="fl-user"
               label="MQTT user"
               value={draft.mqttUser}
               onChange={(v) => set('mqttUser', v)}
             />
-            <Field
+            <TextField
               id="fl-pass"
               label="MQTT password"
               type="password"
@@ -232,7 +233,7 @@ export function FleetCard() {
               onChange={(v) => set('mqttPassword', v)}
             />
           </div>
-          <Field
+          <TextField
             id="fl-webhook"
             label="Webhook (empty: none)"
             value={draft.webhookUrl}
@@ -278,7 +279,7 @@ export function FleetCard() {
           {products.error ? (
             <ErrorNotice error={products.error} what="the products" onRetry={products.reload} />
           ) : null}
-          <Field
+          <TextField
             id="fl-reason"
             label="Reason for the change (audited)"
             value={draft.reason}
@@ -301,36 +302,6 @@ export function FleetCard() {
         </form>
       ) : null}
     </Card>
-  );
-}
-
-function Field({
-  id,
-  label,
-  value,
-  onChange,
-  placeholder,
-  type = 'text',
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  placeholder?: string;
-  type?: string;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        placeholder={placeholder}
-        autoComplete="off"
-      />
-    </div>
   );
 }
 
