@@ -33,6 +33,58 @@ interface Draft {
   reason: string;
 }
 
+type TextKey = Exclude<keyof Draft, 'routes'>;
+
+/** The link's text fields, row by row (ids are what tests and labels refer to). */
+const LINK_FIELDS: Array<
+  Array<{ key: TextKey; id: string; label: string; placeholder?: string; type?: 'password' }>
+> = [
+  [
+    {
+      key: 'stationId',
+      id: 'fl-station',
+      label: 'Station id (also the MQTT topic segment)',
+      placeholder: 'line-3',
+    },
+    {
+      key: 'product',
+      id: 'fl-product',
+      label: 'Product when the line runs none (sent with verdicts)',
+      placeholder: 'bracket-a',
+    },
+  ],
+  [
+    {
+      key: 'centralUrl',
+      id: 'fl-central',
+      label: 'Central database (empty: no replication)',
+      placeholder: 'postgres://stations:…@db.plant:5432/inspection',
+    },
+    { key: 'outboxCap', id: 'fl-cap', label: 'Outbox cap (entries)', placeholder: '2000000' },
+  ],
+  [
+    {
+      key: 'mqttUrl',
+      id: 'fl-mqtt',
+      label: 'MQTT broker (empty: none)',
+      placeholder: 'mqtt://broker.plant:1883',
+    },
+    { key: 'topicPrefix', id: 'fl-topic', label: 'Topic prefix', placeholder: 'station' },
+  ],
+  [
+    { key: 'mqttUser', id: 'fl-user', label: 'MQTT user' },
+    { key: 'mqttPassword', id: 'fl-pass', label: 'MQTT password', type: 'password' },
+  ],
+  [
+    {
+      key: 'webhookUrl',
+      id: 'fl-webhook',
+      label: 'Webhook (empty: none)',
+      placeholder: 'https://mes.plant/verdicts',
+    },
+  ],
+];
+
 function draftOf(c: FleetLinkConfig | null): Draft {
   return {
     stationId: c?.stationId ?? '',
@@ -100,7 +152,7 @@ export function FleetCard() {
     if (loaded && draft === null) setDraft(draftOf(loaded.config));
   }, [loaded, draft]);
 
-  const set = (k: Exclude<keyof Draft, 'routes'>, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const set = (k: TextKey, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
   const setRoute = (id: string, r: RouteDraft) =>
     setDraft((d) => (d ? { ...d, routes: { ...d.routes, [id]: r } } : d));
 
@@ -170,76 +222,25 @@ export function FleetCard() {
       ) : null}
       {draft ? (
         <form className="fleet-form" onSubmit={(e) => void save(e)} data-testid="fleet-form">
-          <div className="field-row">
-            <TextField
-              id="fl-station"
-              label="Station id (also the MQTT topic segment)"
-              value={draft.stationId}
-              onChange={(v) => set('stationId', v)}
-              placeholder="line-3"
-            />
-            <TextField
-              id="fl-product"
-              label="Product when the line runs none (sent with verdicts)"
-              value={draft.product}
-              onChange={(v) => set('product', v)}
-              placeholder="bracket-a"
-            />
-          </div>
-          <div className="field-row">
-            <TextField
-              id="fl-central"
-              label="Central database (empty: no replication)"
-              value={draft.centralUrl}
-              onChange={(v) => set('centralUrl', v)}
-              placeholder="postgres://stations:…@db.plant:5432/inspection"
-            />
-            <TextField
-              id="fl-cap"
-              label="Outbox cap (entries)"
-              value={draft.outboxCap}
-              onChange={(v) => set('outboxCap', v)}
-              placeholder={loaded?.replication ? String(loaded.replication.outbox.cap) : '2000000'}
-            />
-          </div>
-          <div className="field-row">
-            <TextField
-              id="fl-mqtt"
-              label="MQTT broker (empty: none)"
-              value={draft.mqttUrl}
-              onChange={(v) => set('mqttUrl', v)}
-              placeholder="mqtt://broker.plant:1883"
-            />
-            <TextField
-              id="fl-topic"
-              label="Topic prefix"
-              value={draft.topicPrefix}
-              onChange={(v) => set('topicPrefix', v)}
-              placeholder="station"
-            />
-          </div>
-          <div className="field-row">
-            <TextField
-              id="fl-user"
-              label="MQTT user"
-              value={draft.mqttUser}
-              onChange={(v) => set('mqttUser', v)}
-            />
-            <TextField
-              id="fl-pass"
-              label="MQTT password"
-              type="password"
-              value={draft.mqttPassword}
-              onChange={(v) => set('mqttPassword', v)}
-            />
-          </div>
-          <TextField
-            id="fl-webhook"
-            label="Webhook (empty: none)"
-            value={draft.webhookUrl}
-            onChange={(v) => set('webhookUrl', v)}
-            placeholder="https://mes.plant/verdicts"
-          />
+          {LINK_FIELDS.map((row) => (
+            <div className={row.length > 1 ? 'field-row' : undefined} key={row[0].key}>
+              {row.map((f) => (
+                <TextField
+                  key={f.key}
+                  id={f.id}
+                  label={f.label}
+                  type={f.type}
+                  value={draft[f.key]}
+                  onChange={(v) => set(f.key, v)}
+                  placeholder={
+                    f.key === 'outboxCap' && loaded?.replication
+                      ? String(loaded.replication.outbox.cap)
+                      : f.placeholder
+                  }
+                />
+              ))}
+            </div>
+          ))}
           <div className="fleet-tests">
             {(['central', 'mqtt', 'webhook'] as const).map((t) => (
               <button
