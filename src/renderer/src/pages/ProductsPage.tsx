@@ -13,9 +13,7 @@ import { Pill } from '../components/StatusBadge';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
 import { formatScore } from '../lib/filters';
-import { describeError } from '../transport';
-
-type Result = { tone: 'ok' | 'bad'; text: string } | null;
+import { useAction } from '../hooks/useAction';
 
 export function ProductsPage() {
   const list = useApi('products.list', {});
@@ -168,30 +166,19 @@ function ProductFacts({
   const detail = useApi('products.get', { id: product.id });
   useEvent('products.changed', () => detail.reload());
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
+  const { busy, result, run } = useAction();
   const model = versions.find((v) => v.id === product.modelId) ?? null;
 
-  async function activate(id: string | null) {
-    setBusy(true);
-    setResult(null);
-    try {
+  const activate = (id: string | null) =>
+    run(async () => {
       await client.call('products.activate', { id, actor: 'operator', reason: reason.trim() });
       const running = (await client.call('station.state', {})).status === 'running';
-      setResult({
-        tone: 'ok',
-        text: id
-          ? `The line now runs "${product.name}"${running ? ' and restarted as a new run' : '; the next start is a new run'}. Recorded in the audit trail.`
-          : 'No product selected any more. Recorded in the audit trail.',
-      });
       setReason('');
       onDone();
-    } catch (err) {
-      setResult({ tone: 'bad', text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return id
+        ? `The line now runs "${product.name}"${running ? ' and restarted as a new run' : '; the next start is a new run'}. Recorded in the audit trail.`
+        : 'No product selected any more. Recorded in the audit trail.';
+    });
 
   const last = detail.data?.deployments[0];
   return (
@@ -295,16 +282,13 @@ function DeployForProduct({
   const [modelId, setModelId] = useState('');
   const [reason, setReason] = useState('');
   const [accept, setAccept] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
+  const { busy, result, run } = useAction();
   const check = useApi('products.check', { id: product.id, modelId: modelId || product.modelId || 'none' });
   const warnings: ProductMismatch[] = modelId && check.data?.modelId === modelId ? check.data.warnings : [];
   const mustAccept = warnings.some((w) => w.level === 'warn');
 
-  async function deploy() {
-    setBusy(true);
-    setResult(null);
-    try {
+  const deploy = () =>
+    run(async () => {
       const after = await client.call('products.deploy', {
         id: product.id,
         modelId,
@@ -312,19 +296,11 @@ function DeployForProduct({
         actor: 'engineer',
         reason: reason.trim(),
       });
-      setResult({
-        tone: 'ok',
-        text: `${after.modelId} is now the model of "${after.name}"${after.active ? ' and runs on the line' : ''}. Recorded in the audit trail.`,
-      });
       setReason('');
       setAccept(false);
       onDone();
-    } catch (err) {
-      setResult({ tone: 'bad', text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return `${after.modelId} is now the model of "${after.name}"${after.active ? ' and runs on the line' : ''}. Recorded in the audit trail.`;
+    });
 
   return (
     <Card title="Deploy a model for this product" testId="product-deploy-card">
@@ -431,8 +407,7 @@ function EditRecipe({ product, onDone }: { product: ProductDto; onDone: () => vo
   const [takeOutputs, setTakeOutputs] = useState(false);
   const [notes, setNotes] = useState(product.notes ?? '');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
+  const { busy, result, run } = useAction();
   const a = numOrNull(t1);
   const b = numOrNull(t2);
   const thresholdError =
@@ -444,10 +419,8 @@ function EditRecipe({ product, onDone }: { product: ProductDto; onDone: () => vo
           ? 'T1 must not be above T2.'
           : null;
 
-  async function save() {
-    setBusy(true);
-    setResult(null);
-    try {
+  const save = () =>
+    run(async () => {
       await client.call('products.update', {
         id: product.id,
         name: name.trim(),
@@ -458,15 +431,10 @@ function EditRecipe({ product, onDone }: { product: ProductDto; onDone: () => vo
         actor: 'engineer',
         reason: reason.trim(),
       });
-      setResult({ tone: 'ok', text: 'Saved; recorded in the audit trail.' });
       setReason('');
       onDone();
-    } catch (err) {
-      setResult({ tone: 'bad', text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return 'Saved; recorded in the audit trail.';
+    });
 
   return (
     <Card title="Recipe" testId="product-recipe-card">
@@ -560,30 +528,23 @@ function NewProduct({ onCreated }: { onCreated: (p: ProductDto) => void }) {
   const [name, setName] = useState('');
   const [takeSource, setTakeSource] = useState(true);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
+  const { busy, result, run } = useAction();
 
-  async function create(e: FormEvent) {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setResult(null);
-    try {
+    return run(async () => {
       const p = await client.call('products.create', {
         name: name.trim(),
         source: takeSource && sources.data?.current ? sources.data.current : null,
         actor: 'engineer',
         reason: reason.trim(),
       });
-      setResult({ tone: 'ok', text: `Created "${p.name}" (${p.id}). Deploy a model for it next.` });
       setName('');
       setReason('');
       onCreated(p);
-    } catch (err) {
-      setResult({ tone: 'bad', text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
+      return `Created "${p.name}" (${p.id}). Deploy a model for it next.`;
+    });
+  };
 
   return (
     <Card title="New product" testId="product-new-card">
