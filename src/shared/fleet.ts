@@ -64,6 +64,31 @@ const topicPrefix = z
     'topic prefix: segments of letters, digits, ".", "_" or "-"',
   );
 
+const mqttTopic = z
+  .string()
+  .trim()
+  .max(256)
+  .regex(
+    /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+    'topic: segments of letters, digits, ".", "_" or "-" separated by "/" (no wildcards)',
+  );
+const productKey = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'product id: lower-case letters, digits and "-"');
+
+/**
+ * One product's verdict route. `topic` left out: the station's topic; `webhookUrl` left out: the
+ * station's webhook, null: none for this product; `publish: false`: its verdicts go nowhere.
+ */
+export const productOutputs = z
+  .object({
+    publish: z.boolean(),
+    topic: mqttTopic.optional(),
+    webhookUrl: webhookUrl.nullable().optional(),
+  })
+  .strict();
+export type ProductOutputs = z.output<typeof productOutputs>;
+
 /** The station's fleet link as the Settings screen edits it. null removes that part. */
 export const fleetLinkConfig = z
   .object({
@@ -88,6 +113,8 @@ export const fleetLinkConfig = z
           .strict()
           .nullable(),
         webhook: z.object({ url: webhookUrl }).strict().nullable(),
+        /** Products routed differently from the station's targets (by product id). */
+        products: z.record(productKey, productOutputs).default({}),
       })
       .strict()
       .nullable(),
@@ -149,6 +176,8 @@ export const fleetRequestSchemas = {
     .object({
       target: z.enum(['central', 'mqtt', 'webhook']),
       config: fleetLinkConfig,
+      /** Test this product's route (its topic or webhook) instead of the station's. */
+      product: productKey.optional(),
       timeoutMs: z.number().int().min(500).max(30_000).default(8000),
     })
     .strict(),

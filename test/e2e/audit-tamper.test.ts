@@ -11,17 +11,7 @@ import { InspectionRepository } from '../../src/main/storage/inspections';
 import { attachSigningKey, loadOrCreateSigningKey } from '../../src/main/storage/checkpoints';
 import { inspection } from '../unit/storage/helpers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
-
-async function rpc(base: string, method: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { result: unknown }).result;
-}
+import { adminSession, startStation, type RunningStation, rpc } from './helpers/station';
 
 describe('audit tampering (headless, Chromium)', () => {
   let station: RunningStation | undefined;

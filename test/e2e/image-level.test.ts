@@ -7,23 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoPaths } from '../../src/main/demo';
 import { tempDir, tinyDemo, withoutMap } from '../integration/station/helpers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import {
-  adminSession,
-  E2E_ADMIN_PASSWORD,
-  startStation,
-  stationHeaders,
-  type RunningStation,
-} from './helpers/station';
-
-async function rpc(base: string, method: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`${method}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { result: unknown }).result;
-}
+import { adminSession, E2E_ADMIN_PASSWORD, startStation, type RunningStation, rpc } from './helpers/station';
 
 const SIZES: Array<[number, number]> = [
   [1024, 768],

@@ -11,24 +11,7 @@ import type { AuditPage, InspectionListPage, ModelList } from '@shared/api';
 import type { StationState } from '@shared/station';
 import { writeAnomalibPackage } from '../integration/wizard/helpers';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import {
-  adminSession,
-  signChange,
-  startStation,
-  stationHeaders,
-  type RunningStation,
-} from './helpers/station';
-
-async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
+import { adminSession, signChange, startStation, type RunningStation, rpc } from './helpers/station';
 
 const SIZES = [
   [1024, 768],

@@ -6,19 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { AuditPage, ImageData64, InspectionDetail, InspectionListPage } from '@shared/api';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import { adminSession, startStation, stationHeaders, type RunningStation } from './helpers/station';
-
-async function rpc<T>(base: string, method: string, body: unknown, cookie?: string): Promise<T> {
-  const headers = cookie ? { 'content-type': 'application/json', cookie } : stationHeaders(base);
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
+import { adminSession, startStation, type RunningStation, rpc } from './helpers/station';
 
 const SIZES = [
   [1024, 768],
@@ -85,9 +73,10 @@ describe('save as good, Review zoom and Users (headless, Chromium)', () => {
     // On a moving line "this frame" is already another part: the button waits for the line to stop.
     await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);
     expect(await page.isDisabled('[data-testid="save-good"]')).toBe(true);
-    expect(await page.getAttribute('[data-testid="save-good"]', 'title')).toMatch(
-      /stop the line, or pick a part/,
-    );
+    // The strip can show a reject (read from the log) before the first live result reaches the page.
+    await expect
+      .poll(() => page.getAttribute('[data-testid="save-good"]', 'title'), { timeout: 20_000 })
+      .toMatch(/stop the line, or pick a part/);
     // Stop the line so the strip holds still while the person looks.
     await page.click('[data-testid="live-stop"]');
     await waitForText(page.locator('[data-testid="live-station-status"]'), /ready|idle/);

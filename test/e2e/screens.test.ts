@@ -7,24 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InspectionListPage } from '@shared/api';
 import { launchBrowser, screenshot, waitForText, type BrowserSession } from './helpers/browser';
-import {
-  adminSession,
-  signChange,
-  startStation,
-  stationHeaders,
-  type RunningStation,
-} from './helpers/station';
-
-async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
+import { adminSession, signChange, startStation, type RunningStation, rpc } from './helpers/station';
 
 async function allIds(base: string, filter: Record<string, unknown>): Promise<number[]> {
   const ids: number[] = [];

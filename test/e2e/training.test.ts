@@ -16,25 +16,14 @@ import {
   adminSession,
   signChange,
   startStation,
-  stationHeaders,
   type RunningStation,
+  rpc,
 } from './helpers/station';
 import { writeAnomalibPackage, writeParts } from '../integration/wizard/helpers';
 import { METHODS } from '../../src/main/methods/registry';
 
 const DATA = resolve(REPO_ROOT, '../shared/data/magnetic_tile');
 const HAS_DATA = existsSync(join(DATA, 'train/good')) && existsSync(join(DATA, 'test/fray'));
-
-async function rpc<T>(base: string, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${base}api/rpc/${method}`, {
-    method: 'POST',
-    headers: stationHeaders(base),
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message}`);
-  return json.result as T;
-}
 
 async function until<T>(
   what: string,

@@ -11,6 +11,7 @@ import {
   SEALED_COLUMNS_V1,
   type SealedInspection,
 } from '../storage/record-hash';
+import type { AuditDbRow } from '../storage/chain-rows';
 
 export interface ChainVerdict {
   stationId: string;
@@ -19,19 +20,6 @@ export interface ChainVerdict {
   /** First row whose id, link or hash does not check out. */
   firstBadId: number | null;
   problem: string | null;
-}
-
-interface AuditDbRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  old_value: string | null;
-  new_value: string | null;
-  reason: string | null;
-  prev_hash: string;
-  hash: string;
 }
 
 const PAGE = 5000;
@@ -49,7 +37,7 @@ export async function verifyCentralAuditChain(client: ClientBase, stationId: str
   });
   // Keyset pages keep memory flat over millions of audit rows.
   for (;;) {
-    const res = await client.query<AuditDbRow>(
+    const res = await client.query<AuditDbRow<string>>(
       `SELECT id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash FROM audit_trail
        WHERE station_id = $1 AND id >= $2 ORDER BY id LIMIT $3`,
       [stationId, expectedId, PAGE],

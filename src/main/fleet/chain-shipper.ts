@@ -5,6 +5,7 @@
 import type { ClientBase } from 'pg';
 import type { Db } from '../storage';
 import { publicKeyPem, signingKeyOf } from '../storage/checkpoints';
+import type { BatchDbRow } from '../storage/chain-rows';
 
 /** Rows per table per transaction: a station that joins late catches up over several batches. */
 const CHUNK = 500;
@@ -14,20 +15,6 @@ interface CheckpointRow {
   at: string;
   statement: string;
   signature: string;
-}
-
-interface BatchRow {
-  seq: number;
-  at: string;
-  first_id: number;
-  last_id: number;
-  row_count: number;
-  rows_from: string | null;
-  rows_to: string | null;
-  leaves: Buffer;
-  merkle_root: string;
-  prev_hash: string;
-  hash: string;
 }
 
 export class ChainShipper {
@@ -46,7 +33,7 @@ export class ChainShipper {
         )
       : null;
     this.batches = has('record_batches')
-      ? db.prepare<[number, number], BatchRow>(
+      ? db.prepare<[number, number], BatchDbRow>(
           `SELECT seq, at, first_id, last_id, row_count, rows_from, rows_to, leaves, merkle_root, prev_hash,
              hash FROM record_batches WHERE seq > ? ORDER BY seq LIMIT ?`,
         )

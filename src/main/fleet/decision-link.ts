@@ -4,7 +4,8 @@
 // station's own audited review path together with the new cursor, in one SQLite transaction, so a
 // crash or a cut link never applies one twice or skips one. The outcome (station review id, or why
 // the station refused it) is reported back afterwards and re-sent until the centre has it.
-import { Client, type ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
+import { CentralLink } from './central-link';
 import type { Db } from '../storage/database';
 import type { SettingsStore } from '../storage/settings-store';
 
@@ -50,17 +51,22 @@ export interface DecisionLinkOptions {
 }
 
 export class DecisionLink {
-  private client: Client | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
   private lastPullAt: string | null = null;
-  private lastError: string | null = null;
 
-  constructor(private readonly o: DecisionLinkOptions) {}
+  private readonly link: CentralLink;
+
+  constructor(private readonly o: DecisionLinkOptions) {
+    this.link = new CentralLink(o.central);
+  }
 
   state(): DecisionLinkState {
-    return { appliedSeq: this.cursor().appliedSeq, lastPullAt: this.lastPullAt, lastError: this.lastError };
+    return {
+      appliedSeq: this.cursor().appliedSeq,
+      lastPullAt: this.lastPullAt,
+      lastError: this.link.lastError,
+    };
   }
 
   start(): void {
@@ -71,14 +77,14 @@ export class DecisionLink {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.link.wake();
     await this.running;
-    await this.disconnect();
+    await this.link.disconnect();
   }
 
   /** One pull: report pending outcomes, fetch what is new, apply it, report. Returns how many applied. */
   async pullOnce(): Promise<number> {
-    const client = await this.connect();
+    const client = await this.link.connect();
     try {
       await this.report(client);
       let applied = 0;
@@ -104,10 +110,10 @@ export class DecisionLink {
         if (res.rows.length < 100) break;
       }
       this.lastPullAt = new Date().toISOString();
-      this.lastError = null;
+      this.link.lastError = null;
       return applied;
     } catch (err) {
-      await this.disconnect();
+      await this.link.disconnect();
       throw err;
     }
   }
@@ -174,44 +180,10 @@ export class DecisionLink {
         await this.pullOnce();
         backoff = poll;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.link.noteError(err);
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs ?? 30_000);
       }
-      await this.sleep(backoff);
+      await this.link.sleep(backoff);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
-  private async connect(): Promise<Client> {
-    if (this.client) return this.client;
-    const client = new Client({ connectionTimeoutMillis: 5000, query_timeout: 30_000, ...this.o.central });
-    client.on('error', (err) => {
-      this.lastError = err.message;
-      if (this.client === client) this.client = null;
-    });
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    this.client = client;
-    return client;
-  }
-
-  private async disconnect(): Promise<void> {
-    const c = this.client;
-    this.client = null;
-    await c?.end().catch(() => undefined);
   }
 }

@@ -4,7 +4,9 @@ export { verifyCentralAuditChain, type ChainVerdict } from './central-verify';
 export {
   PlantPublisher,
   plantOutputsConfig,
+  routeFor,
   verdictTopic,
+  type ResolvedRoute,
   type PlantOutputsConfig,
   type PlantPublisherState,
   type VerdictMessage,

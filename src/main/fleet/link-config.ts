@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import type { FleetLinkConfig, FleetTestResult } from '@shared/api';
 import type { SettingsStore } from '../storage/settings-store';
 import { DomainError } from '../util/errors';
-import { plantOutputsConfig, verdictTopic, type PlantOutputsConfig } from './plant-publisher';
+import { plantOutputsConfig, routeFor, type PlantOutputsConfig } from './plant-publisher';
 import { FLEET_OUTPUTS_KEY, FLEET_REPLICATION_KEY, fleetReplicationConfig } from './station-fleet';
 import { redactUrl } from './central-store';
 
@@ -40,6 +40,7 @@ export function readLinkConfig(settings: SettingsStore, opts: { mask: boolean })
               }
             : null,
           webhook: o.webhook ? { url: o.webhook.url } : null,
+          products: o.products,
         }
       : null,
   };
@@ -82,20 +83,29 @@ export function writeLinkConfig(
   const repl = config.replication
     ? fleetReplicationConfig.parse({ stationId: config.stationId, ...config.replication })
     : undefined;
-  const outputs =
-    config.outputs && (config.outputs.mqtt || config.outputs.webhook) ? toOutputs(config) : undefined;
+  const outputs = hasTargets(config) ? toOutputs(config) : undefined;
   settings.setInternal(FLEET_REPLICATION_KEY, repl, audit);
   settings.setInternal(FLEET_OUTPUTS_KEY, outputs, audit);
 }
 
+/** Outputs are kept when something can receive a verdict: the broker, a station or product webhook. */
+function hasTargets(config: FleetLinkConfig): boolean {
+  const o = config.outputs;
+  if (!o) return false;
+  return !!o.mqtt || !!o.webhook || Object.values(o.products).some((r) => r.publish && !!r.webhookUrl);
+}
+
 function toOutputs(config: FleetLinkConfig): PlantOutputsConfig {
   const o = config.outputs;
-  return plantOutputsConfig.parse({
+  const r = plantOutputsConfig.safeParse({
     stationId: config.stationId,
     ...(o?.product ? { product: o.product } : {}),
     ...(o?.mqtt ? { mqtt: o.mqtt } : {}),
     ...(o?.webhook ? { webhook: o.webhook } : {}),
+    ...(o && Object.keys(o.products).length ? { products: o.products } : {}),
   });
+  if (!r.success) throw new DomainError('invalid', r.error.issues.map((i) => i.message).join('; '));
+  return r.data;
 }
 
 /** Tries one target; never throws (a failure is the answer). */
@@ -103,6 +113,7 @@ export async function testLinkTarget(
   target: FleetTestResult['target'],
   config: FleetLinkConfig,
   timeoutMs: number,
+  product?: string,
 ): Promise<FleetTestResult> {
   const started = Date.now();
   const done = (ok: boolean, message: string): FleetTestResult => ({
@@ -139,10 +150,15 @@ export async function testLinkTarget(
       }
     }
     const outputs = toOutputs(config);
+    const route = routeFor(outputs, product);
+    const whose = product ? `product ${product}` : 'the station';
+    if (product && outputs.products[product]?.publish === false) {
+      return done(false, `Publishing is off for product ${product}: its verdicts go nowhere.`);
+    }
     if (target === 'mqtt') {
       if (!outputs.mqtt) return done(false, 'No MQTT broker is configured.');
       const m = outputs.mqtt;
-      const topic = verdictTopic(outputs) ?? `${m.topicPrefix}/${outputs.stationId}/verdict`;
+      const topic = route.topic ?? `${m.topicPrefix}/${outputs.stationId}/verdict`;
       const client = mqtt.connect(m.url, {
         username: m.username,
         password: m.password,
@@ -168,31 +184,37 @@ export async function testLinkTarget(
         // A broker accepting the connection may still refuse the topic: publish a marked test message.
         await client.publishAsync(
           `${topic}/test`,
-          JSON.stringify({ test: true, station: outputs.stationId }),
+          JSON.stringify({ test: true, station: outputs.stationId, ...(product ? { product } : {}) }),
           {
             qos: 1,
           },
         );
-        return done(true, `Broker accepted the connection and a QoS 1 test message on ${topic}/test.`);
+        return done(
+          true,
+          `Broker accepted the connection and a QoS 1 test message on ${topic}/test (${whose}'s topic).`,
+        );
       } finally {
         client.end(true);
       }
     }
-    if (!outputs.webhook) return done(false, 'No webhook is configured.');
+    if (!route.webhookUrl) {
+      return done(false, product ? `Product ${product} sends no webhook.` : 'No webhook is configured.');
+    }
     const ctl = AbortSignal.timeout(timeoutMs);
-    const res = await fetch(outputs.webhook.url, {
+    const res = await fetch(route.webhookUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         test: true,
         station: outputs.stationId,
+        ...(product ? { product } : {}),
         message: 'connection test from Settings',
       }),
       signal: ctl,
     });
     return done(
       res.ok,
-      `The webhook answered HTTP ${res.status}${res.ok ? '' : ` (${res.statusText || 'error'})`}.`,
+      `${product ? `Product ${product}'s` : 'The'} webhook answered HTTP ${res.status}${res.ok ? '' : ` (${res.statusText || 'error'})`}.`,
     );
   } catch (err) {
     return done(false, err instanceof Error ? err.message || err.name : String(err));

@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { Client, type ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import { ImageStore, Outbox, type Db, type OutboxEntry, type OutboxStatus } from '../storage';
 import { migrateCentral } from './central-schema';
 import { ChainShipper } from './chain-shipper';
+import { CentralLink } from './central-link';
 
 export interface ReplicatorOptions {
   db: Db;
@@ -57,16 +58,21 @@ export class Replicator {
   private readonly imageRefs: (
     id: string,
   ) => { image_ref: string | null; heatmap_ref: string | null } | undefined;
-  private client: Client | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  private wake: (() => void) | null = null;
-  private lastError: string | null = null;
   private lastShippedSeq = 0;
   private lastShippedAt: string | null = null;
   private migrated = false;
+  // The schema is migrated once per replicator, on its first connection.
+  private readonly link: CentralLink;
 
   constructor(private readonly o: ReplicatorOptions) {
+    this.link = new CentralLink(o.central, async (client) => {
+      if (!this.migrated) {
+        await migrateCentral(client);
+        this.migrated = true;
+      }
+    });
     if (!STATION_ID.test(o.stationId)) {
       throw new Error(`Station id "${o.stationId}" is invalid: use 1-64 letters, digits, ".", "_" or "-".`);
     }
@@ -105,8 +111,8 @@ export class Replicator {
   state(): ReplicatorState {
     return {
       stationId: this.o.stationId,
-      connected: this.client !== null,
-      lastError: this.lastError,
+      connected: this.link.connected,
+      lastError: this.link.lastError,
       lastShippedSeq: this.lastShippedSeq,
       lastShippedAt: this.lastShippedAt,
       outbox: this.outbox.status(),
@@ -122,9 +128,9 @@ export class Replicator {
   /** Lets the in-flight batch finish (or fail), then closes the link. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.link.wake();
     await this.running;
-    await this.disconnect();
+    await this.link.disconnect();
   }
 
   /** Ships everything queued now; returns how many entries went. Throws on a link error. */
@@ -141,21 +147,21 @@ export class Replicator {
   async shipBatch(): Promise<number> {
     const read = this.readBatch();
     if (read.length === 0) return 0;
-    const client = await this.connect();
+    const client = await this.link.connect();
     const { loaded, entries } = await this.load(read);
     const seqs = entries.map((e) => e.seq);
     let acked: number;
     try {
       acked = await this.write(client, loaded, entries);
     } catch (err) {
-      await this.disconnect();
+      await this.link.disconnect();
       throw err;
     }
     await this.o.hooks?.afterCommit?.(seqs);
     this.outbox.ack(acked);
     this.lastShippedSeq = acked;
     this.lastShippedAt = new Date().toISOString();
-    this.lastError = null;
+    this.link.lastError = null;
     return entries.length;
   }
 
@@ -167,7 +173,7 @@ export class Replicator {
   async resync(): Promise<number> {
     const before = this.outbox.status();
     if (before.queued > 0) return 0;
-    const client = await this.connect();
+    const client = await this.link.connect();
     const db = this.o.db;
     const enqueue = db.prepare('INSERT INTO fleet_outbox (kind, entity_id) VALUES (?, ?)');
     let queued = 0;
@@ -241,8 +247,8 @@ export class Replicator {
         shipped = await this.shipBatch();
         backoff = this.o.backoffMs ?? 250;
       } catch (err) {
-        this.lastError = err instanceof Error ? err.message : String(err);
-        await this.sleep(backoff);
+        this.link.noteError(err);
+        await this.link.sleep(backoff);
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs ?? 5000);
         continue;
       }
@@ -250,51 +256,11 @@ export class Replicator {
         try {
           if (this.outbox.status().dropped > 0) await this.resync();
         } catch (err) {
-          this.lastError = err instanceof Error ? err.message : String(err);
+          this.link.noteError(err);
         }
-        await this.sleep(this.o.idleMs ?? 200);
+        await this.link.sleep(this.o.idleMs ?? 200);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
-  private async connect(): Promise<Client> {
-    if (this.client) return this.client;
-    const client = new Client({ connectionTimeoutMillis: 5000, query_timeout: 30_000, ...this.o.central });
-    // A dropped link surfaces here as well as on the pending query; without a listener Node
-    // would treat it as an unhandled error and end the station.
-    client.on('error', (err) => {
-      this.lastError = err.message;
-      if (this.client === client) this.client = null;
-    });
-    try {
-      await client.connect();
-      if (!this.migrated) {
-        await migrateCentral(client);
-        this.migrated = true;
-      }
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    this.client = client;
-    return client;
-  }
-
-  private async disconnect(): Promise<void> {
-    const c = this.client;
-    this.client = null;
-    await c?.end().catch(() => undefined);
   }
 
   /** Loads payloads in order, ending the batch early once its images reach batchImageBytes. */

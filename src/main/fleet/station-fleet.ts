@@ -95,15 +95,18 @@ export function startStationFleet(deps: {
   return {
     onResult(row) {
       if (!publisher || !outputs) return;
-      publisher.publish({
-        station: outputs.stationId,
-        // The product the line ran for this part; the configured name or the model only without one.
-        product: row.productId ?? outputs.product ?? row.modelId,
-        partId: row.frameId ?? '',
-        verdict: row.verdict,
-        score: row.normScore,
-        at: row.at,
-      });
+      publisher.publish(
+        {
+          station: outputs.stationId,
+          // The product the line ran for this part; the configured name or the model only without one.
+          product: row.productId ?? outputs.product ?? row.modelId,
+          partId: row.frameId ?? '',
+          verdict: row.verdict,
+          score: row.normScore,
+          at: row.at,
+        },
+        row.productId ?? null,
+      );
     },
     state: () => ({
       replication: replicator?.state() ?? null,

@@ -5,6 +5,7 @@ import type { Db } from './database';
 import { auditRowHash } from './audit-hash';
 import { verifyAuditChain } from './chain-verify';
 import { sealCheckpoint } from './checkpoints';
+import type { AuditDbRow } from './chain-rows';
 
 export interface AuditEntry {
   actor: string;
@@ -13,19 +14,6 @@ export interface AuditEntry {
   oldValue?: string | null;
   newValue?: string | null;
   reason?: string | null;
-}
-
-interface DbAuditRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  old_value: string | null;
-  new_value: string | null;
-  reason: string | null;
-  prev_hash: string;
-  hash: string;
 }
 
 const COLUMNS = 'id, at, actor, action, entity, old_value, new_value, reason, prev_hash, hash';
@@ -129,8 +117,8 @@ export interface AuditPageRequest {
  * serves it on its read-only handle and a long trail never holds the inspection thread.
  */
 export class AuditReader {
-  private readonly pageFirst: Statement<[number], DbAuditRow>;
-  private readonly pageBefore: Statement<[number, number], DbAuditRow>;
+  private readonly pageFirst: Statement<[number], AuditDbRow>;
+  private readonly pageBefore: Statement<[number, number], AuditDbRow>;
   private readonly count: Statement<[], { n: number }>;
 
   constructor(db: Db) {
@@ -153,7 +141,7 @@ export class AuditReader {
   }
 }
 
-function toAuditRow(r: DbAuditRow): AuditRow {
+function toAuditRow(r: AuditDbRow): AuditRow {
   return {
     id: r.id,
     at: r.at,

@@ -14,6 +14,7 @@ import {
   type CheckpointStatement,
 } from './checkpoints';
 import { batchHash, inspectionLeaf, merkleRoot, SEALED_COLUMNS, type SealedInspection } from './record-hash';
+import type { AuditDbRow, BatchDbRow } from './chain-rows';
 
 export interface ChainDamage {
   scope: 'audit' | 'inspections' | 'checkpoint';
@@ -31,33 +32,6 @@ export interface VerifyChainOptions {
   /** A checkpoint exported earlier and kept elsewhere. */
   external?: CheckpointExport | null;
   now?: () => Date;
-}
-
-interface AuditDbRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  old_value: string | null;
-  new_value: string | null;
-  reason: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-interface BatchDbRow {
-  seq: number;
-  at: string;
-  first_id: number;
-  last_id: number;
-  row_count: number;
-  rows_from: string | null;
-  rows_to: string | null;
-  leaves: Buffer;
-  merkle_root: string;
-  prev_hash: string;
-  hash: string;
 }
 
 interface ChainEnd {

@@ -162,6 +162,32 @@ export function stationHeaders(base: string): Record<string, string> {
 }
 
 /**
+ * One API call as the administrator signed in by adminSession (or as `cookie`); an answer other
+ * than 2xx throws with the server's own message.
+ */
+export async function rpc<T = unknown>(
+  base: string,
+  method: string,
+  body: unknown,
+  cookie?: string,
+): Promise<T> {
+  const res = await fetch(`${base}api/rpc/${method}`, {
+    method: 'POST',
+    headers: cookie ? { 'content-type': 'application/json', cookie } : stationHeaders(base),
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: { result?: T; error?: { message: string } } = {};
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    // Not JSON (a proxy or a crash page): the status and the text say what happened.
+  }
+  if (!res.ok) throw new Error(`${method}: ${res.status} ${json.error?.message ?? text}`);
+  return json.result as T;
+}
+
+/**
  * Deploy, rollback, threshold changes and saving a model are electronically signed: the station
  * asks for the signed-in person's password again in a dialog. Answers it as that person would.
  */

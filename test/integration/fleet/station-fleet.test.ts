@@ -92,4 +92,45 @@ describe.skipIf(missing !== null)('station fleet services from settings', () => 
     expect(broken.state().outputs).toBeNull();
     await broken.close();
   });
+
+  it("publishes each part on its product's route", async () => {
+    const settings = new SettingsStore(sim.db, sim.audit);
+    settings.setInternal(FLEET_REPLICATION_KEY, undefined);
+    settings.setInternal(FLEET_OUTPUTS_KEY, {
+      stationId: 'line-9',
+      mqtt: { url: broker.url },
+      products: { 'bracket-a': { topic: 'plant/brackets' }, 'hinge-b': { publish: false } },
+    });
+    const sub = await mqtt.connectAsync(broker.url);
+    const got: Array<[string, string]> = [];
+    sub.on('message', (t, p) => got.push([t, JSON.parse(p.toString()).partId]));
+    await sub.subscribeAsync(['station/line-9/verdict', 'plant/#'], { qos: 1 });
+    const fleet = startStationFleet({ db: sim.db, settings, imagesDir: sim.imagesDir });
+    const part = (frameId: string, productId: string | null) => ({
+      at: '2026-01-01T00:00:00.000Z',
+      source: 's',
+      frameId,
+      modelId: 'm',
+      modelVersion: 1,
+      rawScore: 2,
+      normScore: 0.5,
+      verdict: 'REVIEW' as const,
+      latencyMs: 1,
+      productId,
+    });
+    fleet.onResult(part('a-1', 'bracket-a'));
+    fleet.onResult(part('b-1', 'hinge-b'));
+    fleet.onResult(part('c-1', null));
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && (fleet.state().outputs?.published ?? 0) < 2) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toEqual([
+      ['plant/brackets', 'a-1'],
+      ['station/line-9/verdict', 'c-1'],
+    ]);
+    await fleet.close();
+    await sub.endAsync();
+  });
 });

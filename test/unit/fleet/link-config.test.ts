@@ -34,6 +34,7 @@ describe('fleet link configuration', () => {
           product: 'bracket-a',
           mqtt: { url: 'mqtt://broker:1883', username: 'u', password: 'p4ss' },
           webhook: null,
+          products: {},
         },
       },
       { actor: 'admin', reason: 'join' },
@@ -75,6 +76,64 @@ describe('fleet link configuration', () => {
       { actor: 'a', reason: 'r' },
     );
     expect(readLinkConfig(settings, { mask: false })).toBeNull();
+  });
+
+  it('keeps per-product routes, stores outputs that only a product webhook receives, and says why a route is refused', () => {
+    const { settings } = store();
+    const products = {
+      'bracket-a': { publish: true, topic: 'plant/brackets' },
+      'hinge-b': { publish: false },
+      'plate-c': { publish: true, webhookUrl: null },
+    };
+    writeLinkConfig(
+      settings,
+      {
+        stationId: 'line-3',
+        replication: null,
+        outputs: { mqtt: { url: 'mqtt://broker:1883' }, webhook: null, products },
+      },
+      { actor: 'admin', reason: 'routes per product' },
+    );
+    expect(readLinkConfig(settings, { mask: true })?.outputs?.products).toEqual(products);
+    expect(settings.getInternal('fleet.outputs')).toMatchObject({ products });
+
+    // No broker and no station webhook: a product's own webhook is still a target.
+    writeLinkConfig(
+      settings,
+      {
+        stationId: 'line-3',
+        replication: null,
+        outputs: {
+          mqtt: null,
+          webhook: null,
+          products: { 'plate-c': { publish: true, webhookUrl: 'https://qa/c' } },
+        },
+      },
+      { actor: 'admin', reason: 'plate c to QA only' },
+    );
+    expect(readLinkConfig(settings, { mask: false })?.outputs?.products).toEqual({
+      'plate-c': { publish: true, webhookUrl: 'https://qa/c' },
+    });
+
+    expect(() =>
+      writeLinkConfig(
+        settings,
+        {
+          stationId: 'line-3',
+          replication: null,
+          outputs: {
+            mqtt: null,
+            webhook: { url: 'https://mes' },
+            products: { a: { publish: true, topic: 'plant/a' } },
+          },
+        },
+        { actor: 'admin', reason: 'x' },
+      ),
+    ).toThrow(/product a: an MQTT topic needs the station's MQTT broker/);
+    // The refused change left the stored one as it was.
+    expect(readLinkConfig(settings, { mask: false })?.outputs?.products).toEqual({
+      'plate-c': { publish: true, webhookUrl: 'https://qa/c' },
+    });
   });
 
   it('redacts URLs and validates serve --fleet', () => {

@@ -76,7 +76,12 @@ describe('method registry', () => {
     const pc = findMethod('patchcore')!;
     expect(pc.presetOf).toBeDefined();
     expect(
-      packagePreset({ method: 'patchcore', params: { coresetRatio: 0.01, reduction: { dim: 128 } } }),
+      packagePreset({
+        method: 'patchcore',
+        backbone: { id: 'mobilenet_v2', taps: [] },
+        input: { width: 224 },
+        params: { coresetRatio: 0.01, reduction: { dim: 128 } },
+      } as never),
     ).toBe('fast');
   });
 });

@@ -74,7 +74,7 @@ export function fleetLinkHandlers(
     },
     'fleet.test': (req: ApiParsedRequest<'fleet.test'>) => {
       const stored = readLinkConfig(s.settings, { mask: false });
-      return testLinkTarget(req.target, unmask(req.config, stored), req.timeoutMs);
+      return testLinkTarget(req.target, unmask(req.config, stored), req.timeoutMs, req.product);
     },
   };
 }

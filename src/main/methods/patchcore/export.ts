@@ -12,7 +12,8 @@ import { buildScoringModel } from './graph';
 import { featureSpecOf } from './scorer';
 import { PATCHCORE_VERSION, type FittedPatchCore } from './types';
 
-// PatchCore packages name their preset through their parameters (patchcoreMethod.presetOf).
+// PatchCore packages record the preset they were fitted with (FittedPatchCore.preset); older
+// packages name it only through their parameters (patchcoreMethod.presetOf).
 export interface ExportOptions extends Omit<PackageExportOptions, 'preset'> {
   /** Bank rows per NN chunk (defaults to the fit config's). */
   chunkSize?: number;
@@ -48,10 +49,21 @@ export function patchcoreDeviations(model: FittedPatchCore): string[] {
     out.push(
       `features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`,
     );
-  if (cfg.coresetRatio !== 0.1) out.push(`coreset ratio ${cfg.coresetRatio} (paper: 0.1)`);
+  const rows = model.bank.length / model.dim;
+  if (cfg.bankBudget > 0) {
+    out.push(
+      `bank sized by a scoring budget: ${rows} rows (${pct(rows / model.patchCount)} of ${model.patchCount} patches; paper: 10 %)`,
+    );
+  } else if (cfg.coresetRatio !== 0.1) {
+    out.push(`coreset ratio ${cfg.coresetRatio}: ${rows} rows (paper: 0.1)`);
+  }
   out.push('coreset greedy selection on PCA-rotated 128-d projections (same distances, early exit)');
   out.push('score normalisation: min/max of held-out good images');
   return out;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(x < 0.01 ? 2 : 1)} %`;
 }
 
 export function buildModelJson(
@@ -76,7 +88,12 @@ export function buildModelJson(
         channelOrder: p.channelOrder,
       },
       params: {
-        coresetRatio: cfg.coresetRatio,
+        ...(model.preset ? { preset: model.preset } : {}),
+        // What decided the bank: a scoring budget (rows = budget / dim, at most 10 % of the
+        // patches) or the coreset ratio; bankSize is what was kept.
+        bankRule: cfg.bankBudget > 0 ? 'budget' : 'ratio',
+        ...(cfg.bankBudget > 0 ? { bankBudget: cfg.bankBudget } : {}),
+        coresetRatio: cfg.bankBudget > 0 ? model.bank.length / model.dim / model.patchCount : cfg.coresetRatio,
         coresetProjectionDim: cfg.coresetProjectionDim,
         coresetStartPoints: cfg.coresetStartPoints,
         bankSize: model.bank.length / model.dim,

@@ -155,6 +155,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
 
     const fitted: FittedPatchCore = {
       config: cfg,
+      ...(opts.preset ? { preset: opts.preset } : {}),
       backbone: {
         id: backbone.id,
         inputName: backbone.inputName,

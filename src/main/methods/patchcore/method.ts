@@ -60,8 +60,10 @@ export const patchcoreMethod: AnomalyMethod = {
       description: "The paper's 10 % bank with all 576 dimensions: slower to fit and to score per part.",
       backbone: 'mobilenet_v2',
       wizard: true,
-      // No measured fit time of this preset with the current coreset (docs/benchmarks.md): a
-      // conservative prior (10× the bank at 4.5× the width of `fast`) until the station has timed its own.
+      // docs/benchmarks.md "PatchCore at the limit", run 3: 1 000 deeppcb images in 461.3 s on a
+      // quiet 2-core CPU (`npm run -s station -- fit --data ../shared/data/deeppcb/train/good --out
+      // DIR --preset accurate`), ≈ 460 ms per image; the prior stays above it until the station
+      // has timed its own.
       prior: { perImageMs: 600, fixedMs: 6000, scoreMs: 400 },
       memoryBytes: (n) => fitArrayBytes('accurate', n),
     },
@@ -127,9 +129,12 @@ export const patchcoreMethod: AnomalyMethod = {
     return `### PatchCore (fast preset, whole frame, 180 fitted + 20 calibration of 200 training images, 200-image test subsample)\n\n${benchRowsToMarkdown(rows)}`;
   },
   presetOf(json) {
-    // Packages record their preset only through its parameters.
-    const p = json.params as { coresetRatio?: unknown; reduction?: unknown };
-    if (p.coresetRatio === 0.01 && p.reduction) return 'fast';
+    // Packages from before params.preset: infer it from the parameters. `fine` is the fast head
+    // on a larger input, so the input size tells the two apart.
+    const p = json.params as { coresetRatio?: unknown; reduction?: unknown; bankBudget?: unknown };
+    const fineSize = PRESET_INPUT_SIZE.fine?.[json.backbone.id as PatchCoreBackboneId];
+    if (p.reduction && (p.coresetRatio === 0.01 || typeof p.bankBudget === 'number'))
+      return json.input.width === fineSize ? 'fine' : 'fast';
     if (p.coresetRatio === DEFAULT_CONFIG.coresetRatio && !p.reduction) return 'accurate';
     return 'custom';
   },

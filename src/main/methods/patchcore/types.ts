@@ -73,6 +73,8 @@ import type { Calibration } from '../common';
 
 export interface FittedPatchCore {
   config: PatchCoreConfig;
+  /** The preset the config came from; absent when the caller gave a config of its own. */
+  preset?: PresetName;
   backbone: Omit<BackboneSource, 'model'>;
   /** The backbone model bytes (embedded into every graph we build). */
   backboneBytes: Uint8Array;

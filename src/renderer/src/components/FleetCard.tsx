@@ -10,6 +10,14 @@ import { Card, Facts } from './Card';
 import { formatCount, formatTime } from './format';
 import { ErrorNotice, Loading, Notice } from './Notice';
 import { Pill } from './StatusBadge';
+import { TextField } from './TextField';
+import {
+  ProductRoutesEditor,
+  routeDraftsOf,
+  routesOf,
+  type RouteDraft,
+  type RouteTests,
+} from './ProductRoutesEditor';
 
 interface Draft {
   stationId: string;
@@ -21,8 +29,61 @@ interface Draft {
   mqttUser: string;
   mqttPassword: string;
   webhookUrl: string;
+  routes: Record<string, RouteDraft>;
   reason: string;
 }
+
+type TextKey = Exclude<keyof Draft, 'routes'>;
+
+/** The link's text fields, row by row (ids are what tests and labels refer to). */
+const LINK_FIELDS: Array<
+  Array<{ key: TextKey; id: string; label: string; placeholder?: string; type?: 'password' }>
+> = [
+  [
+    {
+      key: 'stationId',
+      id: 'fl-station',
+      label: 'Station id (also the MQTT topic segment)',
+      placeholder: 'line-3',
+    },
+    {
+      key: 'product',
+      id: 'fl-product',
+      label: 'Product when the line runs none (sent with verdicts)',
+      placeholder: 'bracket-a',
+    },
+  ],
+  [
+    {
+      key: 'centralUrl',
+      id: 'fl-central',
+      label: 'Central database (empty: no replication)',
+      placeholder: 'postgres://stations:…@db.plant:5432/inspection',
+    },
+    { key: 'outboxCap', id: 'fl-cap', label: 'Outbox cap (entries)', placeholder: '2000000' },
+  ],
+  [
+    {
+      key: 'mqttUrl',
+      id: 'fl-mqtt',
+      label: 'MQTT broker (empty: none)',
+      placeholder: 'mqtt://broker.plant:1883',
+    },
+    { key: 'topicPrefix', id: 'fl-topic', label: 'Topic prefix', placeholder: 'station' },
+  ],
+  [
+    { key: 'mqttUser', id: 'fl-user', label: 'MQTT user' },
+    { key: 'mqttPassword', id: 'fl-pass', label: 'MQTT password', type: 'password' },
+  ],
+  [
+    {
+      key: 'webhookUrl',
+      id: 'fl-webhook',
+      label: 'Webhook (empty: none)',
+      placeholder: 'https://mes.plant/verdicts',
+    },
+  ],
+];
 
 function draftOf(c: FleetLinkConfig | null): Draft {
   return {
@@ -35,13 +96,16 @@ function draftOf(c: FleetLinkConfig | null): Draft {
     mqttUser: c?.outputs?.mqtt?.username ?? '',
     mqttPassword: c?.outputs?.mqtt?.password ?? '',
     webhookUrl: c?.outputs?.webhook?.url ?? '',
+    routes: routeDraftsOf(c?.outputs?.products),
     reason: '',
   };
 }
 
 function configOf(d: Draft): FleetLinkConfig {
   const t = (s: string) => s.trim();
-  const hasOutputs = t(d.mqttUrl) !== '' || t(d.webhookUrl) !== '';
+  const products = routesOf(d.routes);
+  const hasOutputs =
+    t(d.mqttUrl) !== '' || t(d.webhookUrl) !== '' || Object.values(products).some((r) => !!r.webhookUrl);
   return {
     stationId: t(d.stationId),
     replication: t(d.centralUrl)
@@ -59,6 +123,7 @@ function configOf(d: Draft): FleetLinkConfig {
               }
             : null,
           webhook: t(d.webhookUrl) ? { url: t(d.webhookUrl) } : null,
+          products,
         }
       : null,
   };
@@ -67,6 +132,8 @@ function configOf(d: Draft): FleetLinkConfig {
 export function FleetCard() {
   const { client } = useStation();
   const status = useApi('fleet.status', {});
+  const products = useApi('products.list', {});
+  const [routeTests, setRouteTests] = useState<RouteTests>({});
   const [draft, setDraft] = useState<Draft | null>(null);
   const [tests, setTests] = useState<Partial<Record<FleetTestResult['target'], FleetTestResult | 'running'>>>(
     {},
@@ -85,7 +152,21 @@ export function FleetCard() {
     if (loaded && draft === null) setDraft(draftOf(loaded.config));
   }, [loaded, draft]);
 
-  const set = (k: keyof Draft, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const set = (k: TextKey, v: string) => setDraft((d) => (d ? { ...d, [k]: v } : d));
+  const setRoute = (id: string, r: RouteDraft) =>
+    setDraft((d) => (d ? { ...d, routes: { ...d.routes, [id]: r } } : d));
+
+  const testRoute = async (product: string, target: 'mqtt' | 'webhook') => {
+    if (!draft) return;
+    const key = `${product}:${target}`;
+    setRouteTests((t) => ({ ...t, [key]: 'running' }));
+    try {
+      const r = await client.call('fleet.test', { target, config: configOf(draft), product });
+      setRouteTests((t) => ({ ...t, [key]: r }));
+    } catch (err) {
+      setRouteTests((t) => ({ ...t, [key]: { ok: false, target, message: describeError(err), ms: 0 } }));
+    }
+  };
 
   const test = async (target: FleetTestResult['target']) => {
     if (!draft) return;
@@ -141,76 +222,25 @@ export function FleetCard() {
       ) : null}
       {draft ? (
         <form className="fleet-form" onSubmit={(e) => void save(e)} data-testid="fleet-form">
-          <div className="field-row">
-            <Field
-              id="fl-station"
-              label="Station id (also the MQTT topic segment)"
-              value={draft.stationId}
-              onChange={(v) => set('stationId', v)}
-              placeholder="line-3"
-            />
-            <Field
-              id="fl-product"
-              label="Product when the line runs none (sent with verdicts)"
-              value={draft.product}
-              onChange={(v) => set('product', v)}
-              placeholder="bracket-a"
-            />
-          </div>
-          <div className="field-row">
-            <Field
-              id="fl-central"
-              label="Central database (empty: no replication)"
-              value={draft.centralUrl}
-              onChange={(v) => set('centralUrl', v)}
-              placeholder="postgres://stations:…@db.plant:5432/inspection"
-            />
-            <Field
-              id="fl-cap"
-              label="Outbox cap (entries)"
-              value={draft.outboxCap}
-              onChange={(v) => set('outboxCap', v)}
-              placeholder={loaded?.replication ? String(loaded.replication.outbox.cap) : '2000000'}
-            />
-          </div>
-          <div className="field-row">
-            <Field
-              id="fl-mqtt"
-              label="MQTT broker (empty: none)"
-              value={draft.mqttUrl}
-              onChange={(v) => set('mqttUrl', v)}
-              placeholder="mqtt://broker.plant:1883"
-            />
-            <Field
-              id="fl-topic"
-              label="Topic prefix"
-              value={draft.topicPrefix}
-              onChange={(v) => set('topicPrefix', v)}
-              placeholder="station"
-            />
-          </div>
-          <div className="field-row">
-            <Field
-              id="fl-user"
-              label="MQTT user"
-              value={draft.mqttUser}
-              onChange={(v) => set('mqttUser', v)}
-            />
-            <Field
-              id="fl-pass"
-              label="MQTT password"
-              type="password"
-              value={draft.mqttPassword}
-              onChange={(v) => set('mqttPassword', v)}
-            />
-          </div>
-          <Field
-            id="fl-webhook"
-            label="Webhook (empty: none)"
-            value={draft.webhookUrl}
-            onChange={(v) => set('webhookUrl', v)}
-            placeholder="https://mes.plant/verdicts"
-          />
+          {LINK_FIELDS.map((row) => (
+            <div className={row.length > 1 ? 'field-row' : undefined} key={row[0].key}>
+              {row.map((f) => (
+                <TextField
+                  key={f.key}
+                  id={f.id}
+                  label={f.label}
+                  type={f.type}
+                  value={draft[f.key]}
+                  onChange={(v) => set(f.key, v)}
+                  placeholder={
+                    f.key === 'outboxCap' && loaded?.replication
+                      ? String(loaded.replication.outbox.cap)
+                      : f.placeholder
+                  }
+                />
+              ))}
+            </div>
+          ))}
           <div className="fleet-tests">
             {(['central', 'mqtt', 'webhook'] as const).map((t) => (
               <button
@@ -238,7 +268,19 @@ export function FleetCard() {
               </p>
             );
           })}
-          <Field
+          <ProductRoutesEditor
+            products={products.data?.products ?? []}
+            drafts={draft.routes}
+            onChange={setRoute}
+            defaultTopic={`${draft.topicPrefix.trim() || 'station'}/${draft.stationId.trim() || '<station>'}/verdict`}
+            hasBroker={draft.mqttUrl.trim() !== ''}
+            tests={routeTests}
+            onTest={(p, t) => void testRoute(p, t)}
+          />
+          {products.error ? (
+            <ErrorNotice error={products.error} what="the products" onRetry={products.reload} />
+          ) : null}
+          <TextField
             id="fl-reason"
             label="Reason for the change (audited)"
             value={draft.reason}
@@ -261,36 +303,6 @@ export function FleetCard() {
         </form>
       ) : null}
     </Card>
-  );
-}
-
-function Field({
-  id,
-  label,
-  value,
-  onChange,
-  placeholder,
-  type = 'text',
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  placeholder?: string;
-  type?: string;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        placeholder={placeholder}
-        autoComplete="off"
-      />
-    </div>
   );
 }
 

@@ -20,20 +20,15 @@ import { composeOverlay, fadeLowValues, loadImage } from '../lib/overlay';
 import { SaveGoodButton } from '../components/SaveGoodDialog';
 import { useZoom, ZoomControls, ZoomViewport } from '../components/ZoomView';
 import { describeError } from '../transport';
+import { DecisionForm, EMPTY_DECISION, type DecisionDraft } from '../components/DecisionForm';
+import {
+  QueueChoiceFields,
+  QueueList,
+  type ReviewedChoice,
+  type VerdictChoice,
+} from '../components/ReviewQueue';
 
 const PAGE = 40;
-const DEFECT_TYPES = [
-  'scratch',
-  'dent',
-  'crack',
-  'contamination',
-  'missing feature',
-  'discoloration',
-  'misprint',
-];
-
-type VerdictChoice = 'both' | 'FAIL' | 'REVIEW';
-type ReviewedChoice = 'no' | 'yes' | 'any';
 
 interface QueueFilter {
   verdict: VerdictChoice;
@@ -195,30 +190,12 @@ export function ReviewPage() {
             aside={<QueueCount rows={rows.length} done={queue.done} loading={loading} />}
           >
             <div className="filter-bar compact">
-              <label className="mini-field">
-                Verdict
-                <select
-                  value={qf.verdict}
-                  onChange={(e) => setQf({ ...qf, verdict: e.target.value as VerdictChoice })}
-                  data-testid="rq-verdict"
-                >
-                  <option value="both">FAIL + REVIEW</option>
-                  <option value="FAIL">FAIL</option>
-                  <option value="REVIEW">REVIEW</option>
-                </select>
-              </label>
-              <label className="mini-field">
-                Reviewed
-                <select
-                  value={qf.reviewed}
-                  onChange={(e) => setQf({ ...qf, reviewed: e.target.value as ReviewedChoice })}
-                  data-testid="rq-reviewed"
-                >
-                  <option value="no">Not yet</option>
-                  <option value="yes">Reviewed</option>
-                  <option value="any">All</option>
-                </select>
-              </label>
+              <QueueChoiceFields
+                verdict={qf.verdict}
+                reviewed={qf.reviewed}
+                onChange={(patch) => setQf({ ...qf, ...patch })}
+                testIdPrefix="rq"
+              />
               <ModelTimeFields
                 value={qf}
                 onChange={(patch) => setQf({ ...qf, ...patch })}
@@ -237,40 +214,26 @@ export function ReviewPage() {
             {queueError ? (
               <ErrorNotice error={queueError} what="the review queue" onRetry={() => setTick((t) => t + 1)} />
             ) : null}
-            <ul className="queue-list" data-testid="queue-list" aria-label="Parts to review">
-              {rows.length === 0 && !loading ? (
-                <li className="queue-empty">
-                  {qf.reviewed === 'no'
-                    ? 'Nothing left to review for this filter.'
-                    : 'No parts match this filter.'}
-                </li>
-              ) : null}
-              {rows.map((r) => (
-                <li key={r.id}>
-                  <button
-                    type="button"
-                    className={r.id === selectedId ? 'queue-item selected' : 'queue-item'}
-                    onClick={() => select(r.id)}
-                    data-testid="queue-item"
-                    data-id={r.id}
-                    aria-current={r.id === selectedId ? 'true' : undefined}
-                  >
-                    <StatusBadge verdict={r.verdict} size="sm" />
-                    <span className="mono">#{r.id}</span>
-                    <span className="mono small">{formatScore(r.normScore)}</span>
-                    <span className="muted small mono" title={formatTime(r.at)}>
-                      {formatTime(r.at).slice(11)}
-                    </span>
-                    <DecisionTag review={r.review} />
-                  </button>
-                </li>
-              ))}
-            </ul>
-            {!queue.done && rows.length > 0 ? (
-              <button type="button" className="btn load-more" onClick={() => void loadMore()}>
-                Load more
-              </button>
-            ) : null}
+            <QueueList
+              rows={rows}
+              selectedId={selectedId}
+              onSelect={select}
+              loading={loading}
+              onlyUnreviewed={qf.reviewed === 'no'}
+              more={!queue.done}
+              onLoadMore={() => void loadMore()}
+              renderItem={(r) => (
+                <>
+                  <StatusBadge verdict={r.verdict} size="sm" />
+                  <span className="mono">#{r.id}</span>
+                  <span className="mono small">{formatScore(r.normScore)}</span>
+                  <span className="muted small mono" title={formatTime(r.at)}>
+                    {formatTime(r.at).slice(11)}
+                  </span>
+                  <DecisionTag review={r.review} />
+                </>
+              )}
+            />
           </Card>
           <CandidatesCard />
         </div>
@@ -334,22 +297,17 @@ function Detail({
 }) {
   const { client } = useStation();
   const detail = useApi('inspections.get', { id });
-  const [defectType, setDefectType] = useState('');
-  const [reason, setReason] = useState('');
+  const [draft, setDraft] = useState<DecisionDraft>(EMPTY_DECISION);
+  const { defectType, reason, changing, changeReason } = draft;
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const reasonRef = useRef<HTMLInputElement>(null);
-  const [changing, setChanging] = useState(false);
-  const [changeReason, setChangeReason] = useState('');
   const [shown, setShown] = useState(id);
   if (shown !== id) {
-    setChanging(false);
-    setChangeReason('');
     // A new part starts with an empty form; a half-typed reason belongs to the previous one.
     // The confirmation of the decision just made stays: it is what moved us here.
     setShown(id);
-    setDefectType('');
-    setReason('');
+    setDraft(EMPTY_DECISION);
     if (message && !message.ok) setMessage(null);
   }
 
@@ -397,8 +355,7 @@ function Detail({
           ...(reason.trim() ? { reason: reason.trim() } : {}),
           ...(changing ? { change: { reason: changeReason.trim() } } : {}),
         });
-        setChanging(false);
-        setChangeReason('');
+        setDraft((d) => ({ ...d, changing: false, changeReason: '' }));
         setMessage({
           ok: true,
           text: `#${inspection.id}: ${decision === 'false_alarm' ? 'false alarm' : 'defect confirmed'} by ${reviewer} (audit #${r.auditId}).`,
@@ -493,105 +450,17 @@ function Detail({
           Only FAIL and REVIEW parts take a QA decision.
         </Notice>
       ) : (
-        <div className="decide" data-testid="decide">
-          <div className="field-row">
-            <div className="field">
-              <label htmlFor="defect-type">Defect type (optional, for D)</label>
-              <input
-                id="defect-type"
-                list="defect-types"
-                value={defectType}
-                onChange={(e) => setDefectType(e.target.value)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter') {
-                    e.preventDefault();
-                    void decide('defect_confirmed');
-                  }
-                }}
-                maxLength={80}
-                placeholder="e.g. scratch"
-              />
-              <datalist id="defect-types">
-                {DEFECT_TYPES.map((d) => (
-                  <option key={d} value={d} />
-                ))}
-              </datalist>
-            </div>
-            <div className="field">
-              <label htmlFor="review-reason">Reason (required for G)</label>
-              <input
-                id="review-reason"
-                ref={reasonRef}
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter') {
-                    e.preventDefault();
-                    void decide('false_alarm');
-                  }
-                }}
-                maxLength={500}
-                placeholder="e.g. dust on the lens, part is fine"
-              />
-            </div>
-          </div>
-          {decided ? (
-            changing ? (
-              <div className="field">
-                <label htmlFor="change-reason">Why the decision changes (required)</label>
-                <input
-                  id="change-reason"
-                  value={changeReason}
-                  onChange={(e) => setChangeReason(e.target.value)}
-                  maxLength={500}
-                  placeholder="e.g. checked the part again under the lamp"
-                  data-testid="change-reason"
-                />
-              </div>
-            ) : (
-              <p className="hint" data-testid="decided-note">
-                Already decided (see below).{' '}
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => setChanging(true)}
-                  data-testid="decide-change"
-                >
-                  Change decision
-                </button>
-              </p>
-            )
-          ) : null}
-          <div className="decide-buttons">
-            <button
-              type="button"
-              className="btn btn-defect"
-              disabled={busy || (decided && !changing)}
-              onClick={() => void decide('defect_confirmed')}
-              data-testid="decide-defect"
-            >
-              <Icon name="cross" /> Defect confirmed <kbd>D</kbd>
-            </button>
-            <button
-              type="button"
-              className="btn btn-good"
-              disabled={busy || (decided && !changing)}
-              onClick={() => void decide('false_alarm')}
-              data-testid="decide-false-alarm"
-            >
-              <Icon name="check" /> False alarm — part is good <kbd>G</kbd>
-            </button>
-          </div>
-          <p className="hint keys">
-            <kbd>D</kbd> defect · <kbd>G</kbd> false alarm · <kbd>J</kbd>/<kbd>↓</kbd> next · <kbd>K</kbd>/
-            <kbd>↑</kbd> previous · <kbd>Enter</kbd> in a field decides · <kbd>Esc</kbd> leaves a field
-          </p>
-          {message ? (
-            <p className={message.ok ? 'ok-text' : 'field-error'} role="status" data-testid="decide-message">
-              {message.text}
-            </p>
-          ) : null}
-        </div>
+        <DecisionForm
+          idPrefix=""
+          draft={draft}
+          onDraft={setDraft}
+          decided={decided}
+          busy={busy}
+          onDecide={(d) => void decide(d)}
+          message={message}
+          shortcuts
+          reasonRef={reasonRef}
+        />
       )}
       <h3 className="subhead">Decisions</h3>
       {decisions.length === 0 ? (

@@ -12,6 +12,7 @@ import { useSettings } from '../hooks/settings';
 import { useEvent, useStation } from '../hooks/station';
 import { useApi } from '../hooks/useApi';
 import { describeError } from '../transport';
+import { TextField } from '../components/TextField';
 
 type Kind = 'camera' | 'stream' | 'file' | 'hotFolder' | 'replay';
 
@@ -300,40 +301,34 @@ function SourceForm({
             </div>
           ) : null}
           {draft.kind === 'stream' ? (
-            <div className="field">
-              <label htmlFor="src-url">Stream URL</label>
-              <input
-                id="src-url"
-                value={draft.url}
-                placeholder="rtsp://192.168.1.20:554/stream1"
-                onChange={(e) => set('url', e.target.value)}
-                data-testid="source-url"
-              />
-            </div>
+            <TextField
+              id="src-url"
+              label="Stream URL"
+              value={draft.url}
+              placeholder="rtsp://192.168.1.20:554/stream1"
+              onChange={(v) => set('url', v)}
+              testId="source-url"
+            />
           ) : null}
           {draft.kind === 'file' ? (
-            <div className="field">
-              <label htmlFor="src-file">Video file on the station</label>
-              <input
-                id="src-file"
-                value={draft.file}
-                placeholder="/data/recordings/line3.mp4"
-                onChange={(e) => set('file', e.target.value)}
-                data-testid="source-file"
-              />
-            </div>
+            <TextField
+              id="src-file"
+              label="Video file on the station"
+              value={draft.file}
+              placeholder="/data/recordings/line3.mp4"
+              onChange={(v) => set('file', v)}
+              testId="source-file"
+            />
           ) : null}
           {draft.kind === 'hotFolder' || draft.kind === 'replay' ? (
-            <div className="field">
-              <label htmlFor="src-folder">Folder on the station</label>
-              <input
-                id="src-folder"
-                value={draft.folder}
-                placeholder="/data/line3/incoming"
-                onChange={(e) => set('folder', e.target.value)}
-                data-testid="source-folder"
-              />
-            </div>
+            <TextField
+              id="src-folder"
+              label="Folder on the station"
+              value={draft.folder}
+              placeholder="/data/line3/incoming"
+              onChange={(v) => set('folder', v)}
+              testId="source-folder"
+            />
           ) : null}
           {draft.kind === 'hotFolder' ? (
             <div className="field">

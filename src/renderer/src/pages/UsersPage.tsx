@@ -203,21 +203,7 @@ function EditAccount({ user: u, me, onDone }: { user: UserDto; me: string; onDon
               onChange={(e) => setDisplayName(e.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor="user-role">Role</label>
-            <select
-              id="user-role"
-              value={role}
-              onChange={(e) => setRole(e.target.value as Role)}
-              data-testid="user-role"
-            >
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABEL[r]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <RoleField id="user-role" testId="user-role" value={role} onChange={setRole} />
         </div>
         <div className="form-actions">
           <button
@@ -398,21 +384,7 @@ function CreateAccount({ taken, onDone }: { taken: string[]; onDone: (u: UserDto
         </div>
         {nameProblem ? <p className="field-error">{nameProblem}</p> : null}
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="new-role">Role</label>
-            <select
-              id="new-role"
-              value={role}
-              onChange={(e) => setRole(e.target.value as Role)}
-              data-testid="new-user-role"
-            >
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABEL[r]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <RoleField id="new-role" testId="new-user-role" value={role} onChange={setRole} />
           <div className={pwProblem ? 'field invalid' : 'field'}>
             <label htmlFor="new-password">First password or PIN</label>
             <input
@@ -454,5 +426,30 @@ function CreateAccount({ taken, onDone }: { taken: string[]; onDone: (u: UserDto
         </p>
       ) : null}
     </Card>
+  );
+}
+
+function RoleField({
+  id,
+  testId,
+  value,
+  onChange,
+}: {
+  id: string;
+  testId: string;
+  value: Role;
+  onChange: (r: Role) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Role</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as Role)} data-testid={testId}>
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_LABEL[r]}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

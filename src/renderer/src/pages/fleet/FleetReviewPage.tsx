@@ -21,12 +21,19 @@ import { useStoreImage } from '../../hooks/useStoreImage';
 import { formatScore } from '../../lib/filters';
 import { describeError } from '../../transport';
 import { StationProductFilter, useFleetChoices } from './FleetFilters';
+import { DecisionForm, EMPTY_DECISION, type DecisionDraft } from '../../components/DecisionForm';
+import {
+  QueueChoiceFields,
+  QueueList,
+  type ReviewedChoice,
+  type VerdictChoice,
+} from '../../components/ReviewQueue';
 
 const PAGE = 40;
 
 interface QueueFilter {
-  verdict: 'both' | 'FAIL' | 'REVIEW';
-  reviewed: 'no' | 'yes' | 'any';
+  verdict: VerdictChoice;
+  reviewed: ReviewedChoice;
   stationId: string;
   product: string;
 }
@@ -112,30 +119,12 @@ export function FleetReviewPage() {
                 value={qf}
                 onChange={(patch) => setQf({ ...qf, ...patch })}
               />
-              <label className="mini-field">
-                Verdict
-                <select
-                  value={qf.verdict}
-                  onChange={(e) => setQf({ ...qf, verdict: e.target.value as QueueFilter['verdict'] })}
-                  data-testid="fq-verdict"
-                >
-                  <option value="both">FAIL + REVIEW</option>
-                  <option value="FAIL">FAIL</option>
-                  <option value="REVIEW">REVIEW</option>
-                </select>
-              </label>
-              <label className="mini-field">
-                Reviewed
-                <select
-                  value={qf.reviewed}
-                  onChange={(e) => setQf({ ...qf, reviewed: e.target.value as QueueFilter['reviewed'] })}
-                  data-testid="fq-reviewed"
-                >
-                  <option value="no">Not yet</option>
-                  <option value="yes">Reviewed</option>
-                  <option value="any">All</option>
-                </select>
-              </label>
+              <QueueChoiceFields
+                verdict={qf.verdict}
+                reviewed={qf.reviewed}
+                onChange={(patch) => setQf({ ...qf, ...patch })}
+                testIdPrefix="fq"
+              />
               <button
                 type="button"
                 className="btn"
@@ -148,44 +137,29 @@ export function FleetReviewPage() {
             {error ? (
               <ErrorNotice error={error} what="the fleet queue" onRetry={() => setTick((t) => t + 1)} />
             ) : null}
-            <ul className="queue-list" data-testid="queue-list" aria-label="Parts to review">
-              {rows.length === 0 && !loading ? (
-                <li className="queue-empty">
-                  {qf.reviewed === 'no'
-                    ? 'Nothing left to review for this filter.'
-                    : 'No parts match this filter.'}
-                </li>
-              ) : null}
-              {rows.map((r) => (
-                <li key={r.id}>
-                  <button
-                    type="button"
-                    className={
-                      r.id === selectedId ? 'queue-item fleet-item selected' : 'queue-item fleet-item'
-                    }
-                    onClick={() => setSelected(r.id)}
-                    data-testid="queue-item"
-                    data-id={r.id}
-                    aria-current={r.id === selectedId ? 'true' : undefined}
-                  >
-                    <StatusBadge verdict={r.verdict} size="sm" />
-                    <span className="mono small ellipsis" title={`${r.stationId} #${r.stationInspectionId}`}>
-                      {r.stationId}
-                    </span>
-                    <span className="mono small">{formatScore(r.normScore)}</span>
-                    <span className="muted small mono" title={formatTime(r.at)}>
-                      {formatTime(r.at).slice(11, 16)}
-                    </span>
-                    <FleetDecisionTag row={r} />
-                  </button>
-                </li>
-              ))}
-            </ul>
-            {queue.next && rows.length > 0 ? (
-              <button type="button" className="btn load-more" onClick={() => void loadMore()}>
-                Load more
-              </button>
-            ) : null}
+            <QueueList
+              rows={rows}
+              selectedId={selectedId}
+              onSelect={setSelected}
+              loading={loading}
+              onlyUnreviewed={qf.reviewed === 'no'}
+              more={queue.next !== null}
+              onLoadMore={() => void loadMore()}
+              itemClassName="queue-item fleet-item"
+              renderItem={(r) => (
+                <>
+                  <StatusBadge verdict={r.verdict} size="sm" />
+                  <span className="mono small ellipsis" title={`${r.stationId} #${r.stationInspectionId}`}>
+                    {r.stationId}
+                  </span>
+                  <span className="mono small">{formatScore(r.normScore)}</span>
+                  <span className="muted small mono" title={formatTime(r.at)}>
+                    {formatTime(r.at).slice(11, 16)}
+                  </span>
+                  <FleetDecisionTag row={r} />
+                </>
+              )}
+            />
           </Card>
         </div>
         <div className="stack">
@@ -230,10 +204,8 @@ function FleetDecisionTag({ row }: { row: FleetInspectionDto }) {
 function FleetDetail({ id, onDecided }: { id: number; onDecided: () => void }) {
   const { client } = useStation();
   const detail = useApi('fleet.inspection', { id });
-  const [defectType, setDefectType] = useState('');
-  const [reason, setReason] = useState('');
-  const [changeReason, setChangeReason] = useState('');
-  const [changing, setChanging] = useState(false);
+  const [draft, setDraft] = useState<DecisionDraft>(EMPTY_DECISION);
+  const { defectType, reason, changeReason } = draft;
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
@@ -267,7 +239,7 @@ function FleetDetail({ id, onDecided }: { id: number; onDecided: () => void }) {
         ok: true,
         text: `Stored. ${inspection.stationId} applies it the next time it reaches the central database.`,
       });
-      setChanging(false);
+      setDraft((d) => ({ ...d, changing: false }));
       detail.reload();
       onDecided();
     } catch (err) {
@@ -309,76 +281,15 @@ function FleetDetail({ id, onDecided }: { id: number; onDecided: () => void }) {
           Only FAIL and REVIEW parts take a QA decision.
         </Notice>
       ) : (
-        <div className="decide" data-testid="decide">
-          <div className="field-row">
-            <div className="field">
-              <label htmlFor="fleet-defect-type">Defect type (optional)</label>
-              <input
-                id="fleet-defect-type"
-                value={defectType}
-                onChange={(e) => setDefectType(e.target.value)}
-                maxLength={80}
-                placeholder="e.g. scratch"
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="fleet-reason">Reason (required for a false alarm)</label>
-              <input
-                id="fleet-reason"
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-                maxLength={500}
-                placeholder="e.g. dust on the lens, part is fine"
-              />
-            </div>
-          </div>
-          {decided ? (
-            changing ? (
-              <div className="field">
-                <label htmlFor="fleet-change-reason">Why the decision changes (required)</label>
-                <input
-                  id="fleet-change-reason"
-                  value={changeReason}
-                  onChange={(e) => setChangeReason(e.target.value)}
-                  maxLength={500}
-                  data-testid="change-reason"
-                />
-              </div>
-            ) : (
-              <p className="hint" data-testid="decided-note">
-                Already decided (see below).{' '}
-                <button type="button" className="btn btn-small" onClick={() => setChanging(true)}>
-                  Change decision
-                </button>
-              </p>
-            )
-          ) : null}
-          <div className="decide-buttons">
-            <button
-              type="button"
-              className="btn btn-defect"
-              disabled={busy || (decided && !changing)}
-              onClick={() => void decide('defect_confirmed')}
-              data-testid="decide-defect"
-            >
-              <Icon name="cross" /> Defect confirmed
-            </button>
-            <button
-              type="button"
-              className="btn btn-good"
-              disabled={busy || (decided && !changing)}
-              onClick={() => void decide('false_alarm')}
-              data-testid="decide-false-alarm"
-            >
-              <Icon name="check" /> False alarm — part is good
-            </button>
-          </div>
-          {message ? (
-            <p className={message.ok ? 'ok-text' : 'field-error'} role="status" data-testid="decide-message">
-              {message.text}
-            </p>
-          ) : null}
-        </div>
+        <DecisionForm
+          idPrefix="fleet-"
+          draft={draft}
+          onDraft={setDraft}
+          decided={decided}
+          busy={busy}
+          onDecide={(d) => void decide(d)}
+          message={message}
+        />
       )}
       <h3 className="subhead">Decisions</h3>
       <DecisionHistory station={stationDecisions} central={centralDecisions} />
