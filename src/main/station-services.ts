@@ -3,7 +3,7 @@
 // so there is exactly one wiring to get right.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, requestSchemas, type ImageData64, type SystemInfo } from '@shared/api';
+import { requestSchemas, type ImageData64, type SystemInfo } from '@shared/api';
 import type { HeatmapFit, ResultSnapshot } from '@shared/station';
 import { EventBus } from './api/event-bus';
 import type { ApiHandlers } from './api/dispatch';
@@ -46,6 +46,7 @@ import { TrainingJobs } from './wizard/jobs';
 import type { ModelVersionDto } from '@shared/training';
 import type { SourceConfig } from './sources/config';
 import { LiveStation, StationError } from './station';
+import { DomainError } from './util/errors';
 import { startStationFleet, type StationFleet } from './fleet';
 import type { PulledDecision } from './fleet/decision-link';
 import { fleetLinkHandlers } from './api/handlers/fleet';
@@ -219,8 +220,8 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
     change: 'deployed' | 'rolled_back' = 'deployed',
   ): Promise<ModelVersionDto> => {
     const v = models.get(id);
-    if (!v) throw new ApiError('not_found', `Model version ${id} does not exist.`);
-    if (!existsSync(v.path)) throw new ApiError('conflict', `The folder of ${id} (${v.path}) is missing.`);
+    if (!v) throw new DomainError('not_found', `Model version ${id} does not exist.`);
+    if (!existsSync(v.path)) throw new DomainError('conflict', `The folder of ${id} (${v.path}) is missing.`);
     await stationCall(() => live.loadModel(v.path, { id: v.id, version: v.version }));
     const active = models.markActive(id, {
       actor,
@@ -255,23 +256,23 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
   const readImage = async (ref: string): Promise<ImageData64 & { data: Buffer }> => {
     // isRef is the defence against traversal (a ref is `<2 hex>/<sha256>.<ext>` or nothing);
     // ImageStore.get refuses symbolic links inside the store.
-    if (!ImageStore.isRef(ref)) throw new ApiError('bad_request', 'Not an image store reference.');
+    if (!ImageStore.isRef(ref)) throw new DomainError('invalid', 'Not an image store reference.');
     let data: Buffer;
     try {
       data = await images.get(ref);
     } catch (err) {
       if (err instanceof ImageStoreError && err.code === 'not_found') {
-        throw new ApiError(
+        throw new DomainError(
           'not_found',
           `Image ${ref} is not in the store (never stored, or removed by retention).`,
         );
       }
       if (err instanceof ImageStoreError && err.code === 'bad_ref')
-        throw new ApiError('bad_request', err.message);
+        throw new DomainError('invalid', err.message);
       throw err;
     }
     if (data.length > MAX_IMAGE_BYTES) {
-      throw new ApiError('conflict', `Image ${ref} is ${data.length} bytes, more than the UI loads.`);
+      throw new DomainError('conflict', `Image ${ref} is ${data.length} bytes, more than the UI loads.`);
     }
     const mime = IMAGE_MIME[ref.slice(ref.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
     return { ref, mime, base64: data.toString('base64'), bytes: data.length, data };
@@ -282,13 +283,13 @@ export async function openStation(opts: OpenStationOptions): Promise<Station> {
       return await work();
     } catch (err) {
       if (err instanceof StationError) {
-        const code =
+        const kind =
           err.code === 'frame_gone'
             ? 'not_found'
             : err.code === 'bad_thresholds' || err.code === 'invalid_source'
-              ? 'bad_request'
+              ? 'invalid'
               : 'conflict';
-        throw new ApiError(code, err.message);
+        throw new DomainError(kind, err.message);
       }
       throw err;
     }

@@ -63,7 +63,7 @@ export async function dispatch(
   let input = raw ?? {};
   if (access) {
     const admitted = access.control.admit(method, input, access.caller);
-    if (!admitted.ok) return admitted;
+    if (!admitted.ok) return { ok: false, error: errorBodyOf(admitted.error) };
     input = admitted.request;
   }
   const parsed = requestSchemas[method].safeParse(input);
@@ -84,12 +84,15 @@ export async function dispatch(
     const handler = handlers[method as keyof ApiHandlers] as (req: unknown) => Promise<unknown> | unknown;
     return { ok: true, result: await handler(parsed.data) };
   } catch (err) {
-    if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };
-    if (err instanceof DomainError)
-      return { ok: false, error: { code: API_CODE[err.kind], message: err.message } };
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: { code: 'internal', message } };
+    return { ok: false, error: errorBodyOf(err) };
   }
+}
+
+/** What a thrown error becomes on the wire: its API code or domain kind, else `internal`. */
+export function errorBodyOf(err: unknown): ApiErrorBody {
+  if (err instanceof ApiError) return { code: err.code, message: err.message };
+  if (err instanceof DomainError) return { code: API_CODE[err.kind], message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
 function describeZodError(method: string, error: z.ZodError): string {

@@ -65,8 +65,9 @@ export interface BundledBackbone {
 /**
  * [0, 1], not Keras' ImageNet `preprocess_input` range [-1, 1]. The nsfwjs networks were fine-tuned
  * on [0, 1] inputs and the "frozen" layers' BatchNorm statistics evidently followed them: PatchCore
- * on the shared real datasets measured image AUROC 0.86 vs 0.75 (MobileNetV2, magnetic_tile) and
- * 0.90 vs 0.79 (InceptionV3) with [0, 1] against [-1, 1], everything else equal.
+ * on the shared real datasets scored clearly better with [0, 1] than with [-1, 1], everything else
+ * equal (a one-off comparison, recorded with its caveats in docs/benchmarks.md "What moved
+ * PatchCore's AUROC"; no command in the repository switches the range back).
  */
 const KERAS_NORM = {
   mean: [0, 0, 0] as [number, number, number],

@@ -237,8 +237,9 @@ export async function ensureDemo(dataDir: string, opts: EnsureDemoOptions = {}):
   const { manifest, cached: imagesCached } = await ensureDemoImages(root, opts.set, opts.onProgress);
   const preset = opts.preset ?? 'fast';
   // A quarter of the good parts held out for calibration: with the default 10 % (6 images) the
-  // min–max range is too narrow and ordinary good parts land in REVIEW. Measured on the demo
-  // set: 28 PASS / 2 REVIEW of 30 good line frames, 10 of 10 defects FAIL.
+  // min–max range is too narrow and ordinary good parts land in REVIEW. With this split the real
+  // demo line must judge every defect FAIL and at least 26 of 30 good parts PASS
+  // (`npx vitest run test/integration/station/demo.test.ts -t "real demo"`).
   const config = opts.config ?? { calibrationFraction: 0.25 };
   const backboneId = opts.backbone?.id ?? 'mobilenet_v2';
   const modelDir = join(

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { z } from 'zod';
 import { fleetFilter, inspectionFilter, type ApiErrorBody, type FleetFilter } from '@shared/api';
-import { dispatch, type ApiHandlers } from '../api/dispatch';
+import { dispatch, errorBodyOf, type ApiHandlers } from '../api/dispatch';
 import type { EventBus } from '../api/event-bus';
 import type { AccessControl } from '../users/access';
 import {
@@ -38,7 +38,7 @@ export interface HeadlessServerOptions {
 }
 
 export interface HeadlessFileRoutes {
-  /** Must refuse anything that is not an image-store ref (ApiError bad_request / not_found). */
+  /** Must refuse anything that is not an image-store ref (DomainError invalid / not_found, or ApiError). */
   readImage(ref: string): Promise<{ data: Buffer; mime: string }>;
   /** CSV text chunks for the filtered inspections, header first (a station). */
   csvLines?(filter: ReturnType<typeof inspectionFilter.parse>): Iterable<string> | AsyncIterable<string>;
@@ -158,7 +158,7 @@ export async function startHeadlessServer(opts: HeadlessServerOptions): Promise<
       const admitted = mirror
         ? opts.access.admit(mirror, {}, { session: presentedSession(req), local: false })
         : null;
-      if (admitted && !admitted.ok) return sendJson(res, 403, { error: admitted.error });
+      if (admitted && !admitted.ok) return sendJson(res, 403, { error: errorBodyOf(admitted.error) });
     }
     if (opts.files && url.pathname.startsWith('/api/images/')) {
       return serveImage(opts.files, url, req, res);
@@ -270,11 +270,11 @@ async function serveImage(
     });
     res.end(req.method === 'HEAD' ? undefined : image.data);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const known = code === 'bad_request' || code === 'not_found' || code === 'conflict';
-    const status = known ? STATUS_FOR[code] : 500;
-    sendJson(res, status, {
-      error: { code: known ? code : 'internal', message: err instanceof Error ? err.message : String(err) },
+    // The station's reader throws domain errors, the fleet server's ApiErrors; both map here.
+    const error = errorBodyOf(err);
+    const known = error.code === 'bad_request' || error.code === 'not_found' || error.code === 'conflict';
+    sendJson(res, known ? STATUS_FOR[error.code] : 500, {
+      error: known ? error : { code: 'internal', message: error.message },
     });
   }
 }

@@ -1,7 +1,6 @@
 // Who may make which call: every request from either transport passes here before validation.
 // The person fields of a request (actor, reviewer) are set from the session, so the audit trail
 // names whoever is signed in, never a name the client typed.
-import type { ApiErrorBody } from '@shared/errors';
 import { DomainError } from '../util/errors';
 import { roleAtLeast, ROLE_LABEL, type AuthStatus, type UserDto } from '@shared/users';
 import type { AuditTrail } from '../storage/audit-trail';
@@ -16,8 +15,9 @@ export interface Caller {
   local: boolean;
 }
 
+/** A refusal is a domain error ('forbidden'); the transport that asked turns it into its own answer. */
 export type Admission =
-  { ok: true; request: Record<string, unknown>; user: UserDto | null } | { ok: false; error: ApiErrorBody };
+  { ok: true; request: Record<string, unknown>; user: UserDto | null } | { ok: false; error: AccessError };
 
 export interface AuthOutcome {
   result: unknown;
@@ -199,5 +199,5 @@ export class AccessError extends DomainError {
 }
 
 function deny(message: string): Admission {
-  return { ok: false, error: { code: 'forbidden', message } };
+  return { ok: false, error: new AccessError(message) };
 }

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '@shared/errors';
 import type {
   CalibrationReport,
   ModelVersionDto,
@@ -28,7 +27,8 @@ import {
 } from './calibrate';
 import { crossValidateGoodRates } from './cross-validate';
 import { CostModel, cacheDirOf, findMethod, splitCounts } from './methods';
-import { FolderError, scanTrainingFolders, type ScannedImage } from './scan';
+import { scanTrainingFolders, type ScannedImage } from './scan';
+import { DomainError } from '../util/errors';
 import { createRng } from '../util/rng';
 
 export interface TrainingDeps {
@@ -135,29 +135,25 @@ export class TrainingJobs {
 
   async start(req: StartRequest): Promise<TrainingJobDto> {
     const method = findMethod(req.method);
-    if (!method) throw new ApiError('bad_request', `Unknown training method "${req.method}".`);
+    if (!method) throw new DomainError('invalid', `Unknown training method "${req.method}".`);
     const availability = method.availability();
-    if (!availability.available) throw new ApiError('bad_request', `${method.label}: ${availability.reason}`);
+    if (!availability.available) throw new DomainError('invalid', `${method.label}: ${availability.reason}`);
     const preset = method.presets.find((p) => p.id === req.preset);
     if (!preset) {
-      throw new ApiError(
-        'bad_request',
+      throw new DomainError(
+        'invalid',
         `${method.label} has no preset "${req.preset}" (presets: ${method.presets.map((p) => p.id).join(', ')}).`,
       );
     }
     const running = this.job && ['preparing', 'fitting', 'calibrating'].includes(this.job.dto.state);
-    if (running) throw new ApiError('conflict', `A training job (${this.job!.dto.id}) is already running.`);
-    if (this.saving) throw new ApiError('conflict', 'A model is being saved; try again in a moment.');
+    if (running)
+      throw new DomainError('conflict', `A training job (${this.job!.dto.id}) is already running.`);
+    if (this.saving) throw new DomainError('conflict', 'A model is being saved; try again in a moment.');
 
-    let scan;
-    try {
-      scan = await scanTrainingFolders(req.goodDir, req.defectDir ?? null);
-    } catch (err) {
-      if (err instanceof FolderError) throw new ApiError('bad_request', err.message);
-      throw err;
-    }
+    // A FolderError is a DomainError ('invalid'): it reaches the caller as bad input as it is.
+    const scan = await scanTrainingFolders(req.goodDir, req.defectDir ?? null);
     if (!scan.report.canTrain) {
-      throw new ApiError('bad_request', scan.report.issues.find((i) => i.level === 'block')!.message);
+      throw new DomainError('invalid', scan.report.issues.find((i) => i.level === 'block')!.message);
     }
     // A finished but unsaved job is superseded by the new one.
     if (this.job) await this.discard(this.job.dto.id).catch(() => undefined);
@@ -338,7 +334,7 @@ export class TrainingJobs {
     const job = this.requireJob(jobId);
     const cal = job.calibration;
     if (!cal) {
-      throw new ApiError(
+      throw new DomainError(
         'conflict',
         job.dto.state === 'saved'
           ? `Job ${jobId} was saved as ${job.dto.savedAs}; its calibration is in the model's metrics.`
@@ -352,9 +348,9 @@ export class TrainingJobs {
     const job = this.requireJob(req.jobId);
     const cal = job.calibration;
     if (job.dto.state !== 'ready' || !cal) {
-      throw new ApiError('conflict', `Job ${req.jobId} cannot be saved (state: ${job.dto.state}).`);
+      throw new DomainError('conflict', `Job ${req.jobId} cannot be saved (state: ${job.dto.state}).`);
     }
-    if (this.saving) throw new ApiError('conflict', 'A model is already being saved.');
+    if (this.saving) throw new DomainError('conflict', 'A model is already being saved.');
     this.saving = true;
     const { store } = this.deps;
     try {
@@ -456,7 +452,8 @@ export class TrainingJobs {
   }
 
   private requireJob(jobId: string): Job {
-    if (!this.job || this.job.dto.id !== jobId) throw new ApiError('not_found', `No training job ${jobId}.`);
+    if (!this.job || this.job.dto.id !== jobId)
+      throw new DomainError('not_found', `No training job ${jobId}.`);
     return this.job;
   }
 

@@ -92,16 +92,25 @@ export function violations(): string[] {
   return out;
 }
 
-/** Core and below (layers 0–2) that construct the transport's ApiError instead of a DomainError. */
-export function transportErrorsInCore(): string[] {
-  const out: string[] = [];
-  for (const file of files(MAIN)) {
-    const layer = LAYERS[layerOf(file)];
-    if (layer === undefined || layer > 2) continue;
-    const src = readFileSync(file, 'utf8');
-    if (/\bnew ApiError\(|\bextends ApiError\b/.test(src)) out.push(relative(MAIN, file));
-  }
-  return out;
+/** Where the transport's error type may be named: the API layer and the transports under it. */
+const API_ERROR_HOMES = new Set(['api', 'server']);
+const IMPORT_CLAUSE_RE = /(?:^|\n)\s*(?:import|export)\b([^'";]*?)\bfrom\s+'[^']+'/g;
+
+/** True if a source file imports (or re-exports) ApiError or ApiErrorBody, as a value or a type. */
+export function importsApiError(src: string): boolean {
+  return [...src.matchAll(IMPORT_CLAUSE_RE)].some((m) => /\bApiError(?:Body)?\b/.test(m[1]));
+}
+
+/**
+ * Modules outside api/ and server/ that import the transport's ApiError: core throws DomainError
+ * (util/errors.ts) and the API layer maps it (api/dispatch.ts errorBodyOf), so nothing else needs
+ * the wire type, not even the composition root or the wizard.
+ */
+export function apiErrorImportsOutsideApi(): string[] {
+  return files(MAIN)
+    .filter((file) => !API_ERROR_HOMES.has(layerOf(file)))
+    .filter((file) => importsApiError(readFileSync(file, 'utf8')))
+    .map((file) => relative(MAIN, file));
 }
 
 describe('layers', () => {
@@ -109,8 +118,19 @@ describe('layers', () => {
     expect(violations()).toEqual([]);
   });
 
-  it('core modules throw domain errors (util/errors.ts); only the API layer and above make ApiErrors', () => {
-    expect(transportErrorsInCore()).toEqual([]);
+  it('modules outside api/ and server/ throw domain errors (util/errors.ts) and never import ApiError', () => {
+    expect(apiErrorImportsOutsideApi()).toEqual([]);
+  });
+
+  it('the ApiError scan sees value, type, multi-line and re-export imports', () => {
+    expect(importsApiError("import { ApiError } from '@shared/errors';")).toBe(true);
+    expect(importsApiError("import type { ApiErrorBody } from '@shared/errors';")).toBe(true);
+    expect(importsApiError("import {\n  requestSchemas,\n  ApiError,\n} from '@shared/api';")).toBe(true);
+    expect(importsApiError("export { ApiError } from '@shared/errors';")).toBe(true);
+    expect(importsApiError("export const n = 1;\n// ApiError\nimport { x } from './x';")).toBe(false);
+    expect(importsApiError("import { DomainError } from '../util/errors';")).toBe(false);
+    // A mention in a comment or a string is not an import.
+    expect(importsApiError("// the API layer maps it to ApiError\nconst s = 'ApiError';")).toBe(false);
   });
 
   it('knows every top-level folder of src/main', () => {

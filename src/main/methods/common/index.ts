@@ -12,5 +12,12 @@ export {
   type Calibration,
   type CalibrationSplitOptions,
 } from './calibration';
-export { buildModelJson, nchwInput, writePackage, type ExportOptions, type PackageEnvelope } from './package';
+export {
+  buildModelJson,
+  isUnitRange,
+  nchwInput,
+  writePackage,
+  type ExportOptions,
+  type PackageEnvelope,
+} from './package';
 export { calibratePackageGraph, scorePackageGraph } from './score';

@@ -33,6 +33,11 @@ export function nchwInput(
   };
 }
 
+/** Input fed as [0, 1] (mean 0, std 1): a deviation for recipes published with ImageNet mean/std. */
+export function isUnitRange(pre: { mean: readonly number[]; std: readonly number[] }): boolean {
+  return pre.mean.every((v) => v === 0) && pre.std.every((v) => v === 1);
+}
+
 export interface PackageEnvelope {
   method: string;
   version: string;

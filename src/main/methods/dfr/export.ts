@@ -2,7 +2,7 @@
 // graph) and model.json in the shared schema (src/main/models/schema.ts); method-specific
 // settings go under `params`.
 import type { ModelJson } from '../../models/schema';
-import { buildModelJson, nchwInput, writePackage, type ExportOptions } from '../common';
+import { buildModelJson, isUnitRange, nchwInput, writePackage, type ExportOptions } from '../common';
 import { aeWidths } from './graph';
 import { DFR_VERSION, type FittedDfr } from './types';
 
@@ -14,6 +14,9 @@ export function dfrDeviations(m: FittedDfr): string[] {
     m.preprocess.resize === 0
       ? `whole frame resized to ${c.inputSize}×${c.inputSize}`
       : `resize ${m.preprocess.resize} + centre crop ${c.inputSize}`,
+    ...(isUnitRange(m.preprocess)
+      ? ['input in [0, 1] without ImageNet mean/std (what the bundled weights expect)']
+      : []),
     'regional features computed as one upsample-and-pool matrix per tap and axis (same arithmetic, no 256×256 maps)',
     'score normalisation: min/max of held-out good images',
   ];

@@ -12,6 +12,8 @@ export function draemDeviations(m: FittedDraem): string[] {
   const p = DEFAULT_DRAEM_CONFIG;
   const d = [
     `textures: procedural (${TEXTURE_KINDS.filter((k) => k !== 'user').join(', ')})${m.userTextureCount ? ` + ${m.userTextureCount} user images` : ''} instead of DTD, which cannot be downloaded offline`,
+    'texture augmentations: Solarize always applies when drawn, Posterize draws 1–7 bits (src/main/synthetic/augment.ts)',
+    'score normalisation: min/max of held-out good images (the paper reads the probability map directly)',
   ];
   if (c.inputSize !== p.inputSize) d.push(`input ${c.inputSize} px instead of ${p.inputSize}`);
   if (c.recBase !== p.recBase || c.discBase !== p.discBase)

@@ -33,8 +33,11 @@ export const draemMethod: AnomalyMethod = {
         'Narrow networks at 64 px and a fixed budget of 4 800 simulated samples, so training takes about the same time whatever the image count (≈ 7 min on a quiet 2-core CPU). Coarser than the paper: defects smaller than ~1/64 of the frame are easily missed; on our test sets it scored 75 % (magnetic tile) and 57 % (PCB) image AUROC. Its cost against a longer run is not measured yet.',
       backbone: 'none',
       wizard: true,
+      // The AUROCs in the description: `npm run station -- eval --data ../shared/data/<category>
+      // --method draem --train-limit 200 --out DIR` (74.7 and 57.0, docs/benchmarks.md "DRAEM").
       // Fixed sample budget: the time hardly depends on the image count. 600 steps × (606 ms +
-      // 8 × 7.9 ms simulation) + 7 s graph build at load ≈ 5 (docs/benchmarks.md "DRAEM").
+      // 8 × 7.9 ms simulation) + 7 s graph build at load ≈ 5 (`npx tsx
+      // src/main/methods/draem/bench.ts steps station 8 8`, same section) ≈ 7 min.
       prior: { perImageMs: 0, fixedMs: 410_000, scoreMs: 40 },
       memoryBytes: (n) => fitBytes('station', n),
     },

@@ -1,5 +1,5 @@
 // DRAEM configuration, presets and results. Recipe: docs/methods.md "DRAEM"; deviations (input
-// size, widths, step budget, procedural textures, filter size) are recorded in model.json params.
+// size, widths, step budget, procedural textures, filter size) are recorded in model.json `deviations`.
 import type { Calibration } from '../common';
 import type { MethodFitResult, MethodProgress } from '../types';
 

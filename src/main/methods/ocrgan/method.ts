@@ -7,7 +7,7 @@ import { resolveOcrganConfig, type OcrganConfig, type OcrganPresetName } from '.
 
 const paramCounts = new Map<OcrganPresetName, number>();
 
-/** Parameters of G and D together (the paper preset: 122.7 M; station: 0.70 M). */
+/** Parameters of G and D together (the paper preset: 122.7 M; station: 0.70 M; command in docs/methods.md "OCR-GAN"). */
 function paramCount(preset: OcrganPresetName): number {
   let n = paramCounts.get(preset);
   if (n === undefined) {
@@ -44,8 +44,10 @@ export const ocrganMethod: AnomalyMethod = {
       description: '64 px, 4 levels, 16…64 channels, 60 epochs: minutes on a CPU for 200 images.',
       backbone: 'none (trained from scratch)',
       wizard: true,
-      // Measured: 200 magnetic_tile images in 468 s, 5.1 ms per test image, load ≈ 9 on the shared
-      // 2-core CPU (docs/benchmarks.md "OCR-GAN").
+      // Measured: 200 magnetic_tile images in 468 s at load ≈ 9 on the shared 2-core CPU
+      // (`npm run station -- eval --data ../shared/data/magnetic_tile --method ocrgan --train-limit
+      // 200 --out DIR`, docs/benchmarks.md "OCR-GAN"); scoreMs is not measured there (a 64-px,
+      // 0.7 M-parameter graph).
       prior: { perImageMs: 2300, fixedMs: 5000, scoreMs: 6 },
       memoryBytes: (n) => fitBytes('station', n),
     },

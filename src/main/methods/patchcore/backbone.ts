@@ -19,11 +19,12 @@ interface BackboneDefaults {
 }
 
 /**
- * Defaults measured on the shared real datasets (magnetic_tile, deeppcb; report of the PatchCore
- * accuracy investigation). resize 0: the whole frame is squashed to the input. Resize-256 +
+ * Defaults chosen on the shared real datasets (magnetic_tile, deeppcb; docs/benchmarks.md "What
+ * moved PatchCore's AUROC"). resize 0: the whole frame is squashed to the input. Resize-256 +
  * centre-crop-224 (the MVTec recipe) cuts the ends off elongated parts (magnetic tiles are up to
- * 2.5:1) and the border of PCBs, i.e. exactly where break/fray defects sit: it measured worse on
- * both sets.
+ * 2.5:1) and the border of PCBs, i.e. exactly where break/fray defects sit: it measured worse
+ * (`station eval … --center-crop` against the same command without it, docs/benchmarks.md
+ * "Evaluation").
  */
 export const BACKBONE_DEFAULTS: Record<PatchCoreBackboneId, BackboneDefaults> = {
   mobilenet_v2: { taps: ['block_6_expand_relu', 'block_10_expand_relu'], inputSize: 224, resize: 0 },
@@ -34,10 +35,11 @@ export const BACKBONE_DEFAULTS: Record<PatchCoreBackboneId, BackboneDefaults> = 
  * Input size per preset where it differs from the backbone's default. Stride-8 features of a
  * 224-px input see 8-px cells of a 256-px image; DeepPCB's defects are a few pixels wide and
  * vanish in them. A larger input (the graph is fully convolutional, converted at that size) makes
- * the cells finer. Cost measured on the 2-core station (200 images, shared machine): fit 140 s
- * (coreset of 4× the patches dominates) vs 19 s, p50 latency 130 ms vs 17 ms, peak RSS 1.6 GiB.
- * DeepPCB image AUROC 0.77 vs 0.55, pixel 0.86 vs 0.73. A smaller bank (0.25 %) halves the
- * fit but gave 0.71, so fine keeps the fast preset's 1 %.
+ * the cells finer. docs/benchmarks.md "Evaluation" (`npm run station -- eval --data
+ * ../shared/data/deeppcb --out DIR --train-limit 200 --preset fine`, and `fast` for comparison):
+ * deeppcb image / pixel AUROC 72.1 / 85.7 against 56.0 / 71.4, at a fit of 66.6 s against 8.8 s
+ * and 69.2 ms against 13.2 ms mean latency. A smaller bank (0.25 %) fitted faster but lost
+ * accuracy in a one-off comparison ("What moved PatchCore's AUROC"), so fine keeps a 1 % bank.
  */
 export const PRESET_INPUT_SIZE: Partial<Record<PresetName, Partial<Record<PatchCoreBackboneId, number>>>> = {
   fine: { mobilenet_v2: 448, inception_v3: 448 },

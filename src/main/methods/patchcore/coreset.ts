@@ -1,11 +1,13 @@
 // Approximate greedy k-center coreset (PatchCore, "ApproximateGreedyCoresetSampler"), on vectors
 // already projected to a low fixed dimension (128) by the feature graph.
 //
-// Measured on real patch features (deeppcb, MobileNetV2, 128-d): the covering radius shrinks
+// Profiled on real patch features (deeppcb, MobileNetV2, 128-d; docs/benchmarks.md "Coreset: what
+// changed and why", a one-off profile of the loop this replaced): the covering radius shrinks
 // slowly (r² 400 → 58 over 1 400 picks of 141 k points), so triangle-inequality pruning cut almost
 // nothing (a new centre was within 2·r of ~80 % of the clusters) and the old loop streamed the
-// whole n×dim float matrix once per pick: memory-bound, 239 s at 1 000 images. The work is now
-// arranged so that the same greedy runs as a few large GEMMs:
+// whole n×dim float matrix once per pick: memory-bound (its 1 000-image fit: "Fitting 1000
+// images", same document). The work is now arranged so that the same greedy runs as a few large
+// GEMMs:
 //
 // 1. The projected vectors are quantised once to int8 on one common scale (distances keep their
 //    geometry up to the grid step). On that grid every squared distance, dot product and norm is an

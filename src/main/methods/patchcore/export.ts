@@ -4,6 +4,7 @@ import { parseModel, serializeModel } from '../../onnx/serialize';
 import type { ModelJson } from '../../models/schema';
 import {
   buildModelJson as buildPackageJson,
+  isUnitRange,
   writePackage,
   type ExportOptions as PackageExportOptions,
 } from '../common';
@@ -43,6 +44,7 @@ export function patchcoreDeviations(model: FittedPatchCore): string[] {
       : `resize ${p.resize} + centre crop ${p.crop} (paper: 256 + 224)`,
     'features kept at full tap width and concatenated (no adaptive mean pooling to 1024-d)',
   ];
+  if (isUnitRange(p)) out.push('input in [0, 1] without ImageNet mean/std (what the bundled weights expect)');
   if (cfg.reduceDim > 0)
     out.push(
       `features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`,

@@ -1,8 +1,9 @@
 // Bank size from the data for presets with a latency budget (the default `fast`).
 //
-// A fixed 1 % of the training patches is too small a bank for small training sets (36 images:
-// 282 rows, image AUROC 0.936 against 0.978 for `accurate`'s 10 %) and larger than the latency
-// target allows for large ones (1 000 images: 7 056 rows). Scoring costs one multiply-add per
+// A fixed 1 % of the training patches is too small a bank for small training sets (36 images of
+// 28×28 patches: 282 rows) and larger than the latency target allows for large ones (1 000 images:
+// 7 056 rows). The AUROC of the budgeted bank against `accurate`'s 10 %: docs/benchmarks.md
+// "Default preset: bank from a scoring budget". Scoring costs one multiply-add per
 // bank row and feature dim for every patch, so the preset states that product as its budget
 // (`bankBudget`) and the bank takes as many rows as it pays for, never more than `accurate`'s 10 %
 // of the patches (beyond that more rows of the same images add little).

@@ -11,6 +11,7 @@ function stpmDeviations(m: FittedStpm): string[] {
     `teacher ${m.backboneId} (bundled nsfwjs ImageNet layers, BatchNorm folded) instead of ResNet18, taps ${m.taps.map((t) => t.name).join(', ')}`,
     'student = the teacher graph up to the last tap with a BatchNorm after every convolution, randomly initialised',
     'input in [0, 1] without ImageNet mean/std (what the nsfwjs weights expect)',
+    `the ${m.validationImageCount} held-out good images that choose the kept epoch also set the score normalisation (min/max)`,
   ];
   if (c.epochs !== 100 || c.batchSize !== 32)
     out.push(

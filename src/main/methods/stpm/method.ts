@@ -44,8 +44,10 @@ export const stpmMethod: AnomalyMethod = {
         'A short SGD schedule (8 epochs, batch 8) sized for a 2-core CPU: trains less than the paper; see docs/benchmarks.md "STPM".',
       backbone: 'mobilenet_v2',
       wizard: true,
-      // docs/benchmarks.md STPM: a batch-8 step took 2.5 s (load 4.8), i.e. 8 epochs ≈ 2.5 s per
-      // training image; calibration ≈ 200 ms per image; graph build and sessions ≈ 10 s.
+      // docs/benchmarks.md "STPM": one batch-8 step took 2.5 s at load 4.8 (a throwaway script, not
+      // re-runnable), i.e. 8 epochs ≈ 2.5 s per training image. The full fit measured by command
+      // (`npx tsx src/main/methods/stpm/bench.ts ../shared/data/magnetic_tile 200 200 station
+      // '{"epochs":8}'`, load 11–21) calibrated 40 images in 8 s (≈ 200 ms each); fixedMs is a guess.
       prior: { perImageMs: 2500, fixedMs: 10000, scoreMs: 200 },
       memoryBytes: (n) => featureBytes('station', n),
     },

@@ -1,6 +1,6 @@
 // STPM (student–teacher feature pyramid matching) configuration, presets and results. Recipe:
 // docs/methods.md "STPM"; deviations (teacher network and taps, station preset) are recorded in
-// model.json params.
+// model.json `deviations`.
 import type { Calibration } from '../common';
 import type { MethodFitResult, MethodProgress } from '../types';
 

@@ -13,6 +13,7 @@ function stpm2Deviations(m: FittedStpm2): string[] {
     'spatial attention pools channel mean and channel root-mean-square (the engine has no ReduceMax gradient), not mean and max',
     "pair 2's synthetic anomalies: the station's DRAEM-style generator with the image itself as texture source (no DTD textures offline), half the samples left clean",
     'combination: per pair the STPM product map divided by that pair’s mean calibration score, then the mean of the two pairs; score = max',
+    'score normalisation: min/max of the held-out good images',
   ];
   const c1 = m.pair1.config;
   if (c1.epochs !== 100 || c1.batchSize !== 32)

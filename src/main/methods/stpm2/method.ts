@@ -39,7 +39,9 @@ export const stpm2Method: AnomalyMethod = {
       backbone: 'mobilenet_v2',
       wizard: true,
       // docs/benchmarks.md "Two-pair STPM": the default station fit of 40 magnetic_tile images took
-      // 358 s at load 7.2 (≈ 9 s per image, pair 2 ≈ 85 % of it); scoring runs both networks.
+      // 358 s at load 7.2 (≈ 9 s per image, pair 2 ≈ 85 % of it; `npx tsx
+      // src/main/methods/stpm2/bench.ts ../shared/data/magnetic_tile 40 80 station`); scoring runs
+      // both networks.
       prior: { perImageMs: 9000, fixedMs: 10000, scoreMs: 600 },
       memoryBytes: (n) => featureBytes('station', n),
     },
