@@ -110,6 +110,24 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   let lastReport = 0;
   const epochLosses: number[] = [];
   const interval = o.progressIntervalMs ?? 250;
+  const resumedAt = curve.snapshot().train.at(-1);
+  if (resumedFromStep !== null && resumedAt && o.onProgress) {
+    // A resumed run shows where it continues from (curve, step, provider) before its first step.
+    const resumedEpoch = Math.min(o.epochs - 1, Math.floor(trainer.step / o.stepsPerEpoch));
+    o.onProgress({
+      stage: 'train',
+      epoch: resumedEpoch,
+      epochs: o.epochs,
+      step: trainer.step,
+      totalSteps: total,
+      loss: resumedAt.loss,
+      epochLoss: resumedAt.loss,
+      lr: o.lr(resumedEpoch),
+      etaMs: null,
+      curve: curve.snapshot(),
+      device,
+    });
+  }
   while (trainer.step < total) {
     const epoch = Math.floor(trainer.step / o.stepsPerEpoch);
     const lr = o.lr(epoch);

@@ -318,7 +318,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
       },
       opts.student,
     ),
-    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads, providerOrder: opts.providerOrder },
   );
   const shapes = new Map<string, number[]>(
     [...trainer.graph.params, ...trainer.graph.buffers].map((p) => [p.name, p.shape]),
