@@ -375,6 +375,8 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
             epoch,
             epochs: cfg.epochs,
             loss: p.epochLoss,
+            curve: p.curve,
+            device: p.device,
           }),
       });
       epochLosses.push(res.epochLosses.at(-1) ?? NaN);
