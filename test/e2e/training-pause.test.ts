@@ -79,17 +79,18 @@ describe('training pause and resume across a station restart (headless, Chromium
     await page.check('input[name="method"][value="dfr"]');
     await page.click('[data-testid="preset-fast"]');
     await page.click('[data-testid="training-start"]');
-    // Pause once a training step has been reported (before it the job is extracting features).
-    await until('a training step', async () => {
+    // Pause a few training steps in (before them the job is extracting features), so the curve
+    // that must survive the restart has points to draw.
+    await until('three training steps', async () => {
       const j = await rpc<TrainingJobDto | null>(s.url, 'training.status', {});
       if (j && !['preparing', 'fitting'].includes(j.state)) throw new Error(`job ended early: ${j.state}`);
-      return j?.progress.stage === 'train' && j.progress.done >= 1;
+      return j?.progress.stage === 'train' && j.progress.done >= 3;
     });
     await page.click('[data-testid="training-pause"]');
     await waitForText(page.locator('[data-testid="training-paused"]'), /checkpoint/, 60_000);
     paused = (await rpc<TrainingJobDto | null>(s.url, 'training.status', {}))!;
     expect(paused.state).toBe('paused');
-    expect(paused.paused?.step).toBeGreaterThanOrEqual(1);
+    expect(paused.paused?.step).toBeGreaterThanOrEqual(3);
     await waitForText(page.locator('[data-testid="training-stage"]'), new RegExp(`Paused after step ${paused.paused!.step} of`));
     await waitForText(page.locator('[data-testid="training-device"]'), /Training runs on the CPU \(cpu\)/);
     expect(await page.locator('[data-testid="training-device-skipped"] li').count()).toBe(4);

@@ -772,7 +772,7 @@ function TrainingStep({
             </button>
             <button
               type="button"
-              className="btn btn-stop"
+              className="btn"
               disabled={pauseAction !== null}
               data-testid="training-discard-paused"
               onClick={() => act('discard', 'Could not discard')}
