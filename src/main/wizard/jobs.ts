@@ -137,7 +137,7 @@ export class TrainingJobs {
     for (const name of names.sort().reverse()) {
       const staging = join(this.workDir(), name);
       const rec = this.job ? null : await readPausedRecord(staging);
-      if (!rec || !findMethod(rec.dto.method)) {
+      if (!rec || rec.dto.id !== name || !findMethod(rec.dto.method)) {
         await fsp.rm(staging, { recursive: true, force: true });
         continue;
       }
