@@ -123,9 +123,11 @@ describe('training loop: validation, best checkpoint, curves, prefetch', () => {
     // Counted from the checkpoint: a restart from scratch would report step 1 first and run 20 steps.
     expect(resumed.res.resumedFromStep).toBe(8);
     expect(resumed.res.steps).toBe(12);
-    expect(resumed.reports[0]).toBe(8);
-    expect(resumed.reports.slice(1)).toEqual(Array.from({ length: 12 }, (_, i) => i + 9));
+    expect(resumed.reports).toEqual(Array.from({ length: 12 }, (_, i) => i + 9));
     expect(resumed.step).toBe(20);
+    // Every epoch's mean loss, the one paused in the middle (steps 6–8 before, 9–10 after) included.
+    expect(resumed.res.epochLosses).toHaveLength(4);
+    straight.res.epochLosses.forEach((l, i) => expect(resumed.res.epochLosses[i]).toBeCloseTo(l, 6));
     expect(resumed.res.curve.train.map((p) => p.step)).toEqual(straight.res.curve.train.map((p) => p.step));
     straight.res.curve.train.forEach((p, i) => expect(resumed.res.curve.train[i].loss).toBeCloseTo(p.loss, 6));
     for (const [name, v] of straight.weights) {
