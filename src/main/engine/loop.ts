@@ -143,6 +143,23 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       if (o.shouldCancel?.()) {
         await next?.catch(() => undefined);
         save();
+        // The step the checkpoint holds, reported exactly (throttled reports may lag behind it).
+        const c = curve.snapshot();
+        const lastLoss = c.train.at(-1)?.loss;
+        if (o.onProgress && lastLoss !== undefined && trainer.step > startStep)
+          o.onProgress({
+            stage: 'train',
+            epoch,
+            epochs: o.epochs,
+            step: trainer.step,
+            totalSteps: total,
+            loss: lastLoss,
+            epochLoss: count > 0 ? sum / count : lastLoss,
+            lr,
+            etaMs: null,
+            curve: c,
+            device,
+          });
         throw new CancelledError();
       }
       const current = next ?? fetch(s);

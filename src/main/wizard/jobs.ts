@@ -531,6 +531,7 @@ export class TrainingJobs {
     job.pausing = null;
     job.cancelled = false;
     job.dto.state = 'preparing';
+    job.dto.progress = progressOf('preparing', 0, 1, null, null);
     job.dto.paused = null;
     job.dto.finishedAt = null;
     job.t0 = performance.now();
