@@ -442,6 +442,10 @@ export const requestSchemas = {
   /** The current (or last) job; null when none ran since the station started. */
   'training.status': z.object({}).strict(),
   'training.cancel': z.object({ jobId, actor }).strict(),
+  /** Stops a training at its next step with a checkpoint; the job survives a station restart. */
+  'training.pause': z.object({ jobId, actor, reason: reason.optional() }).strict(),
+  /** Continues a paused job from its checkpoint. */
+  'training.resume': z.object({ jobId, actor, reason: reason.optional() }).strict(),
   /** Calibration of a finished job at a target false-reject rate (and optionally fixed T1/T2). */
   'training.calibrate': z
     .object({
@@ -599,6 +603,8 @@ export interface ApiResults extends FleetResults {
   'training.start': TrainingJobDto;
   'training.status': TrainingJobDto | null;
   'training.cancel': TrainingJobDto;
+  'training.pause': TrainingJobDto;
+  'training.resume': TrainingJobDto;
   'training.calibrate': CalibrationReport;
   'training.save': ModelVersionDto;
   'training.discard': TrainingJobDto;

@@ -104,7 +104,17 @@ export interface TrainingEstimate {
 // ---------- Jobs ----------
 
 export type TrainingJobState =
-  'preparing' | 'fitting' | 'calibrating' | 'ready' | 'saved' | 'failed' | 'cancelled';
+  'preparing' | 'fitting' | 'paused' | 'calibrating' | 'ready' | 'saved' | 'failed' | 'cancelled';
+
+/** A paused job: who paused it, why, and the optimizer step its checkpoint holds. */
+export interface TrainingPause {
+  at: string;
+  by: string;
+  reason: string;
+  /** Completed training steps when it stopped (null: paused before the first step was reported). */
+  step: number | null;
+  totalSteps: number | null;
+}
 
 export interface TrainingProgress {
   /** preparing | features | coreset | bank | calibrate | export | scoring */
@@ -143,6 +153,10 @@ export interface TrainingJobDto {
   lossCurve?: LossCurve | null;
   /** Methods that train with the engine: where the training step ran. */
   device?: TrainingDevice | null;
+  /** The method trains by gradient steps, so the job can be paused and resumed (PatchCore cannot). */
+  pausable?: boolean;
+  /** Set while the job is paused (it survives a station restart). */
+  paused?: TrainingPause | null;
 }
 
 // ---------- Engine training ----------

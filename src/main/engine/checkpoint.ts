@@ -2,7 +2,16 @@
 // one binary file, written to a temporary file and renamed so a crash mid-write never leaves a
 // truncated checkpoint in place of the last good one.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 const MAGIC = 'ISCKPT01';
@@ -48,7 +57,18 @@ export function writeCheckpoint(path: string, data: CheckpointData): void {
   len.writeUInt32LE(json.length, 0);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([Buffer.from(MAGIC, 'ascii'), len, json, bodyBytes]));
+  // fsync before the rename: otherwise a power cut can leave the new name pointing at blocks the
+  // file system never wrote, and the previous checkpoint is already gone.
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const part of [Buffer.from(MAGIC, 'ascii'), len, json, bodyBytes]) {
+      let off = 0;
+      while (off < part.length) off += writeSync(fd, part, off, part.length - off);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 

@@ -64,7 +64,11 @@ export interface TrainLoopOptions {
 }
 
 export interface TrainLoopResult {
-  /** Mean loss of each epoch run in this call (epochs before a resume point are not included). */
+  /**
+   * Mean loss of each epoch, those before a resume point included (they travel in the checkpoint,
+   * with the running sum of an epoch paused in the middle), so a resumed run reports what an
+   * uninterrupted one would.
+   */
   epochLosses: number[];
   resumedFromStep: number | null;
   steps: number;
@@ -80,6 +84,10 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   const total = o.epochs * o.stepsPerEpoch;
   let resumedFromStep: number | null = null;
   const curve = new LossCurveRecorder();
+  const epochLosses: number[] = [];
+  // The current epoch's loss sum and step count (restored when a pause fell mid-epoch).
+  let sum = 0;
+  let count = 0;
   if (o.checkpoint && existsSync(o.checkpoint.path)) {
     const meta = trainer.loadCheckpoint(o.checkpoint.path);
     if (meta.key !== o.checkpoint.key) {
@@ -89,12 +97,24 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
     }
     resumedFromStep = trainer.step;
     curve.restore(meta.curve);
+    const saved = meta.epochLosses;
+    if (Array.isArray(saved) && saved.every((v) => typeof v === 'number')) epochLosses.push(...saved);
+    if (typeof meta.epochSum === 'number' && typeof meta.epochCount === 'number') {
+      sum = meta.epochSum;
+      count = meta.epochCount;
+    }
   }
   const device: TrainingDevice = { provider: trainer.provider, skipped: trainer.skippedProviders };
   // The curve travels in the checkpoint, so a run resumed after a restart keeps its history.
   const save = () =>
     o.checkpoint &&
-    trainer.saveCheckpoint(o.checkpoint.path, { key: o.checkpoint.key, curve: curve.snapshot() });
+    trainer.saveCheckpoint(o.checkpoint.path, {
+      key: o.checkpoint.key,
+      curve: curve.snapshot(),
+      epochLosses,
+      epochSum: sum,
+      epochCount: count,
+    });
   const validate = async (epoch: number) => {
     const v = o.validate;
     if (!v) return;
@@ -108,13 +128,14 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   const t0 = performance.now();
   const startStep = trainer.step;
   let lastReport = 0;
-  const epochLosses: number[] = [];
   const interval = o.progressIntervalMs ?? 250;
   while (trainer.step < total) {
     const epoch = Math.floor(trainer.step / o.stepsPerEpoch);
     const lr = o.lr(epoch);
-    let sum = 0;
-    let count = 0;
+    if (trainer.step % o.stepsPerEpoch === 0) {
+      sum = 0;
+      count = 0;
+    }
     // Prefetch: the next batch is prepared (decoded, augmented) while the current step runs.
     let next: Promise<Record<string, Float32Array>> | null = null;
     const fetch = (s: number) => Promise.resolve(o.batch(epoch, s));
@@ -122,6 +143,23 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       if (o.shouldCancel?.()) {
         await next?.catch(() => undefined);
         save();
+        // The step the checkpoint holds, reported exactly (throttled reports may lag behind it).
+        const c = curve.snapshot();
+        const lastLoss = c.train.at(-1)?.loss;
+        if (o.onProgress && lastLoss !== undefined && trainer.step > startStep)
+          o.onProgress({
+            stage: 'train',
+            epoch,
+            epochs: o.epochs,
+            step: trainer.step,
+            totalSteps: total,
+            loss: lastLoss,
+            epochLoss: count > 0 ? sum / count : lastLoss,
+            lr,
+            etaMs: null,
+            curve: c,
+            device,
+          });
         throw new CancelledError();
       }
       const current = next ?? fetch(s);

@@ -4,6 +4,7 @@ import type { JobHandle, WorkerEntry } from '../jobs/worker-job';
 import type { LossCurve, TrainingDevice } from '@shared/training';
 import type { PreprocessSpec } from '../models/preprocess';
 import type { ModelJson } from '../models/schema';
+import type { ProviderName } from '../runtime';
 
 export interface TapSpec {
   /** Output name of the tap in the backbone graph. */
@@ -88,6 +89,11 @@ export interface MethodFitRequest {
   centerCrop?: boolean;
   /** Merged into model.json metrics. */
   metrics?: Record<string, unknown>;
+  /**
+   * Execution providers a training step tries, in order (the wizard passes inference's order from
+   * Settings → Inference runtime); default: the engine's (cuda → dml → coreml → webgpu → cpu).
+   */
+  providerOrder?: ProviderName[];
   /** Method-specific config overrides (the conformance test's `testConfig`). */
   config?: Record<string, unknown>;
 }

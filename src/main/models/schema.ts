@@ -64,6 +64,17 @@ export const modelJsonSchema = z.object({
     imageCount: z.number().int().nonnegative(),
     calibrationCount: z.number().int().nonnegative(),
     calibrationSource: z.string().optional(),
+    /**
+     * Methods that train on the engine: the execution provider that ran the training step and why
+     * each one before it in the order was skipped. Packages written before it was recorded lack it.
+     */
+    device: z
+      .object({
+        provider: z.string().min(1),
+        skipped: z.array(z.object({ name: z.string().min(1), reason: z.string() }).strict()),
+      })
+      .strict()
+      .optional(),
   }),
   createdAt: z.iso.datetime(),
   metrics: z.record(z.string(), z.unknown()).default({}),

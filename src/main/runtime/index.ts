@@ -8,6 +8,16 @@ import { serializeModel } from '../onnx/serialize';
 export type ProviderName = ExecutionProviderInfo['name'];
 export const DEFAULT_PROVIDER_ORDER: ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 
+/**
+ * The order a training step tries providers in: inference's (Settings → Inference runtime), so a
+ * station that infers on its GPU trains there too, with the CPU appended when the order leaves
+ * it out, so a fit falls back rather than fails when no GPU provider works.
+ */
+export function trainingProviderOrder(inferenceOrder: readonly ProviderName[]): ProviderName[] {
+  const order = inferenceOrder.filter((n, i) => inferenceOrder.indexOf(n) === i);
+  return order.includes('cpu') ? order : [...order, 'cpu'];
+}
+
 export interface CreateSessionOptions {
   providerOrder?: ProviderName[];
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';

@@ -30,6 +30,14 @@ import { CostModel, cacheDirOf, findMethod, splitCounts } from './methods';
 import { scanTrainingFolders, type ScannedImage } from './scan';
 import { DomainError } from '../util/errors';
 import { createRng } from '../util/rng';
+import { trainingProviderOrder } from '../runtime';
+import {
+  PauseRefused,
+  pauseRefusal,
+  readPausedRecord,
+  removePausedRecord,
+  writePausedRecord,
+} from './paused-jobs';
 
 export interface TrainingDeps {
   dataDir: string;
@@ -66,6 +74,9 @@ export interface SaveRequest {
   notes?: string;
 }
 
+/** How long a pausing worker may take to reach its step boundary and write its checkpoint. */
+const PAUSE_GRACE_MS = 120_000;
+
 const STAGE_LABEL: Record<string, string> = {
   preparing: 'Preparing the backbone',
   features: 'Extracting features of the good images',
@@ -94,8 +105,10 @@ interface Job {
   heldOut: ScannedImage[];
   defects: ScannedImage[];
   masks: Map<string, string>;
-  run: { result: Promise<void>; cancel(): void } | null;
+  run: { result: Promise<void>; cancel(graceMs?: number): void } | null;
   cancelled: boolean;
+  /** Set by pause(): the worker's stop is a pause (checkpoint and staging kept), not a cancel. */
+  pausing: { by: string; reason: string } | null;
   /** Settles when the job stops working (ready, failed or cancelled) and its files are final. */
   done: Promise<void>;
   calibration: CalibrationData | null;
@@ -115,9 +128,37 @@ export class TrainingJobs {
     this.costs = new CostModel(deps.settings);
   }
 
-  /** Staging folders of a previous process that died mid-job are never valid; drop them. */
+  /**
+   * Staging folders of a previous process that died mid-job are never valid; drop them. A paused
+   * job's folder (its record beside its checkpoint) is kept and becomes the current job again.
+   */
   async cleanLeftovers(): Promise<void> {
-    await fsp.rm(this.workDir(), { recursive: true, force: true });
+    const names = await fsp.readdir(this.workDir()).catch(() => [] as string[]);
+    for (const name of names.sort().reverse()) {
+      const staging = join(this.workDir(), name);
+      const rec = this.job ? null : await readPausedRecord(staging);
+      if (!rec || rec.dto.id !== name || !findMethod(rec.dto.method)) {
+        await fsp.rm(staging, { recursive: true, force: true });
+        continue;
+      }
+      this.job = {
+        dto: { ...rec.dto, progress: { ...rec.dto.progress, etaMs: null }, error: null },
+        staging,
+        fit: rec.fit,
+        heldOut: rec.heldOut,
+        defects: rec.defects,
+        masks: new Map(rec.masks),
+        run: null,
+        cancelled: false,
+        pausing: null,
+        done: Promise.resolve(),
+        calibration: null,
+        productId: rec.productId,
+        t0: performance.now(),
+        firstFeatureAt: null,
+        fitEndedAt: null,
+      };
+    }
   }
 
   private workDir(): string {
@@ -134,6 +175,7 @@ export class TrainingJobs {
   }
 
   async start(req: StartRequest): Promise<TrainingJobDto> {
+    this.refuseWhilePaused();
     const method = findMethod(req.method);
     if (!method) throw new DomainError('invalid', `Unknown training method "${req.method}".`);
     const availability = method.availability();
@@ -188,6 +230,7 @@ export class TrainingJobs {
         error: null,
         savedAs: null,
         actor: req.actor,
+        pausable: pauseRefusal(method, 'fitting') === null,
       },
       staging,
       fit,
@@ -196,6 +239,7 @@ export class TrainingJobs {
       masks: scan.defects?.masks ?? new Map(),
       run: null,
       cancelled: false,
+      pausing: null,
       done: Promise.resolve(),
       calibration: null,
       productId: this.deps.productOf?.() ?? null,
@@ -231,6 +275,7 @@ export class TrainingJobs {
           backbone,
           background: true,
           metrics: { wizard: { preset: presetId } },
+          providerOrder: trainingProviderOrder(this.deps.settings.get().providerOrder),
         },
         (p) => {
           if (job.cancelled) return;
@@ -241,9 +286,14 @@ export class TrainingJobs {
           this.publish(job, true);
         },
       );
-      job.run = { result: handle.result.then(() => undefined), cancel: () => handle.cancel(2000) };
+      job.run = {
+        result: handle.result.then(() => undefined),
+        cancel: (graceMs = 2000) => handle.cancel(graceMs),
+      };
       await job.run.result;
       job.run = null;
+      // The fit ended before it saw the pause: it goes on to calibration like any finished fit.
+      job.pausing = null;
       if (job.cancelled) throw new JobCancelledError();
       job.fitEndedAt = performance.now();
       job.dto.state = 'calibrating';
@@ -269,6 +319,10 @@ export class TrainingJobs {
       this.publish(job);
     } catch (err) {
       job.run = null;
+      if (job.pausing && !job.cancelled && err instanceof JobCancelledError) {
+        await this.enterPause(job, job.pausing);
+        return;
+      }
       await fsp.rm(job.staging, { recursive: true, force: true }).catch(() => undefined);
       if (job.cancelled || err instanceof JobCancelledError || err instanceof CalibrationCancelled) {
         job.dto.state = 'cancelled';
@@ -308,17 +362,18 @@ export class TrainingJobs {
       job.cancelled = true;
       job.run?.cancel();
       await job.done;
-    } else if (job.dto.state === 'ready') {
+    } else if (job.dto.state === 'ready' || job.dto.state === 'paused') {
       await this.discard(jobId);
     }
     return this.snapshot(job);
   }
 
-  /** Drops a finished, unsaved job and its staged package. */
+  /** Drops a finished, unsaved (or paused) job and its staged package or checkpoint. */
   async discard(jobId: string): Promise<TrainingJobDto> {
     const job = this.requireJob(jobId);
     if (['preparing', 'fitting', 'calibrating'].includes(job.dto.state)) return this.cancel(jobId);
-    if (job.dto.state === 'ready') {
+    if (job.dto.state === 'ready' || job.dto.state === 'paused') {
+      job.dto.paused = null;
       await fsp.rm(job.staging, { recursive: true, force: true });
       job.dto.state = 'cancelled';
       job.calibration = null;
@@ -442,6 +497,82 @@ export class TrainingJobs {
     } finally {
       this.saving = false;
     }
+  }
+
+  /**
+   * Stops a fitting job at its next training step: the method's loop writes its checkpoint
+   * (atomically) as it stops, and the job's record goes beside it, so the job survives a restart.
+   */
+  async pause(jobId: string, by: string, reason: string): Promise<TrainingJobDto> {
+    const job = this.requireJob(jobId);
+    const refusal = pauseRefusal(findMethod(job.dto.method), job.dto.state);
+    if (refusal) throw new PauseRefused(refusal);
+    job.pausing = { by, reason };
+    // Long enough for a slow step plus the checkpoint write; a worker terminated after it still
+    // leaves the last periodic checkpoint, which the resume continues from.
+    job.run?.cancel(PAUSE_GRACE_MS);
+    await job.done;
+    return this.snapshot(job);
+  }
+
+  /** Continues a paused job (this process or a restarted one): the fit resumes from its checkpoint. */
+  async resume(jobId: string): Promise<TrainingJobDto> {
+    const job = this.requireJob(jobId);
+    if (job.dto.state !== 'paused')
+      throw new PauseRefused(`The job is ${job.dto.state}; only a paused job can be resumed.`);
+    if (this.saving) throw new PauseRefused('A model is being saved; try again in a moment.');
+    const method = findMethod(job.dto.method);
+    if (!method) throw new PauseRefused(`This station has no method "${job.dto.method}" to resume with.`);
+    await removePausedRecord(job.staging);
+    job.pausing = null;
+    job.cancelled = false;
+    job.dto.state = 'preparing';
+    job.dto.progress = progressOf('preparing', 0, 1, null, null);
+    job.dto.paused = null;
+    job.dto.finishedAt = null;
+    job.t0 = performance.now();
+    job.firstFeatureAt = null;
+    job.done = this.execute(job, method.id, job.dto.preset);
+    this.publish(job);
+    return this.snapshot(job);
+  }
+
+  private async enterPause(job: Job, by: { by: string; reason: string }): Promise<void> {
+    const p = job.dto.progress;
+    job.pausing = null;
+    job.dto.state = 'paused';
+    job.dto.paused = {
+      at: new Date().toISOString(),
+      by: by.by,
+      reason: by.reason,
+      step: p.stage === 'train' ? p.done : null,
+      totalSteps: p.stage === 'train' ? p.total : null,
+    };
+    job.dto.progress = { ...p, etaMs: null };
+    job.dto.finishedAt = job.dto.paused.at;
+    try {
+      writePausedRecord(job.staging, {
+        version: 1,
+        dto: this.snapshot(job),
+        fit: job.fit,
+        heldOut: job.heldOut,
+        defects: job.defects,
+        masks: [...job.masks],
+        productId: job.productId,
+      });
+    } catch (err) {
+      await fsp.rm(job.staging, { recursive: true, force: true }).catch(() => undefined);
+      job.dto.state = 'failed';
+      job.dto.paused = null;
+      job.dto.error = `Could not record the paused job: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.publish(job);
+  }
+
+  private refuseWhilePaused(): void {
+    const job = this.job;
+    if (job?.dto.state === 'paused')
+      throw new PauseRefused(`Training job ${job.dto.id} is paused: resume or discard it before starting another.`);
   }
 
   /** Stops a running job (station shutdown). */

@@ -25,11 +25,18 @@ export interface Harness {
 
 export const ADMIN_PASSWORD = 'admin-password-1';
 
-/** Signs in with the first administrator's one-time password and chooses ADMIN_PASSWORD. */
+/**
+ * Signs in with the first administrator's one-time password and chooses ADMIN_PASSWORD; a station
+ * reopened over a data directory whose administrator already did so signs in with ADMIN_PASSWORD.
+ */
 async function signInFirstAdmin(station: Station, client: StationClient): Promise<void> {
-  await client.call('auth.signIn', { name: 'admin', password: station.firstAdminPassword! });
+  if (!station.firstAdminPassword) {
+    await client.call('auth.signIn', { name: 'admin', password: ADMIN_PASSWORD });
+    return;
+  }
+  await client.call('auth.signIn', { name: 'admin', password: station.firstAdminPassword });
   await client.call('auth.changePassword', {
-    oldPassword: station.firstAdminPassword!,
+    oldPassword: station.firstAdminPassword,
     newPassword: ADMIN_PASSWORD,
   });
 }

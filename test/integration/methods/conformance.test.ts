@@ -14,6 +14,7 @@ import { METHODS } from '../../../src/main/methods/registry';
 import type { MethodProgress } from '../../../src/main/methods/types';
 import { loadModelPackage } from '../../../src/main/models/runner';
 import { modelJsonSchema, normaliseScore } from '../../../src/main/models/schema';
+import { DEFAULT_PROVIDER_ORDER } from '../../../src/main/runtime';
 import { crossValidateGoodRates } from '../../../src/main/wizard/cross-validate';
 import { synthesizeAnomaly } from '../../../src/main/synthetic';
 import { createRng } from '../../../src/main/util/rng';
@@ -108,6 +109,15 @@ describe.each(METHODS.map((m) => [m.id, m] as const))('method %s', (_id, method)
     expect(json.deviations.length).toBeGreaterThan(0);
     expect(json.training.imageCount).toBe(fitSet.length);
     expect(json.training.calibrationCount).toBe(calibrationSet.length);
+    // Methods that train on the engine say where the step ran: the first provider of the order
+    // that worked, each one before it skipped with its reason (here: the CPU, every GPU skipped).
+    if (method.needs.gradientTraining) {
+      const device = json.training.device;
+      if (!device) throw new Error(`${method.id} trains on the engine but model.json has no training.device`);
+      const tried = [...device.skipped.map((s) => s.name), device.provider];
+      expect(tried).toEqual(DEFAULT_PROVIDER_ORDER.slice(0, tried.length));
+      for (const s of device.skipped) expect(s.reason).toMatch(/\w{4}/);
+    } else expect(json.training.device).toBeUndefined();
 
     const runner = await loadModelPackage(out);
     try {

@@ -94,6 +94,52 @@ describe('training loop: validation, best checkpoint, curves, prefetch', () => {
     expect(resumed.curve.validation.map((p) => p.step)).toEqual([5, 10, 15]);
   });
 
+  it('pause → resume in a fresh trainer ends with the weights and optimiser state of an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loop-same-'));
+    const run = async (path: string, pauseAt: number | null) => {
+      const tr = await Trainer.create(graph(), { seed: 5, intraOpNumThreads: 1 });
+      const reports: number[] = [];
+      try {
+        const res = await runTrainingLoop({
+          trainer: tr,
+          epochs: 4,
+          stepsPerEpoch: 5,
+          batch: (e, s) => data(e * 5 + s),
+          // A schedule that changes with the epoch: a resume must pick up the right learning rate.
+          lr: (e) => (e < 2 ? 0.05 : 0.01),
+          checkpoint: { path, key: 'same' },
+          progressIntervalMs: 0,
+          onProgress: (p) => reports.push(p.step),
+          shouldCancel: () => pauseAt !== null && tr.step >= pauseAt,
+        });
+        return { res, reports, weights: tr.weights(), state: new Map(tr.state), step: tr.step };
+      } finally {
+        await tr.release();
+      }
+    };
+    const straight = await run(join(dir, 'straight.ckpt'), null);
+    await expect(run(join(dir, 'paused.ckpt'), 8)).rejects.toBeInstanceOf(CancelledError);
+    const resumed = await run(join(dir, 'paused.ckpt'), null);
+    // Counted from the checkpoint: a restart from scratch would report step 1 first and run 20 steps.
+    expect(resumed.res.resumedFromStep).toBe(8);
+    expect(resumed.res.steps).toBe(12);
+    expect(resumed.reports).toEqual(Array.from({ length: 12 }, (_, i) => i + 9));
+    expect(resumed.step).toBe(20);
+    // Every epoch's mean loss, the one paused in the middle (steps 6–8 before, 9–10 after) included.
+    expect(resumed.res.epochLosses).toHaveLength(4);
+    straight.res.epochLosses.forEach((l, i) => expect(resumed.res.epochLosses[i]).toBeCloseTo(l, 6));
+    expect(resumed.res.curve.train.map((p) => p.step)).toEqual(straight.res.curve.train.map((p) => p.step));
+    straight.res.curve.train.forEach((p, i) => expect(resumed.res.curve.train[i].loss).toBeCloseTo(p.loss, 6));
+    for (const [name, v] of straight.weights) {
+      const r = resumed.weights.get(name)!;
+      v.forEach((x, i) => expect(r[i]).toBeCloseTo(x, 6));
+    }
+    for (const [name, v] of straight.state) {
+      const r = resumed.state.get(name)!;
+      v.forEach((x, i) => expect(r[i]).toBeCloseTo(x, 6));
+    }
+  });
+
   it('prefetches: the batch for step s+1 is requested before step s finishes', async () => {
     const tr = await Trainer.create(graph(), { seed: 1, intraOpNumThreads: 1 });
     const events: string[] = [];

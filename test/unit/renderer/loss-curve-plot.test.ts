@@ -20,7 +20,8 @@ describe('TrainingCurves', () => {
     expect(html).toContain('data-testid="loss-curve-best"');
     expect(html).toContain('best 0.20 at step 20');
     expect(html).toContain('log scale');
-    expect(html).toContain('cuda: library not installed');
+    expect(html).toContain('Training runs on <strong>the CPU</strong> (cpu)');
+    expect(html).toContain('cuda not used: library not installed');
   });
 
   it('renders nothing without a curve or device, and no log scale for a narrow range', () => {

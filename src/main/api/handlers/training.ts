@@ -2,6 +2,7 @@
 import { ApiError, type ApiParsedRequest } from '@shared/api';
 import { FolderError, scanTrainingFolders } from '../../wizard/scan';
 import { findMethod } from '../../wizard/methods';
+import { PauseRefused } from '../../wizard/paused-jobs';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
@@ -14,6 +15,8 @@ export function trainingHandlers(
   | 'training.start'
   | 'training.status'
   | 'training.cancel'
+  | 'training.pause'
+  | 'training.resume'
   | 'training.calibrate'
   | 'training.save'
   | 'training.discard'
@@ -80,6 +83,37 @@ export function trainingHandlers(
       }
       return job;
     },
+    'training.pause': async (req: ApiParsedRequest<'training.pause'>) => {
+      const reason = req.reason ?? 'paused from the wizard';
+      const job = await refusedAsConflict(() => training.pause(req.jobId, req.actor, reason));
+      if (job.state !== 'paused') {
+        // The fit finished before it reached a step boundary: nothing was paused.
+        throw new ApiError('conflict', `The training finished before it could pause; the job is ${job.state}.`);
+      }
+      audit.append({
+        actor: req.actor,
+        action: 'training.pause',
+        entity: `training:${job.id}`,
+        oldValue: 'fitting',
+        newValue: JSON.stringify({ state: job.state, step: job.paused?.step, totalSteps: job.paused?.totalSteps }),
+        reason,
+      });
+      return job;
+    },
+    'training.resume': async (req: ApiParsedRequest<'training.resume'>) => {
+      const reason = req.reason ?? 'resumed from the wizard';
+      const before = training.current();
+      const job = await refusedAsConflict(() => training.resume(req.jobId));
+      audit.append({
+        actor: req.actor,
+        action: 'training.resume',
+        entity: `training:${job.id}`,
+        oldValue: JSON.stringify({ state: 'paused', step: before?.paused?.step ?? null }),
+        newValue: job.state,
+        reason,
+      });
+      return job;
+    },
     'training.calibrate': (req: ApiParsedRequest<'training.calibrate'>) =>
       training.calibration(req.jobId, {
         targetFalseRejectRate: req.targetFalseRejectRate,
@@ -98,4 +132,14 @@ export function trainingHandlers(
     },
     'training.discard': (req: ApiParsedRequest<'training.discard'>) => training.discard(req.jobId),
   };
+}
+
+/** A pause or resume the job's state does not allow is the caller's conflict, said in words. */
+async function refusedAsConflict<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof PauseRefused) throw new ApiError('conflict', err.message);
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 // The options every method's fit takes (a method's own options extend them).
 import type { ImageInput } from '../../models/preprocess';
+import type { ProviderName } from '../../runtime';
 
 export interface FitOptions<Preset extends string, Config, Progress> {
   /** Good images to fit on. */
@@ -10,6 +11,11 @@ export interface FitOptions<Preset extends string, Config, Progress> {
   config?: Partial<Config>;
   /** Training checkpoint (methods that train): resumed from when present and from the same run. */
   checkpointPath?: string;
+  /**
+   * Execution providers the training step tries, in order (the station passes inference's order
+   * from Settings, see trainingProviderOrder); default: the engine's own (cuda … cpu).
+   */
+  providerOrder?: ProviderName[];
   onProgress?: (p: Progress) => void;
   shouldCancel?: () => boolean;
 }

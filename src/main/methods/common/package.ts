@@ -2,6 +2,7 @@
 // every method fills and the writer that never leaves half a file for a reader to find.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TrainingDevice } from '@shared/training';
 import { modelJsonSchema, type ModelJson } from '../../models/schema';
 import { minmaxNormalisation, type Calibration } from './calibration';
 
@@ -14,6 +15,8 @@ export interface ExportOptions {
   createdAt?: Date;
   /** Recorded as params.preset (older packages lack it: AnomalyMethod.presetOf). */
   preset?: string;
+  /** Where the training step ran (methods that train on the engine): model.json training.device. */
+  device?: TrainingDevice;
 }
 
 /** model.json `input` of a graph with input `input` [N, 3, size, size], RGB. */
@@ -84,6 +87,7 @@ export function buildModelJson(e: PackageEnvelope, opts: Omit<ExportOptions, 'pr
       imageCount: e.trainImageCount,
       calibrationCount: cal.count,
       calibrationSource: cal.source,
+      ...(opts.device ? { device: opts.device } : {}),
     },
     createdAt: (opts.createdAt ?? new Date()).toISOString(),
     metrics: {

@@ -21,13 +21,18 @@ export function trainedJobData<Preset extends string, Config>(
     config: req.config as Partial<Config> | undefined,
     cacheDir: req.cacheDir,
     outDir: req.outDir,
+    providerOrder: req.providerOrder,
     export: { preset: req.preset, metrics: req.metrics },
   };
 }
 
 /** Availability of a method that trains on this station's engine: wherever ONNX Runtime runs. */
 export function trainsOnEngine(): { available: boolean; reason: string } {
-  return { available: true, reason: "Trains on this station's engine (ONNX Runtime, CPU or GPU)." };
+  return {
+    available: true,
+    reason:
+      "Trains on this station's engine (ONNX Runtime) with the provider order of Settings → Inference runtime: a GPU when one works here, the CPU otherwise.",
+  };
 }
 
 /** resolveBackbone of a method that converts its own networks (or has none) at fit time. */

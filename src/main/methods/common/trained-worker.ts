@@ -5,6 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAsWorkerJob } from '../../jobs/worker-job';
 import type { ModelJson } from '../../models/schema';
+import type { ProviderName } from '../../runtime';
+import type { TrainingDevice } from '@shared/training';
 import type { MethodFitResult, MethodProgress } from '../types';
 import type { ExportOptions } from './package';
 
@@ -19,6 +21,8 @@ export interface TrainedFitJobData<Preset extends string, Config> {
   outDir: string;
   /** Resume file; default <outDir>/.<method>-train.ckpt, deleted after a successful export. */
   checkpointPath?: string;
+  /** Execution providers the training step tries, in order (inference's order from Settings). */
+  providerOrder?: ProviderName[];
   export?: ExportOptions;
 }
 
@@ -30,7 +34,7 @@ export interface TrainedFitResult extends MethodFitResult {
 /** What the worker hands a method's fit: the job's common inputs, the checkpoint, progress and cancel. */
 export type TrainedFitArgs<D extends TrainedFitJobData<string, unknown>> = Pick<
   D,
-  'images' | 'calibrationImages' | 'preset' | 'config'
+  'images' | 'calibrationImages' | 'preset' | 'config' | 'providerOrder'
 > & {
   checkpointPath: string;
   onProgress: (p: MethodProgress) => void;
@@ -60,20 +64,26 @@ export async function trainedFitJob<
   ctx: { progress: (p: MethodProgress) => void; isCancelled: () => boolean },
 ): Promise<R> {
   const checkpointPath = data.checkpointPath ?? join(data.outDir, `.${w.method}-train.ckpt`);
+  // The provider the training step ran on travels with its progress; model.json records it.
+  let device: TrainingDevice | undefined;
   const fitted = await w.fit(
     {
       images: data.images,
       calibrationImages: data.calibrationImages,
       preset: data.preset,
       config: data.config,
+      providerOrder: data.providerOrder,
       checkpointPath,
-      onProgress: ctx.progress,
+      onProgress: (p) => {
+        if (p.device) device = p.device;
+        ctx.progress(p);
+      },
       shouldCancel: ctx.isCancelled,
     },
     data,
   );
   ctx.progress({ stage: 'export', done: 0, total: 1, etaMs: null });
-  const exported = await w.exportTo(fitted, data);
+  const exported = await w.exportTo(fitted, { ...data, export: { ...data.export, device } });
   for (const f of w.checkpointFiles?.(checkpointPath) ?? [checkpointPath]) await rm(f, { force: true });
   ctx.progress({ stage: 'export', done: 1, total: 1, etaMs: 0 });
   const common: TrainedFitResult = {

@@ -181,6 +181,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
   const trainer = await Trainer.create(buildDfrTrainingStep(C, latentDim, batchRows), {
     seed: cfg.seed,
     intraOpNumThreads: cfg.intraOpNumThreads,
+    providerOrder: opts.providerOrder,
   });
   const fingerprint = await trainingFingerprint(fitImages);
   let epochLosses: number[];

@@ -90,7 +90,7 @@ export async function fitDraem(opts: FitDraemOptions): Promise<FittedDraem> {
   const { epochs, stepsPerEpoch } = draemSchedule(cfg, pixels.length);
   const trainer = await Trainer.create(
     buildDraemTrainingStep({ inputSize: S, recBase: cfg.recBase, discBase: cfg.discBase, batch: cfg.batch }),
-    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads, providerOrder: opts.providerOrder },
   );
   timings.graphMs = performance.now() - tTrain;
   const fingerprint = await trainingFingerprint(fitImages);

@@ -145,7 +145,7 @@ export async function fitOcrgan(opts: FitOcrganOptions): Promise<FittedOcrgan> {
   const stepsPerEpoch = Math.max(1, Math.floor(fitImages.length / B));
   const gan = await AlternatingTrainer.create(
     { d: buildDiscriminatorStep(cfg, B), g: buildGeneratorStep(cfg, B) },
-    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads, providerOrder: opts.providerOrder },
   );
   const first = gan.trainers.get('d')!;
   const device = { provider: first.provider, skipped: first.skippedProviders };

@@ -318,7 +318,7 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
       },
       opts.student,
     ),
-    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads },
+    { seed: cfg.seed, intraOpNumThreads: cfg.intraOpNumThreads, providerOrder: opts.providerOrder },
   );
   const shapes = new Map<string, number[]>(
     [...trainer.graph.params, ...trainer.graph.buffers].map((p) => [p.name, p.shape]),
@@ -375,6 +375,8 @@ export async function fitStpm(opts: FitStpmOptions): Promise<FittedStpm> {
             epoch,
             epochs: cfg.epochs,
             loss: p.epochLoss,
+            curve: p.curve,
+            device: p.device,
           }),
       });
       epochLosses.push(res.epochLosses.at(-1) ?? NaN);

@@ -63,6 +63,7 @@ export async function fitStpm2(opts: FitStpm2Options): Promise<FittedStpm2> {
     cacheDir: opts.cacheDir,
     teacher: opts.teacher,
     shouldCancel: opts.shouldCancel,
+    providerOrder: opts.providerOrder,
   };
   const pair1 = await fitStpm({
     ...common,

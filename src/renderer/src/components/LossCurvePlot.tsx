@@ -36,13 +36,35 @@ export function TrainingCurves({
   return (
     <div data-testid="training-curves">
       {curve ? <LossCurvePlot curve={curve} /> : null}
-      {device ? (
-        <p className="muted small" data-testid="training-device">
-          Training step runs on <strong>{device.provider}</strong>
-          {device.skipped.length
-            ? ` (not used: ${device.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`
-            : ''}
-        </p>
+      {device ? <TrainingDeviceLine device={device} /> : null}
+    </div>
+  );
+}
+
+const PROVIDER_LABEL: Record<string, string> = {
+  cuda: 'the GPU (CUDA)',
+  dml: 'the GPU (DirectML)',
+  coreml: 'CoreML',
+  webgpu: 'the GPU (WebGPU)',
+  cpu: 'the CPU',
+};
+
+/** Where the training step runs, and why each provider before it in the order was not used. */
+export function TrainingDeviceLine({ device }: { device: TrainingDevice }) {
+  return (
+    <div className="muted small training-device" data-testid="training-device">
+      <p>
+        Training runs on <strong>{PROVIDER_LABEL[device.provider] ?? device.provider}</strong> ({device.provider}
+        ), chosen by the provider order of Settings → Inference runtime.
+      </p>
+      {device.skipped.length ? (
+        <ul data-testid="training-device-skipped">
+          {device.skipped.map((s) => (
+            <li key={s.name}>
+              {s.name} not used: {s.reason}
+            </li>
+          ))}
+        </ul>
       ) : null}
     </div>
   );

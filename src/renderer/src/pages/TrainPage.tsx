@@ -76,7 +76,7 @@ export function TrainPage() {
       setJob(j);
       setGoodDir(j.goodDir);
       setDefectDir(j.defectDir ?? '');
-      if (RUNNING.includes(j.state)) setStep('training');
+      if (RUNNING.includes(j.state) || j.state === 'paused') setStep('training');
       else if (j.state === 'ready') setStep('calibration');
     }
   }
@@ -122,7 +122,8 @@ export function TrainPage() {
     }
   }
 
-  const running = job !== null && RUNNING.includes(job.state);
+  // A paused job holds the wizard like a running one: it is resumed or discarded first.
+  const running = job !== null && (RUNNING.includes(job.state) || job.state === 'paused');
   const reachable = (s: Step): boolean => {
     if (running) return s === 'training';
     switch (s) {
@@ -628,8 +629,24 @@ function TrainingStep({
   const [pushedModel, setPushedModel] = useState<string | null>(null);
   useEvent('station.state', (s) => setPushedModel(s.model?.id ?? null));
   const [cancelling, setCancelling] = useState(false);
+  const [pauseAction, setPauseAction] = useState<'pause' | 'resume' | 'discard' | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [errorTitle, setErrorTitle] = useState('Could not cancel');
   const running = RUNNING.includes(job.state);
+  const paused = job.state === 'paused' ? job.paused : null;
+  const act = (what: 'pause' | 'resume' | 'discard', title: string) => {
+    setPauseAction(what);
+    setError(null);
+    setErrorTitle(title);
+    const who = { jobId: job.id, actor: actor || 'operator' };
+    const call =
+      what === 'pause'
+        ? client.call('training.pause', who)
+        : what === 'resume'
+          ? client.call('training.resume', who)
+          : client.call('training.discard', who);
+    call.catch(setError).finally(() => setPauseAction(null));
+  };
   const liveModel = pushedModel ?? state.data?.model?.id ?? null;
   const pct = Math.round(job.progress.fraction * 100);
   return (
@@ -639,7 +656,15 @@ function TrainingStep({
       aside={
         <Pill
           tone={
-            job.state === 'failed' ? 'bad' : job.state === 'cancelled' ? 'neutral' : running ? 'info' : 'ok'
+            job.state === 'failed'
+              ? 'bad'
+              : job.state === 'cancelled'
+                ? 'neutral'
+                : job.state === 'paused'
+                  ? 'warn'
+                  : running
+                    ? 'info'
+                    : 'ok'
           }
           testId="training-state"
         >
@@ -654,7 +679,11 @@ function TrainingStep({
               ? job.progress.stageLabel
               : job.state === 'ready'
                 ? 'Done: calibration ready'
-                : job.state}
+                : paused
+                  ? paused.step !== null
+                    ? `Paused after step ${paused.step} of ${paused.totalSteps}`
+                    : 'Paused'
+                  : job.state}
           </strong>
           <span className="mono" data-testid="training-percent">
             {pct} %
@@ -705,13 +734,53 @@ function TrainingStep({
           Nothing was written: no model folder and no model version were created.
         </Notice>
       ) : null}
+      {paused ? (
+        <Notice tone="warn" title="Training paused" testId="training-paused">
+          Paused by {paused.by} at {new Date(paused.at).toLocaleString()} ({paused.reason})
+          {paused.step !== null ? `, after step ${paused.step} of ${paused.totalSteps}` : ''}. Its checkpoint
+          (weights, optimiser state, step and loss curve) is kept in the station&apos;s data folder, also
+          across a restart: Resume continues from it; Discard deletes it.
+        </Notice>
+      ) : null}
       {error ? (
-        <Notice tone="bad" title="Could not cancel">
+        <Notice tone="bad" title={errorTitle}>
           {describeError(error)}
         </Notice>
       ) : null}
       <div className="form-actions">
-        {running ? (
+        {job.state === 'fitting' && job.pausable ? (
+          <button
+            type="button"
+            className="btn"
+            disabled={pauseAction !== null || cancelling}
+            data-testid="training-pause"
+            onClick={() => act('pause', 'Could not pause')}
+          >
+            {pauseAction === 'pause' ? 'Pausing at the next step…' : 'Pause training'}
+          </button>
+        ) : null}
+        {paused ? (
+          <>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={pauseAction !== null}
+              data-testid="training-resume"
+              onClick={() => act('resume', 'Could not resume')}
+            >
+              {pauseAction === 'resume' ? 'Resuming…' : 'Resume training'}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={pauseAction !== null}
+              data-testid="training-discard-paused"
+              onClick={() => act('discard', 'Could not discard')}
+            >
+              <Icon name="cross" /> {pauseAction === 'discard' ? 'Discarding…' : 'Discard'}
+            </button>
+          </>
+        ) : running ? (
           <button
             type="button"
             className="btn btn-stop"
@@ -720,6 +789,7 @@ function TrainingStep({
             onClick={() => {
               setCancelling(true);
               setError(null);
+              setErrorTitle('Could not cancel');
               client
                 .call('training.cancel', { jobId: job.id, actor: actor || 'operator' })
                 .catch(setError)
