@@ -10,13 +10,14 @@ import { z } from 'zod';
 import type { TrainingJobDto } from '@shared/training';
 import type { AnomalyMethod } from '../methods/types';
 import type { ScannedImage } from './scan';
+import { DomainError } from '../util/errors';
 
 export const PAUSED_RECORD = 'paused-job.json';
 
-/** Why a pause or resume cannot happen, in words; the API answers it as a conflict. */
-export class PauseRefused extends Error {
+/** Why a pause or resume cannot happen, in words: the job's state does not allow it (a conflict). */
+export class PauseRefused extends DomainError {
   constructor(message: string) {
-    super(message);
+    super('conflict', message);
     this.name = 'PauseRefused';
   }
 }

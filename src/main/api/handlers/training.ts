@@ -2,7 +2,6 @@
 import { ApiError, type ApiParsedRequest } from '@shared/api';
 import { FolderError, scanTrainingFolders } from '../../wizard/scan';
 import { findMethod } from '../../wizard/methods';
-import { PauseRefused } from '../../wizard/paused-jobs';
 import type { ApiHandlers } from '../dispatch';
 import type { StationContext } from './context';
 
@@ -85,7 +84,7 @@ export function trainingHandlers(
     },
     'training.pause': async (req: ApiParsedRequest<'training.pause'>) => {
       const reason = req.reason ?? 'paused from the wizard';
-      const job = await refusedAsConflict(() => training.pause(req.jobId, req.actor, reason));
+      const job = await training.pause(req.jobId, req.actor, reason);
       if (job.state !== 'paused') {
         // The fit finished before it reached a step boundary: nothing was paused.
         throw new ApiError('conflict', `The training finished before it could pause; the job is ${job.state}.`);
@@ -103,7 +102,7 @@ export function trainingHandlers(
     'training.resume': async (req: ApiParsedRequest<'training.resume'>) => {
       const reason = req.reason ?? 'resumed from the wizard';
       const before = training.current();
-      const job = await refusedAsConflict(() => training.resume(req.jobId));
+      const job = await training.resume(req.jobId);
       audit.append({
         actor: req.actor,
         action: 'training.resume',
@@ -132,14 +131,4 @@ export function trainingHandlers(
     },
     'training.discard': (req: ApiParsedRequest<'training.discard'>) => training.discard(req.jobId),
   };
-}
-
-/** A pause or resume the job's state does not allow is the caller's conflict, said in words. */
-async function refusedAsConflict<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof PauseRefused) throw new ApiError('conflict', err.message);
-    throw err;
-  }
 }
