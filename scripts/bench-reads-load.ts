@@ -154,6 +154,7 @@ async function runStation(): Promise<void> {
     const busy = await window(station, seconds);
     load.send('stop');
     const reads = await loadDone;
+    load.kill(); // its IPC channel would keep this process alive after the figures are out
     await server.close();
     await station.close();
     rmSync(staticDir, { recursive: true, force: true });
