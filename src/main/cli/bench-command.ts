@@ -64,7 +64,7 @@ export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'measure backbones, the registered methods and the live loop; print markdown tables',
   usage: `Usage: station bench [SECTION|--only SECTION]… [--runs N] [--data-dir DIR] [--out FILE]   sections: ${SECTIONS.map((s) => s.name).join('|')}
-       station bench patchcore --json [--data-dir DIR] [--out FILE]   fit 200/1000 images, coreset, latency, live loop and GEMM ceiling as one JSON object
+       station bench patchcore --json [--data-dir DIR] [--out FILE]   fit 200/1000 images, coreset, latency, live loop (as fast as inspected, and paced at half that) and GEMM ceiling as one JSON object
        station bench engine [--json] [--profile] [--provider P]…   training step vs forward`,
   async run(argv) {
     if (argv[0] === 'engine') return runEngineBench(argv.slice(1), machineLine());
