@@ -129,6 +129,20 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
   const startStep = trainer.step;
   let lastReport = 0;
   const interval = o.progressIntervalMs ?? 250;
+  const report = (epoch: number, lr: number, loss: number, epochLoss: number, etaMs: number | null) =>
+    o.onProgress?.({
+      stage: 'train',
+      epoch,
+      epochs: o.epochs,
+      step: trainer.step,
+      totalSteps: total,
+      loss,
+      epochLoss,
+      lr,
+      etaMs,
+      curve: curve.snapshot(),
+      device,
+    });
   while (trainer.step < total) {
     const epoch = Math.floor(trainer.step / o.stepsPerEpoch);
     const lr = o.lr(epoch);
@@ -144,22 +158,9 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
         await next?.catch(() => undefined);
         save();
         // The step the checkpoint holds, reported exactly (throttled reports may lag behind it).
-        const c = curve.snapshot();
-        const lastLoss = c.train.at(-1)?.loss;
-        if (o.onProgress && lastLoss !== undefined && trainer.step > startStep)
-          o.onProgress({
-            stage: 'train',
-            epoch,
-            epochs: o.epochs,
-            step: trainer.step,
-            totalSteps: total,
-            loss: lastLoss,
-            epochLoss: count > 0 ? sum / count : lastLoss,
-            lr,
-            etaMs: null,
-            curve: c,
-            device,
-          });
+        const lastLoss = curve.snapshot().train.at(-1)?.loss;
+        if (lastLoss !== undefined && trainer.step > startStep)
+          report(epoch, lr, lastLoss, count > 0 ? sum / count : lastLoss, null);
         throw new CancelledError();
       }
       const current = next ?? fetch(s);
@@ -180,19 +181,13 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<TrainLoopRes
       if (o.onProgress && (last || now - lastReport >= interval)) {
         lastReport = now;
         const done = trainer.step - startStep;
-        o.onProgress({
-          stage: 'train',
+        report(
           epoch,
-          epochs: o.epochs,
-          step: trainer.step,
-          totalSteps: total,
-          loss: r.loss,
-          epochLoss: sum / count,
           lr,
-          etaMs: done > 0 ? Math.round(((now - t0) / done) * (total - trainer.step)) : null,
-          curve: curve.snapshot(),
-          device,
-        });
+          r.loss,
+          sum / count,
+          done > 0 ? Math.round(((now - t0) / done) * (total - trainer.step)) : null,
+        );
       }
     }
     epochLosses.push(sum / Math.max(1, count));

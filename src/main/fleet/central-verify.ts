@@ -11,7 +11,7 @@ import {
   SEALED_COLUMNS_V1,
   type SealedInspection,
 } from '../storage/record-hash';
-import type { AuditDbRow } from '../storage/chain-rows';
+import type { AuditDbRow, BatchDbRow } from '../storage/chain-rows';
 
 export interface ChainVerdict {
   stationId: string;
@@ -81,20 +81,6 @@ export interface RecordsVerdict {
   pendingInspections: number;
   /** When the newest verified checkpoint was signed. */
   newestCheckpointAt: string | null;
-}
-
-interface BatchDbRow {
-  seq: string;
-  at: string;
-  first_id: string;
-  last_id: string;
-  row_count: number;
-  rows_from: string | null;
-  rows_to: string | null;
-  leaves: Buffer;
-  merkle_root: string;
-  prev_hash: string;
-  hash: string;
 }
 
 const BATCH_PAGE = 200;
@@ -190,7 +176,7 @@ export async function verifyCentralRecords(client: ClientBase, stationId: string
   let prev = GENESIS_HASH;
   let after = 0;
   for (;;) {
-    const page = await client.query<BatchDbRow>(
+    const page = await client.query<BatchDbRow<string>>(
       `SELECT seq, at, first_id, last_id, row_count, rows_from, rows_to, leaves, merkle_root, prev_hash, hash
        FROM record_batches WHERE station_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [stationId, after, BATCH_PAGE],

@@ -16,11 +16,11 @@ export interface AuditDbRow<Id = number> {
 }
 
 /** An inspection_batches row: a committed batch's Merkle root, chained like the audit trail. */
-export interface BatchDbRow {
-  seq: number;
+export interface BatchDbRow<Id = number> {
+  seq: Id;
   at: string;
-  first_id: number;
-  last_id: number;
+  first_id: Id;
+  last_id: Id;
   row_count: number;
   rows_from: string | null;
   rows_to: string | null;
