@@ -143,7 +143,13 @@ export class CentralStore {
   }
 
   async get(id: number): Promise<FleetInspectionDetail> {
-    const res = await this.pool.query(
+    // One snapshot: the row's latest review and the decision lists come from separate queries,
+    // and a decision replicated between them would show the part both decided and undecided.
+    return this.snapshot((c) => this.detailIn(c, id));
+  }
+
+  private async detailIn(c: PoolClient, id: number): Promise<FleetInspectionDetail> {
+    const res = await c.query(
       `SELECT ${INSPECTION_COLUMNS}, rd.decision AS r_decision, rd.defect_type AS r_defect_type,
          rd.reviewer AS r_reviewer, rd.decided_at AS r_decided_at, rd.reason AS r_reason,
          cd.decision AS p_decision, cd.reviewer AS p_reviewer, cd.decided_at AS p_decided_at,
@@ -154,17 +160,16 @@ export class CentralStore {
     if (res.rows.length === 0)
       throw new DomainError('not_found', `Inspection ${id} is not in the central database.`);
     const inspection = toDto(res.rows[0]);
-    const [station, central] = await Promise.all([
-      this.pool.query(
-        `SELECT id, inspection_id, decided_at, reviewer, decision, defect_type, reason FROM review_decisions
-         WHERE station_id = $1 AND inspection_id = $2 ORDER BY id`,
-        [inspection.stationId, inspection.stationInspectionId],
-      ),
-      this.pool.query(
-        `SELECT * FROM central_decisions WHERE station_id = $1 AND inspection_id = $2 ORDER BY id`,
-        [inspection.stationId, inspection.stationInspectionId],
-      ),
-    ]);
+    // Sequential: a client runs one query at a time anyway.
+    const station = await c.query(
+      `SELECT id, inspection_id, decided_at, reviewer, decision, defect_type, reason FROM review_decisions
+       WHERE station_id = $1 AND inspection_id = $2 ORDER BY id`,
+      [inspection.stationId, inspection.stationInspectionId],
+    );
+    const central = await c.query(
+      `SELECT * FROM central_decisions WHERE station_id = $1 AND inspection_id = $2 ORDER BY id`,
+      [inspection.stationId, inspection.stationInspectionId],
+    );
     return {
       inspection,
       stationDecisions: station.rows.map((r): ReviewDecisionDto => ({
@@ -310,20 +315,16 @@ export class CentralStore {
   }
 
   async verify(stationId: string): Promise<{ audit: ChainVerdict; records: RecordsVerdict }> {
-    const client = await this.pool.connect();
-    try {
-      // One snapshot for both checks, so rows arriving meanwhile cannot look like a mismatch.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const audit = await verifyCentralAuditChain(client, stationId);
-      const records = await verifyCentralRecords(client, stationId);
-      await client.query('COMMIT');
-      return { audit, records };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    // One snapshot for both checks, so rows arriving meanwhile cannot look like a mismatch.
+    return this.snapshot(async (client) => ({
+      audit: await verifyCentralAuditChain(client, stationId),
+      records: await verifyCentralRecords(client, stationId),
+    }));
+  }
+
+  /** Reads that must agree with each other, from one read-only snapshot of the database. */
+  private snapshot<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+    return this.tx(work, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   /** Size facts for the fleet server's system info. */
@@ -334,10 +335,10 @@ export class CentralStore {
     return { databaseBytes: Number(r.rows[0].db), imageBytes: Number(r.rows[0].img) };
   }
 
-  private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+  private async tx<T>(work: (c: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
+      await c.query(begin);
       const out = await work(c);
       await c.query('COMMIT');
       return out;
