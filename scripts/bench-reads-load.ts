@@ -5,11 +5,14 @@
 //
 // Run: npx tsx scripts/bench-reads-load.ts [--rows 200000] [--fps 20] [--seconds 30]
 //                                          [--pagers 8] [--exports 2] [--think-ms 0] [--reader-nice 19]
+//                                          [--reader-idle 0]
 // --fps 0 replays as fast as the station can inspect (throughput, CPU-bound on a small machine).
 // --think-ms: pause between a pager's pages (0: each pager asks for the next page at once).
 // --reader-nice: the readers stand for browsers on other PCs, so their own process (HTTP clients,
 // CSV parsing) runs at this nice value instead of competing with the station as an equal.
-import { fork } from 'node:child_process';
+// --reader-idle 1: also put the readers' process under SCHED_IDLE (closer still to "elsewhere": what
+// is left is the station's own work for them).
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +118,7 @@ async function runStation(): Promise<void> {
   const exportsN = arg('exports', 2);
   const thinkMs = arg('think-ms', 0);
   const readerNice = arg('reader-nice', 19);
+  const readerIdle = arg('reader-idle', 0) === 1;
   const dir = mkdtempSync(join(tmpdir(), 'bench-reads-'));
   try {
     const t0 = performance.now();
@@ -149,6 +153,7 @@ async function runStation(): Promise<void> {
       { execArgv: process.execArgv },
     );
     if (load.pid && readerNice > 0) setPriority(load.pid, readerNice);
+    if (load.pid && readerIdle) execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(load.pid)]);
     const loadDone = new Promise<Record<string, number>>((ok) => load.once('message', ok));
     await sleep(3000); // let every reader get going before measuring
     const busy = await window(station, seconds);
@@ -166,6 +171,7 @@ async function runStation(): Promise<void> {
       exports: exportsN,
       thinkMs,
       readerNice,
+      readerIdle,
       idle,
       underLoad: busy,
       fpsChangePct: +((100 * (busy.fps - idle.fps)) / idle.fps).toFixed(1),

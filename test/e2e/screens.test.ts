@@ -101,7 +101,8 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.click('[data-testid="save-good-cancel"]');
 
     // Stop on a flagged part, so the still frame has a heatmap to toggle (a clean PASS part's map
-    // can be all zeros). Frames come every 200 ms, so this may take a few tries.
+    // can be all zeros). Frames come every 200 ms and about a third are flagged, so the stop may land
+    // on a PASS: on a loaded machine eight tries failed together (0.7⁸ ≈ 6 %), 25 leave 0.02 %.
     for (let attempt = 1; ; attempt++) {
       await waitForText(page.locator('[data-testid="live-verdict-value"]'), /REVIEW|FAIL/, 20_000);
       await page.click('[data-testid="live-stop"]');
@@ -110,7 +111,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
       // A stopped line never shows the last verdict big, only as "last part".
       await waitForText(page.locator('[data-testid="live-verdict-stale"]'), /^Line stopped$/);
       if (/REVIEW|FAIL/.test((await page.textContent('[data-testid="live-last-verdict"]')) ?? '')) break;
-      expect(attempt, 'the line never stopped on a flagged part').toBeLessThan(8);
+      expect(attempt, 'the line never stopped on a flagged part').toBeLessThan(25);
       await page.click('[data-testid="live-start"]');
       await waitForText(page.locator('[data-testid="live-station-status"]'), /running/);
     }

@@ -5,12 +5,12 @@ import { createPublicKey } from 'node:crypto';
 import type { AuditVerification } from '@shared/api';
 import { runAsWorkerJob } from '../jobs/worker-job';
 import { verifyStationChain } from '../storage/chain-verify';
-import { lowerThisThreadPriority } from '../util/thread-priority';
+import { runThisThreadInBackground } from '../util/thread-priority';
 import type { VerifyJobData } from './audit-verify';
 
 void runAsWorkerJob<VerifyJobData, never, AuditVerification>(async (data) => {
   // A full verification reads every record: it takes the CPU only when the line leaves it free.
-  lowerThisThreadPriority(10);
+  runThisThreadInBackground();
   const db = new Database(data.databaseFile, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');

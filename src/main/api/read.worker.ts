@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { HeatmapFit } from '@shared/station';
 import { readHeatmapFit } from '../model-store/heatmap-fit';
 import { AuditReader } from '../storage/audit-trail';
-import { lowerThisThreadPriority } from '../util/thread-priority';
+import { runThisThreadInBackground } from '../util/thread-priority';
 import { InspectionQueries } from './inspection-queries';
 import {
   READ_METHODS,
@@ -17,7 +17,7 @@ import {
 } from './read-worker';
 
 // QA reads wait for the CPU when the line needs it; the inspection loop never waits for them.
-lowerThisThreadPriority(10);
+runThisThreadInBackground();
 const data = workerData as ReadWorkerData;
 const db = new Database(data.databaseFile, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');

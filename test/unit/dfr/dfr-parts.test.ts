@@ -5,7 +5,8 @@ import { GraphBuilder } from '../../../src/main/onnx/builder';
 import { serializeModel } from '../../../src/main/onnx/serialize';
 import { createSession, float32Tensor } from '../../../src/main/runtime';
 import { aeWidths, appendRegionalFeatures, buildDfrTrainingStep } from '../../../src/main/methods/dfr/graph';
-import { componentsFor, covariance, symmetricEigenvalues } from '../../../src/main/methods/dfr/pca';
+import { componentsFor } from '../../../src/main/methods/dfr/pca';
+import { covariance, varianceSpectrum } from '../../../src/main/methods/common/principal-axes';
 import { createRng } from '../../../src/main/util/rng';
 import { Trainer } from '../../../src/main/engine/trainer';
 
@@ -79,7 +80,7 @@ describe('PCA', () => {
       };
       a = mm(mm(h, a), h);
     }
-    const ev = symmetricEigenvalues(a, n);
+    const ev = varianceSpectrum(a, n);
     const sorted = [...lambda].sort((x, y) => y - x);
     sorted.forEach((l, i) => expect(ev[i]).toBeCloseTo(l, 8));
   });
@@ -101,7 +102,7 @@ describe('PCA', () => {
     let ref01 = 0;
     for (let i = 0; i < r; i++) ref01 += (rows[i * c] - mean[0]) * (rows[i * c + 1] - mean[1]);
     expect(cov[1]).toBeCloseTo(ref01 / (r - 1), 3);
-    const ev = symmetricEigenvalues(cov, c);
+    const ev = varianceSpectrum(cov, c);
     expect(ev[0]).toBeGreaterThan(8);
     expect(ev[1]).toBeGreaterThan(3);
     expect(ev[2]).toBeLessThan(0.02);

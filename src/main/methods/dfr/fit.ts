@@ -21,7 +21,8 @@ import { createRng } from '../../util/rng';
 import { constantLr } from '../../engine/schedule';
 import { Trainer } from '../../engine/trainer';
 import { FEATURES_NHWC, INPUT, buildDfrPackageModel, buildDfrTrainingStep, buildFeatureModel } from './graph';
-import { componentsFor, covariance, symmetricEigenvalues } from './pca';
+import { componentsFor } from './pca';
+import { covariance, varianceSpectrum } from '../common/principal-axes';
 import {
   resolveDfrConfig,
   type DfrConfig,
@@ -164,7 +165,7 @@ export async function fitDfr(opts: FitDfrOptions): Promise<FittedDfr> {
     explained = NaN;
   } else {
     const pc = componentsFor(
-      symmetricEigenvalues(await covariance(rows, C, cfg.intraOpNumThreads), C),
+      varianceSpectrum(await covariance(rows, C, cfg.intraOpNumThreads), C),
       cfg.varianceKept,
     );
     latentDim = pc.k;

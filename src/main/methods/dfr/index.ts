@@ -10,7 +10,7 @@ export {
   buildDfrTrainingStep,
   buildFeatureModel,
 } from './graph';
-export { covariance, symmetricEigenvalues, componentsFor } from './pca';
+export { componentsFor } from './pca';
 export {
   DFR_PRESETS,
   DFR_TAPS,

@@ -45,10 +45,13 @@ export function patchcoreDeviations(model: FittedPatchCore): string[] {
     'features kept at full tap width and concatenated (no adaptive mean pooling to 1024-d)',
   ];
   if (isUnitRange(p)) out.push('input in [0, 1] without ImageNet mean/std (what the bundled weights expect)');
-  if (cfg.reduceDim > 0)
+  const r = model.reductionInfo;
+  if (r?.kind === 'pca')
     out.push(
-      `features projected to ${cfg.reduceDim} dimensions by a fixed seeded Gaussian map before the bank`,
+      `features projected onto their ${r.dim} principal axes (${pct(r.explained)} of the variance of ${r.samplePatches} training patches) before the bank`,
     );
+  else if (r)
+    out.push(`features projected to ${r.dim} dimensions by a fixed seeded Gaussian map before the bank`);
   const rows = model.bank.length / model.dim;
   if (cfg.bankBudget > 0) {
     out.push(
@@ -98,8 +101,7 @@ export function buildModelJson(
         coresetStartPoints: cfg.coresetStartPoints,
         bankSize: model.bank.length / model.dim,
         featureDim: model.dim,
-        reduction:
-          cfg.reduceDim > 0 ? { kind: 'gaussian-random', dim: cfg.reduceDim, seed: cfg.seed + 1 } : null,
+        reduction: model.reductionInfo,
         aggregation: { kernel: 3, stride: 1, pad: 1, countIncludePad: true, upsample: 'bilinear-half-pixel' },
         numNeighbors: cfg.numNeighbors,
         blurSigma: cfg.blurSigma,

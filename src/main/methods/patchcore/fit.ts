@@ -6,14 +6,15 @@
 // only the N·128·4 projection (400 MB for 1000 images) plus, while they fit in
 // `featureBudgetBytes`, the full features. Beyond the budget a second extraction pass
 // re-computes features of the images that own selected patches and copies just those rows, which
-// trades one more backbone pass for O(bank) memory. A fixed random reduction (reduceDim) shrinks
-// both the features and the exported bank.
+// trades one more backbone pass for O(bank) memory. A reduction (reduceDim; principal axes of a
+// sample of the training patches, reduction.ts) shrinks both the features and the exported bank.
 import { readFile } from 'node:fs/promises';
 import { parseModel, serializeModel } from '../../onnx/serialize';
 import { createSession, float32Tensor } from '../../runtime';
 import { preprocessBatch, type ImageInput, type PreprocessSpec } from '../../models/preprocess';
 import { CancelledError, greedyCoreset } from './coreset';
 import { planBank } from './sizing';
+import { fitReduction } from './reduction';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { createRng, gaussianMatrix } from '../../util/rng';
 import { StageClock, calibrationSet, holdOut, summariseCalibration, trainingFingerprint } from '../common';
@@ -67,14 +68,24 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
   });
 
   const raw = rawDimOf(backbone);
-  const reduction = cfg.reduceDim > 0 ? gaussianMatrix(createRng(cfg.seed + 1), raw, cfg.reduceDim) : null;
+  const backboneProto = parseModel(backboneBytes);
+  const tReduce = performance.now();
+  const reduced = await fitReduction({
+    cfg,
+    backbone,
+    backboneProto,
+    images: fitImages,
+    intraOpNumThreads: opts.intraOpNumThreads,
+    shouldCancel: () => checkCancel(opts),
+  });
+  if (reduced) timings.reductionMs = performance.now() - tReduce;
+  const reduction = reduced?.matrix ?? null;
   const spec = featureSpecOf({ backbone, reduction, config: cfg });
   const dim = reduction ? cfg.reduceDim : raw;
   const projDim = Math.min(dim, cfg.coresetProjectionDim);
   const coresetProj =
     dim > cfg.coresetProjectionDim ? gaussianMatrix(createRng(cfg.seed + 2), dim, projDim) : undefined;
 
-  const backboneProto = parseModel(backboneBytes);
   const featModel = buildFeatureModel(backboneProto, spec, coresetProj, projDim);
   const { session } = await createSession(serializeModel(featModel), {
     providerOrder: ['cpu'],
@@ -166,6 +177,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
       bank,
       dim,
       reduction,
+      reductionInfo: reduced?.info ?? null,
       trainImageCount: fitImages.length,
       patchCount: n,
       fingerprint: await trainingFingerprint(fitImages),

@@ -1,4 +1,5 @@
 import type { BackboneSource } from '../types';
+import type { ReductionInfo } from './reduction';
 
 export const PATCHCORE_VERSION = '1.0.0';
 
@@ -13,8 +14,10 @@ export interface PatchCoreConfig {
   /** Fixed dimension of the greedy selection's random projection. */
   coresetProjectionDim: number;
   coresetStartPoints: number;
-  /** 0 = keep all tap channels; otherwise a fixed seeded Gaussian projection to this many dims, baked into the graph. */
+  /** 0 = keep all tap channels; otherwise a projection to this many dims, baked into the graph. */
   reduceDim: number;
+  /** What reduceDim projects onto: the training patches' principal axes, or a fixed seeded Gaussian map. */
+  reduceBasis: 'pca' | 'gaussian';
   /** 1 = plain max; 9 = paper Eq. 7. */
   numNeighbors: number;
   blurSigma: number;
@@ -35,6 +38,7 @@ export const DEFAULT_CONFIG: PatchCoreConfig = {
   coresetProjectionDim: 128,
   coresetStartPoints: 10,
   reduceDim: 0,
+  reduceBasis: 'pca',
   numNeighbors: 9,
   blurSigma: 4,
   chunkSize: 4096,
@@ -83,6 +87,8 @@ export interface FittedPatchCore {
   dim: number;
   /** Dense [rawDim, reduceDim] when reduceDim > 0. */
   reduction: Float32Array | null;
+  /** How `reduction` was made (recorded in the package). */
+  reductionInfo: ReductionInfo | null;
   trainImageCount: number;
   patchCount: number;
   fingerprint: string;
