@@ -46,14 +46,14 @@ export const patchcoreMethod: AnomalyMethod = {
     {
       id: 'fast',
       label: 'Fast',
-      // docs/benchmarks.md "Evaluation": `npm run station -- eval --data ../shared/data/magnetic_tile
-      // --out DIR --train-limit 200` fitted in 9.2 s, 12.3 ms mean per part (idle 2-core CPU).
+      // docs/benchmarks.md "`npm run bench`" run 4: 200 deeppcb images fitted in 13.8 s, 23.4 ms
+      // per part at batch 1 (idle 2-core CPU).
       description:
-        'Memory bank sized from a scoring budget, features projected onto their 128 principal axes: fits 200 images in about 10 s, about 12 ms per part.',
+        'Memory bank sized from a scoring budget, features projected onto their 128 principal axes: fits 200 images in about 14 s, about 25 ms per part.',
       backbone: 'mobilenet_v2',
       wizard: true,
-      // Above the measured fits (9.2 s above; 10.2 s in docs/benchmarks.md "`npm run bench`") until
-      // the station has timed its own.
+      // Above the measured fits (13.8 s for 200 images in docs/benchmarks.md "`npm run bench`" run 4)
+      // until the station has timed its own.
       prior: { perImageMs: 80, fixedMs: 4000, scoreMs: 60 },
       memoryBytes: (n) => fitArrayBytes('fast', n),
     },
