@@ -117,7 +117,7 @@ export interface TrainingPause {
 }
 
 export interface TrainingProgress {
-  /** preparing | features | coreset | bank | calibrate | export | scoring */
+  /** preparing | reduction | features | coreset | bank | calibrate | export | scoring */
   stage: string;
   stageLabel: string;
   done: number;

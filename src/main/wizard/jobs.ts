@@ -79,6 +79,7 @@ const PAUSE_GRACE_MS = 120_000;
 
 const STAGE_LABEL: Record<string, string> = {
   preparing: 'Preparing the backbone',
+  reduction: 'Finding the principal axes of the good images',
   features: 'Extracting features of the good images',
   coreset: 'Selecting the memory bank (coreset)',
   bank: 'Gathering the memory bank',
@@ -90,7 +91,8 @@ const STAGE_LABEL: Record<string, string> = {
 /** Share of the whole job each stage stands for, measured roughly on the fast preset. */
 const STAGE_SPAN: Record<string, [number, number]> = {
   preparing: [0, 0.05],
-  features: [0.05, 0.35],
+  reduction: [0.05, 0.1],
+  features: [0.1, 0.35],
   coreset: [0.35, 0.6],
   bank: [0.6, 0.65],
   calibrate: [0.65, 0.7],

@@ -40,20 +40,28 @@ describe('PatchCore fit in a worker thread', () => {
     const events: FitProgress[] = [];
     const outDir = join(dir, 'pkg');
     const job = startPatchCoreFit(
-      { images: good, backbone: tinyBackbone(), config: { coresetRatio: 0.25, batchSize: 4 }, outDir },
+      {
+        images: good,
+        backbone: tinyBackbone(),
+        config: { coresetRatio: 0.25, batchSize: 4, reduceDim: 4 },
+        outDir,
+      },
       (p) => events.push(p),
     );
     const result = await job.result;
     expect(result.dir).toBe(outDir);
     expect(existsSync(join(outDir, 'model.onnx'))).toBe(true);
     const stages = [...new Set(events.map((e) => e.stage))];
-    expect(stages).toEqual(['features', 'coreset', 'calibrate', 'export']);
+    expect(stages).toEqual(['reduction', 'features', 'coreset', 'calibrate', 'export']);
     for (const e of events) {
       expect(e.done).toBeLessThanOrEqual(e.total);
       if (e.etaMs !== null) expect(e.etaMs).toBeGreaterThanOrEqual(0);
     }
-    const feat = events.filter((e) => e.stage === 'features');
-    expect(feat.at(-1)).toMatchObject({ done: feat[0].total });
+    for (const stage of ['reduction', 'features'] as const) {
+      const seen = events.filter((e) => e.stage === stage);
+      expect(seen[0]).toMatchObject({ done: 0 });
+      expect(seen.at(-1)).toMatchObject({ done: seen[0].total });
+    }
     const runner = await loadModelPackage(outDir);
     expect(runner.info.meta?.params.bankSize).toBe(result.modelJson.params.bankSize);
     const [score] = await runner.scoreBatch([good[0]]);

@@ -77,6 +77,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     images: fitImages,
     intraOpNumThreads: opts.intraOpNumThreads,
     shouldCancel: () => checkCancel(opts),
+    onProgress: opts.onProgress,
   });
   if (reduced) timings.reductionMs = performance.now() - tReduce;
   const reduction = reduced?.matrix ?? null;

@@ -11,6 +11,7 @@ import { preprocessBatch, type ImageInput } from '../../models/preprocess';
 import { createSession, float32Tensor } from '../../runtime';
 import { createRng, gaussianMatrix } from '../../util/rng';
 import { principalAxes } from '../common/principal-axes';
+import { StageClock, type StageProgress } from '../common/progress';
 import type { BackboneSource } from '../types';
 import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { featureSpecOf } from './scorer';
@@ -37,15 +38,16 @@ export interface ReductionInput {
   images: ImageInput[];
   intraOpNumThreads?: number;
   shouldCancel?: () => void;
+  /** Sample images through the backbone so far (the eigen-decomposition follows the last). */
+  onProgress?: (p: StageProgress<'reduction'>) => void;
 }
 
 /** The reduction the config asks for, or null when features keep their full width. */
 export async function fitReduction(input: ReductionInput): Promise<Reduction | null> {
   const { cfg } = input;
-  if (cfg.reduceDim <= 0) return null;
   const raw = rawDimOf(input.backbone);
-  if (cfg.reduceDim > raw)
-    throw new Error(`PatchCore reduceDim ${cfg.reduceDim} exceeds the backbone's ${raw} feature dimensions`);
+  // A backbone with no more dimensions than asked for keeps them all: projecting adds nothing.
+  if (cfg.reduceDim <= 0 || cfg.reduceDim >= raw) return null;
   if (cfg.reduceBasis === 'gaussian') {
     const seed = cfg.seed + 1;
     return {
@@ -61,6 +63,8 @@ export async function fitReduction(input: ReductionInput): Promise<Reduction | n
     intraOpNumThreads: input.intraOpNumThreads,
   });
   const rows = new Float32Array(sample.length * h * w * raw);
+  const clock = new StageClock('reduction', sample.length, input.onProgress);
+  clock.report(0);
   try {
     for (let i = 0; i < sample.length; i += cfg.batchSize) {
       input.shouldCancel?.();
@@ -69,6 +73,7 @@ export async function fitReduction(input: ReductionInput): Promise<Reduction | n
       const s = spec.inputSize;
       const out = await session.run({ [spec.inputName]: float32Tensor(x, [batch.length, 3, s, s]) });
       rows.set(out.features.data as Float32Array, i * h * w * raw);
+      clock.report(Math.min(i + cfg.batchSize, sample.length));
     }
   } finally {
     await session.release();

@@ -97,7 +97,7 @@ export interface FittedPatchCore {
 }
 
 export interface FitProgress {
-  stage: 'features' | 'coreset' | 'bank' | 'calibrate' | 'export';
+  stage: 'reduction' | 'features' | 'coreset' | 'bank' | 'calibrate' | 'export';
   done: number;
   total: number;
   etaMs: number | null;
