@@ -153,7 +153,8 @@ async function runStation(): Promise<void> {
       { execArgv: process.execArgv },
     );
     if (load.pid && readerNice > 0) setPriority(load.pid, readerNice);
-    if (load.pid && readerIdle) execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(load.pid)]);
+    if (load.pid && readerIdle)
+      execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(load.pid)]);
     const loadDone = new Promise<Record<string, number>>((ok) => load.once('message', ok));
     await sleep(3000); // let every reader get going before measuring
     const busy = await window(station, seconds);

@@ -12,7 +12,8 @@ export interface SymmetricEigen {
 
 /** Decomposes a symmetric matrix (row-major n×n; not modified). */
 export function symmetricEigen(matrix: Float64Array, n: number, vectors = false): SymmetricEigen {
-  if (matrix.length !== n * n) throw new Error(`symmetricEigen: expected ${n}×${n} values, got ${matrix.length}`);
+  if (matrix.length !== n * n)
+    throw new Error(`symmetricEigen: expected ${n}×${n} values, got ${matrix.length}`);
   const a = Float64Array.from(matrix);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
@@ -35,7 +36,13 @@ export function symmetricEigen(matrix: Float64Array, n: number, vectors = false)
  * Householder reduction: leaves the diagonal in d, the sub-diagonal in e[1..n-1], and with
  * `vectors` the orthogonal transformation in a (otherwise a holds scratch).
  */
-function tridiagonalise(a: Float64Array, n: number, d: Float64Array, e: Float64Array, vectors: boolean): void {
+function tridiagonalise(
+  a: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  vectors: boolean,
+): void {
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     let h = 0;

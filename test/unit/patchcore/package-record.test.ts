@@ -62,7 +62,9 @@ describe('PatchCore package record', () => {
     // Four of the tiny backbone's 11 dimensions: the top axes keep more than a random 4/11.
     expect(explained).toBeGreaterThan(4 / 11);
     expect(explained).toBeLessThanOrEqual(1);
-    expect(json.deviations.join('\n')).toMatch(/projected onto their 4 principal axes \(\d+(\.\d)? % of the variance of 144 training patches\)/);
+    expect(json.deviations.join('\n')).toMatch(
+      /projected onto their 4 principal axes \(\d+(\.\d)? % of the variance of 144 training patches\)/,
+    );
     // Orthonormal columns: distances inside the kept subspace are unchanged.
     const m = model.reduction!;
     for (let a = 0; a < 4; a++)

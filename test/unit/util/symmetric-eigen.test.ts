@@ -23,7 +23,8 @@ function known(lambda: number[], seed: number): { a: Float64Array; q: Float64Arr
   }
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += q[i * n + k] * lambda[k] * q[j * n + k];
+    for (let j = 0; j < n; j++)
+      for (let k = 0; k < n; k++) a[i * n + j] += q[i * n + k] * lambda[k] * q[j * n + k];
   return { a, q };
 }
 
@@ -65,7 +66,8 @@ describe('symmetricEigen', () => {
     const b = Float64Array.from({ length: n * rank }, () => rng.normal());
     const a = new Float64Array(n * n);
     for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) for (let t = 0; t < rank; t++) a[i * n + j] += b[i * rank + t] * b[j * rank + t];
+      for (let j = 0; j < n; j++)
+        for (let t = 0; t < rank; t++) a[i * n + j] += b[i * rank + t] * b[j * rank + t];
     const plain = symmetricEigen(a, n).values;
     const full = symmetricEigen(a, n, true);
     expect(symmetricEigen(a, n).vectors).toBeNull();

@@ -63,7 +63,11 @@ describe('lowerThisThreadPriority', () => {
     'puts a background worker thread under SCHED_IDLE at nice 10, and not the main thread',
     async () => {
       // Field 41 is the scheduling policy: 0 normal, 5 SCHED_IDLE.
-      const reply = await inWorker<{ r: { nice: number; idlePolicy: boolean }; policy: number; nice: number }>(
+      const reply = await inWorker<{
+        r: { nice: number; idlePolicy: boolean };
+        policy: number;
+        nice: number;
+      }>(
         `const r = tp.runThisThreadInBackground(); const f = stat(); parentPort.postMessage({ r, policy: Number(f[38]), nice: Number(f[16]) });`,
       );
       expect(reply).toEqual({ r: { nice: 10, idlePolicy: true }, policy: 5, nice: 10 });

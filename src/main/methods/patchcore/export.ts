@@ -96,7 +96,8 @@ export function buildModelJson(
         // patches) or the coreset ratio; bankSize is what was kept.
         bankRule: cfg.bankBudget > 0 ? 'budget' : 'ratio',
         ...(cfg.bankBudget > 0 ? { bankBudget: cfg.bankBudget } : {}),
-        coresetRatio: cfg.bankBudget > 0 ? model.bank.length / model.dim / model.patchCount : cfg.coresetRatio,
+        coresetRatio:
+          cfg.bankBudget > 0 ? model.bank.length / model.dim / model.patchCount : cfg.coresetRatio,
         coresetProjectionDim: cfg.coresetProjectionDim,
         coresetStartPoints: cfg.coresetStartPoints,
         bankSize: model.bank.length / model.dim,
