@@ -77,7 +77,7 @@ export interface SaveRequest {
 /** How long a pausing worker may take to reach its step boundary and write its checkpoint. */
 const PAUSE_GRACE_MS = 120_000;
 
-const STAGE_LABEL: Record<string, string> = {
+export const STAGE_LABEL: Readonly<Record<string, string>> = {
   preparing: 'Preparing the backbone',
   reduction: 'Finding the principal axes of the good images',
   features: 'Extracting features of the good images',
@@ -86,6 +86,11 @@ const STAGE_LABEL: Record<string, string> = {
   calibrate: 'Scoring held-out images for normalisation',
   export: 'Writing the model package',
   scoring: 'Calibrating: held-out, synthetic and defect images',
+  // Trained methods (their stages fill the bar one after another: no shares measured yet).
+  load: 'Loading the good images',
+  pca: 'Choosing the latent size from the features’ variance',
+  train: 'Training',
+  validate: 'Scoring the validation images',
 };
 
 /** Share of the whole job each stage stands for, measured roughly on the fast preset. */
