@@ -76,7 +76,7 @@ export async function fitPatchCore(opts: FitOptions): Promise<FittedPatchCore> {
     backboneProto,
     images: fitImages,
     intraOpNumThreads: opts.intraOpNumThreads,
-    shouldCancel: () => checkCancel(opts),
+    checkCancel: () => checkCancel(opts),
     onProgress: opts.onProgress,
   });
   if (reduced) timings.reductionMs = performance.now() - tReduce;

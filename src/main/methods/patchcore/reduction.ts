@@ -17,7 +17,7 @@ import { buildFeatureModel, featureGrid, rawDim as rawDimOf } from './graph';
 import { featureSpecOf } from './scorer';
 import type { PatchCoreConfig } from './types';
 
-/** Patches the covariance is estimated from: ample for 576 dims, and bounded in memory (115 MB). */
+/** Patches the covariance is estimated from: ample for 576 dims, and bounded in memory (115 MB at 576). */
 export const PCA_SAMPLE_PATCHES = 50_000;
 
 export type ReductionInfo =
@@ -37,7 +37,8 @@ export interface ReductionInput {
   /** The fitted images; the sample is spread evenly over them. */
   images: ImageInput[];
   intraOpNumThreads?: number;
-  shouldCancel?: () => void;
+  /** Throws when the fit is cancelled; called between sample batches. */
+  checkCancel?: () => void;
   /** Sample images through the backbone so far (the eigen-decomposition follows the last). */
   onProgress?: (p: StageProgress<'reduction'>) => void;
 }
@@ -67,7 +68,7 @@ export async function fitReduction(input: ReductionInput): Promise<Reduction | n
   clock.report(0);
   try {
     for (let i = 0; i < sample.length; i += cfg.batchSize) {
-      input.shouldCancel?.();
+      input.checkCancel?.();
       const batch = sample.slice(i, i + cfg.batchSize);
       const x = await preprocessBatch(batch, input.backbone.preprocess);
       const s = spec.inputSize;
