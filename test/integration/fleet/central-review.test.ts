@@ -1,7 +1,7 @@
 // The fleet server's store against a real PostgreSQL fed by real replication: the queue across
 // stations, filters, per-line yield, CSV, images, central verification of signed checkpoints and
 // sealed inspections, and tamper detection on rows changed in PostgreSQL.
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCsvLines } from '../../../src/main/api/fleet-server-handlers';
 import { CentralStore } from '../../../src/main/fleet/central-store';
@@ -154,5 +154,55 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
     v = await store.verify('line-2');
     expect(v.records.ok).toBe(false);
     expect(v.records.firstBad?.kind).toBe('checkpoint');
+  });
+  it('reads a detail from one snapshot: a decision landing between its queries shows in none of it', async () => {
+    const open = await store.list({ verdicts: ['FAIL', 'REVIEW'], reviewed: false }, undefined, 1);
+    const part = open.rows[0];
+    // Lands right after the detail's first query (the inspection row with its latest review), as
+    // replication may at any moment; the decision lists are read after it.
+    const pool = (store as unknown as { pool: Pool }).pool;
+    let landed = false;
+    const land = async (sql: unknown): Promise<void> => {
+      if (landed || typeof sql !== 'string' || !/FROM inspections i/.test(sql)) return;
+      landed = true;
+      await admin.query(
+        `INSERT INTO review_decisions (station_id, id, inspection_id, decided_at, reviewer, decision, reason)
+         VALUES ($1, 990001, $2, $3, 'qa.race', 'false_alarm', 'lands mid-read')`,
+        [part.stationId, part.stationInspectionId, new Date().toISOString()],
+      );
+    };
+    const query = pool.query.bind(pool);
+    const connect = pool.connect.bind(pool);
+    pool.query = (async (...a: Parameters<Pool['query']>) => {
+      const r = await query(...a);
+      await land(a[0]);
+      return r;
+    }) as Pool['query'];
+    // pg's own pool.query checks a client out with a callback: that path stays as it was.
+    pool.connect = ((...a: unknown[]) => {
+      if (a.length > 0) return (connect as (...x: unknown[]) => unknown)(...a);
+      return connect().then((c) => {
+        const q = c.query.bind(c);
+        c.query = (async (...qa: Parameters<PoolClient['query']>) => {
+          const r = await q(...qa);
+          await land(qa[0]);
+          return r;
+        }) as PoolClient['query'];
+        return c;
+      });
+    }) as Pool['connect'];
+    try {
+      const during = await store.get(part.id);
+      expect(landed).toBe(true);
+      expect(during.inspection.review).toBeNull();
+      expect(during.stationDecisions).toEqual([]);
+      const after = await store.get(part.id);
+      expect(after.inspection.review?.reviewer).toBe('qa.race');
+      expect(after.stationDecisions.map((d) => d.reviewer)).toEqual(['qa.race']);
+    } finally {
+      pool.query = query;
+      pool.connect = connect;
+      await admin.query(`DELETE FROM review_decisions WHERE id = 990001`);
+    }
   });
 });
