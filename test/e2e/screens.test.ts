@@ -32,7 +32,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
   beforeAll(async () => {
     station = await startStation({ args: [] });
     const cookie = await adminSession(station);
-    // The demo line logs rows once the model is fitted; wait for enough FAIL and REVIEW parts.
+    // The demo line logs rows once the model is fitted; wait for enough flagged parts. (Since the
+    // default preset projects onto principal axes the demo's good parts all PASS and its defects
+    // all FAIL: REVIEW cannot be required here.)
     const deadline = Date.now() + 150_000;
     for (;;) {
       const flagged = await rpc<InspectionListPage>(station.url, 'inspections.list', {
@@ -43,13 +45,7 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
         total: 0,
       }));
       // More than one History page (50 rows), and enough flagged parts to review with the keyboard.
-      if (
-        all.total >= 70 &&
-        flagged &&
-        flagged.rows.length >= 8 &&
-        flagged.rows.some((r) => r.verdict === 'REVIEW')
-      )
-        break;
+      if (all.total >= 70 && flagged && flagged.rows.length >= 8) break;
       if (Date.now() > deadline) throw new Error(`No inspections after 150 s.\n${station.output.join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
