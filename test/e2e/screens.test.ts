@@ -97,8 +97,9 @@ describe('operator and QA screens on a real replay run (headless, Chromium)', ()
     await page.click('[data-testid="save-good-cancel"]');
 
     // Stop on a flagged part, so the still frame has a heatmap to toggle (a clean PASS part's map
-    // can be all zeros). Frames come every 200 ms and about a third are flagged, so the stop may land
-    // on a PASS: on a loaded machine eight tries failed together (0.7⁸ ≈ 6 %), 25 leave 0.02 %.
+    // can be all zeros). Frames come every 200 ms and about a quarter are flagged (73 of 300), so the
+    // stop may land on a PASS: on a loaded machine eight tries failed together (0.76⁸ ≈ 11 %); 25
+    // leave 0.1 %.
     for (let attempt = 1; ; attempt++) {
       await waitForText(page.locator('[data-testid="live-verdict-value"]'), /REVIEW|FAIL/, 20_000);
       await page.click('[data-testid="live-stop"]');
