@@ -1,7 +1,7 @@
 // The fleet server's store against a real PostgreSQL fed by real replication: the queue across
 // stations, filters, per-line yield, CSV, images, central verification of signed checkpoints and
 // sealed inspections, and tamper detection on rows changed in PostgreSQL.
-import { Client, type Pool, type PoolClient } from 'pg';
+import { Client, type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCsvLines } from '../../../src/main/api/fleet-server-handlers';
 import { CentralStore } from '../../../src/main/fleet/central-store';
@@ -171,23 +171,21 @@ describe.skipIf(PG_MISSING !== null)('central review store over replicated stati
         [part.stationId, part.stationInspectionId, new Date().toISOString()],
       );
     };
+    // Any query function, followed by the landing once its result is in.
+    const thenLand = <F>(run: F): F =>
+      (async (...a: unknown[]) => {
+        const r = await (run as (...x: unknown[]) => Promise<unknown>)(...a);
+        await land(a[0]);
+        return r;
+      }) as F;
     const query = pool.query.bind(pool);
     const connect = pool.connect.bind(pool);
-    pool.query = (async (...a: Parameters<Pool['query']>) => {
-      const r = await query(...a);
-      await land(a[0]);
-      return r;
-    }) as Pool['query'];
+    pool.query = thenLand(query);
     // pg's own pool.query checks a client out with a callback: that path stays as it was.
     pool.connect = ((...a: unknown[]) => {
       if (a.length > 0) return (connect as (...x: unknown[]) => unknown)(...a);
       return connect().then((c) => {
-        const q = c.query.bind(c);
-        c.query = (async (...qa: Parameters<PoolClient['query']>) => {
-          const r = await q(...qa);
-          await land(qa[0]);
-          return r;
-        }) as PoolClient['query'];
+        c.query = thenLand(c.query.bind(c));
         return c;
       });
     }) as Pool['connect'];
