@@ -118,6 +118,16 @@ describe('retraining wizard, Models and USB devices (headless, Chromium)', () =>
     await page.click('[data-testid="training-start"]');
     await page.locator('[data-testid="training-progress"]').waitFor();
     await screenshot(page, 'train-4-training');
+    // The running job's heading and bar at both screen sizes (whichever stage the fit is in).
+    const size = page.viewportSize();
+    for (const [width, height] of [
+      [1024, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await screenshot(page, `train-4-training-${width}x${height}`);
+    }
+    if (size) await page.setViewportSize(size);
     // 30 images train in seconds, so the progress screen may already be gone; the event stream
     // (what the progress bar is drawn from) is checked through training.status instead.
     const job = await until('the job to finish', async () => {
