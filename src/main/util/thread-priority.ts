@@ -21,7 +21,10 @@ const SCHED_IDLE = 5;
  * (not Linux), in which case nothing changes.
  */
 export function lowerThisThreadPriority(nice: number): number | null {
-  const tid = thisThreadId();
+  return reniceThread(thisThreadId(), nice);
+}
+
+function reniceThread(tid: number | null, nice: number): number | null {
   if (tid === null) return null;
   try {
     if (getPriority(tid) < nice) setPriority(tid, nice);
@@ -43,8 +46,8 @@ export interface BackgroundPriority {
  * SCHED_IDLE where `chrt` can set it (else the nice value alone, as before).
  */
 export function runThisThreadInBackground(nice = 10): BackgroundPriority {
-  const result = lowerThisThreadPriority(nice);
   const tid = thisThreadId();
+  const result = reniceThread(tid, nice);
   if (tid === null) return { nice: result, idlePolicy: false };
   try {
     execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 2000 });
